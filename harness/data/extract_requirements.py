@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Regenerates requirements.yaml from the REQUIREMENTS.md table rows (ids, keyword,
+section, versions; never the prose). Usage: extract_requirements.py PATH/REQUIREMENTS.md"""
+import re
+import sys
+
+src = sys.argv[1] if len(sys.argv) > 1 else "../shared/mcp-spec/REQUIREMENTS.md"
+rows, section = [], None
+for line in open(src, encoding="utf-8"):
+    m = re.match(r"^## (\d+)\. (\w+):", line)
+    if m:
+        section = (int(m.group(1)), m.group(2))
+        continue
+    m = re.match(r"^\| ([A-Z]+-\d\d) \| ([^|]+) \|.*\| ([^|]+) \|\s*$", line)
+    if m:
+        rows.append((m.group(1), m.group(2).strip(), section, m.group(3).strip()))
+out = sys.stdout
+out.write("# Requirement ids of ../shared/mcp-spec/REQUIREMENTS.md (spec commit b0f60ba5), as data:\n")
+out.write("# id, RFC 2119 keyword (with † when derived), section number and area, and the\n")
+out.write("# revisions it applies to in that file's shorthand. The prose stays in REQUIREMENTS.md.\n")
+out.write("# Regenerate with harness/data/extract_requirements.py.\n")
+for rid, kw, (num, area), versions in rows:
+    versions = versions.replace('"', '\\"')
+    out.write(f'- {{id: {rid}, keyword: "{kw}", section: {num}, area: {area}, revisions: "{versions}"}}\n')

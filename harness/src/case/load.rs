@@ -1,0 +1,198 @@
+//! Reads case files: from the copy bundled into the binary, or from a folder.
+//!
+//! A file is checked in three layers, each giving the path and a precise reason:
+//! YAML syntax, the case JSON Schema (`schemas/case.schema.json`), then rules the
+//! schema cannot express (id matches its folder, requirement ids exist, matchers are
+//! spelled right, ids are unique).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::{Case, Step};
+use crate::check::matcher;
+use crate::requirements;
+
+include!(concat!(env!("OUT_DIR"), "/cases_bundle.rs"));
+
+static CASE_SCHEMA: &str = include_str!("../../../schemas/case.schema.json");
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+fn schema() -> Result<&'static jsonschema::Validator, String> {
+    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    V.get_or_init(|| {
+        let doc: Value = serde_json::from_str(CASE_SCHEMA).map_err(|e| format!("case schema is not JSON: {e}"))?;
+        jsonschema::validator_for(&doc).map_err(|e| format!("case schema is invalid: {e}"))
+    })
+    .as_ref()
+    .map_err(|e| e.clone())
+}
+
+/// Parses and checks one case file. `path` is as shown to users (`cases/area/x.yaml`).
+pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
+    let err = |reason: String| LoadError {
+        path: path.to_string(),
+        reason,
+    };
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
+    let validator = schema().map_err(err)?;
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .take(5)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            format!("{} {e}", if at.is_empty() { "(top level)".to_string() } else { at })
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(err(format!("does not follow the case format: {}", problems.join("; "))));
+    }
+    let mut case: Case = serde_json::from_value(doc).map_err(|e| err(format!("does not follow the case format: {e}")))?;
+    case.file = path.to_string();
+    check_rules(&case).map_err(err)?;
+    Ok(case)
+}
+
+fn id_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$").expect("static regex"))
+}
+
+fn check_rules(case: &Case) -> Result<(), String> {
+    if !id_pattern().is_match(&case.id) {
+        return Err(format!("id `{}` must look like `area.name` (lowercase, digits, dashes)", case.id));
+    }
+    let folder = Path::new(&case.file)
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|f| f.to_str())
+        .unwrap_or("");
+    if folder != case.area() {
+        return Err(format!(
+            "id `{}` starts with area `{}` but the file is in folder `{folder}`",
+            case.id,
+            case.area()
+        ));
+    }
+    if case.requirements.is_empty() {
+        return Err("cites no requirement ids".into());
+    }
+    for r in &case.requirements {
+        if !requirements::exists(r) {
+            return Err(format!("cites `{r}`, which is not a requirement id in REQUIREMENTS.md"));
+        }
+    }
+    case.revisions.validate()?;
+    for (i, step) in case.steps.iter().enumerate() {
+        let judged_reqs = match step {
+            Step::Expect(e) => {
+                if let Some(m) = &e.matcher {
+                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                e.judgement.requirements.as_ref()
+            }
+            Step::ExpectSilence(s) => s.judgement.requirements.as_ref(),
+            Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
+            _ => None,
+        };
+        for r in judged_reqs.into_iter().flatten() {
+            if !requirements::exists(r) {
+                return Err(format!("step {} cites `{r}`, which is not a requirement id", i + 1));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rules across files: unique ids.
+fn check_set(cases: &[Case]) -> Vec<LoadError> {
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    for c in cases {
+        if !seen.insert(c.id.clone()) {
+            errors.push(LoadError {
+                path: c.file.clone(),
+                reason: format!("duplicate case id `{}`", c.id),
+            });
+        }
+    }
+    errors
+}
+
+fn load_all(files: impl Iterator<Item = (String, Result<String, String>)>) -> Result<Vec<Case>, Vec<LoadError>> {
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for (path, text) in files {
+        match text {
+            Ok(t) => match parse(&path, &t) {
+                Ok(c) => cases.push(c),
+                Err(e) => errors.push(e),
+            },
+            Err(reason) => errors.push(LoadError { path, reason }),
+        }
+    }
+    errors.extend(check_set(&cases));
+    if errors.is_empty() {
+        cases.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The cases compiled into this binary.
+pub fn load_bundled() -> Result<Vec<Case>, Vec<LoadError>> {
+    load_all(BUNDLED_CASES.iter().map(|(p, t)| (p.to_string(), Ok(t.to_string()))))
+}
+
+/// Every `*.yaml`/`*.yml` file under `dir`, recursively.
+pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    if !dir.is_dir() {
+        return Err(vec![LoadError {
+            path: dir.display().to_string(),
+            reason: "not a folder".into(),
+        }]);
+    }
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                return Err(vec![LoadError {
+                    path: d.display().to_string(),
+                    reason: format!("cannot read folder: {e}"),
+                }])
+            }
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let base = dir.parent().unwrap_or(dir);
+    load_all(files.into_iter().map(|p| {
+        let shown = p.strip_prefix(base).unwrap_or(&p).display().to_string();
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read: {e}"));
+        (shown, text)
+    }))
+}

@@ -1,0 +1,210 @@
+//! The case model: what a YAML file under `cases/` says, and the loader that reads it.
+//!
+//! A case is data only. Its steps are interpreted by `run::exec`; its expectations by
+//! `check`. The JSON Schema of this format is `schemas/case.schema.json`; the two are
+//! kept in step by a test that validates every bundled case against that schema.
+
+pub mod load;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::report::model::Severity;
+use crate::revision::RevisionSet;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    /// Requirement ids from REQUIREMENTS.md that this case checks.
+    pub requirements: Vec<String>,
+    /// `must` → a broken expectation is a failure; `should` → a warning.
+    pub severity: Severity,
+    #[serde(default)]
+    pub revisions: RevisionSet,
+    /// Transports the case applies to; absent means all.
+    #[serde(default)]
+    pub transports: Option<Vec<TransportKind>>,
+    /// Session state before the first step.
+    #[serde(default)]
+    pub given: Given,
+    /// Server capabilities the case needs, as dotted paths into `capabilities`
+    /// (`tools`, `resources.subscribe`). Not declared → skip.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Capabilities the harness declares as a client in `initialize`.
+    #[serde(default)]
+    pub client_capabilities: Option<Value>,
+    /// Names of mutants in `fixtures/mutants.yaml` that must fail this case.
+    #[serde(default)]
+    pub mutants: Vec<String>,
+    /// Free text for readers of the case file.
+    #[serde(default)]
+    pub notes: Option<String>,
+    pub steps: Vec<Step>,
+    /// Where the case was loaded from (set by the loader).
+    #[serde(skip)]
+    pub file: String,
+}
+
+impl Case {
+    /// The first segment of the id, which is also the folder the case lives in.
+    pub fn area(&self) -> &str {
+        self.id.split('.').next().unwrap_or(&self.id)
+    }
+
+    pub fn applies_to_transport(&self, kind: TransportKind) -> bool {
+        match &self.transports {
+            None => true,
+            Some(list) => list.contains(&kind),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportKind {
+    Stdio,
+    StreamableHttp,
+    Sse,
+}
+
+impl TransportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Stdio => "stdio",
+            TransportKind::StreamableHttp => "streamable-http",
+            TransportKind::Sse => "sse",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Given {
+    /// The server was just started; nothing has been sent.
+    Fresh,
+    /// `initialize` was answered; `notifications/initialized` was not sent yet.
+    InitializeAnswered,
+    /// `initialize` answered and `notifications/initialized` sent.
+    #[default]
+    Initialized,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Send a JSON value (object or array) as one message. Strings of the form
+    /// `${name}` are replaced by captured values.
+    Send(Value),
+    /// Send this text verbatim as one message (a newline is added on stdio).
+    SendRaw(String),
+    /// Wait for the next message of a kind and judge it.
+    Expect(Expect),
+    /// Judge that no message of a kind arrives within a time window.
+    ExpectSilence(Silence),
+    /// Close the server's input (stdin EOF on stdio).
+    CloseInput {},
+    /// Judge that the server process exits within a time window.
+    ExpectExit(ExitExpect),
+    /// Wait this many milliseconds.
+    SleepMs(u64),
+}
+
+/// Which incoming messages an expectation looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// An object with an `id` and no `method` (a result or an error).
+    #[default]
+    Response,
+    /// An object with a `method` and no `id`.
+    Notification,
+    /// An object with a `method` and an `id` (a server-to-client request).
+    Request,
+    /// An array (a batch answer).
+    Batch,
+    /// Anything.
+    Any,
+}
+
+impl MessageKind {
+    pub fn of(msg: &Value) -> MessageKind {
+        match msg {
+            Value::Array(_) => MessageKind::Batch,
+            Value::Object(o) => match (o.contains_key("method"), o.contains_key("id")) {
+                (true, true) => MessageKind::Request,
+                (true, false) => MessageKind::Notification,
+                _ => MessageKind::Response,
+            },
+            _ => MessageKind::Any,
+        }
+    }
+
+    pub fn accepts(self, msg: &Value) -> bool {
+        self == MessageKind::Any || MessageKind::of(msg) == self
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Response => "response",
+            MessageKind::Notification => "notification",
+            MessageKind::Request => "request",
+            MessageKind::Batch => "batch",
+            MessageKind::Any => "message",
+        }
+    }
+}
+
+/// Fields every judging step shares: how a broken expectation is reported.
+#[derive(Debug, Clone, Default, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct Judgement {
+    /// Overrides the case severity for this step.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Overrides the case requirement ids for this step.
+    #[serde(default)]
+    pub requirements: Option<Vec<String>>,
+    /// One sentence shown when the expectation does not hold.
+    #[serde(default)]
+    pub because: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct Expect {
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// A matcher (see `check::matcher`) applied to the whole message.
+    #[serde(rename = "match", default)]
+    pub matcher: Option<Value>,
+    #[serde(default)]
+    pub within_ms: Option<u64>,
+    /// Variables to capture from the matched message: name → JSON pointer.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct Silence {
+    pub within_ms: u64,
+    #[serde(default)]
+    pub kind: MessageKind,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct ExitExpect {
+    pub within_ms: u64,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}

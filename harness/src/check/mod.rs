@@ -1,0 +1,68 @@
+//! Judging: expectations against what was observed, producing findings with evidence.
+//!
+//! `matcher` is the case language for expected messages; `wire` holds the checks
+//! applied to every message a server sends, whatever the case is about.
+
+pub mod matcher;
+pub mod wire;
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::report::model::{Finding, Severity, Verdict};
+
+/// A unified diff between pretty-printed expected and actual values.
+pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
+    let e = pretty(expected);
+    let a = pretty(actual);
+    if e == a {
+        return None;
+    }
+    let text = TextDiff::from_lines(&e, &a)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string();
+    Some(text)
+}
+
+pub fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    s.push('\n');
+    s
+}
+
+/// Builds a finding; `expected`/`actual` get a diff when both are present.
+pub fn finding(
+    requirements: &[String],
+    severity: Severity,
+    message: String,
+    sent: Option<Value>,
+    expected: Option<Value>,
+    actual: Option<Value>,
+) -> Finding {
+    let diff = match (&expected, &actual) {
+        (Some(e), Some(a)) => diff(e, a),
+        _ => None,
+    };
+    Finding {
+        requirements: requirements.to_vec(),
+        severity,
+        message,
+        sent,
+        expected,
+        actual,
+        diff,
+    }
+}
+
+/// The verdict that a list of findings amounts to for a case that ran to its end.
+pub fn verdict_of(findings: &[Finding]) -> Verdict {
+    if findings.iter().any(|f| f.severity == Severity::Must) {
+        Verdict::Fail
+    } else if findings.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Warn
+    }
+}

@@ -1,0 +1,145 @@
+//! Checks applied to every message a server sends, in every case.
+//!
+//! A server that breaks the JSON-RPC envelope breaks it everywhere, so these rules are
+//! judged on all traffic rather than in one case: a violation becomes a finding of
+//! the case during which it was seen.
+
+use serde_json::Value;
+
+use crate::transport::json_type;
+
+/// One rule broken by a received message: requirement ids and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireViolation {
+    pub requirements: Vec<&'static str>,
+    pub message: String,
+}
+
+fn violation(reqs: &[&'static str], message: String) -> WireViolation {
+    WireViolation {
+        requirements: reqs.to_vec(),
+        message,
+    }
+}
+
+/// Judges one received JSON value (a message, or a batch answer).
+pub fn judge(msg: &Value) -> Vec<WireViolation> {
+    let mut out = Vec::new();
+    match msg {
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push(violation(&["RPC-03"], "server sent an empty JSON array".into()));
+            }
+            for item in items {
+                judge_object(item, &mut out);
+            }
+        }
+        other => judge_object(other, &mut out),
+    }
+    out
+}
+
+fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
+    let Value::Object(obj) = msg else {
+        out.push(violation(
+            &["RPC-01"],
+            format!("message is a JSON {}, not an object", json_type(msg)),
+        ));
+        return;
+    };
+    match obj.get("jsonrpc") {
+        Some(Value::String(s)) if s == "2.0" => {}
+        Some(other) => out.push(violation(
+            &["RPC-01"],
+            format!("`jsonrpc` is {other}, not \"2.0\""),
+        )),
+        None => out.push(violation(&["RPC-01"], "message has no `jsonrpc` field".into())),
+    }
+    let has_method = obj.contains_key("method");
+    let has_result = obj.contains_key("result");
+    let has_error = obj.contains_key("error");
+    if has_method {
+        if !obj.get("method").is_some_and(Value::is_string) {
+            out.push(violation(&["RPC-01"], "`method` is not a string".into()));
+        }
+        if let Some(id) = obj.get("id") {
+            if !(id.is_string() || id.is_i64() || id.is_u64()) {
+                out.push(violation(
+                    &["RPC-06"],
+                    format!("server request has an id of type {}", json_type(id)),
+                ));
+            }
+        }
+        return;
+    }
+    if has_result && has_error {
+        out.push(violation(
+            &["RPC-03"],
+            "response has both `result` and `error`".into(),
+        ));
+    } else if !has_result && !has_error {
+        out.push(violation(
+            &["RPC-03"],
+            "message has neither `method`, `result` nor `error`".into(),
+        ));
+    }
+    // An error may lack an id (25-11 allows it for unattributable errors); a result may not.
+    if has_result && !obj.contains_key("id") {
+        out.push(violation(&["RPC-02"], "result response has no `id`".into()));
+    }
+    if has_result && !has_error && !obj.get("result").is_some_and(Value::is_object) {
+        out.push(violation(
+            &["RPC-03"],
+            format!(
+                "`result` is a {}, not an object",
+                obj.get("result").map(json_type).unwrap_or("nothing")
+            ),
+        ));
+    }
+    if let Some(err) = obj.get("error").filter(|_| !has_result) {
+        match err {
+            Value::Object(e) => {
+                match e.get("code") {
+                    Some(c) if c.is_i64() => {}
+                    Some(c) => out.push(violation(
+                        &["RPC-04"],
+                        format!("error `code` is a {} ({c}), not an integer", json_type(c)),
+                    )),
+                    None => out.push(violation(&["RPC-03"], "error has no `code`".into())),
+                }
+                if !e.get("message").is_some_and(Value::is_string) {
+                    out.push(violation(&["RPC-03"], "error has no string `message`".into()));
+                }
+            }
+            other => out.push(violation(
+                &["RPC-03"],
+                format!("`error` is a {}, not an object", json_type(other)),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_clean_response_has_no_violations() {
+        assert!(judge(&json!({"jsonrpc":"2.0","id":1,"result":{}})).is_empty());
+        assert!(judge(&json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}})).is_empty());
+        assert!(judge(&json!({"jsonrpc":"2.0","method":"notifications/message","params":{}})).is_empty());
+    }
+
+    #[test]
+    fn envelope_faults_are_named() {
+        let v = judge(&json!({"id":1,"result":{}}));
+        assert_eq!(v[0].requirements, vec!["RPC-01"]);
+        let v = judge(&json!({"jsonrpc":"2.0","id":1,"result":{},"error":null}));
+        assert_eq!(v[0].requirements, vec!["RPC-03"]);
+        let v = judge(&json!({"jsonrpc":"2.0","id":1,"error":{"code":"-32601","message":"x"}}));
+        assert_eq!(v[0].requirements, vec!["RPC-04"]);
+        let v = judge(&json!({"jsonrpc":"2.0","id":null,"method":"roots/list"}));
+        assert_eq!(v[0].requirements, vec!["RPC-06"]);
+    }
+}

@@ -1,0 +1,293 @@
+//! The command line: parse arguments, load cases, probe the server, run, report,
+//! and map the outcome to an exit code.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use regex::Regex;
+
+use crate::case::{load, Case};
+use crate::report::model::{RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION};
+use crate::report::terminal;
+use crate::revision::ALL_REVISIONS;
+use crate::run::{self, probe, RunConfig};
+use crate::target::Target;
+use crate::transport::children;
+
+/// Exit codes.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_UNREACHABLE: i32 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcp-conform",
+    version,
+    about = "Conformance test suite for Model Context Protocol servers",
+    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached."
+)]
+pub struct Args {
+    /// The server: a command and its arguments (stdio), or an http(s) URL.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "TARGET")]
+    pub target: Vec<String>,
+
+    /// List the cases that would run, and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Run only cases whose id matches (glob with `*`, or a substring). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Vec<String>,
+
+    /// Leave out cases whose id matches (glob with `*`, or a substring). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+
+    /// Test only this protocol revision.
+    #[arg(long, value_name = "REV")]
+    pub revision: Option<String>,
+
+    /// How long to wait for an expected message, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub timeout: u64,
+
+    /// How many cases run at once (each in its own server process).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Read cases from this folder instead of the ones bundled into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
+    let src = if pattern.contains(['*', '?']) {
+        let mut re = String::from("^");
+        for ch in pattern.chars() {
+            match ch {
+                '*' => re.push_str(".*"),
+                '?' => re.push('.'),
+                c => re.push_str(&regex::escape(&c.to_string())),
+            }
+        }
+        re.push('$');
+        re
+    } else {
+        regex::escape(pattern)
+    };
+    Regex::new(&src).map_err(|e| format!("bad pattern `{pattern}`: {e}"))
+}
+
+/// Applies `--only` and `--skip`.
+pub fn select(cases: Vec<Case>, only: &[String], skip: &[String]) -> Result<Vec<Case>, String> {
+    let only: Vec<Regex> = only.iter().map(|p| glob_or_substring(p)).collect::<Result<_, _>>()?;
+    let skip: Vec<Regex> = skip.iter().map(|p| glob_or_substring(p)).collect::<Result<_, _>>()?;
+    Ok(cases
+        .into_iter()
+        .filter(|c| only.is_empty() || only.iter().any(|r| r.is_match(&c.id)))
+        .filter(|c| !skip.iter().any(|r| r.is_match(&c.id)))
+        .collect())
+}
+
+pub fn load_cases(dir: Option<&PathBuf>) -> Result<Vec<Case>, String> {
+    let loaded = match dir {
+        Some(d) => load::load_dir(d),
+        None => load::load_bundled(),
+    };
+    loaded.map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        format!("bad case files:\n{}", lines.join("\n"))
+    })
+}
+
+/// Entry point shared by the binary and tests; returns the exit code.
+pub fn main_with(argv: Vec<String>) -> i32 {
+    let args = match Args::try_parse_from(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mcp-conform: cannot start the async runtime: {e}");
+            return EXIT_UNREACHABLE;
+        }
+    };
+    runtime.block_on(async {
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                children::kill_all();
+                eprintln!("\nmcp-conform: interrupted; server processes stopped");
+                std::process::exit(130);
+            }
+        });
+        run_cli(args).await
+    })
+}
+
+async fn run_cli(args: Args) -> i32 {
+    let cases = match load_cases(args.cases.as_ref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mcp-conform: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let cases = match select(cases, &args.only, &args.skip) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mcp-conform: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(rev) = &args.revision {
+        if !ALL_REVISIONS.contains(&rev.as_str()) {
+            eprintln!("mcp-conform: unknown revision `{rev}` (known: {})", ALL_REVISIONS.join(", "));
+            return EXIT_USAGE;
+        }
+    }
+    if args.list {
+        for c in &cases {
+            println!("{:<48} [{}] {}", c.id, c.requirements.join(", "), c.title);
+        }
+        println!("{} cases", cases.len());
+        return EXIT_OK;
+    }
+    if cases.is_empty() {
+        eprintln!("mcp-conform: no case matches the --only/--skip patterns");
+        return EXIT_USAGE;
+    }
+    let target = match Target::from_words(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("mcp-conform: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let launch = match &target {
+        Target::Command(l) => l.clone(),
+        Target::Url(u) => {
+            eprintln!("mcp-conform: HTTP targets ({u}) are not supported yet; this build tests servers over stdio");
+            return EXIT_USAGE;
+        }
+    };
+    let mut cfg = RunConfig::new(launch);
+    cfg.timeout = Duration::from_millis(args.timeout.max(1));
+    cfg.revision_pin = args.revision.clone();
+    if let Some(j) = args.jobs {
+        cfg.jobs = j.max(1);
+    }
+
+    let report = run_suite(&target, &cases, &cfg).await;
+    let Some(report) = report else {
+        return EXIT_UNREACHABLE;
+    };
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", terminal::render(&report, color));
+    exit_code(&report)
+}
+
+pub fn exit_code(report: &RunReport) -> i32 {
+    let bad = report
+        .cases
+        .iter()
+        .any(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error));
+    if bad {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Probes the server and runs the cases; `None` (after printing why) when the
+/// target cannot be started or reached.
+pub async fn run_suite(target: &Target, cases: &[Case], cfg: &RunConfig) -> Option<RunReport> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let facts = probe::probe(cfg).await;
+    if facts.unreachable() {
+        eprintln!(
+            "mcp-conform: the target `{}` cannot be tested: {}",
+            target.describe(),
+            facts.unreachable_reason()
+        );
+        return None;
+    }
+    let results = run::run_cases(cases, cfg, &facts).await;
+    Some(RunReport {
+        format_version: REPORT_FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        target: TargetInfo {
+            description: target.describe(),
+            transport: cfg.transport_kind().as_str().to_string(),
+            config_name: None,
+        },
+        server: server_facts(&facts, cfg),
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        summary: Summary::from_cases(&results),
+        cases: results,
+    })
+}
+
+fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
+    let negotiated = cfg
+        .revision_pin
+        .clone()
+        .or_else(|| facts.newest_supported().map(str::to_string));
+    let init = negotiated.as_deref().and_then(|r| facts.init_result(r)).or_else(|| {
+        facts.outcomes.values().find_map(|o| o.result.as_ref())
+    });
+    let mut notes = Vec::new();
+    for (rev, o) in &facts.outcomes {
+        if facts.supported.contains(rev) {
+            continue;
+        }
+        let why = match (o.answered_version(), &o.problem) {
+            (Some(v), _) => format!("asked for {rev}, the server answered {v}"),
+            (None, Some(p)) => format!("asked for {rev}: {p}"),
+            (None, None) => format!("asked for {rev}: no protocolVersion in the answer"),
+        };
+        notes.push(format!("{rev} not tested: {why}"));
+    }
+    notes.push("2026-07-28 not tested: this build tests the session-based revisions only".into());
+    ServerFacts {
+        supported_revisions: facts.supported.clone(),
+        negotiated_revision: negotiated,
+        server_info: init.and_then(|r| r.get("serverInfo")).cloned(),
+        capabilities: init.and_then(|r| r.get("capabilities")).cloned(),
+        notes,
+    }
+}
+
+/// The current UTC time as RFC 3339, without pulling in a date crate.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,341 @@
+//! Input generation for the tool-argument fuzzer.
+//!
+//! [`SchemaGen`] turns an MCP tool's `inputSchema` (JSON Schema draft-04/06/07,
+//! 2019-09 or 2020-12, as a [`serde_json::Value`]) into two families of
+//! [proptest] strategies:
+//!
+//! * [`SchemaGen::valid`]: every generated value satisfies the schema.
+//! * [`SchemaGen::invalid`]: each value breaks exactly one rule at one spot of
+//!   the document (labelled by [`InvalidKind`] and a JSON pointer), or replaces
+//!   one spot with a schema-agnostic *stressor* (huge strings, deep nesting,
+//!   integers beyond 2^53, unicode edge cases, empty strings).
+//!
+//! Everything is built from proptest combinators, so failing inputs shrink:
+//! valid values toward small ones, invalid ones toward small documents whose
+//! broken rule stays broken (the kind and the spot never change while
+//! shrinking).
+//!
+//! Reproducibility: [`runner_for_seed`] maps a `u64` seed to a
+//! [`TestRunner`]; the same seed yields the same sequence of values.
+//!
+//! Supported keywords: `type` (string or array), `enum`, `const`, `minimum`,
+//! `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numeric and draft-04
+//! boolean forms), `multipleOf`, `minLength`, `maxLength`, `pattern` (through
+//! proptest's regex generator, else filtering; lookaround and back-references
+//! are unsupported), `format` (date-time, date, time, duration, email,
+//! idn-email, hostname, idn-hostname, ipv4, ipv6, uri, iri, uri-reference,
+//! iri-reference, uri-template, uuid, json-pointer, relative-json-pointer,
+//! regex), `items` (schema or draft-07 tuple array), `prefixItems`,
+//! `additionalItems`, `minItems`, `maxItems`, `uniqueItems`, `properties`,
+//! `required`, `additionalProperties` (bool or schema), `patternProperties`,
+//! `allOf`, `anyOf`, `oneOf`, `not`, `$ref` (local JSON pointers such as
+//! `#/$defs/x` and `#/definitions/x`, `$anchor`s, recursion bounded),
+//! boolean schemas. Checked by filtering only: `contains`, `minContains`,
+//! `maxContains`, `minProperties`, `maxProperties`, `propertyNames`,
+//! `dependentRequired`, `dependentSchemas`, `dependencies`, `if`/`then`/`else`.
+//! Other keywords are ignored.
+
+use std::fmt;
+use std::sync::Arc;
+
+use proptest::strategy::{BoxedStrategy, Strategy};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::Value;
+
+#[path = "strategy/check.rs"]
+mod check;
+#[path = "strategy/hostile.rs"]
+mod hostile;
+#[path = "strategy/invalid.rs"]
+mod invalid;
+#[path = "strategy/numbers.rs"]
+mod numbers;
+#[path = "strategy/schema.rs"]
+mod schema;
+#[path = "strategy/text.rs"]
+mod text;
+#[path = "strategy/valid.rs"]
+mod valid;
+
+#[cfg(test)]
+#[path = "strategy/tests.rs"]
+mod tests;
+
+/// Why a schema cannot be fuzzed; the fuzzer reports it as a skip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedSchema {
+    /// Human-readable reason, e.g. "unresolvable $ref `other.json#/x`".
+    pub reason: String,
+}
+
+impl UnsupportedSchema {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
+        UnsupportedSchema {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for UnsupportedSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unsupported schema: {}", self.reason)
+    }
+}
+
+impl std::error::Error for UnsupportedSchema {}
+
+/// What an invalid input breaks.
+///
+/// Kinds for which [`InvalidKind::is_schema_breaking`] is true always produce a
+/// value that fails validation. The others are *stressors*: hostile values
+/// that may or may not be accepted by the schema (a 100k-character string is
+/// valid where no `maxLength` exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InvalidKind {
+    /// A property listed in `required` is absent.
+    MissingRequired,
+    /// The value's JSON type is not allowed by `type`.
+    WrongType,
+    /// A number below `minimum` / not above `exclusiveMinimum`.
+    BelowMinimum,
+    /// A number above `maximum` / not below `exclusiveMaximum`.
+    AboveMaximum,
+    /// An integer that is not a multiple of an integral `multipleOf`.
+    NotMultipleOf,
+    /// A string shorter than `minLength`.
+    TooShort,
+    /// A string longer than `maxLength`.
+    TooLong,
+    /// A string that does not match `pattern`.
+    PatternMismatch,
+    /// A property not allowed by `additionalProperties: false`.
+    ExtraProperty,
+    /// A value outside `enum`.
+    NotInEnum,
+    /// A value different from `const`.
+    NotConst,
+    /// An array shorter than `minItems`.
+    TooFewItems,
+    /// An array longer than `maxItems`.
+    TooManyItems,
+    /// An array with duplicates under `uniqueItems: true`.
+    DuplicateItems,
+    /// Stressor: a string of about 100k characters.
+    HugeString,
+    /// Stressor: arrays or objects nested 200+ levels deep.
+    DeepNesting,
+    /// Stressor: numbers beyond 2^53 (9007199254740993, 1e300, -2^63, ...).
+    HugeNumber,
+    /// Stressor: NUL, U+FFFF, U+10FFFF, RTL override, combining marks, ZWJ emoji.
+    UnicodeEdge,
+    /// Stressor: the empty string.
+    EmptyString,
+}
+
+impl InvalidKind {
+    /// Every kind, schema-breaking ones first.
+    pub const ALL: [InvalidKind; 19] = [
+        InvalidKind::MissingRequired,
+        InvalidKind::WrongType,
+        InvalidKind::BelowMinimum,
+        InvalidKind::AboveMaximum,
+        InvalidKind::NotMultipleOf,
+        InvalidKind::TooShort,
+        InvalidKind::TooLong,
+        InvalidKind::PatternMismatch,
+        InvalidKind::ExtraProperty,
+        InvalidKind::NotInEnum,
+        InvalidKind::NotConst,
+        InvalidKind::TooFewItems,
+        InvalidKind::TooManyItems,
+        InvalidKind::DuplicateItems,
+        InvalidKind::HugeString,
+        InvalidKind::DeepNesting,
+        InvalidKind::HugeNumber,
+        InvalidKind::UnicodeEdge,
+        InvalidKind::EmptyString,
+    ];
+
+    /// True when values of this kind never validate against the schema;
+    /// false for stressors, which may still be valid.
+    pub fn is_schema_breaking(self) -> bool {
+        !self.is_stressor()
+    }
+
+    /// True for the schema-agnostic hostile values.
+    pub fn is_stressor(self) -> bool {
+        matches!(
+            self,
+            InvalidKind::HugeString
+                | InvalidKind::DeepNesting
+                | InvalidKind::HugeNumber
+                | InvalidKind::UnicodeEdge
+                | InvalidKind::EmptyString
+        )
+    }
+
+    /// Stable snake_case label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            InvalidKind::MissingRequired => "missing_required",
+            InvalidKind::WrongType => "wrong_type",
+            InvalidKind::BelowMinimum => "below_minimum",
+            InvalidKind::AboveMaximum => "above_maximum",
+            InvalidKind::NotMultipleOf => "not_multiple_of",
+            InvalidKind::TooShort => "too_short",
+            InvalidKind::TooLong => "too_long",
+            InvalidKind::PatternMismatch => "pattern_mismatch",
+            InvalidKind::ExtraProperty => "extra_property",
+            InvalidKind::NotInEnum => "not_in_enum",
+            InvalidKind::NotConst => "not_const",
+            InvalidKind::TooFewItems => "too_few_items",
+            InvalidKind::TooManyItems => "too_many_items",
+            InvalidKind::DuplicateItems => "duplicate_items",
+            InvalidKind::HugeString => "stressor_huge_string",
+            InvalidKind::DeepNesting => "stressor_deep_nesting",
+            InvalidKind::HugeNumber => "stressor_huge_number",
+            InvalidKind::UnicodeEdge => "stressor_unicode_edge",
+            InvalidKind::EmptyString => "stressor_empty_string",
+        }
+    }
+}
+
+impl fmt::Display for InvalidKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One invalid (or hostile) tool-argument document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidInput {
+    /// The rule broken, or the stressor applied.
+    pub kind: InvalidKind,
+    /// JSON pointer (RFC 6901) of the broken spot in `value`: the object for
+    /// `MissingRequired`/`ExtraProperty`, the replaced value otherwise (`""`
+    /// is the whole document).
+    pub pointer: String,
+    /// Human-readable detail, e.g. "required property `path` removed".
+    pub detail: String,
+    /// The whole document to send.
+    pub value: Value,
+}
+
+/// Strategies for one tool's input schema. Cheap to clone.
+#[derive(Clone)]
+pub struct SchemaGen {
+    valid: BoxedStrategy<Value>,
+    violations: Option<BoxedStrategy<InvalidInput>>,
+    stressors: BoxedStrategy<InvalidInput>,
+    invalid: BoxedStrategy<InvalidInput>,
+    catalog: Vec<(InvalidKind, String)>,
+}
+
+impl fmt::Debug for SchemaGen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SchemaGen")
+            .field("catalog", &self.catalog)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SchemaGen {
+    /// Builds the strategies for `root`, which is also the base for `$ref`
+    /// resolution. Fails for a `false` root, a non-schema value, unresolvable
+    /// or external `$ref`s, unsupported patterns on required strings, and
+    /// schemas no value can satisfy (as far as generation can tell).
+    pub fn new(root: &Value) -> Result<SchemaGen, UnsupportedSchema> {
+        let root = Arc::new(schema::Root::new(root)?);
+        let builder = valid::Builder::new(Arc::clone(&root));
+        let valid = builder
+            .build_root(&[])
+            .map_err(|u| UnsupportedSchema::new(u.0))?;
+        let parts = invalid::build(&builder);
+        let violations = invalid::pick(parts.violations.clone());
+        let stressors = invalid::pick(parts.stressors.clone())
+            .ok_or_else(|| UnsupportedSchema::new("no spot accepts a stressor"))?;
+        let mut all = parts.violations;
+        all.extend(parts.stressors);
+        let invalid = invalid::pick(all)
+            .ok_or_else(|| UnsupportedSchema::new("no invalid input can be built"))?;
+        Ok(SchemaGen {
+            valid,
+            violations,
+            stressors,
+            invalid,
+            catalog: parts.catalog,
+        })
+    }
+
+    /// Values that satisfy the schema.
+    pub fn valid(&self) -> BoxedStrategy<Value> {
+        self.valid.clone()
+    }
+
+    /// Schema violations and stressors together (violations weighted 3:1
+    /// per alternative).
+    pub fn invalid(&self) -> BoxedStrategy<InvalidInput> {
+        self.invalid.clone()
+    }
+
+    /// Only schema-breaking kinds; `None` when the schema constrains nothing
+    /// that can be broken (e.g. `{}`).
+    pub fn violations(&self) -> Option<BoxedStrategy<InvalidInput>> {
+        self.violations.clone()
+    }
+
+    /// Only stressor kinds.
+    pub fn stressors(&self) -> BoxedStrategy<InvalidInput> {
+        self.stressors.clone()
+    }
+
+    /// Every (kind, pointer) pair that [`SchemaGen::invalid`] can produce.
+    pub fn catalog(&self) -> &[(InvalidKind, String)] {
+        &self.catalog
+    }
+}
+
+/// A [`TestRunner`] whose random sequence is fully determined by `seed`.
+///
+/// The 32 ChaCha seed bytes are four successive SplitMix64 outputs of `seed`
+/// (state starting at `seed`, little-endian), so nearby seeds give unrelated
+/// streams. The config is [`Config::default`] with `cases` set and failure
+/// persistence disabled; the CLI prints and accepts this `u64`.
+pub fn runner_for_seed(seed: u64, cases: u32) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)))
+}
+
+/// The 32 seed bytes used by [`runner_for_seed`].
+pub fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut state = seed;
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_exact_mut(8) {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes());
+    }
+    out
+}
+
+/// Generates `n` values from `strategy` with `runner` (no shrinking); handy
+/// for sampling and for determinism checks.
+pub fn sample<S: Strategy>(
+    strategy: &S,
+    runner: &mut TestRunner,
+    n: usize,
+) -> Result<Vec<S::Value>, String> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let tree = strategy.new_tree(runner).map_err(|r| r.to_string())?;
+        out.push(proptest::strategy::ValueTree::current(&tree));
+    }
+    Ok(out)
+}

@@ -1,0 +1,397 @@
+//! The valid family: a strategy per normalised schema, built eagerly.
+
+use std::cell::Cell;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use proptest::strategy::{Union, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Map, Value};
+
+use super::check::Checker;
+use super::numbers;
+use super::schema::{Norm, Root, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR, TYPE_ORDER};
+use super::text;
+
+/// Nesting levels that may hold optional content (optional properties,
+/// array items beyond `minItems`, free-form members).
+pub(crate) const DEFAULT_DEPTH: u32 = 4;
+/// Nesting a schema may demand through required content before we give up.
+const MAX_LEVEL: u32 = 32;
+/// Strategy nodes built for one schema before we give up.
+const NODE_BUDGET: usize = 200_000;
+/// Items generated beyond `minItems` (or the tuple prefix).
+const ARRAY_SPAN: u64 = 5;
+/// Largest `minItems` we are willing to satisfy.
+const MAX_MIN_ITEMS: u64 = 10_000;
+/// Free-form / `additionalProperties` members generated per object.
+const EXTRA_SPAN: usize = 2;
+const PROBE_TRIES: usize = 128;
+const PROBE_HITS: usize = 8;
+
+/// Why a (sub)schema cannot be generated.
+#[derive(Debug, Clone)]
+pub(crate) struct Unsat(pub(crate) String);
+
+pub(crate) type Built = Result<BoxedStrategy<Value>, Unsat>;
+
+/// One step of a path the generated document must contain.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Seg {
+    /// Object with this property present.
+    Prop(String),
+    /// Array with this index present.
+    Index(usize),
+    /// An object (end of path).
+    Obj,
+}
+
+/// Generation context of one instance location.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    depth: u32,
+    level: u32,
+}
+
+impl Ctx {
+    pub(crate) fn top() -> Ctx {
+        Ctx { depth: DEFAULT_DEPTH, level: 0 }
+    }
+
+    fn child(self) -> Ctx {
+        Ctx {
+            depth: self.depth.saturating_sub(1),
+            level: self.level + 1,
+        }
+    }
+}
+
+/// True when at least [`PROBE_HITS`] of up to [`PROBE_TRIES`] values drawn
+/// from `s` (fixed seed) satisfy `ok`: filtering will not starve.
+pub(crate) fn probe<T: Debug>(s: &BoxedStrategy<T>, ok: &impl Fn(&T) -> bool) -> bool {
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut hits = 0;
+    for _ in 0..PROBE_TRIES {
+        let Ok(tree) = s.new_tree(&mut runner) else {
+            return false;
+        };
+        if ok(&tree.current()) {
+            hits += 1;
+            if hits >= PROBE_HITS {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Does `v` contain the forced path?
+fn has_path(v: &Value, force: &[Seg]) -> bool {
+    match force.split_first() {
+        None => true,
+        Some((Seg::Obj, _)) => v.is_object(),
+        Some((Seg::Prop(p), rest)) => v.get(p).is_some_and(|c| has_path(c, rest)),
+        Some((Seg::Index(i), rest)) => v.get(*i).is_some_and(|c| has_path(c, rest)),
+    }
+}
+
+pub(crate) struct Builder {
+    pub(crate) root: Arc<Root>,
+    nodes: Cell<usize>,
+}
+
+impl Builder {
+    pub(crate) fn new(root: Arc<Root>) -> Builder {
+        Builder {
+            root,
+            nodes: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn root_conj(&self) -> Vec<Value> {
+        vec![self.root.value.clone()]
+    }
+
+    /// Valid documents containing `force`.
+    pub(crate) fn build_root(&self, force: &[Seg]) -> Built {
+        self.build(&self.root_conj(), Ctx::top(), force)
+    }
+
+    /// Values satisfying every schema of `conj`.
+    pub(crate) fn build(&self, conj: &[Value], ctx: Ctx, force: &[Seg]) -> Built {
+        self.build_norm(Norm::from_conj(&self.root, conj), ctx, force)
+    }
+
+    fn build_norm(&self, mut norm: Norm, ctx: Ctx, force: &[Seg]) -> Built {
+        let n = self.nodes.get() + 1;
+        self.nodes.set(n);
+        if n > NODE_BUDGET {
+            return Err(Unsat("schema too large to generate".into()));
+        }
+        if ctx.level > MAX_LEVEL {
+            return Err(Unsat(format!("schema requires nesting deeper than {MAX_LEVEL} levels")));
+        }
+        if let Some(reason) = norm.unsat.take() {
+            return Err(Unsat(reason));
+        }
+        if !norm.any_of.is_empty() {
+            let branches = norm.any_of.remove(0);
+            return self.branch(norm, &branches, false, ctx, force);
+        }
+        if !norm.one_of.is_empty() {
+            let branches = norm.one_of.remove(0);
+            return self.branch(norm, &branches, true, ctx, force);
+        }
+        let strategy = self.build_types(&norm, ctx, force)?;
+        if norm.needs_filter {
+            self.filtered(strategy, &norm)
+        } else {
+            Ok(strategy)
+        }
+    }
+
+    /// `anyOf` (or `oneOf` when `exclusive`): one alternative per satisfiable
+    /// branch, merged into the rest of the conjunction.
+    fn branch(&self, norm: Norm, branches: &[Value], exclusive: bool, ctx: Ctx, force: &[Seg]) -> Built {
+        let mut alts = Vec::new();
+        let mut reasons = Vec::new();
+        for (i, b) in branches.iter().enumerate() {
+            let mut n = norm.clone();
+            n.merge(&self.root, b);
+            if exclusive {
+                for (j, other) in branches.iter().enumerate() {
+                    if j != i {
+                        n.add_not(other);
+                    }
+                }
+            }
+            match self.build_norm(n, ctx, force) {
+                Ok(s) => alts.push(s),
+                Err(e) => reasons.push(format!("branch {i}: {}", e.0)),
+            }
+        }
+        if alts.is_empty() {
+            let keyword = if exclusive { "oneOf" } else { "anyOf" };
+            return Err(Unsat(format!("no {keyword} branch can be generated ({})", reasons.join("; "))));
+        }
+        Ok(Union::new(alts).boxed())
+    }
+
+    fn filtered(&self, strategy: BoxedStrategy<Value>, norm: &Norm) -> Built {
+        let root = Arc::clone(&self.root);
+        let conj = norm.conj.clone();
+        let not = norm.not.clone();
+        let types = norm.types;
+        let ok = move |v: &Value| {
+            let checker = Checker::new(&root);
+            types & super::schema::value_type(v) != 0
+                && conj.iter().all(|s| checker.valid(s, v))
+                && !not.iter().any(|s| checker.valid(s, v))
+        };
+        if !probe(&strategy, &ok) {
+            return Err(Unsat(
+                "could not generate values satisfying the combined constraints (oneOf/not/uniqueItems/...)".into(),
+            ));
+        }
+        Ok(strategy.prop_filter("schema constraints", ok).boxed())
+    }
+
+    fn build_types(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
+        if let Some(enums) = &norm.enums {
+            return self.enum_values(norm, enums, force);
+        }
+        let mut types = norm.effective_types();
+        match force.first() {
+            Some(Seg::Prop(_) | Seg::Obj) => types &= T_OBJ,
+            Some(Seg::Index(_)) => types &= T_ARR,
+            None => {}
+        }
+        let mut alts = Vec::new();
+        let mut reasons = Vec::new();
+        for t in TYPE_ORDER.into_iter().filter(|t| types & t != 0) {
+            let built = match t {
+                T_NULL => Ok(Just(Value::Null).boxed()),
+                T_BOOL => Ok(any::<bool>().prop_map(Value::Bool).boxed()),
+                T_INT => numbers::integers(norm).map_err(Unsat),
+                T_FRAC => numbers::fractions(norm).map_err(Unsat),
+                T_STR => text::string_values(norm).map_err(Unsat),
+                T_ARR => self.array(norm, ctx, force),
+                _ => self.object(norm, ctx, force),
+            };
+            match built {
+                Ok(s) => alts.push(s),
+                Err(e) => reasons.push(e.0),
+            }
+        }
+        match alts.len() {
+            0 if reasons.is_empty() => Err(Unsat("no JSON type is allowed here".into())),
+            0 => Err(Unsat(reasons.join("; "))),
+            1 => Ok(alts.remove(0)),
+            _ => Ok(Union::new(alts).boxed()),
+        }
+    }
+
+    fn enum_values(&self, norm: &Norm, enums: &[Value], force: &[Seg]) -> Built {
+        let checker = Checker::new(&self.root);
+        let candidates: Vec<Value> = enums
+            .iter()
+            .filter(|v| {
+                norm.types & super::schema::value_type(v) != 0
+                    && norm.conj.iter().all(|s| checker.valid(s, v))
+                    && !norm.not.iter().any(|s| checker.valid(s, v))
+                    && has_path(v, force)
+            })
+            .cloned()
+            .collect();
+        if candidates.is_empty() {
+            return Err(Unsat("no enum/const value satisfies the other constraints".into()));
+        }
+        Ok(prop::sample::select(candidates).boxed())
+    }
+
+    fn object(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
+        let (forced, rest_force) = match force.split_first() {
+            Some((Seg::Prop(p), rest)) => (Some(p.as_str()), rest),
+            _ => (None, &[][..]),
+        };
+        let mut names = norm.property_names();
+        if let Some(p) = forced {
+            if !names.iter().any(|n| n == p) {
+                names.push(p.to_string());
+            }
+        }
+        let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+        for name in &names {
+            let is_forced = forced == Some(name.as_str());
+            let required = is_forced || norm.required.contains(name);
+            if !required && ctx.depth == 0 {
+                continue;
+            }
+            let sub_force = if is_forced { rest_force } else { &[] };
+            match self.build(&norm.prop_conj(name), ctx.child(), sub_force) {
+                Ok(s) => {
+                    let key = name.clone();
+                    let pair = s.prop_map(move |v| (key.clone(), v));
+                    fields.push(if required {
+                        pair.prop_map(Some).boxed()
+                    } else {
+                        prop::option::weighted(0.6, pair).boxed()
+                    });
+                }
+                Err(e) if required => return Err(Unsat(format!("property `{name}`: {}", e.0))),
+                // An optional property nothing can satisfy is never generated.
+                Err(_) => {}
+            }
+        }
+        let extras = self.extras(norm, &names, ctx)?;
+        Ok((fields, extras)
+            .prop_map(|(fields, extras)| {
+                let mut m = Map::new();
+                for (k, v) in fields.into_iter().flatten() {
+                    m.insert(k, v);
+                }
+                for (k, v) in extras {
+                    m.entry(k).or_insert(v);
+                }
+                Value::Object(m)
+            })
+            .boxed())
+    }
+
+    /// Members beyond the declared properties: for free-form objects, for an
+    /// explicit `additionalProperties` schema, or to reach `minProperties`.
+    fn extras(&self, norm: &Norm, names: &[String], ctx: Ctx) -> Result<BoxedStrategy<Vec<(String, Value)>>, Unsat> {
+        let none = Ok(Just(Vec::new()).boxed());
+        let closed = norm.obj_parts.iter().any(|p| matches!(p.additional, Some(Value::Bool(false))));
+        let explicit = norm
+            .obj_parts
+            .iter()
+            .any(|p| p.additional.as_ref().is_some_and(|a| !a.is_boolean()));
+        let free_form = norm.obj_parts.is_empty() && names.is_empty();
+        let needed = text::to_usize(norm.min_props).saturating_sub(names.len());
+        let span = if ctx.depth == 0 { 0 } else { EXTRA_SPAN };
+        if closed || (needed == 0 && (span == 0 || !(explicit || free_form))) {
+            return none;
+        }
+        let conj: Vec<Value> = norm.obj_parts.iter().filter_map(|p| p.additional.clone()).collect();
+        let value = match self.build(&conj, ctx.child(), &[]) {
+            Ok(s) => s,
+            Err(e) if needed > 0 => return Err(Unsat(format!("minProperties: {}", e.0))),
+            Err(_) => return none,
+        };
+        let taken = names.to_vec();
+        let key = text::ascii_string(1, 8).prop_filter("undeclared name", move |k| !taken.contains(k));
+        Ok(prop::collection::vec((key, value), needed..=needed + span).boxed())
+    }
+
+    fn array(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
+        let (forced, rest_force) = match force.split_first() {
+            Some((Seg::Index(i), rest)) => (Some(*i), rest),
+            _ => (None, &[][..]),
+        };
+        let mut lo = norm.min_items;
+        if let Some(i) = forced {
+            lo = lo.max(i as u64 + 1);
+        }
+        let hi = norm.max_items.unwrap_or(u64::MAX);
+        if lo > hi {
+            return Err(Unsat(format!("minItems {lo} > maxItems {hi}")));
+        }
+        if lo > MAX_MIN_ITEMS {
+            return Err(Unsat(format!("minItems {lo} is too large to generate")));
+        }
+        let kp = norm.prefix_len() as u64;
+        let span = if ctx.depth == 0 { 0 } else { ARRAY_SPAN };
+        let hi_eff = hi.min(lo.max(kp) + span);
+        let mut prefix: Vec<BoxedStrategy<Value>> = Vec::new();
+        for i in 0..kp.min(hi_eff) as usize {
+            let sub_force = if forced == Some(i) { rest_force } else { &[] };
+            match self.build(&norm.item_conj(i), ctx.child(), sub_force) {
+                Ok(s) => prefix.push(s),
+                Err(e) if (i as u64) < lo => return Err(Unsat(format!("item {i}: {}", e.0))),
+                Err(_) => break,
+            }
+        }
+        let np = prefix.len() as u64;
+        let (rlo, mut rhi) = (lo.saturating_sub(np), hi_eff.saturating_sub(np));
+        if np < kp {
+            rhi = 0;
+        }
+        if forced.is_some_and(|i| i as u64 > np) {
+            return Err(Unsat("forced array index beyond the first free item".into()));
+        }
+        let head_forced = forced == Some(np as usize);
+        let mut head: Vec<BoxedStrategy<Value>> = Vec::new();
+        let mut rest = Just(Vec::new()).boxed();
+        if rhi > 0 {
+            let conj = norm.item_conj(np as usize);
+            if head_forced {
+                head.push(self.build(&conj, ctx.child(), rest_force)?);
+            }
+            let taken = head.len() as u64;
+            match self.build(&conj, ctx.child(), &[]) {
+                Ok(s) => {
+                    let range = text::to_usize(rlo.saturating_sub(taken))..=text::to_usize(rhi - taken);
+                    rest = prop::collection::vec(s, range).boxed();
+                }
+                Err(e) if rlo > taken => return Err(Unsat(format!("items: {}", e.0))),
+                Err(_) => {}
+            }
+        } else if rlo > 0 || head_forced {
+            return Err(Unsat("array items cannot be generated".into()));
+        }
+        let dedupe = norm.unique && kp == 0;
+        Ok((prefix, head, rest)
+            .prop_map(move |(mut items, head, rest)| {
+                items.extend(head);
+                for v in rest {
+                    if !(dedupe && items.iter().any(|x| super::check::json_eq(x, &v))) {
+                        items.push(v);
+                    }
+                }
+                Value::Array(items)
+            })
+            .boxed())
+    }
+}

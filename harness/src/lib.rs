@@ -1,0 +1,16 @@
+//! mcp-conform: a conformance test suite and harness for Model Context Protocol servers.
+//!
+//! The data flows through one module per stage: [`target`] (what to test) →
+//! [`transport`] (bytes on the wire) → [`session`] (JSON-RPC) → [`case`] (what to do)
+//! → [`check`] (judging) → [`run`] (scheduling) → [`report`] (output).
+
+pub mod case;
+pub mod check;
+pub mod cli;
+pub mod report;
+pub mod requirements;
+pub mod revision;
+pub mod run;
+pub mod session;
+pub mod target;
+pub mod transport;

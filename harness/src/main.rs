@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(mcp_conform::cli::main_with(std::env::args().collect()));
+}

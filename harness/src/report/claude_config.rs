@@ -1,0 +1,390 @@
+//! Reading servers from a Claude Desktop `claude_desktop_config.json`, so a user can
+//! test exactly what their client launches.
+//!
+//! ```json
+//! {
+//!   "mcpServers": {
+//!     "files": { "command": "npx", "args": ["-y", "server-files", "/tmp"], "env": {"DEBUG": "1"} },
+//!     "remote": { "type": "http", "url": "https://example.com/mcp", "headers": {"Authorization": "Bearer …"} }
+//!   }
+//! }
+//! ```
+//!
+//! Local entries have a `command` (with optional `args` and `env`); remote entries
+//! have a `url` and usually a `type` (`http`, `streamable-http` or `sse`). Unknown keys
+//! are ignored, as the client does. Entries keep the file's order.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+/// One server of the config.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerEntry {
+    /// The key under `mcpServers`.
+    pub name: String,
+    /// Program to launch (stdio servers).
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    /// Extra environment variables for the launched program.
+    pub env: BTreeMap<String, String>,
+    /// Endpoint of a remote server; set exactly when `command` is not.
+    pub url: Option<String>,
+    /// The entry's `type` as written (`stdio`, `http`, `streamable-http`, `sse`, …).
+    pub transport: Option<String>,
+    /// HTTP headers for a remote server (`headers`), e.g. an Authorization token.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl ServerEntry {
+    /// True when the entry names a remote server (a URL) rather than a command.
+    pub fn is_remote(&self) -> bool {
+        self.url.is_some()
+    }
+}
+
+/// Reads the config and returns its servers in file order.
+pub fn load(path: impl AsRef<Path>) -> Result<Vec<ServerEntry>, String> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read Claude Desktop config {}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses the text of a config (see the module documentation).
+pub fn parse(text: &str) -> Result<Vec<ServerEntry>, String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let what = full.strip_suffix(&suffix).unwrap_or(&full);
+        format!(
+            "invalid JSON at line {}, column {}: {what}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let Value::Object(top) = doc else {
+        return Err(format!(
+            "expected a JSON object with \"mcpServers\", found {}",
+            kind(&doc)
+        ));
+    };
+    let servers = match top.get("mcpServers") {
+        Some(Value::Object(servers)) => servers,
+        Some(other) => {
+            return Err(format!(
+                "\"mcpServers\" must be an object of servers by name, found {}",
+                kind(other)
+            ))
+        }
+        None => {
+            let keys: Vec<&str> = top.keys().map(String::as_str).collect();
+            return Err(if keys.is_empty() {
+                "no \"mcpServers\" in the config (it is empty)".to_string()
+            } else {
+                format!(
+                    "no \"mcpServers\" in the config (top-level keys: {})",
+                    keys.join(", ")
+                )
+            });
+        }
+    };
+    servers
+        .iter()
+        .map(|(name, value)| entry(name, value).map_err(|e| format!("server {name:?}: {e}")))
+        .collect()
+}
+
+/// Picks the server called `name`; the error lists the names there are.
+pub fn select(entries: &[ServerEntry], name: &str) -> Result<ServerEntry, String> {
+    if let Some(found) = entries.iter().find(|e| e.name == name) {
+        return Ok(found.clone());
+    }
+    if entries.is_empty() {
+        return Err(format!(
+            "no server named {name:?}: the config's \"mcpServers\" is empty"
+        ));
+    }
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    Err(format!(
+        "no server named {name:?} in the config; available: {}",
+        names.join(", ")
+    ))
+}
+
+fn entry(name: &str, value: &Value) -> Result<ServerEntry, String> {
+    let Value::Object(obj) = value else {
+        return Err(format!("expected an object, found {}", kind(value)));
+    };
+    let command = opt_string(obj, "command")?;
+    let url = opt_string(obj, "url")?;
+    let transport = opt_string(obj, "type")?;
+    let args = match obj.get("args") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(format!(
+                    "\"args\"[{i}] must be a string, found {}",
+                    kind(other)
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(format!(
+                "\"args\" must be an array of strings, found {}",
+                kind(other)
+            ))
+        }
+    };
+    let env = string_map(obj, "env")?;
+    let headers = string_map(obj, "headers")?;
+
+    match (&command, &url) {
+        (Some(_), Some(_)) => {
+            return Err("has both \"command\" and \"url\"; expected one of them".to_string())
+        }
+        (None, None) => {
+            return Err(
+                "has neither \"command\" (a local server) nor \"url\" (a remote server)"
+                    .to_string(),
+            )
+        }
+        _ => {}
+    }
+    if let (Some(t), Some(_)) = (&transport, &command) {
+        if t != "stdio" {
+            return Err(format!(
+                "has \"type\": {t:?} but a \"command\" and no \"url\""
+            ));
+        }
+    }
+    if let Some(c) = &command {
+        if c.trim().is_empty() {
+            return Err("\"command\" is empty".to_string());
+        }
+    }
+    Ok(ServerEntry {
+        name: name.to_string(),
+        command,
+        args,
+        env,
+        url,
+        transport,
+        headers,
+    })
+}
+
+fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("{key:?} must be a string, found {}", kind(other))),
+    }
+}
+
+/// An object of strings; numbers and booleans are taken as their text, as users
+/// sometimes write `"PORT": 8080`.
+fn string_map(obj: &Map<String, Value>, key: &str) -> Result<BTreeMap<String, String>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                Value::Number(n) => Ok((k.clone(), n.to_string())),
+                Value::Bool(b) => Ok((k.clone(), b.to_string())),
+                other => Err(format!(
+                    "\"{key}\".{k} must be a string, found {}",
+                    kind(other)
+                )),
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "{key:?} must be an object of strings, found {}",
+            kind(other)
+        )),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"{
+  "globalShortcut": "Ctrl+Space",
+  "mcpServers": {
+    "files": {
+      "command": "npx",
+      "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+      "env": {"DEBUG": "1", "PORT": 8080}
+    },
+    "bare": {"command": "./server"},
+    "remote": {
+      "type": "http",
+      "url": "https://example.com/mcp",
+      "headers": {"Authorization": "Bearer abc"}
+    },
+    "legacy": {"type": "sse", "url": "http://localhost:9000/sse"}
+  }
+}"#;
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    #[test]
+    fn loads_local_and_remote_servers_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let entries = load(write(&dir, "claude_desktop_config.json", CONFIG)).expect("loads");
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["files", "bare", "remote", "legacy"]);
+        let files = &entries[0];
+        assert_eq!(files.command.as_deref(), Some("npx"));
+        assert_eq!(
+            files.args,
+            ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]
+        );
+        assert_eq!(files.env.get("DEBUG").map(String::as_str), Some("1"));
+        assert_eq!(files.env.get("PORT").map(String::as_str), Some("8080"));
+        assert_eq!(files.url, None);
+        assert!(!files.is_remote());
+        assert!(entries[1].args.is_empty() && entries[1].env.is_empty());
+        let remote = &entries[2];
+        assert_eq!(remote.command, None);
+        assert_eq!(remote.url.as_deref(), Some("https://example.com/mcp"));
+        assert_eq!(remote.transport.as_deref(), Some("http"));
+        assert_eq!(
+            remote.headers.get("Authorization").map(String::as_str),
+            Some("Bearer abc")
+        );
+        assert!(remote.is_remote());
+        assert_eq!(entries[3].transport.as_deref(), Some("sse"));
+    }
+
+    #[test]
+    fn select_by_name() {
+        let entries = parse(CONFIG).expect("parses");
+        assert_eq!(select(&entries, "bare").expect("found").name, "bare");
+        let err = select(&entries, "nope").expect_err("unknown");
+        assert_eq!(
+            err,
+            "no server named \"nope\" in the config; available: files, bare, remote, legacy"
+        );
+        let err = select(&[], "x").expect_err("empty");
+        assert!(err.contains("is empty"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("absent.json");
+        let err = load(&path).expect_err("missing");
+        assert!(
+            err.starts_with("cannot read Claude Desktop config "),
+            "{err}"
+        );
+        assert!(err.contains("absent.json"), "{err}");
+    }
+
+    #[test]
+    fn bad_json_reports_line_and_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(
+            &dir,
+            "bad.json",
+            "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\",}\n  }\n}\n",
+        );
+        let err = load(&path).expect_err("bad JSON");
+        assert!(
+            err.contains("bad.json: invalid JSON at line 3, column"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn no_mcp_servers() {
+        let err = parse(r#"{"globalShortcut": "x", "theme": "dark"}"#).expect_err("none");
+        assert_eq!(
+            err,
+            "no \"mcpServers\" in the config (top-level keys: globalShortcut, theme)"
+        );
+        assert!(parse("{}").expect_err("empty").contains("it is empty"));
+        assert!(parse("[]").expect_err("array").contains("found an array"));
+        assert!(parse(r#"{"mcpServers": []}"#)
+            .expect_err("array servers")
+            .contains("must be an object"));
+        assert_eq!(parse(r#"{"mcpServers": {}}"#), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        let cases = [
+            (
+                r#"{"mcpServers": {"a": "npx"}}"#,
+                "server \"a\": expected an object, found a string",
+            ),
+            (
+                r#"{"mcpServers": {"a": {}}}"#,
+                "server \"a\": has neither \"command\"",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": "x", "url": "http://h"}}}"#,
+                "has both",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": "x", "args": "-v"}}}"#,
+                "\"args\" must be an array of strings, found a string",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": "x", "args": ["-v", 3]}}}"#,
+                "\"args\"[1] must be a string, found a number",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": "x", "env": {"K": {}}}}}"#,
+                "\"env\".K must be a string",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": 5}}}"#,
+                "\"command\" must be a string, found a number",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"type": "sse", "command": "x"}}}"#,
+                "has \"type\": \"sse\" but a \"command\"",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": " "}}}"#,
+                "\"command\" is empty",
+            ),
+        ];
+        for (text, needle) in cases {
+            let err = parse(text).expect_err(text);
+            assert!(err.contains(needle), "{needle:?} not in {err:?}");
+        }
+    }
+
+    #[test]
+    fn stdio_type_with_command_is_fine() {
+        let entries =
+            parse(r#"{"mcpServers": {"a": {"type": "stdio", "command": "x", "args": null}}}"#)
+                .expect("parses");
+        assert_eq!(entries[0].transport.as_deref(), Some("stdio"));
+        assert_eq!(entries[0].command.as_deref(), Some("x"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Reports: renderings of a [`model::RunReport`].
+
+pub mod baseline;
+pub mod claude_config;
+pub mod github;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod model;
+pub mod terminal;

@@ -1,0 +1,177 @@
+//! The result of one run, as every report format sees it.
+//!
+//! This is the stable data model behind the JSON report (whose schema lives in
+//! `reports/report.schema.json`); the terminal, JUnit, HTML and GitHub outputs are
+//! all renderings of it. Field names are part of the public contract: add, never rename.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the JSON report structure.
+pub const REPORT_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    pub format_version: u32,
+    /// Version of mcp-conform that produced the report.
+    pub tool_version: String,
+    pub target: TargetInfo,
+    pub server: ServerFacts,
+    /// RFC 3339 UTC timestamp of the start of the run.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub cases: Vec<CaseResult>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// What the user asked to test, as text (command line or URL).
+    pub description: String,
+    /// `stdio`, `streamable-http` or `sse`.
+    pub transport: String,
+    /// Name of the server entry when taken from a Claude Desktop config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_name: Option<String>,
+}
+
+/// What the harness learnt about the server before running cases.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ServerFacts {
+    /// Revisions the server accepted when asked for them (echoed in `initialize`).
+    pub supported_revisions: Vec<String>,
+    /// The revision most cases ran at (the newest supported one, or the pinned one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negotiated_revision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_info: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Value>,
+    /// Why revisions were not tested, one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+            Verdict::Skip => "skip",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Must,
+    Should,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub title: String,
+    /// First segment of the id, also the folder under `cases/`.
+    pub area: String,
+    pub requirements: Vec<String>,
+    pub severity: Severity,
+    /// Path of the case file, relative to the cases folder's parent.
+    pub file: String,
+    /// Protocol revision the case ran at, if it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    pub verdict: Verdict,
+    /// One line: why it failed, warned, was skipped or errored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    /// Every check that did not hold (empty on pass).
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Everything exchanged with the server during the case.
+    #[serde(default)]
+    pub transcript: Vec<TranscriptEntry>,
+    /// What the server wrote to stderr (kept as evidence, never judged), capped.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    pub requirements: Vec<String>,
+    pub severity: Severity,
+    pub message: String,
+    /// The message the harness sent that this finding is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+    /// Unified diff of pretty-printed expected vs actual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Harness → server.
+    Sent,
+    /// Server → harness.
+    Received,
+    /// Harness-side event (connection closed, process exited, timeout, …).
+    Event,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    /// Milliseconds since the case started.
+    pub at_ms: u64,
+    pub direction: Direction,
+    /// The message when it was JSON, otherwise the raw text (as a JSON string).
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub skipped: usize,
+    pub errored: usize,
+}
+
+impl Summary {
+    pub fn from_cases(cases: &[CaseResult]) -> Summary {
+        let mut s = Summary {
+            total: cases.len(),
+            ..Summary::default()
+        };
+        for c in cases {
+            match c.verdict {
+                Verdict::Pass => s.passed += 1,
+                Verdict::Fail => s.failed += 1,
+                Verdict::Warn => s.warned += 1,
+                Verdict::Skip => s.skipped += 1,
+                Verdict::Error => s.errored += 1,
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,133 @@
+//! The protocol revisions mcp-conform knows, and how a case names a set of them.
+
+use serde::{Deserialize, Serialize};
+
+/// Revisions that use the `initialize` handshake and sessions, oldest first.
+pub const SESSION_REVISIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+/// The stateless revision (no `initialize`); cases must name it explicitly.
+pub const STATELESS_REVISION: &str = "2026-07-28";
+
+/// Every revision, oldest first.
+pub const ALL_REVISIONS: [&str; 5] = [
+    "2024-11-05",
+    "2025-03-26",
+    "2025-06-18",
+    "2025-11-25",
+    "2026-07-28",
+];
+
+pub fn is_known(rev: &str) -> bool {
+    ALL_REVISIONS.contains(&rev)
+}
+
+/// Position of a revision in time order (revision strings are ISO dates, so
+/// string order is time order, but we only order the ones we know).
+pub fn rank(rev: &str) -> Option<usize> {
+    ALL_REVISIONS.iter().position(|r| *r == rev)
+}
+
+/// A case's `revisions:` field: `all` (every session-based revision), or a list whose
+/// entries are a revision (`2025-03-26`) or a revision and everything after it in the
+/// session era (`2025-06-18+`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(untagged)]
+pub enum RevisionSet {
+    #[default]
+    #[serde(skip)]
+    AllSession,
+    Keyword(String),
+    List(Vec<String>),
+}
+
+impl RevisionSet {
+    /// Checks the spelling; returns the reason when an entry names no known revision.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            RevisionSet::AllSession => Ok(()),
+            RevisionSet::Keyword(k) if k == "all" => Ok(()),
+            RevisionSet::Keyword(k) => Self::validate_entry(k),
+            RevisionSet::List(items) => {
+                if items.is_empty() {
+                    return Err("`revisions` is an empty list".into());
+                }
+                items.iter().try_for_each(|e| Self::validate_entry(e))
+            }
+        }
+    }
+
+    fn validate_entry(entry: &str) -> Result<(), String> {
+        let base = entry.strip_suffix('+').unwrap_or(entry);
+        if is_known(base) {
+            Ok(())
+        } else {
+            Err(format!(
+                "unknown revision `{entry}` in `revisions` (known: {}, `REV+` for REV and later, or `all`)",
+                ALL_REVISIONS.join(", ")
+            ))
+        }
+    }
+
+    /// Whether the set contains `rev`.
+    pub fn contains(&self, rev: &str) -> bool {
+        match self {
+            RevisionSet::AllSession => SESSION_REVISIONS.contains(&rev),
+            RevisionSet::Keyword(k) if k == "all" => SESSION_REVISIONS.contains(&rev),
+            RevisionSet::Keyword(k) => Self::entry_contains(k, rev),
+            RevisionSet::List(items) => items.iter().any(|e| Self::entry_contains(e, rev)),
+        }
+    }
+
+    fn entry_contains(entry: &str, rev: &str) -> bool {
+        match entry.strip_suffix('+') {
+            Some(base) => match (rank(base), rank(rev)) {
+                // `REV+` stays within the era of REV: session revisions never reach 2026-07-28.
+                (Some(b), Some(r)) => {
+                    r >= b && (rev != STATELESS_REVISION || base == STATELESS_REVISION)
+                }
+                _ => false,
+            },
+            None => entry == rev,
+        }
+    }
+
+    /// The member revisions, oldest first.
+    pub fn members(&self) -> Vec<&'static str> {
+        ALL_REVISIONS
+            .iter()
+            .copied()
+            .filter(|r| self.contains(r))
+            .collect()
+    }
+
+    pub fn describe(&self) -> String {
+        self.members().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_suffix_stays_in_the_session_era() {
+        let set = RevisionSet::List(vec!["2025-06-18+".into()]);
+        assert_eq!(set.members(), vec!["2025-06-18", "2025-11-25"]);
+        assert!(!set.contains("2026-07-28"));
+    }
+
+    #[test]
+    fn default_is_every_session_revision() {
+        assert_eq!(RevisionSet::default().members(), SESSION_REVISIONS.to_vec());
+        assert_eq!(RevisionSet::Keyword("all".into()).members().len(), 4);
+    }
+
+    #[test]
+    fn unknown_entries_are_rejected() {
+        assert!(RevisionSet::List(vec!["2025-13-01".into()])
+            .validate()
+            .is_err());
+        assert!(RevisionSet::List(vec![]).validate().is_err());
+        assert!(RevisionSet::Keyword("2025-03-26".into()).validate().is_ok());
+    }
+}

@@ -1,0 +1,423 @@
+//! Executes one case: decide whether it applies, set up the session, interpret the
+//! steps, and turn what happened into a verdict with evidence.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::case::{Case, ExitExpect, Expect, Given, Judgement, Silence, Step};
+use crate::check::matcher::{self, Vars};
+use crate::check::{finding, verdict_of};
+use crate::report::model::{CaseResult, Finding, Severity, Verdict};
+use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
+use crate::session::Session;
+use crate::transport::Transport;
+
+use super::probe::{initialize_params, Facts};
+use super::RunConfig;
+
+/// Id the harness uses for its own `initialize` during setup.
+const SETUP_INIT_ID: &str = "mcp-conform-init";
+
+fn base_result(case: &Case) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        area: case.area().to_string(),
+        requirements: case.requirements.clone(),
+        severity: case.severity,
+        file: case.file.clone(),
+        revision: None,
+        verdict: Verdict::Skip,
+        reason: None,
+        duration_ms: 0,
+        findings: Vec::new(),
+        transcript: Vec::new(),
+        stderr: String::new(),
+    }
+}
+
+pub fn harness_error(case: &Case, reason: String) -> CaseResult {
+    CaseResult {
+        verdict: Verdict::Error,
+        reason: Some(reason),
+        ..base_result(case)
+    }
+}
+
+fn skipped(case: &Case, reason: String) -> CaseResult {
+    CaseResult {
+        verdict: Verdict::Skip,
+        reason: Some(reason),
+        ..base_result(case)
+    }
+}
+
+/// Why a case does not run against this server, or the revision it runs at.
+pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, String> {
+    let kind = cfg.transport_kind();
+    if !case.applies_to_transport(kind) {
+        return Err(format!("does not apply to the {} transport", kind.as_str()));
+    }
+    let wanted = case.revisions.members();
+    if let Some(pin) = &cfg.revision_pin {
+        if !wanted.contains(&pin.as_str()) {
+            return Err(format!("applies to {}; the run is pinned to {pin}", case.revisions.describe()));
+        }
+    }
+    let candidates: Vec<&String> = facts
+        .supported
+        .iter()
+        .filter(|r| wanted.contains(&r.as_str()))
+        .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
+        .collect();
+    // A server that answers `initialize` but echoes no revision still gets the cases
+    // that start from a fresh process: they are what shows it is broken.
+    if candidates.is_empty() && facts.supported.is_empty() && case.given == Given::Fresh {
+        if let Some(newest) = wanted.last() {
+            return Ok(newest.to_string());
+        }
+    }
+    let Some(revision) = candidates.last() else {
+        let supported = if facts.supported.is_empty() {
+            "none".to_string()
+        } else {
+            facts.supported.join(", ")
+        };
+        return Err(format!(
+            "applies to {}; the server supports {supported}",
+            case.revisions.describe()
+        ));
+    };
+    for need in &case.requires {
+        let declared = facts
+            .init_result(revision)
+            .and_then(|r| r.get("capabilities"))
+            .is_some_and(|caps| capability_declared(caps, need));
+        if !declared {
+            return Err(format!("capability `{need}` not declared by the server"));
+        }
+    }
+    Ok((*revision).clone())
+}
+
+/// A dotted path into `capabilities`; a sub-flag (e.g. `resources.subscribe`) must be `true`.
+fn capability_declared(caps: &Value, path: &str) -> bool {
+    let mut cur = caps;
+    for part in path.split('.') {
+        match cur.get(part) {
+            Some(next) => cur = next,
+            None => return false,
+        }
+    }
+    !cur.is_null() && cur != &Value::Bool(false)
+}
+
+pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
+    let revision = match plan(case, cfg, facts) {
+        Ok(r) => r,
+        Err(reason) => return skipped(case, reason),
+    };
+    let started = Instant::now();
+    let mut result = match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, &revision)).await {
+        Ok(r) => r,
+        Err(_) => harness_error(
+            case,
+            format!("the case did not finish within {} s", cfg.case_budget.as_secs()),
+        ),
+    };
+    result.revision = Some(revision);
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
+}
+
+/// Per-case state while the steps run.
+struct Ctx<'a> {
+    case: &'a Case,
+    cfg: &'a RunConfig,
+    vars: Vars,
+    findings: Vec<Finding>,
+    last_sent: Option<Value>,
+}
+
+impl Ctx<'_> {
+    fn judge(&self, j: &Judgement) -> (Vec<String>, Severity) {
+        (
+            j.requirements.clone().unwrap_or_else(|| self.case.requirements.clone()),
+            j.severity.unwrap_or(self.case.severity),
+        )
+    }
+
+    fn fail(&mut self, j: &Judgement, message: String, expected: Option<Value>, actual: Option<Value>) {
+        let (reqs, sev) = self.judge(j);
+        let message = match &j.because {
+            Some(b) => format!("{b} — {message}"),
+            None => message,
+        };
+        self.findings
+            .push(finding(&reqs, sev, message, self.last_sent.clone(), expected, actual));
+    }
+
+    /// True once a MUST expectation has failed: later steps would only pile up noise.
+    fn must_failed(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Must)
+    }
+}
+
+fn builtin_vars(facts: &Facts, revision: &str) -> Vars {
+    let mut vars = Vars::new();
+    vars.insert("revision".into(), json!(revision));
+    vars.insert("supported_revisions".into(), json!(facts.supported));
+    vars.insert("newest_revision".into(), json!(facts.newest_supported()));
+    vars.insert("known_revisions".into(), json!(ALL_REVISIONS));
+    vars.insert("session_revisions".into(), json!(SESSION_REVISIONS));
+    vars
+}
+
+async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
+    let transport = match cfg.connect() {
+        Ok(t) => t,
+        Err(e) => return harness_error(case, e.to_string()),
+    };
+    let client_caps = case.client_capabilities.clone().unwrap_or_else(|| json!({}));
+    let mut session = Session::new(transport, client_caps.clone());
+    let mut ctx = Ctx {
+        case,
+        cfg,
+        vars: builtin_vars(facts, revision),
+        findings: Vec::new(),
+        last_sent: None,
+    };
+
+    let setup = setup(&mut session, case.given, revision, &client_caps, cfg.timeout).await;
+    let mut setup_error = None;
+    match setup {
+        Ok(Some(init)) => {
+            ctx.vars.insert("init_result".into(), init);
+        }
+        Ok(None) => {}
+        Err(e) => setup_error = Some(e),
+    }
+    if setup_error.is_none() {
+        for step in &case.steps {
+            if ctx.must_failed() {
+                break;
+            }
+            if let Err(e) = run_step(step, &mut session, &mut ctx).await {
+                setup_error = Some(e);
+                break;
+            }
+        }
+    }
+
+    let (transcript, stderr, violations) = session.finish().await;
+    let mut findings = ctx.findings;
+    for v in violations {
+        let message = v.message.clone();
+        if !findings.iter().any(|f| f.message == message) {
+            findings.push(finding(&v.requirements, Severity::Must, message, None, None, Some(v.evidence)));
+        }
+    }
+    let (verdict, reason) = match setup_error {
+        // A broken wire rule explains a failed setup better than the setup error does.
+        Some(e) if findings.is_empty() => (Verdict::Error, Some(e)),
+        _ => {
+            let verdict = verdict_of(&findings);
+            let reason = findings.first().map(|f| {
+                let reqs = f.requirements.join(", ");
+                format!("[{reqs}] {}", f.message)
+            });
+            (verdict, reason)
+        }
+    };
+    CaseResult {
+        verdict,
+        reason,
+        findings,
+        transcript,
+        stderr,
+        ..base_result(case)
+    }
+}
+
+/// Brings the session to the case's starting state. Returns the initialize result.
+async fn setup(
+    session: &mut Session,
+    given: Given,
+    revision: &str,
+    client_caps: &Value,
+    wait: Duration,
+) -> Result<Option<Value>, String> {
+    if given == Given::Fresh {
+        return Ok(None);
+    }
+    let resp = session
+        .request(json!(SETUP_INIT_ID), "initialize", initialize_params(revision, client_caps), wait)
+        .await
+        .map_err(|e| format!("setup: {e}"))?;
+    let Some(result) = resp.get("result").filter(|r| r.is_object()) else {
+        return Err(format!("setup: initialize was not answered with a result: {resp}"));
+    };
+    let answered = result.get("protocolVersion").and_then(Value::as_str).unwrap_or("");
+    if answered != revision {
+        return Err(format!(
+            "setup: asked for revision {revision}, which the server echoed when probed, but now it answered `{answered}`"
+        ));
+    }
+    if given == Given::Initialized {
+        session
+            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await
+            .map_err(|e| format!("setup: {e}"))?;
+    }
+    Ok(Some(result.clone()))
+}
+
+/// Runs one step. `Err` means the harness could not carry it out (not a finding).
+async fn run_step(step: &Step, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
+    match step {
+        Step::Send(msg) => {
+            let msg = substitute(msg, &ctx.vars);
+            ctx.last_sent = Some(msg.clone());
+            send_or_note(session.send(&msg).await, session, ctx)
+        }
+        Step::SendRaw(text) => {
+            ctx.last_sent = Some(Value::String(text.clone()));
+            send_or_note(session.send_raw(text).await, session, ctx)
+        }
+        Step::Expect(e) => {
+            expect(e, session, ctx).await;
+            Ok(())
+        }
+        Step::ExpectSilence(s) => {
+            silence(s, session, ctx).await;
+            Ok(())
+        }
+        Step::CloseInput {} => match session.transport() {
+            Transport::Stdio(t) => {
+                t.close_stdin();
+                session.note("closed the server's stdin");
+                Ok(())
+            }
+        },
+        Step::ExpectExit(e) => {
+            expect_exit(e, session, ctx).await;
+            Ok(())
+        }
+        Step::SleepMs(ms) => {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
+            Ok(())
+        }
+    }
+}
+
+/// A failed write is evidence about the server (it closed or stopped reading), so it
+/// is recorded; the following expectation will then report what is missing.
+fn send_or_note(
+    res: Result<(), crate::transport::TransportError>,
+    session: &mut Session,
+    _ctx: &mut Ctx<'_>,
+) -> Result<(), String> {
+    if let Err(e) = res {
+        session.note(format!("send failed: {e}"));
+    }
+    Ok(())
+}
+
+async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
+    let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let Some(msg) = session.next_of(e.kind, Instant::now() + wait).await else {
+        let why = match session.closed() {
+            Some(reason) => format!("no {} arrived: the server closed the connection ({reason})", e.kind.as_str()),
+            None => format!("no {} arrived within {} ms", e.kind.as_str(), wait.as_millis()),
+        };
+        ctx.fail(&e.judgement, why, matcher, None);
+        return;
+    };
+    if let Some(m) = &matcher {
+        let mismatches = matcher::check(m, Some(&msg), &ctx.vars);
+        if !mismatches.is_empty() {
+            let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
+            ctx.fail(&e.judgement, text.join("; "), Some(m.clone()), Some(msg));
+            return;
+        }
+    }
+    for (name, pointer) in &e.capture {
+        match msg.pointer(pointer) {
+            Some(v) => {
+                ctx.vars.insert(name.clone(), v.clone());
+            }
+            None => {
+                ctx.fail(
+                    &e.judgement,
+                    format!("nothing at {pointer} to capture as `{name}`"),
+                    None,
+                    Some(msg.clone()),
+                );
+            }
+        }
+    }
+}
+
+async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let got = session
+        .collect_until(s.kind, Instant::now() + Duration::from_millis(s.within_ms))
+        .await;
+    if let Some(first) = got.into_iter().next() {
+        ctx.fail(
+            &s.judgement,
+            format!("expected no {} within {} ms, got one", s.kind.as_str(), s.within_ms),
+            None,
+            Some(first),
+        );
+    }
+}
+
+async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let wait = Duration::from_millis(e.within_ms);
+    let exited = match session.transport() {
+        Transport::Stdio(t) => t.wait_exit(wait).await,
+    };
+    match exited {
+        Some(desc) => session.note(desc),
+        None => ctx.fail(
+            &e.judgement,
+            format!("the server process was still running {} ms later", e.within_ms),
+            None,
+            None,
+        ),
+    }
+}
+
+/// Replaces `${name}` in strings: a string that is exactly `${name}` becomes the
+/// variable's value (any type); inside longer strings the value is spliced as text.
+pub fn substitute(v: &Value, vars: &Vars) -> Value {
+    match v {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+                if let Some(val) = vars.get(name) {
+                    return val.clone();
+                }
+            }
+            if !s.contains("${") {
+                return v.clone();
+            }
+            let mut out = s.clone();
+            for (name, val) in vars {
+                let key = format!("${{{name}}}");
+                if out.contains(&key) {
+                    let text = match val {
+                        Value::String(t) => t.clone(),
+                        other => other.to_string(),
+                    };
+                    out = out.replace(&key, &text);
+                }
+            }
+            Value::String(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, vars)).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, x)| (k.clone(), substitute(x, vars))).collect()),
+        other => other.clone(),
+    }
+}

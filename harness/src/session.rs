@@ -1,0 +1,263 @@
+//! JSON-RPC over a transport: ids, correlation, a transcript of everything exchanged,
+//! and answers to the server's own requests.
+//!
+//! The session never judges a case's expectations; it records what happened and
+//! applies the wire checks (`check::wire`) to every message, keeping the violations
+//! for the case to report.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::case::MessageKind;
+use crate::check::wire::{self, WireViolation};
+use crate::report::model::{Direction, TranscriptEntry};
+use crate::transport::{Incoming, Transport, TransportError};
+
+/// Cap on transcript entries per session, so a flooding server cannot exhaust memory.
+const TRANSCRIPT_CAP: usize = 2000;
+
+/// Something the server emitted that is not a JSON-RPC message, or a message that
+/// breaks the envelope rules.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub requirements: Vec<String>,
+    pub message: String,
+    pub evidence: Value,
+}
+
+pub struct Session {
+    transport: Transport,
+    started: Instant,
+    transcript: Vec<TranscriptEntry>,
+    /// Received, not yet consumed by an expectation.
+    inbox: VecDeque<Value>,
+    violations: Vec<Violation>,
+    client_capabilities: Value,
+    closed: Option<String>,
+}
+
+impl Session {
+    pub fn new(transport: Transport, client_capabilities: Value) -> Session {
+        Session {
+            transport,
+            started: Instant::now(),
+            transcript: Vec::new(),
+            inbox: VecDeque::new(),
+            violations: Vec::new(),
+            client_capabilities,
+            closed: None,
+        }
+    }
+
+    pub fn transport(&mut self) -> &mut Transport {
+        &mut self.transport
+    }
+
+    pub fn closed(&self) -> Option<&str> {
+        self.closed.as_deref()
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.record(Direction::Event, Value::String(text.into()));
+    }
+
+    fn record(&mut self, direction: Direction, body: Value) {
+        if self.transcript.len() >= TRANSCRIPT_CAP {
+            return;
+        }
+        let at_ms = self.started.elapsed().as_millis() as u64;
+        self.transcript.push(TranscriptEntry {
+            at_ms,
+            direction,
+            body,
+        });
+        if self.transcript.len() == TRANSCRIPT_CAP {
+            self.transcript.push(TranscriptEntry {
+                at_ms,
+                direction: Direction::Event,
+                body: Value::String("transcript truncated".into()),
+            });
+        }
+    }
+
+    /// Sends a JSON value as one message.
+    pub async fn send(&mut self, msg: &Value) -> Result<(), TransportError> {
+        let text = msg.to_string();
+        self.record(Direction::Sent, msg.clone());
+        self.transport.send(&text).await
+    }
+
+    /// Sends text verbatim as one message.
+    pub async fn send_raw(&mut self, text: &str) -> Result<(), TransportError> {
+        let body = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into()));
+        self.record(Direction::Sent, body);
+        self.transport.send(text).await
+    }
+
+    /// Reads one event from the transport, handling what the session owns
+    /// (wire checks, answering server requests). Returns the message, if any.
+    async fn pump(&mut self, wait: Duration) -> Option<Value> {
+        if self.closed.is_some() {
+            return None;
+        }
+        match self.transport.recv(wait).await? {
+            Incoming::Message(msg) => {
+                self.record(Direction::Received, msg.clone());
+                for WireViolation { requirements, message } in wire::judge(&msg) {
+                    self.violations.push(Violation {
+                        requirements: requirements.iter().map(|r| r.to_string()).collect(),
+                        message,
+                        evidence: msg.clone(),
+                    });
+                }
+                if MessageKind::of(&msg) == MessageKind::Request {
+                    self.answer_server_request(&msg).await;
+                }
+                Some(msg)
+            }
+            Incoming::Invalid { raw, reason } => {
+                self.record(Direction::Received, Value::String(raw.clone()));
+                let requirements = if reason.contains("UTF-8") {
+                    vec!["STDIO-05".to_string()]
+                } else if self.transport.kind() == "stdio" {
+                    vec!["STDIO-01".to_string(), "STDIO-02".to_string()]
+                } else {
+                    vec!["RPC-01".to_string()]
+                };
+                self.violations.push(Violation {
+                    requirements,
+                    message: format!("server output that is not a JSON-RPC message: {reason}"),
+                    evidence: Value::String(raw),
+                });
+                None
+            }
+            Incoming::Closed { reason } => {
+                self.note(format!("connection closed: {reason}"));
+                self.closed = Some(reason);
+                None
+            }
+        }
+    }
+
+    /// Answers a server-to-client request as a well-behaved client with the declared
+    /// capabilities would.
+    async fn answer_server_request(&mut self, req: &Value) {
+        let id = req.get("id").cloned().unwrap_or(Value::Null);
+        let method = req.get("method").and_then(Value::as_str).unwrap_or("");
+        let declared = |cap: &str| self.client_capabilities.get(cap).is_some();
+        let result = match method {
+            "ping" => Some(json!({})),
+            "roots/list" if declared("roots") => Some(json!({"roots": []})),
+            "sampling/createMessage" if declared("sampling") => Some(json!({
+                "role": "assistant",
+                "content": {"type": "text", "text": "mcp-conform test client"},
+                "model": "mcp-conform"
+            })),
+            "elicitation/create" if declared("elicitation") => Some(json!({"action": "decline"})),
+            _ => None,
+        };
+        let answer = match result {
+            Some(r) => json!({"jsonrpc": "2.0", "id": id, "result": r}),
+            None => json!({"jsonrpc": "2.0", "id": id,
+                "error": {"code": -32601, "message": format!("client does not offer `{method}`")}}),
+        };
+        if let Err(e) = self.send(&answer).await {
+            self.note(format!("could not answer the server's request: {e}"));
+        }
+    }
+
+    /// Waits until `deadline` for the next message of `kind` (queued ones first).
+    pub async fn next_of(&mut self, kind: MessageKind, deadline: Instant) -> Option<Value> {
+        if let Some(pos) = self.inbox.iter().position(|m| kind.accepts(m)) {
+            return self.inbox.remove(pos);
+        }
+        loop {
+            let now = Instant::now();
+            if now >= deadline || self.closed.is_some() {
+                return None;
+            }
+            if let Some(msg) = self.pump(deadline - now).await {
+                if kind.accepts(&msg) {
+                    return Some(msg);
+                }
+                self.inbox.push_back(msg);
+            }
+        }
+    }
+
+    /// Waits for the response whose id equals `id` (other messages are queued).
+    pub async fn response_to(&mut self, id: &Value, deadline: Instant) -> Option<Value> {
+        let is_it = |m: &Value| MessageKind::of(m) == MessageKind::Response && m.get("id") == Some(id);
+        if let Some(pos) = self.inbox.iter().position(is_it) {
+            return self.inbox.remove(pos);
+        }
+        loop {
+            let now = Instant::now();
+            if now >= deadline || self.closed.is_some() {
+                return None;
+            }
+            if let Some(msg) = self.pump(deadline - now).await {
+                if is_it(&msg) {
+                    return Some(msg);
+                }
+                self.inbox.push_back(msg);
+            }
+        }
+    }
+
+    /// Sends a request and waits for its response.
+    pub async fn request(&mut self, id: Value, method: &str, params: Value, wait: Duration) -> Result<Value, String> {
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send(&msg).await.map_err(|e| e.to_string())?;
+        match self.response_to(&id, Instant::now() + wait).await {
+            Some(resp) => Ok(resp),
+            None => Err(match &self.closed {
+                Some(reason) => format!("no answer to `{method}`: connection closed ({reason})"),
+                None => format!("no answer to `{method}` within {} ms", wait.as_millis()),
+            }),
+        }
+    }
+
+    /// Drains what arrives until `deadline`, returning the messages of `kind`
+    /// (queued ones included). Other messages stay queued.
+    pub async fn collect_until(&mut self, kind: MessageKind, deadline: Instant) -> Vec<Value> {
+        let mut found = Vec::new();
+        let mut rest = VecDeque::new();
+        while let Some(m) = self.inbox.pop_front() {
+            if kind.accepts(&m) {
+                found.push(m);
+            } else {
+                rest.push_back(m);
+            }
+        }
+        self.inbox = rest;
+        loop {
+            let now = Instant::now();
+            if now >= deadline || self.closed.is_some() {
+                return found;
+            }
+            if let Some(msg) = self.pump(deadline - now).await {
+                if kind.accepts(&msg) {
+                    found.push(msg);
+                } else {
+                    self.inbox.push_back(msg);
+                }
+            }
+        }
+    }
+
+    pub fn take_violations(&mut self) -> Vec<Violation> {
+        std::mem::take(&mut self.violations)
+    }
+
+    /// Ends the session: stops the server and returns the transcript and diagnostics.
+    pub async fn finish(mut self) -> (Vec<TranscriptEntry>, String, Vec<Violation>) {
+        // Read what is already buffered so late output is judged too.
+        while self.pump(Duration::from_millis(0)).await.is_some() {}
+        self.transport.shutdown().await;
+        let stderr = self.transport.diagnostics();
+        (self.transcript, stderr, self.violations)
+    }
+}

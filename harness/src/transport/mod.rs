@@ -1,0 +1,153 @@
+//! Bytes on the wire: how the harness reaches a server and what it hears back.
+//!
+//! A transport turns outgoing JSON-RPC text into whatever the server needs and
+//! turns everything the server emits into [`Incoming`] events. It judges nothing,
+//! except what only the transport can see (a line that is not UTF-8 or not JSON),
+//! which it reports as [`Incoming::Invalid`] for the session to record.
+
+pub mod children;
+pub mod stdio;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use stdio::StdioTransport;
+
+/// Largest single message the harness accepts from a server (bytes).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// One thing heard from the server.
+#[derive(Debug, Clone)]
+pub enum Incoming {
+    /// A parsed JSON value: an object (single message) or an array (batch).
+    Message(Value),
+    /// Output that is not a JSON-RPC message, with the reason.
+    Invalid { raw: String, reason: String },
+    /// The server closed its side (stdout EOF, process exit, stream end).
+    Closed { reason: String },
+}
+
+/// Why a send or receive could not happen.
+#[derive(Debug, Clone)]
+pub enum TransportError {
+    /// The server could not be started or reached at all.
+    Unreachable(String),
+    /// The connection is gone (the server exited or closed its input).
+    Closed(String),
+    /// The server did not take our bytes in time (for stdio: it stopped reading stdin).
+    Stalled(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Unreachable(m) => write!(f, "cannot reach the server: {m}"),
+            TransportError::Closed(m) => write!(f, "connection closed: {m}"),
+            TransportError::Stalled(m) => write!(f, "server stopped reading: {m}"),
+        }
+    }
+}
+
+/// Settings every transport honours.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_message_bytes: usize,
+    /// How long a single write may block before the server counts as stalled.
+    pub write_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            write_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The transports the harness speaks. An enum rather than a trait object: the set is
+/// closed and small, and each variant has operations the others lack.
+pub enum Transport {
+    Stdio(StdioTransport),
+}
+
+impl Transport {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Transport::Stdio(_) => "stdio",
+        }
+    }
+
+    /// Sends one message (already serialized, without the trailing newline).
+    pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
+        match self {
+            Transport::Stdio(t) => t.send_line(text).await,
+        }
+    }
+
+    /// Waits up to `wait` for the next event; `None` when nothing arrived in time.
+    pub async fn recv(&mut self, wait: Duration) -> Option<Incoming> {
+        match self {
+            Transport::Stdio(t) => t.recv(wait).await,
+        }
+    }
+
+    /// What the server wrote to its diagnostic channel so far (stderr for stdio).
+    pub fn diagnostics(&self) -> String {
+        match self {
+            Transport::Stdio(t) => t.stderr_text(),
+        }
+    }
+
+    /// Stops the server and releases everything; never blocks long.
+    pub async fn shutdown(&mut self) {
+        match self {
+            Transport::Stdio(t) => t.shutdown().await,
+        }
+    }
+}
+
+/// Classifies one line of server output.
+pub fn classify_line(bytes: &[u8]) -> Option<Incoming> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Some(Incoming::Invalid {
+                raw: String::from_utf8_lossy(bytes).into_owned(),
+                reason: format!("output is not valid UTF-8 ({e})"),
+            })
+        }
+    };
+    let trimmed = text.trim_end_matches(['\n', '\r']);
+    if trimmed.trim().is_empty() {
+        // A blank line carries no message; tolerated, not judged.
+        return None;
+    }
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(v @ (Value::Object(_) | Value::Array(_))) => Some(Incoming::Message(v)),
+        Ok(other) => Some(Incoming::Invalid {
+            raw: trimmed.to_string(),
+            reason: format!(
+                "line is JSON but not a JSON-RPC message (a {})",
+                json_type(&other)
+            ),
+        }),
+        Err(e) => Some(Incoming::Invalid {
+            raw: trimmed.to_string(),
+            reason: format!("line is not JSON ({e})"),
+        }),
+    }
+}
+
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

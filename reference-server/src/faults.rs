@@ -1,0 +1,160 @@
+//! Fault switches: each one turns the reference server into a "mutant"
+//! that breaks exactly one rule of the protocol and is otherwise correct.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+macro_rules! faults {
+    ($( $variant:ident => $name:literal : $desc:literal ),* $(,)?) => {
+        /// One deliberate protocol violation.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault {
+            $( $variant, )*
+        }
+
+        impl Fault {
+            /// Every fault, in documentation order.
+            pub const ALL: &'static [Fault] = &[ $( Fault::$variant, )* ];
+
+            /// The command-line name of the fault.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Fault::$variant => $name, )*
+                }
+            }
+
+            /// One-line description of what the fault breaks.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $( Fault::$variant => $desc, )*
+                }
+            }
+        }
+    };
+}
+
+faults! {
+    InitNoServerInfo => "init-no-serverinfo": "initialize result omits serverInfo",
+    InitCapabilitiesArray => "init-capabilities-array": "initialize result has \"capabilities\": []",
+    InitNoProtocolVersion => "init-no-protocol-version": "initialize result omits protocolVersion",
+    AnswerInitialized => "answer-initialized": "answers notifications/initialized with a result (id null)",
+    AnswerUnknownNotifications => "answer-unknown-notifications": "answers notifications with unknown methods with -32601 (id null)",
+    NoPing => "no-ping": "ping is answered with -32601",
+    PingRequiresInit => "ping-requires-init": "ping before initialize gets -32600 \"server not initialized\"",
+    ServeBeforeInit => "serve-before-init": "requests before initialize are executed normally",
+    VersionShiftUp => "version-shift-up": "negotiation answers the next newer revision",
+    VersionShiftDown => "version-shift-down": "negotiation answers the next older revision",
+    EchoAnyVersion => "echo-any-version": "echoes any requested protocolVersion, known or not",
+    CounterOfferOldest => "counter-offer-oldest": "an unsupported requested version gets 2024-11-05 instead of the newest",
+    ParseErrorSilent => "parse-error-silent": "invalid JSON is ignored (no -32700 response)",
+    ParseErrorIdZero => "parse-error-id-zero": "the -32700 response carries \"id\": 0 instead of null",
+    ExitOnBadJson => "exit-on-bad-json": "after answering invalid JSON with -32700 the process exits with code 1",
+    LenientJsonrpc => "lenient-jsonrpc": "the jsonrpc field is not checked",
+    MissingMethodWrongCode => "missing-method-wrong-code": "an object with an id but no method gets -32601 instead of -32600",
+    AcceptAnyId => "accept-any-id": "ids of any JSON type are accepted and echoed back",
+    UnknownMethodWrongCode => "unknown-method-wrong-code": "unknown methods get -32600 instead of -32601",
+    InvalidParamsInternalError => "invalid-params-internal-error": "invalid tools/call params and non-object params get -32603 instead of -32602",
+    ParamsTypeUnchecked => "params-type-unchecked": "non-object params are ignored (served as if absent)",
+    StringifyIds => "stringify-ids": "responses carry integer ids as strings",
+    NumberifyIds => "numberify-ids": "string ids made of digits come back as integers",
+    ZeroIdDropped => "zero-id-dropped": "a request with id 0 is treated as a notification",
+    ResultAndError => "result-and-error": "every success response also carries \"error\": null",
+    NoJsonrpcInResponses => "no-jsonrpc-in-responses": "responses lack the jsonrpc field",
+    ErrorCodeString => "error-code-string": "error codes are serialized as strings",
+    ErrorOnUnknownCancel => "error-on-unknown-cancel": "notifications/cancelled for an unknown id is answered with -32602 (id null)",
+    NoBatch => "no-batch": "arrays are always rejected with -32600, also under 2025-03-26",
+    BatchAlways => "batch-always": "arrays are processed as batches under every revision",
+    BannerOnStdout => "banner-on-stdout": "prints \"mcp-reference-server ready\" to stdout at startup",
+    PrettyPrint => "pretty-print": "writes every message pretty-printed over several lines",
+    Latin1Output => "latin1-output": "encodes stdout as Latin-1 (characters above U+00FF become '?')",
+    IgnoreEof => "ignore-eof": "does not exit on stdin EOF",
+    EarlyRootsRequest => "early-roots-request": "sends roots/list right after the initialize response, before notifications/initialized",
+}
+
+impl Fault {
+    /// Looks a fault up by its command-line name.
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The set of active faults (empty for the correct server).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults(BTreeSet<Fault>);
+
+impl Faults {
+    /// No faults: the correct reference server.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Parses command-line names; returns the first unknown name as error.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
+        let mut set = BTreeSet::new();
+        for name in names {
+            let name = name.as_ref();
+            match Fault::from_name(name) {
+                Some(f) => {
+                    set.insert(f);
+                }
+                None => return Err(name.to_string()),
+            }
+        }
+        Ok(Faults(set))
+    }
+
+    /// Builds a set from faults directly (used by tests).
+    #[cfg(test)]
+    pub fn of(list: &[Fault]) -> Self {
+        Faults(list.iter().copied().collect())
+    }
+
+    /// Whether a fault is active.
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+
+    /// Whether no fault is active.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Comma-separated names, for logs.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.0.iter().map(|f| f.name()).collect();
+        names.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = BTreeSet::new();
+        for f in Fault::ALL {
+            assert_eq!(Fault::from_name(f.name()), Some(*f));
+            assert!(seen.insert(f.name()), "duplicate name {}", f.name());
+            assert!(!f.description().is_empty());
+        }
+        assert_eq!(Fault::ALL.len(), 35);
+    }
+
+    #[test]
+    fn parse_rejects_unknown() {
+        assert_eq!(
+            Faults::parse(&["no-ping", "bogus"]),
+            Err("bogus".to_string())
+        );
+        let f = Faults::parse(&["no-ping", "stringify-ids"]).expect("valid");
+        assert!(f.has(Fault::NoPing) && f.has(Fault::StringifyIds));
+        assert!(!f.has(Fault::NoBatch));
+    }
+}

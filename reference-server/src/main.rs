@@ -1,0 +1,83 @@
+//! mcp-reference-server: the known-good MCP server of the mcp-conform
+//! suite, which `--fault NAME` turns into deliberately broken variants.
+
+mod completion;
+mod core;
+mod faults;
+mod jsonrpc;
+mod logging;
+mod pagination;
+mod prompts;
+mod protocol;
+mod resources;
+mod schema;
+mod stdio;
+mod tools;
+mod version;
+
+#[cfg(test)]
+mod tests;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use crate::core::Config;
+use crate::faults::{Fault, Faults};
+
+/// Reference MCP server (stdio) with fault switches for conformance testing.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-reference-server", version, about)]
+struct Cli {
+    /// Break one protocol rule (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<String>,
+
+    /// Number of items per page of tools/list, resources/list,
+    /// resources/templates/list and prompts/list.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    page_size: u32,
+
+    /// Print the fault names with one-line descriptions and exit.
+    #[arg(long)]
+    list_faults: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cli.list_faults {
+        for f in Fault::ALL {
+            println!("{:<30} {}", f.name(), f.description());
+        }
+        return Ok(());
+    }
+    let faults = match Faults::parse(&cli.faults) {
+        Ok(f) => f,
+        Err(name) => {
+            eprintln!("mcp-reference-server: unknown fault {name:?} (see --list-faults)");
+            std::process::exit(2);
+        }
+    };
+    let config = Config {
+        faults,
+        page_size: usize::try_from(cli.page_size).unwrap_or(3),
+    };
+    eprintln!(
+        "mcp-reference-server {} on stdio (page size {}, faults: {})",
+        env!("CARGO_PKG_VERSION"),
+        config.page_size,
+        if config.faults.is_empty() {
+            "none".to_string()
+        } else {
+            config.faults.names()
+        }
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let code = runtime.block_on(stdio::run(config));
+    // Exit at once: tasks still running (e.g. a slow tool call) are dropped.
+    std::process::exit(code);
+}

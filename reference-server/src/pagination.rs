@@ -1,0 +1,128 @@
+//! Cursor-based pagination for the list methods.
+//!
+//! Cursors are opaque to clients: `"c"` followed by the hex encoding of
+//! `page:<offset>`. Anything that does not decode to an offset within the
+//! current list is rejected with -32602.
+
+use serde_json::{Map, Value};
+
+use crate::jsonrpc::RpcError;
+
+const PREFIX: &str = "page:";
+
+/// Encodes a list offset as an opaque cursor.
+pub fn encode_cursor(offset: usize) -> String {
+    let raw = format!("{PREFIX}{offset}");
+    let mut s = String::with_capacity(1 + raw.len() * 2);
+    s.push('c');
+    for b in raw.bytes() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Decodes a cursor made by [`encode_cursor`].
+pub fn decode_cursor(cursor: &str) -> Option<usize> {
+    let hex = cursor.strip_prefix('c')?;
+    if hex.len() % 2 != 0 || hex.len() > 64 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    let raw = String::from_utf8(bytes?).ok()?;
+    let digits = raw.strip_prefix(PREFIX)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Returns one page of `items` as `{<key>: [...], nextCursor?}` according to
+/// the optional `cursor` in `params`.
+pub fn paginate(
+    key: &str,
+    items: Vec<Value>,
+    params: &Map<String, Value>,
+    page_size: usize,
+) -> Result<Value, RpcError> {
+    let offset = match params.get("cursor") {
+        None | Some(Value::Null) => 0,
+        Some(Value::String(c)) => match decode_cursor(c) {
+            Some(off) if off <= items.len() => off,
+            _ => {
+                return Err(RpcError::invalid_params(format!(
+                    "Invalid params: unknown cursor {c:?}"
+                )))
+            }
+        },
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "Invalid params: \"cursor\" must be a string",
+            ))
+        }
+    };
+    let page_size = page_size.max(1);
+    let end = offset.saturating_add(page_size).min(items.len());
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(end - offset).collect();
+    let mut result = Map::new();
+    result.insert(key.to_string(), Value::Array(page));
+    if end < total {
+        result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
+    }
+    Ok(Value::Object(result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn items(n: usize) -> Vec<Value> {
+        (0..n).map(|i| json!(i)).collect()
+    }
+
+    #[test]
+    fn cursor_round_trip() {
+        for off in [0, 1, 3, 42, 100_000] {
+            assert_eq!(decode_cursor(&encode_cursor(off)), Some(off));
+        }
+        for bad in ["", "c", "x3", "c7061", "cZZ", "page:3", "c706167653a"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_cover_the_list_exactly_once() {
+        let mut params = Map::new();
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = paginate("tools", items(8), &params, 3).expect("page");
+            pages += 1;
+            seen.extend(page["tools"].as_array().expect("array").iter().cloned());
+            match page.get("nextCursor") {
+                Some(c) => {
+                    params.insert("cursor".into(), c.clone());
+                }
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        assert_eq!(seen, items(8));
+    }
+
+    #[test]
+    fn bad_cursors_are_invalid_params() {
+        for bad in [json!("nope"), json!(5), json!(encode_cursor(99))] {
+            let mut params = Map::new();
+            params.insert("cursor".into(), bad);
+            let err = paginate("x", items(4), &params, 3).expect_err("must fail");
+            assert_eq!(err.code, crate::jsonrpc::INVALID_PARAMS);
+        }
+        let exact = paginate("x", items(3), &Map::new(), 3).expect("ok");
+        assert!(exact.get("nextCursor").is_none());
+    }
+}

@@ -1,0 +1,369 @@
+//! The tools feature: `tools/list` and `tools/call`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use crate::core::{ClientRequestError, Phase, Session};
+use crate::faults::Fault;
+use crate::jsonrpc::{self, is_valid_id, RpcError};
+use crate::logging::LogLevel;
+use crate::pagination::paginate;
+use crate::protocol::Handled;
+use crate::schema::validate;
+use crate::version::Revision;
+
+/// How long `ask_roots` waits for the client's `roots/list` answer.
+pub const ROOTS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A tool definition.
+struct ToolDef {
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    input_schema: Value,
+    /// Announced from 2025-06-18.
+    output_schema: Option<Value>,
+    /// Announced from 2025-03-26.
+    annotations: Option<Value>,
+}
+
+fn no_args() -> Value {
+    json!({"type": "object", "properties": {}, "additionalProperties": false})
+}
+
+fn catalog(extra: bool) -> Vec<ToolDef> {
+    let read_only = json!({"readOnlyHint": true});
+    let mut tools = vec![
+        ToolDef {
+            name: "echo",
+            title: "Echo",
+            description: "Returns the given text unchanged as text content.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {"text": {"type": "string", "description": "Text to echo"}},
+                "required": ["text"],
+            }),
+            output_schema: None,
+            annotations: Some(read_only.clone()),
+        },
+        ToolDef {
+            name: "add",
+            title: "Add",
+            description: "Adds two numbers and returns the sum.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "a": {"type": "number", "description": "First addend"},
+                    "b": {"type": "number", "description": "Second addend"},
+                },
+                "required": ["a", "b"],
+            }),
+            output_schema: Some(json!({
+                "type": "object",
+                "properties": {"sum": {"type": "number"}},
+                "required": ["sum"],
+            })),
+            annotations: Some(read_only),
+        },
+        ToolDef {
+            name: "slow",
+            title: "Slow",
+            description: "Works for steps x delay_ms milliseconds, reporting progress after \
+                          each step; cancellable with notifications/cancelled.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "steps": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
+                    "delay_ms": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 50},
+                },
+            }),
+            output_schema: None,
+            annotations: None,
+        },
+        ToolDef {
+            name: "fail",
+            title: "Fail",
+            description: "Always fails with a tool error (isError: true).",
+            input_schema: no_args(),
+            output_schema: None,
+            annotations: None,
+        },
+        ToolDef {
+            name: "log",
+            title: "Log",
+            description: "Emits a notifications/message at the given level if it passes the \
+                          level set with logging/setLevel (default: info).",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "level": {"type": "string", "enum": LogLevel::ALL.map(LogLevel::as_str)},
+                    "message": {"type": "string"},
+                },
+                "required": ["level", "message"],
+            }),
+            output_schema: None,
+            annotations: None,
+        },
+        ToolDef {
+            name: "touch",
+            title: "Touch",
+            description: "Marks a resource as changed: sends notifications/resources/updated \
+                          if the uri is subscribed.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {"uri": {"type": "string"}},
+                "required": ["uri"],
+            }),
+            output_schema: None,
+            annotations: None,
+        },
+        ToolDef {
+            name: "toggle_extra",
+            title: "Toggle extra",
+            description: "Adds or removes the extra tool, resource and prompt and sends the \
+                          list_changed notifications.",
+            input_schema: no_args(),
+            output_schema: None,
+            annotations: Some(json!({"destructiveHint": false, "idempotentHint": false})),
+        },
+        ToolDef {
+            name: "ask_roots",
+            title: "Ask roots",
+            description: "Sends roots/list to the client and returns the roots' URIs.",
+            input_schema: no_args(),
+            output_schema: None,
+            annotations: None,
+        },
+    ];
+    if extra {
+        tools.push(ToolDef {
+            name: "extra",
+            title: "Extra",
+            description: "Present only while toggle_extra has enabled it.",
+            input_schema: no_args(),
+            output_schema: None,
+            annotations: None,
+        });
+    }
+    tools
+}
+
+fn tool_json(def: &ToolDef, rev: Revision) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(def.name));
+    if rev.has_2025_06_features() {
+        m.insert("title".into(), json!(def.title));
+    }
+    m.insert("description".into(), json!(def.description));
+    m.insert("inputSchema".into(), def.input_schema.clone());
+    if rev.has_2025_06_features() {
+        if let Some(out) = &def.output_schema {
+            m.insert("outputSchema".into(), out.clone());
+        }
+    }
+    if rev.has_2025_03_features() {
+        if let Some(a) = &def.annotations {
+            m.insert("annotations".into(), a.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+/// `tools/list`.
+pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+    let rev = session.revision();
+    let extra = session.state().extra_enabled;
+    let tools = catalog(extra).iter().map(|t| tool_json(t, rev)).collect();
+    paginate("tools", tools, params, session.config.page_size)
+}
+
+/// A successful tool result with one text block.
+pub fn text_result(text: impl Into<String>) -> Value {
+    json!({"content": [{"type": "text", "text": text.into()}]})
+}
+
+/// A tool-level error result (`isError: true`).
+pub fn error_result(text: impl Into<String>) -> Value {
+    json!({"content": [{"type": "text", "text": text.into()}], "isError": true})
+}
+
+fn int_arg(args: &Map<String, Value>, key: &str, default: u64) -> u64 {
+    args.get(key)
+        .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)))
+        .unwrap_or(default)
+}
+
+fn str_arg<'a>(args: &'a Map<String, Value>, key: &str) -> &'a str {
+    args.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// `tools/call`.
+pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
+    let bad_params = |msg: &str| {
+        let code = if session.faults().has(Fault::InvalidParamsInternalError) {
+            jsonrpc::INTERNAL_ERROR
+        } else {
+            jsonrpc::INVALID_PARAMS
+        };
+        Handled::Error(RpcError::new(code, format!("Invalid params: {msg}")))
+    };
+    let Some(name) = params.get("name").and_then(Value::as_str) else {
+        return bad_params("tools/call requires a string \"name\"");
+    };
+    let args = match params.get("arguments") {
+        None => Map::new(),
+        Some(Value::Object(a)) => a.clone(),
+        Some(_) => return bad_params("\"arguments\" must be an object"),
+    };
+    let extra = session.state().extra_enabled;
+    let tools = catalog(extra);
+    let Some(def) = tools.iter().find(|t| t.name == name) else {
+        return Handled::Error(RpcError::invalid_params(format!("Unknown tool: {name}")));
+    };
+    if let Err(msg) = validate(&def.input_schema, &args) {
+        return Handled::Result(error_result(format!(
+            "Invalid arguments for tool {name}: {msg}"
+        )));
+    }
+    let rev = session.revision();
+    match name {
+        "echo" => Handled::Result(text_result(str_arg(&args, "text"))),
+        "add" => Handled::Result(add(&args, rev)),
+        "slow" => slow(session, params, &args),
+        "fail" => Handled::Result(error_result(
+            "The fail tool always fails: this is a deliberate tool error.",
+        )),
+        "log" => {
+            if let Some(level) = LogLevel::parse(str_arg(&args, "level")) {
+                session.log(level, json!(str_arg(&args, "message")));
+            }
+            Handled::Result(text_result("logged"))
+        }
+        "touch" => {
+            let uri = str_arg(&args, "uri");
+            let subscribed = session.state().subscriptions.contains(uri);
+            if subscribed {
+                session.notify("notifications/resources/updated", Some(json!({"uri": uri})));
+                Handled::Result(text_result(format!("touched {uri} (subscribed)")))
+            } else {
+                Handled::Result(text_result(format!("touched {uri} (not subscribed)")))
+            }
+        }
+        "toggle_extra" => {
+            let enabled = {
+                let mut st = session.state();
+                st.extra_enabled = !st.extra_enabled;
+                st.extra_enabled
+            };
+            session.notify("notifications/tools/list_changed", None);
+            session.notify("notifications/resources/list_changed", None);
+            session.notify("notifications/prompts/list_changed", None);
+            Handled::Result(text_result(if enabled {
+                "extra tool, resource and prompt added"
+            } else {
+                "extra tool, resource and prompt removed"
+            }))
+        }
+        "ask_roots" => ask_roots(session),
+        "extra" => Handled::Result(text_result("extra tool called")),
+        _ => Handled::Error(RpcError::invalid_params(format!("Unknown tool: {name}"))),
+    }
+}
+
+fn add(args: &Map<String, Value>, rev: Revision) -> Value {
+    let a = args.get("a").cloned().unwrap_or(json!(0));
+    let b = args.get("b").cloned().unwrap_or(json!(0));
+    let sum = match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) if x.checked_add(y).is_some() => Some(json!(x + y)),
+        _ => {
+            let s = a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0);
+            serde_json::Number::from_f64(s).map(Value::Number)
+        }
+    };
+    let Some(sum) = sum else {
+        return error_result("The sum is not a finite number.");
+    };
+    let mut result = text_result(sum.to_string());
+    if rev.has_2025_06_features() {
+        result["structuredContent"] = json!({"sum": sum});
+    }
+    result
+}
+
+fn slow(session: &Arc<Session>, params: &Map<String, Value>, args: &Map<String, Value>) -> Handled {
+    let steps = int_arg(args, "steps", 5);
+    let delay = Duration::from_millis(int_arg(args, "delay_ms", 50));
+    let token = params
+        .get("_meta")
+        .and_then(|m| m.get("progressToken"))
+        .filter(|t| is_valid_id(t))
+        .cloned();
+    let with_message = session.revision().has_2025_03_features();
+    let session = Arc::clone(session);
+    Handled::Async(Box::pin(async move {
+        for step in 1..=steps {
+            tokio::time::sleep(delay).await;
+            if let Some(token) = &token {
+                let mut p = json!({"progressToken": token, "progress": step, "total": steps});
+                if with_message {
+                    p["message"] = json!(format!("step {step} of {steps}"));
+                }
+                session.notify("notifications/progress", Some(p));
+            }
+        }
+        Ok(text_result(format!("slow: completed {steps} steps")))
+    }))
+}
+
+fn ask_roots(session: &Arc<Session>) -> Handled {
+    let (has_roots, phase) = {
+        let st = session.state();
+        (
+            st.client_capabilities
+                .get("roots")
+                .is_some_and(Value::is_object),
+            st.phase,
+        )
+    };
+    if !has_roots {
+        return Handled::Result(error_result(
+            "The client did not declare the roots capability; roots/list was not sent.",
+        ));
+    }
+    if phase != Phase::Operating {
+        return Handled::Result(error_result(
+            "notifications/initialized has not been received yet; roots/list was not sent.",
+        ));
+    }
+    let session = Arc::clone(session);
+    Handled::Async(Box::pin(async move {
+        let outcome = session
+            .request_client("roots/list", None, ROOTS_TIMEOUT)
+            .await;
+        Ok(match outcome {
+            Ok(result) => match result.get("roots").and_then(Value::as_array) {
+                Some(roots) => {
+                    let uris: Vec<&str> = roots
+                        .iter()
+                        .filter_map(|r| r.get("uri").and_then(Value::as_str))
+                        .collect();
+                    if uris.is_empty() {
+                        text_result("no roots")
+                    } else {
+                        text_result(uris.join("\n"))
+                    }
+                }
+                None => error_result("The client's roots/list result has no \"roots\" array."),
+            },
+            Err(ClientRequestError::Error(e)) => {
+                error_result(format!("The client answered roots/list with an error: {e}"))
+            }
+            Err(ClientRequestError::Timeout) => {
+                error_result("The client did not answer roots/list within 5 seconds.")
+            }
+            Err(ClientRequestError::Closed) => error_result("The session was closed."),
+        })
+    }))
+}
