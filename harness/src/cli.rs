@@ -9,7 +9,9 @@ use clap::Parser;
 use regex::Regex;
 
 use crate::case::{load, Case};
-use crate::report::model::{RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION};
+use crate::report::model::{
+    RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION,
+};
 use crate::report::terminal;
 use crate::revision::ALL_REVISIONS;
 use crate::run::{self, probe, RunConfig};
@@ -31,7 +33,11 @@ pub const EXIT_UNREACHABLE: i32 = 3;
 )]
 pub struct Args {
     /// The server: a command and its arguments (stdio), or an http(s) URL.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "TARGET")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "TARGET"
+    )]
     pub target: Vec<String>,
 
     /// List the cases that would run, and exit.
@@ -83,8 +89,14 @@ fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
 
 /// Applies `--only` and `--skip`.
 pub fn select(cases: Vec<Case>, only: &[String], skip: &[String]) -> Result<Vec<Case>, String> {
-    let only: Vec<Regex> = only.iter().map(|p| glob_or_substring(p)).collect::<Result<_, _>>()?;
-    let skip: Vec<Regex> = skip.iter().map(|p| glob_or_substring(p)).collect::<Result<_, _>>()?;
+    let only: Vec<Regex> = only
+        .iter()
+        .map(|p| glob_or_substring(p))
+        .collect::<Result<_, _>>()?;
+    let skip: Vec<Regex> = skip
+        .iter()
+        .map(|p| glob_or_substring(p))
+        .collect::<Result<_, _>>()?;
     Ok(cases
         .into_iter()
         .filter(|c| only.is_empty() || only.iter().any(|r| r.is_match(&c.id)))
@@ -112,7 +124,10 @@ pub fn main_with(argv: Vec<String>) -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("mcp-conform: cannot start the async runtime: {e}");
@@ -148,7 +163,10 @@ async fn run_cli(args: Args) -> i32 {
     };
     if let Some(rev) = &args.revision {
         if !ALL_REVISIONS.contains(&rev.as_str()) {
-            eprintln!("mcp-conform: unknown revision `{rev}` (known: {})", ALL_REVISIONS.join(", "));
+            eprintln!(
+                "mcp-conform: unknown revision `{rev}` (known: {})",
+                ALL_REVISIONS.join(", ")
+            );
             return EXIT_USAGE;
         }
     }
@@ -241,9 +259,10 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         .revision_pin
         .clone()
         .or_else(|| facts.newest_supported().map(str::to_string));
-    let init = negotiated.as_deref().and_then(|r| facts.init_result(r)).or_else(|| {
-        facts.outcomes.values().find_map(|o| o.result.as_ref())
-    });
+    let init = negotiated
+        .as_deref()
+        .and_then(|r| facts.init_result(r))
+        .or_else(|| facts.outcomes.values().find_map(|o| o.result.as_ref()));
     let mut notes = Vec::new();
     for (rev, o) in &facts.outcomes {
         if facts.supported.contains(rev) {

@@ -91,7 +91,8 @@ impl Session {
 
     /// Sends text verbatim as one message.
     pub async fn send_raw(&mut self, text: &str) -> Result<(), TransportError> {
-        let body = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into()));
+        let body =
+            serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into()));
         self.record(Direction::Sent, body);
         self.transport.send(text).await
     }
@@ -105,7 +106,11 @@ impl Session {
         match self.transport.recv(wait).await? {
             Incoming::Message(msg) => {
                 self.record(Direction::Received, msg.clone());
-                for WireViolation { requirements, message } in wire::judge(&msg) {
+                for WireViolation {
+                    requirements,
+                    message,
+                } in wire::judge(&msg)
+                {
                     self.violations.push(Violation {
                         requirements: requirements.iter().map(|r| r.to_string()).collect(),
                         message,
@@ -189,7 +194,8 @@ impl Session {
 
     /// Waits for the response whose id equals `id` (other messages are queued).
     pub async fn response_to(&mut self, id: &Value, deadline: Instant) -> Option<Value> {
-        let is_it = |m: &Value| MessageKind::of(m) == MessageKind::Response && m.get("id") == Some(id);
+        let is_it =
+            |m: &Value| MessageKind::of(m) == MessageKind::Response && m.get("id") == Some(id);
         if let Some(pos) = self.inbox.iter().position(is_it) {
             return self.inbox.remove(pos);
         }
@@ -208,7 +214,13 @@ impl Session {
     }
 
     /// Sends a request and waits for its response.
-    pub async fn request(&mut self, id: Value, method: &str, params: Value, wait: Duration) -> Result<Value, String> {
+    pub async fn request(
+        &mut self,
+        id: Value,
+        method: &str,
+        params: Value,
+        wait: Duration,
+    ) -> Result<Value, String> {
         let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         self.send(&msg).await.map_err(|e| e.to_string())?;
         match self.response_to(&id, Instant::now() + wait).await {

@@ -49,7 +49,9 @@ mod tests {
     #[test]
     fn words_become_a_command_or_a_url() {
         let t = Target::from_words(&["./srv".into(), "--flag".into()]).unwrap();
-        assert!(matches!(t, Target::Command(ref l) if l.program == "./srv" && l.args == ["--flag"]));
+        assert!(
+            matches!(t, Target::Command(ref l) if l.program == "./srv" && l.args == ["--flag"])
+        );
         let t = Target::from_words(&["http://127.0.0.1:8000/mcp".into()]).unwrap();
         assert!(matches!(t, Target::Url(_)));
         assert!(Target::from_words(&[]).is_err());

@@ -69,6 +69,8 @@ pub enum Incoming {
     /// A message that must be answered with an error (`id` is null when the
     /// request id could not be read).
     Invalid { id: Value, error: RpcError },
+    /// Dropped without an answer (only under a fault).
+    Ignored,
 }
 
 /// Whether a value is a valid MCP request id (string or integer).
@@ -79,6 +81,9 @@ pub fn is_valid_id(id: &Value) -> bool {
 /// Validates one JSON value received as a message (not a batch array).
 pub fn classify(msg: Value, faults: &Faults) -> Incoming {
     let Value::Object(mut obj) = msg else {
+        if faults.has(Fault::IgnoreNonObject) {
+            return Incoming::Ignored;
+        }
         return Incoming::Invalid {
             id: Value::Null,
             error: RpcError::invalid_request("Invalid Request: a message must be a JSON object"),

@@ -158,6 +158,7 @@ impl Session {
     fn handle_one(self: &Arc<Self>, msg: Value, in_batch: bool) -> Option<Reply> {
         match jsonrpc::classify(msg, self.faults()) {
             Incoming::Invalid { id, error } => Some(Reply::Now(self.responder.error(&id, &error))),
+            Incoming::Ignored => None,
             Incoming::Response { id, outcome } => {
                 self.deliver_response(&id, outcome);
                 None
@@ -292,6 +293,10 @@ impl Session {
             }
             "notifications/cancelled" => {
                 let Some(request_id) = params.get("requestId").filter(|v| is_valid_id(v)) else {
+                    if faults.has(Fault::ErrorOnUnknownCancel) {
+                        let err = RpcError::invalid_params("Malformed notifications/cancelled");
+                        self.send_error(&Value::Null, &err);
+                    }
                     return; // malformed: ignored
                 };
                 if !self.cancel(request_id) {
@@ -309,7 +314,11 @@ impl Session {
             | "notifications/roots/list_changed"
             | "notifications/message"
             | "notifications/tasks/status"
-            | "notifications/elicitation/complete" => {}
+            | "notifications/elicitation/complete" => {
+                if faults.has(Fault::AnswerKnownNotifications) {
+                    self.send(self.responder.success(&Value::Null, json!({})));
+                }
+            }
             _ => {
                 if faults.has(Fault::AnswerUnknownNotifications) {
                     self.send_error(&Value::Null, &RpcError::method_not_found(method));

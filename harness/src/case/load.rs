@@ -35,7 +35,8 @@ impl std::fmt::Display for LoadError {
 fn schema() -> Result<&'static jsonschema::Validator, String> {
     static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
     V.get_or_init(|| {
-        let doc: Value = serde_json::from_str(CASE_SCHEMA).map_err(|e| format!("case schema is not JSON: {e}"))?;
+        let doc: Value = serde_json::from_str(CASE_SCHEMA)
+            .map_err(|e| format!("case schema is not JSON: {e}"))?;
         jsonschema::validator_for(&doc).map_err(|e| format!("case schema is invalid: {e}"))
     })
     .as_ref()
@@ -48,20 +49,32 @@ pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
         path: path.to_string(),
         reason,
     };
-    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
+    let doc: Value =
+        serde_yaml_ng::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
     let validator = schema().map_err(err)?;
     let problems: Vec<String> = validator
         .iter_errors(&doc)
         .take(5)
         .map(|e| {
             let at = e.instance_path().to_string();
-            format!("{} {e}", if at.is_empty() { "(top level)".to_string() } else { at })
+            format!(
+                "{} {e}",
+                if at.is_empty() {
+                    "(top level)".to_string()
+                } else {
+                    at
+                }
+            )
         })
         .collect();
     if !problems.is_empty() {
-        return Err(err(format!("does not follow the case format: {}", problems.join("; "))));
+        return Err(err(format!(
+            "does not follow the case format: {}",
+            problems.join("; ")
+        )));
     }
-    let mut case: Case = serde_json::from_value(doc).map_err(|e| err(format!("does not follow the case format: {e}")))?;
+    let mut case: Case = serde_json::from_value(doc)
+        .map_err(|e| err(format!("does not follow the case format: {e}")))?;
     case.file = path.to_string();
     check_rules(&case).map_err(err)?;
     Ok(case)
@@ -74,7 +87,10 @@ fn id_pattern() -> &'static Regex {
 
 fn check_rules(case: &Case) -> Result<(), String> {
     if !id_pattern().is_match(&case.id) {
-        return Err(format!("id `{}` must look like `area.name` (lowercase, digits, dashes)", case.id));
+        return Err(format!(
+            "id `{}` must look like `area.name` (lowercase, digits, dashes)",
+            case.id
+        ));
     }
     let folder = Path::new(&case.file)
         .parent()
@@ -93,7 +109,9 @@ fn check_rules(case: &Case) -> Result<(), String> {
     }
     for r in &case.requirements {
         if !requirements::exists(r) {
-            return Err(format!("cites `{r}`, which is not a requirement id in REQUIREMENTS.md"));
+            return Err(format!(
+                "cites `{r}`, which is not a requirement id in REQUIREMENTS.md"
+            ));
         }
     }
     case.revisions.validate()?;
@@ -111,7 +129,10 @@ fn check_rules(case: &Case) -> Result<(), String> {
         };
         for r in judged_reqs.into_iter().flatten() {
             if !requirements::exists(r) {
-                return Err(format!("step {} cites `{r}`, which is not a requirement id", i + 1));
+                return Err(format!(
+                    "step {} cites `{r}`, which is not a requirement id",
+                    i + 1
+                ));
             }
         }
     }
@@ -133,7 +154,9 @@ fn check_set(cases: &[Case]) -> Vec<LoadError> {
     errors
 }
 
-fn load_all(files: impl Iterator<Item = (String, Result<String, String>)>) -> Result<Vec<Case>, Vec<LoadError>> {
+fn load_all(
+    files: impl Iterator<Item = (String, Result<String, String>)>,
+) -> Result<Vec<Case>, Vec<LoadError>> {
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for (path, text) in files {
@@ -156,7 +179,11 @@ fn load_all(files: impl Iterator<Item = (String, Result<String, String>)>) -> Re
 
 /// The cases compiled into this binary.
 pub fn load_bundled() -> Result<Vec<Case>, Vec<LoadError>> {
-    load_all(BUNDLED_CASES.iter().map(|(p, t)| (p.to_string(), Ok(t.to_string()))))
+    load_all(
+        BUNDLED_CASES
+            .iter()
+            .map(|(p, t)| (p.to_string(), Ok(t.to_string()))),
+    )
 }
 
 /// Every `*.yaml`/`*.yml` file under `dir`, recursively.

@@ -179,6 +179,10 @@ pub struct Judgement {
 pub struct Expect {
     #[serde(default)]
     pub kind: MessageKind,
+    /// Wait for the response with this id (earlier messages stay queued), instead
+    /// of the next message of `kind`.
+    #[serde(default)]
+    pub id: Option<Value>,
     /// A matcher (see `check::matcher`) applied to the whole message.
     #[serde(rename = "match", default)]
     pub matcher: Option<Value>,

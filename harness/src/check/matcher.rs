@@ -108,7 +108,9 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                             }
                         }
                     }
-                    "$in" if !arg.is_array() => return Err(format!("`$in` takes a list at {here}")),
+                    "$in" if !arg.is_array() => {
+                        return Err(format!("`$in` takes a list at {here}"))
+                    }
                     "$var" | "$in_var" if !arg.is_string() => {
                         return Err(format!("`{op}` takes a variable name at {here}"))
                     }
@@ -130,7 +132,11 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                         };
                         Regex::new(src).map_err(|e| format!("bad `$regex` at {here}: {e}"))?;
                     }
-                    "$unique_by" if !arg.as_str().is_some_and(|p| p.is_empty() || p.starts_with('/')) => {
+                    "$unique_by"
+                        if !arg
+                            .as_str()
+                            .is_some_and(|p| p.is_empty() || p.starts_with('/')) =>
+                    {
                         return Err(format!("`$unique_by` takes a JSON pointer at {here}"))
                     }
                     _ => {}
@@ -208,14 +214,24 @@ fn check_at(m: &Value, actual: Option<&Value>, vars: &Vars, path: &str, out: &mu
         },
         literal => match actual {
             Some(a) if a == literal => {}
-            Some(a) => out.push(miss(format!("expected {}, got {}", describe(literal), describe(a)))),
+            Some(a) => out.push(miss(format!(
+                "expected {}, got {}",
+                describe(literal),
+                describe(a)
+            ))),
             None => out.push(miss(format!("missing; expected {}", describe(literal)))),
         },
     }
 }
 
 /// `None` when the operator holds, else the problem.
-fn check_operator(op: &str, arg: &Value, actual: Option<&Value>, vars: &Vars, path: &str) -> Option<String> {
+fn check_operator(
+    op: &str,
+    arg: &Value,
+    actual: Option<&Value>,
+    vars: &Vars,
+    path: &str,
+) -> Option<String> {
     let holds = |m: &Value| check(m, actual, vars).is_empty();
     match op {
         "$absent" => actual.map(|a| format!("expected no such key, got {}", describe(a))),
@@ -229,7 +245,9 @@ fn check_operator(op: &str, arg: &Value, actual: Option<&Value>, vars: &Vars, pa
                 Some(format!(
                     "matches none of {}; got {}",
                     compact(arg),
-                    actual.map(describe).unwrap_or_else(|| "nothing (missing)".into())
+                    actual
+                        .map(describe)
+                        .unwrap_or_else(|| "nothing (missing)".into())
                 ))
             }
         }
@@ -252,7 +270,13 @@ fn check_operator(op: &str, arg: &Value, actual: Option<&Value>, vars: &Vars, pa
     }
 }
 
-fn check_present_operator(op: &str, arg: &Value, a: &Value, vars: &Vars, path: &str) -> Option<String> {
+fn check_present_operator(
+    op: &str,
+    arg: &Value,
+    a: &Value,
+    vars: &Vars,
+    path: &str,
+) -> Option<String> {
     match op {
         "$type" => {
             let names: Vec<&str> = match arg {
@@ -260,10 +284,14 @@ fn check_present_operator(op: &str, arg: &Value, a: &Value, vars: &Vars, path: &
                 other => other.as_str().into_iter().collect(),
             };
             let t = json_type(a);
-            let ok = names.iter().any(|n| *n == t || (*n == "number" && t == "integer"));
+            let ok = names
+                .iter()
+                .any(|n| *n == t || (*n == "number" && t == "integer"));
             (!ok).then(|| format!("expected type {}, got {}", names.join(" or "), describe(a)))
         }
-        "$eq" => (a != arg).then(|| format!("expected exactly {}, got {}", compact(arg), describe(a))),
+        "$eq" => {
+            (a != arg).then(|| format!("expected exactly {}, got {}", compact(arg), describe(a)))
+        }
         "$in" => {
             let ok = arg.as_array().is_some_and(|xs| xs.contains(a));
             (!ok).then(|| format!("expected one of {}, got {}", compact(arg), describe(a)))
@@ -272,7 +300,11 @@ fn check_present_operator(op: &str, arg: &Value, a: &Value, vars: &Vars, path: &
             let name = arg.as_str().unwrap_or_default();
             match vars.get(name) {
                 Some(v) if v == a => None,
-                Some(v) => Some(format!("expected {} (variable {name}), got {}", describe(v), describe(a))),
+                Some(v) => Some(format!(
+                    "expected {} (variable {name}), got {}",
+                    describe(v),
+                    describe(a)
+                )),
                 None => Some(format!("variable `{name}` is not set")),
             }
         }
@@ -280,7 +312,11 @@ fn check_present_operator(op: &str, arg: &Value, a: &Value, vars: &Vars, path: &
             let name = arg.as_str().unwrap_or_default();
             match vars.get(name) {
                 Some(Value::Array(xs)) if xs.contains(a) => None,
-                Some(v) => Some(format!("expected one of {} (variable {name}), got {}", compact(v), describe(a))),
+                Some(v) => Some(format!(
+                    "expected one of {} (variable {name}), got {}",
+                    compact(v),
+                    describe(a)
+                )),
                 None => Some(format!("variable `{name}` is not set")),
             }
         }
@@ -307,7 +343,12 @@ fn check_present_operator(op: &str, arg: &Value, a: &Value, vars: &Vars, path: &
             let n = match a {
                 Value::Array(xs) => xs.len(),
                 Value::Object(o) => o.len(),
-                other => return Some(format!("expected an array or object, got {}", describe(other))),
+                other => {
+                    return Some(format!(
+                        "expected an array or object, got {}",
+                        describe(other)
+                    ))
+                }
             };
             let bound = arg.as_u64().unwrap_or(0) as usize;
             if op == "$min_items" && n < bound {
@@ -327,7 +368,10 @@ fn check_present_operator(op: &str, arg: &Value, a: &Value, vars: &Vars, path: &
             match a.as_str() {
                 Some(s) if re.is_match(s) => None,
                 Some(s) => Some(format!("string {s:?} does not match /{src}/")),
-                None => Some(format!("expected a string matching /{src}/, got {}", describe(a))),
+                None => Some(format!(
+                    "expected a string matching /{src}/, got {}",
+                    describe(a)
+                )),
             }
         }
         "$unique_by" => {
@@ -384,8 +428,14 @@ mod tests {
 
     #[test]
     fn absent_and_any_of_handle_missing_keys() {
-        assert!(ok(json!({"error": {"$absent": true}}), json!({"result": {}})));
-        assert!(!ok(json!({"error": {"$absent": true}}), json!({"error": null})));
+        assert!(ok(
+            json!({"error": {"$absent": true}}),
+            json!({"result": {}})
+        ));
+        assert!(!ok(
+            json!({"error": {"$absent": true}}),
+            json!({"error": null})
+        ));
         let m = json!({"id": {"$any_of": [null, {"$absent": true}]}});
         assert!(ok(m.clone(), json!({})));
         assert!(ok(m.clone(), json!({"id": null})));
@@ -397,10 +447,19 @@ mod tests {
         assert!(ok(json!({"$type": "number"}), json!(3)));
         assert!(!ok(json!({"$type": "integer"}), json!(3.5)));
         assert!(ok(json!({"$in": [1, 2]}), json!(2)));
-        assert!(ok(json!({"$each": {"$type": "string"}, "$min_items": 1}), json!(["a"])));
+        assert!(ok(
+            json!({"$each": {"$type": "string"}, "$min_items": 1}),
+            json!(["a"])
+        ));
         assert!(!ok(json!({"$each": {"$type": "string"}}), json!(["a", 1])));
-        assert!(ok(json!({"$contains": {"id": 2}}), json!([{"id": 1}, {"id": 2}])));
-        assert!(!ok(json!({"$unique_by": "/name"}), json!([{"name": "a"}, {"name": "a"}])));
+        assert!(ok(
+            json!({"$contains": {"id": 2}}),
+            json!([{"id": 1}, {"id": 2}])
+        ));
+        assert!(!ok(
+            json!({"$unique_by": "/name"}),
+            json!([{"name": "a"}, {"name": "a"}])
+        ));
         assert!(ok(json!({"$regex": "^[!-~]+$"}), json!("abc")));
         assert!(!ok(json!({"$regex": "^[!-~]+$"}), json!("a b")));
         assert!(!ok(json!({"$eq": {}}), json!({"x": 1})));

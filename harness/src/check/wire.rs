@@ -28,7 +28,10 @@ pub fn judge(msg: &Value) -> Vec<WireViolation> {
     match msg {
         Value::Array(items) => {
             if items.is_empty() {
-                out.push(violation(&["RPC-03"], "server sent an empty JSON array".into()));
+                out.push(violation(
+                    &["RPC-03"],
+                    "server sent an empty JSON array".into(),
+                ));
             }
             for item in items {
                 judge_object(item, &mut out);
@@ -53,7 +56,10 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
             &["RPC-01"],
             format!("`jsonrpc` is {other}, not \"2.0\""),
         )),
-        None => out.push(violation(&["RPC-01"], "message has no `jsonrpc` field".into())),
+        None => out.push(violation(
+            &["RPC-01"],
+            "message has no `jsonrpc` field".into(),
+        )),
     }
     let has_method = obj.contains_key("method");
     let has_result = obj.contains_key("result");
@@ -108,7 +114,10 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
                     None => out.push(violation(&["RPC-03"], "error has no `code`".into())),
                 }
                 if !e.get("message").is_some_and(Value::is_string) {
-                    out.push(violation(&["RPC-03"], "error has no string `message`".into()));
+                    out.push(violation(
+                        &["RPC-03"],
+                        "error has no string `message`".into(),
+                    ));
                 }
             }
             other => out.push(violation(
@@ -127,8 +136,14 @@ mod tests {
     #[test]
     fn a_clean_response_has_no_violations() {
         assert!(judge(&json!({"jsonrpc":"2.0","id":1,"result":{}})).is_empty());
-        assert!(judge(&json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}})).is_empty());
-        assert!(judge(&json!({"jsonrpc":"2.0","method":"notifications/message","params":{}})).is_empty());
+        assert!(
+            judge(&json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}))
+                .is_empty()
+        );
+        assert!(
+            judge(&json!({"jsonrpc":"2.0","method":"notifications/message","params":{}}))
+                .is_empty()
+        );
     }
 
     #[test]

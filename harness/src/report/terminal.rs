@@ -60,7 +60,11 @@ pub fn details(c: &CaseResult) -> String {
         let _ = writeln!(
             out,
             "   {} [{}] {}",
-            if f.severity == super::model::Severity::Must { "MUST" } else { "SHOULD" },
+            if f.severity == super::model::Severity::Must {
+                "MUST"
+            } else {
+                "SHOULD"
+            },
             f.requirements.join(", "),
             f.message
         );
@@ -118,7 +122,11 @@ pub fn summary_line(r: &RunReport) -> String {
 /// The whole terminal report.
 pub fn render(r: &RunReport, color: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "mcp-conform {} — {} ({})", r.tool_version, r.target.description, r.target.transport);
+    let _ = writeln!(
+        out,
+        "mcp-conform {} — {} ({})",
+        r.tool_version, r.target.description, r.target.transport
+    );
     let facts = &r.server;
     if let Some(info) = &facts.server_info {
         let _ = writeln!(out, "server: {}", compact(info));

@@ -62,7 +62,10 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
     let wanted = case.revisions.members();
     if let Some(pin) = &cfg.revision_pin {
         if !wanted.contains(&pin.as_str()) {
-            return Err(format!("applies to {}; the run is pinned to {pin}", case.revisions.describe()));
+            return Err(format!(
+                "applies to {}; the run is pinned to {pin}",
+                case.revisions.describe()
+            ));
         }
     }
     let candidates: Vec<&String> = facts
@@ -119,13 +122,17 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
         Err(reason) => return skipped(case, reason),
     };
     let started = Instant::now();
-    let mut result = match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, &revision)).await {
-        Ok(r) => r,
-        Err(_) => harness_error(
-            case,
-            format!("the case did not finish within {} s", cfg.case_budget.as_secs()),
-        ),
-    };
+    let mut result =
+        match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, &revision)).await {
+            Ok(r) => r,
+            Err(_) => harness_error(
+                case,
+                format!(
+                    "the case did not finish within {} s",
+                    cfg.case_budget.as_secs()
+                ),
+            ),
+        };
     result.revision = Some(revision);
     result.duration_ms = started.elapsed().as_millis() as u64;
     result
@@ -143,19 +150,33 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn judge(&self, j: &Judgement) -> (Vec<String>, Severity) {
         (
-            j.requirements.clone().unwrap_or_else(|| self.case.requirements.clone()),
+            j.requirements
+                .clone()
+                .unwrap_or_else(|| self.case.requirements.clone()),
             j.severity.unwrap_or(self.case.severity),
         )
     }
 
-    fn fail(&mut self, j: &Judgement, message: String, expected: Option<Value>, actual: Option<Value>) {
+    fn fail(
+        &mut self,
+        j: &Judgement,
+        message: String,
+        expected: Option<Value>,
+        actual: Option<Value>,
+    ) {
         let (reqs, sev) = self.judge(j);
         let message = match &j.because {
             Some(b) => format!("{b} — {message}"),
             None => message,
         };
-        self.findings
-            .push(finding(&reqs, sev, message, self.last_sent.clone(), expected, actual));
+        self.findings.push(finding(
+            &reqs,
+            sev,
+            message,
+            self.last_sent.clone(),
+            expected,
+            actual,
+        ));
     }
 
     /// True once a MUST expectation has failed: later steps would only pile up noise.
@@ -179,7 +200,10 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         Ok(t) => t,
         Err(e) => return harness_error(case, e.to_string()),
     };
-    let client_caps = case.client_capabilities.clone().unwrap_or_else(|| json!({}));
+    let client_caps = case
+        .client_capabilities
+        .clone()
+        .unwrap_or_else(|| json!({}));
     let mut session = Session::new(transport, client_caps.clone());
     let mut ctx = Ctx {
         case,
@@ -189,7 +213,14 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         last_sent: None,
     };
 
-    let setup = setup(&mut session, case.given, revision, &client_caps, cfg.timeout).await;
+    let setup = setup(
+        &mut session,
+        case.given,
+        revision,
+        &client_caps,
+        cfg.timeout,
+    )
+    .await;
     let mut setup_error = None;
     match setup {
         Ok(Some(init)) => {
@@ -215,7 +246,14 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     for v in violations {
         let message = v.message.clone();
         if !findings.iter().any(|f| f.message == message) {
-            findings.push(finding(&v.requirements, Severity::Must, message, None, None, Some(v.evidence)));
+            findings.push(finding(
+                &v.requirements,
+                Severity::Must,
+                message,
+                None,
+                None,
+                Some(v.evidence),
+            ));
         }
     }
     let (verdict, reason) = match setup_error {
@@ -252,13 +290,23 @@ async fn setup(
         return Ok(None);
     }
     let resp = session
-        .request(json!(SETUP_INIT_ID), "initialize", initialize_params(revision, client_caps), wait)
+        .request(
+            json!(SETUP_INIT_ID),
+            "initialize",
+            initialize_params(revision, client_caps),
+            wait,
+        )
         .await
         .map_err(|e| format!("setup: {e}"))?;
     let Some(result) = resp.get("result").filter(|r| r.is_object()) else {
-        return Err(format!("setup: initialize was not answered with a result: {resp}"));
+        return Err(format!(
+            "setup: initialize was not answered with a result: {resp}"
+        ));
     };
-    let answered = result.get("protocolVersion").and_then(Value::as_str).unwrap_or("");
+    let answered = result
+        .get("protocolVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if answered != revision {
         return Err(format!(
             "setup: asked for revision {revision}, which the server echoed when probed, but now it answered `{answered}`"
@@ -327,10 +375,26 @@ fn send_or_note(
 async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
     let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
-    let Some(msg) = session.next_of(e.kind, Instant::now() + wait).await else {
+    let deadline = Instant::now() + wait;
+    let received = match &e.id {
+        Some(id) => {
+            session
+                .response_to(&substitute(id, &ctx.vars), deadline)
+                .await
+        }
+        None => session.next_of(e.kind, deadline).await,
+    };
+    let Some(msg) = received else {
         let why = match session.closed() {
-            Some(reason) => format!("no {} arrived: the server closed the connection ({reason})", e.kind.as_str()),
-            None => format!("no {} arrived within {} ms", e.kind.as_str(), wait.as_millis()),
+            Some(reason) => format!(
+                "no {} arrived: the server closed the connection ({reason})",
+                e.kind.as_str()
+            ),
+            None => format!(
+                "no {} arrived within {} ms",
+                e.kind.as_str(),
+                wait.as_millis()
+            ),
         };
         ctx.fail(&e.judgement, why, matcher, None);
         return;
@@ -367,7 +431,11 @@ async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
     if let Some(first) = got.into_iter().next() {
         ctx.fail(
             &s.judgement,
-            format!("expected no {} within {} ms, got one", s.kind.as_str(), s.within_ms),
+            format!(
+                "expected no {} within {} ms, got one",
+                s.kind.as_str(),
+                s.within_ms
+            ),
             None,
             Some(first),
         );
@@ -383,7 +451,10 @@ async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
         Some(desc) => session.note(desc),
         None => ctx.fail(
             &e.judgement,
-            format!("the server process was still running {} ms later", e.within_ms),
+            format!(
+                "the server process was still running {} ms later",
+                e.within_ms
+            ),
             None,
             None,
         ),
@@ -417,7 +488,11 @@ pub fn substitute(v: &Value, vars: &Vars) -> Value {
             Value::String(out)
         }
         Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, vars)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, x)| (k.clone(), substitute(x, vars))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, vars)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

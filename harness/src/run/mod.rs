@@ -71,7 +71,10 @@ pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<Ca
     for (handle, case) in handles.into_iter().zip(cases) {
         match handle.await {
             Ok(r) => results.push(r),
-            Err(e) => results.push(exec::harness_error(case, format!("the case task failed: {e}"))),
+            Err(e) => results.push(exec::harness_error(
+                case,
+                format!("the case task failed: {e}"),
+            )),
         }
     }
     results

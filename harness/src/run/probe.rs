@@ -5,9 +5,10 @@
 //! the server echoes it (LIFE-03). The answers also give the declared capabilities
 //! that capability-gated cases need.
 
-use std::collections::BTreeMap;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
+use crate::report::model::Direction;
 use crate::revision::SESSION_REVISIONS;
 use crate::session::Session;
 
@@ -20,7 +21,7 @@ pub struct ProbeOutcome {
     pub result: Option<Value>,
     /// Why there is no result (error response, timeout, crash).
     pub problem: Option<String>,
-    /// Whether the server answered at all (a result or an error).
+    /// Whether the server said anything at all (a result, an error, or unparseable output).
     pub answered: bool,
     pub stderr: String,
 }
@@ -62,7 +63,14 @@ impl Facts {
                 let mut text = o.problem.clone().unwrap_or_else(|| "no answer".into());
                 let err = o.stderr.trim();
                 if !err.is_empty() {
-                    let tail: String = err.chars().rev().take(600).collect::<Vec<_>>().into_iter().rev().collect();
+                    let tail: String = err
+                        .chars()
+                        .rev()
+                        .take(600)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
                     text.push_str(&format!("\nserver stderr:\n{tail}"));
                 }
                 text
@@ -105,15 +113,22 @@ pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
     match answer {
         Ok(resp) => {
             outcome.answered = true;
+            // The probe only learns; judging a malformed envelope is the cases' job.
             match (resp.get("result"), resp.get("error")) {
-            (Some(r), None) if r.is_object() => outcome.result = Some(r.clone()),
-            (_, Some(e)) => outcome.problem = Some(format!("error response to initialize: {e}")),
-            _ => outcome.problem = Some(format!("malformed answer to initialize: {resp}")),
+                (Some(r), _) if r.is_object() => outcome.result = Some(r.clone()),
+                (_, Some(e)) => {
+                    outcome.problem = Some(format!("error response to initialize: {e}"))
+                }
+                _ => outcome.problem = Some(format!("malformed answer to initialize: {resp}")),
             }
         }
         Err(e) => outcome.problem = Some(e),
     }
-    let (_, stderr, _) = session.finish().await;
+    let (transcript, stderr, _) = session.finish().await;
+    // Output that is not JSON-RPC (a pretty-printed answer, say) still shows a live server.
+    outcome.answered |= transcript
+        .iter()
+        .any(|t| t.direction == Direction::Received);
     outcome.stderr = stderr;
     outcome
 }

@@ -170,11 +170,7 @@ async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming
     let mut reader = BufReader::new(out);
     let mut line: Vec<u8> = Vec::new();
     let mut oversized = false;
-    loop {
-        let buf = match reader.fill_buf().await {
-            Ok(b) => b,
-            Err(_) => break,
-        };
+    while let Ok(buf) = reader.fill_buf().await {
         if buf.is_empty() {
             // EOF: a final line without newline still counts.
             if !line.is_empty() && !oversized {

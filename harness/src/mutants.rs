@@ -1,0 +1,59 @@
+//! The mutant catalogue (`fixtures/mutants.yaml`): servers that each break one rule.
+//!
+//! The suite's own tests run every case against the mutants it names and require a
+//! failure; a case that no mutant can fail proves nothing.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::transport::stdio::Launch;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mutant {
+    pub name: String,
+    pub description: String,
+    /// Arguments for the reference server (its fault switch).
+    #[serde(default)]
+    pub reference_args: Vec<String>,
+    /// A whole command instead (program first), relative to the repository root.
+    #[serde(default)]
+    pub command: Vec<String>,
+}
+
+impl Mutant {
+    /// How to start this mutant, given the reference server binary and the repository root.
+    pub fn launch(&self, reference_server: &Path, repo_root: &Path) -> Launch {
+        match self.command.split_first() {
+            Some((program, args)) => Launch {
+                program: program.clone(),
+                args: args.to_vec(),
+                env: Vec::new(),
+                cwd: Some(repo_root.to_path_buf()),
+            },
+            None => Launch {
+                program: reference_server.display().to_string(),
+                args: self.reference_args.clone(),
+                env: Vec::new(),
+                cwd: None,
+            },
+        }
+    }
+}
+
+pub fn load(path: &Path) -> Result<Vec<Mutant>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let list: Vec<Mutant> =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    for m in &list {
+        if m.reference_args.is_empty() == m.command.is_empty() {
+            return Err(format!(
+                "{}: mutant `{}` needs exactly one of `reference_args` and `command`",
+                path.display(),
+                m.name
+            ));
+        }
+    }
+    Ok(list)
+}

@@ -1,0 +1,213 @@
+//! The suite judged by its own standard: every case passes against the reference
+//! server, and every case fails against each mutant it names.
+//!
+//! One libtest-mimic trial per case (named by the case id), one per (mutant, case)
+//! pair, and checks that tie the catalogue together: every case names a mutant, every
+//! named mutant exists, every mutant is used.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use mcp_conform::case::{load, Case};
+use mcp_conform::mutants::{self, Mutant};
+use mcp_conform::report::model::{CaseResult, Verdict};
+use mcp_conform::run::{exec, probe, Facts, RunConfig};
+use mcp_conform::transport::stdio::Launch;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn reference_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mcp-reference-server"))
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+    })
+}
+
+/// Probe results per server (reference or mutant name), computed once each.
+type FactsCache = Mutex<BTreeMap<String, Arc<Facts>>>;
+
+fn facts_for(cache: &FactsCache, name: &str, cfg: &RunConfig) -> Arc<Facts> {
+    if let Some(f) = cache.lock().ok().and_then(|c| c.get(name).cloned()) {
+        return f;
+    }
+    let facts = Arc::new(runtime().block_on(probe::probe(cfg)));
+    if let Ok(mut c) = cache.lock() {
+        c.entry(name.to_string()).or_insert_with(|| facts.clone());
+    }
+    facts
+}
+
+fn run_one(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
+    runtime().block_on(exec::execute(case, cfg, facts))
+}
+
+fn explain(r: &CaseResult) -> String {
+    let mut s = format!(
+        "verdict {}: {}",
+        r.verdict.as_str(),
+        r.reason.clone().unwrap_or_default()
+    );
+    for f in &r.findings {
+        s.push_str(&format!(
+            "\n  [{}] {}",
+            f.requirements.join(", "),
+            f.message
+        ));
+        if let Some(d) = &f.diff {
+            s.push_str(&format!("\n{d}"));
+        }
+    }
+    s
+}
+
+fn config(launch: Launch) -> RunConfig {
+    let mut cfg = RunConfig::new(launch);
+    cfg.timeout = std::time::Duration::from_secs(5);
+    cfg
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let cases = match load::load_dir(&repo_root().join("cases")) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            std::process::exit(2);
+        }
+    };
+    let catalogue = match mutants::load(&repo_root().join("fixtures/mutants.yaml")) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let by_name: BTreeMap<String, Mutant> = catalogue
+        .iter()
+        .map(|m| (m.name.clone(), m.clone()))
+        .collect();
+    let cache: Arc<FactsCache> = Arc::new(Mutex::new(BTreeMap::new()));
+    let reference = reference_binary();
+    let root = repo_root();
+    let mut trials = Vec::new();
+
+    for case in &cases {
+        let (case_c, cache_c, reference_c) = (case.clone(), cache.clone(), reference.clone());
+        trials.push(Trial::test(case.id.clone(), move || {
+            let cfg = config(Launch {
+                program: reference_c.display().to_string(),
+                args: Vec::new(),
+                env: Vec::new(),
+                cwd: None,
+            });
+            let facts = facts_for(&cache_c, "reference", &cfg);
+            let r = run_one(&case_c, &cfg, &facts);
+            if r.verdict == Verdict::Pass {
+                Ok(())
+            } else {
+                Err(Failed::from(format!(
+                    "the reference server must pass: {}",
+                    explain(&r)
+                )))
+            }
+        }));
+        for name in &case.mutants {
+            let Some(mutant) = by_name.get(name).cloned() else {
+                continue; // reported by the catalogue trial below
+            };
+            let (case_c, cache_c, reference_c, root_c) =
+                (case.clone(), cache.clone(), reference.clone(), root.clone());
+            trials.push(Trial::test(
+                format!("mutant::{name}::{}", case.id),
+                move || {
+                    let cfg = config(mutant.launch(&reference_c, &root_c));
+                    let facts = facts_for(&cache_c, &mutant.name, &cfg);
+                    let r = run_one(&case_c, &cfg, &facts);
+                    match r.verdict {
+                        Verdict::Fail | Verdict::Warn => Ok(()),
+                        _ => Err(Failed::from(format!(
+                            "mutant `{}` ({}) must fail this case, but: {}",
+                            mutant.name,
+                            mutant.description,
+                            explain(&r)
+                        ))),
+                    }
+                },
+            ));
+        }
+    }
+
+    let (cases_c, names) = (
+        cases.clone(),
+        by_name.keys().cloned().collect::<BTreeSet<_>>(),
+    );
+    trials.push(Trial::test(
+        "suite::every-case-names-an-existing-mutant",
+        move || {
+            let mut problems = Vec::new();
+            for c in &cases_c {
+                if c.mutants.is_empty() {
+                    problems.push(format!(
+                        "{} ({}) names no mutant: nothing shows it can fail",
+                        c.id, c.file
+                    ));
+                }
+                for m in &c.mutants {
+                    if !names.contains(m) {
+                        problems.push(format!(
+                            "{} names mutant `{m}`, which is not in fixtures/mutants.yaml",
+                            c.id
+                        ));
+                    }
+                }
+            }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems.join("\n").into())
+            }
+        },
+    ));
+    let (cases_c, catalogue_c) = (cases.clone(), catalogue.clone());
+    trials.push(Trial::test("suite::every-mutant-is-used", move || {
+        let used: BTreeSet<&String> = cases_c.iter().flat_map(|c| c.mutants.iter()).collect();
+        let unused: Vec<&str> = catalogue_c
+            .iter()
+            .filter(|m| !used.contains(&m.name))
+            .map(|m| m.name.as_str())
+            .collect();
+        if unused.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("mutants no case names: {}", unused.join(", ")).into())
+        }
+    }));
+    trials.push(Trial::test(
+        "suite::bundled-cases-match-the-cases-folder",
+        move || {
+            let bundled = load::load_bundled().map_err(|e| format!("{e:?}"))?;
+            let a: Vec<&String> = bundled.iter().map(|c| &c.id).collect();
+            let b: Vec<&String> = cases.iter().map(|c| &c.id).collect();
+            if a == b {
+                Ok(())
+            } else {
+                Err("the binary's bundled cases differ from cases/ (rebuild)".into())
+            }
+        },
+    ));
+
+    libtest_mimic::run(&args, trials).exit();
+}
