@@ -12,11 +12,13 @@ use crate::case::{load, Case};
 use crate::report::model::{
     RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION,
 };
-use crate::report::terminal;
+use crate::report::output::{self, Format, OutputPlan};
+use crate::report::{baseline, claude_config};
 use crate::revision::ALL_REVISIONS;
 use crate::run::{self, probe, RunConfig};
 use crate::target::Target;
 use crate::transport::children;
+use crate::transport::stdio::Launch;
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;
@@ -67,6 +69,40 @@ pub struct Args {
     /// Read cases from this folder instead of the ones bundled into the binary.
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+
+    /// Report format; repeatable. terminal and github print to stdout; json, junit and
+    /// html are files in the -o folder (or stdout when it is the only format).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+
+    /// Folder for report files (report.json, report.junit.xml, report.html).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Count warnings (broken SHOULDs) as failures: in JUnit and in the exit code.
+    #[arg(long)]
+    pub warnings_as_failures: bool,
+
+    /// Expected failures (YAML list of {id, reason}): exit 0 when only these fail,
+    /// 1 on a new failure or on an entry whose case now passes.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the current failures as a baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Take the server from a Claude Desktop config file (claude_desktop_config.json).
+    #[arg(long, value_name = "FILE")]
+    pub claude_config: Option<PathBuf>,
+
+    /// With --claude-config: the name of the server under `mcpServers`.
+    #[arg(long, value_name = "NAME", requires = "claude_config")]
+    pub server: Option<String>,
+
+    /// With --claude-config: test every server in the file, one after the other.
+    #[arg(long, requires = "claude_config", conflicts_with = "server")]
+    pub all_servers: bool,
 }
 
 fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
@@ -181,34 +217,153 @@ async fn run_cli(args: Args) -> i32 {
         eprintln!("mcp-conform: no case matches the --only/--skip patterns");
         return EXIT_USAGE;
     }
-    let target = match Target::from_words(&args.target) {
+    let plan = OutputPlan {
+        formats: if args.format.is_empty() {
+            vec![Format::Terminal]
+        } else {
+            args.format.clone()
+        },
+        dir: args.output_dir.clone(),
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        warnings_as_failures: args.warnings_as_failures,
+    };
+    if let Err(e) = plan.validate() {
+        eprintln!("mcp-conform: {e}");
+        return EXIT_USAGE;
+    }
+    let base = match &args.baseline {
+        Some(p) => match baseline::load(p) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("mcp-conform: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let targets = match targets_of(&args) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("mcp-conform: {e}");
             return EXIT_USAGE;
         }
     };
-    let launch = match &target {
-        Target::Command(l) => l.clone(),
-        Target::Url(u) => {
-            eprintln!("mcp-conform: HTTP targets ({u}) are not supported yet; this build tests servers over stdio");
-            return EXIT_USAGE;
+    let many = targets.len() > 1;
+    let mut worst = EXIT_OK;
+    for (name, target) in targets {
+        let launch = match &target {
+            Target::Command(l) => l.clone(),
+            Target::Url(u) => {
+                eprintln!("mcp-conform: HTTP targets ({u}) are not supported yet; this build tests servers over stdio");
+                worst = worst.max(EXIT_USAGE);
+                continue;
+            }
+        };
+        let mut cfg = RunConfig::new(launch);
+        cfg.timeout = Duration::from_millis(args.timeout.max(1));
+        cfg.revision_pin = args.revision.clone();
+        if let Some(j) = args.jobs {
+            cfg.jobs = j.max(1);
+        }
+        let code = match run_suite(&target, &cases, &cfg).await {
+            None => EXIT_UNREACHABLE,
+            Some(mut report) => {
+                report.target.config_name = name.clone();
+                finish_report(
+                    &report,
+                    &plan,
+                    base.as_ref(),
+                    &args,
+                    if many { name.as_deref() } else { None },
+                )
+            }
+        };
+        worst = worst.max(code);
+    }
+    worst
+}
+
+/// The servers to test: the positional target, or entries of a Claude Desktop config.
+fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, String> {
+    let Some(path) = &args.claude_config else {
+        return Ok(vec![(None, Target::from_words(&args.target)?)]);
+    };
+    if !args.target.is_empty() {
+        return Err("give either a target or --claude-config, not both".into());
+    }
+    let entries = claude_config::load(path)?;
+    let chosen = match (&args.server, args.all_servers) {
+        (Some(name), _) => vec![claude_config::select(&entries, name)?],
+        (None, true) => entries,
+        (None, false) => {
+            let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+            return Err(format!(
+                "--claude-config needs --server NAME or --all-servers (servers in the file: {})",
+                names.join(", ")
+            ));
         }
     };
-    let mut cfg = RunConfig::new(launch);
-    cfg.timeout = Duration::from_millis(args.timeout.max(1));
-    cfg.revision_pin = args.revision.clone();
-    if let Some(j) = args.jobs {
-        cfg.jobs = j.max(1);
-    }
+    Ok(chosen
+        .into_iter()
+        .map(|e| {
+            let target = match (&e.command, &e.url) {
+                (Some(cmd), _) => Target::Command(Launch {
+                    program: cmd.clone(),
+                    args: e.args.clone(),
+                    env: e.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    cwd: None,
+                }),
+                (None, Some(url)) => Target::Url(url.clone()),
+                (None, None) => Target::Url(String::new()),
+            };
+            (Some(e.name), target)
+        })
+        .collect())
+}
 
-    let report = run_suite(&target, &cases, &cfg).await;
-    let Some(report) = report else {
-        return EXIT_UNREACHABLE;
+/// Writes the reports, applies the baseline, and decides the exit code for one server.
+fn finish_report(
+    report: &RunReport,
+    plan: &OutputPlan,
+    base: Option<&baseline::Baseline>,
+    args: &Args,
+    subdir: Option<&str>,
+) -> i32 {
+    match output::emit(report, plan, subdir) {
+        Ok(files) => {
+            for f in files {
+                eprintln!("mcp-conform: wrote {}", f.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("mcp-conform: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        match output::write_file(path, &baseline::write(report)) {
+            Ok(()) => eprintln!("mcp-conform: wrote baseline {}", path.display()),
+            Err(e) => {
+                eprintln!("mcp-conform: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let warned =
+        args.warnings_as_failures && report.cases.iter().any(|c| c.verdict == Verdict::Warn);
+    let code = match base {
+        Some(b) => {
+            let outcome = baseline::judge(b, report);
+            eprint!("{outcome}");
+            outcome.exit_code()
+        }
+        None => exit_code(report),
     };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", terminal::render(&report, color));
-    exit_code(&report)
+    if warned {
+        EXIT_FAILED
+    } else {
+        code
+    }
 }
 
 pub fn exit_code(report: &RunReport) -> i32 {

@@ -25,20 +25,25 @@
 //! are unsupported), `format` (date-time, date, time, duration, email,
 //! idn-email, hostname, idn-hostname, ipv4, ipv6, uri, iri, uri-reference,
 //! iri-reference, uri-template, uuid, json-pointer, relative-json-pointer,
-//! regex), `items` (schema or draft-07 tuple array), `prefixItems`,
-//! `additionalItems`, `minItems`, `maxItems`, `uniqueItems`, `properties`,
-//! `required`, `additionalProperties` (bool or schema), `patternProperties`,
-//! `allOf`, `anyOf`, `oneOf`, `not`, `$ref` (local JSON pointers such as
-//! `#/$defs/x` and `#/definitions/x`, `$anchor`s, recursion bounded),
-//! boolean schemas. Checked by filtering only: `contains`, `minContains`,
-//! `maxContains`, `minProperties`, `maxProperties`, `propertyNames`,
-//! `dependentRequired`, `dependentSchemas`, `dependencies`, `if`/`then`/`else`.
-//! Other keywords are ignored.
+//! regex; other formats are treated as annotations), `items` (schema or
+//! draft-07 tuple array), `prefixItems`, `additionalItems`, `minItems`,
+//! `maxItems`, `uniqueItems`, `contains`, `properties`, `required`,
+//! `additionalProperties` (bool or schema), `patternProperties`, `allOf`,
+//! `anyOf`, `oneOf`, `not`, `$ref` (local JSON pointers such as `#/$defs/x`
+//! and `#/definitions/x`, `$anchor`s, recursion bounded), `$recursiveRef` and
+//! `$dynamicRef` (as plain `$ref`), boolean schemas, a missing `type`
+//! (inferred from the keywords present, else any JSON). Enforced by
+//! filtering only: `minContains`, `maxContains`, `minProperties`,
+//! `maxProperties`, `propertyNames`, `dependentRequired`, `dependentSchemas`,
+//! `dependencies`, `if`/`then`/`else`. Before 2019-09 (`$schema` draft-04/06/07)
+//! keywords beside `$ref` are ignored, as the spec says.
+//! `unevaluatedProperties: false` / `unevaluatedItems: false` only stop extra
+//! members from being generated. Other keywords are ignored.
 
 use std::fmt;
 use std::sync::Arc;
 
-use proptest::strategy::{BoxedStrategy, Strategy};
+use proptest::strategy::{BoxedStrategy, SBoxedStrategy, Strategy};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
@@ -50,6 +55,8 @@ mod hostile;
 mod invalid;
 #[path = "strategy/numbers.rs"]
 mod numbers;
+#[path = "strategy/refs.rs"]
+mod refs;
 #[path = "strategy/schema.rs"]
 mod schema;
 #[path = "strategy/text.rs"]
@@ -221,20 +228,23 @@ pub struct InvalidInput {
     pub value: Value,
 }
 
-/// Strategies for one tool's input schema. Cheap to clone.
+/// Strategies for one tool's input schema. Cheap to clone, `Send + Sync`.
 #[derive(Clone)]
 pub struct SchemaGen {
-    valid: BoxedStrategy<Value>,
-    violations: Option<BoxedStrategy<InvalidInput>>,
-    stressors: BoxedStrategy<InvalidInput>,
-    invalid: BoxedStrategy<InvalidInput>,
+    valid: SBoxedStrategy<Value>,
+    violations: Option<SBoxedStrategy<InvalidInput>>,
+    stressors: SBoxedStrategy<InvalidInput>,
+    invalid: SBoxedStrategy<InvalidInput>,
+    alternatives: Vec<invalid::Alternative>,
     catalog: Vec<(InvalidKind, String)>,
+    notes: Vec<String>,
 }
 
 impl fmt::Debug for SchemaGen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SchemaGen")
             .field("catalog", &self.catalog)
+            .field("notes", &self.notes)
             .finish_non_exhaustive()
     }
 }
@@ -247,67 +257,101 @@ impl SchemaGen {
     pub fn new(root: &Value) -> Result<SchemaGen, UnsupportedSchema> {
         let root = Arc::new(schema::Root::new(root)?);
         let builder = valid::Builder::new(Arc::clone(&root));
+        builder.set_recording(true);
         let valid = builder
             .build_root(&[])
             .map_err(|u| UnsupportedSchema::new(u.0))?;
-        let parts = invalid::build(&builder);
-        let violations = invalid::pick(parts.violations.clone());
-        let stressors = invalid::pick(parts.stressors.clone())
+        builder.set_recording(false);
+        let alternatives = invalid::build(&builder);
+        let violations = invalid::pick(alternatives.iter().filter(|a| !a.kind.is_stressor()));
+        let stressors = invalid::pick(alternatives.iter().filter(|a| a.kind.is_stressor()))
             .ok_or_else(|| UnsupportedSchema::new("no spot accepts a stressor"))?;
-        let mut all = parts.violations;
-        all.extend(parts.stressors);
-        let invalid = invalid::pick(all)
+        let invalid = invalid::pick(&alternatives)
             .ok_or_else(|| UnsupportedSchema::new("no invalid input can be built"))?;
+        let catalog = alternatives
+            .iter()
+            .map(|a| (a.kind, a.pointer.clone()))
+            .collect();
         Ok(SchemaGen {
             valid,
             violations,
             stressors,
             invalid,
-            catalog: parts.catalog,
+            alternatives,
+            catalog,
+            notes: builder.take_notes(),
         })
     }
 
     /// Values that satisfy the schema.
     pub fn valid(&self) -> BoxedStrategy<Value> {
-        self.valid.clone()
+        self.valid.clone().boxed()
     }
 
-    /// Schema violations and stressors together (violations weighted 3:1
-    /// per alternative).
+    /// Schema violations and stressors together. Each (kind, spot)
+    /// alternative is picked with weight 3 for violations and 1 for
+    /// stressors, and shrinking never changes the alternative.
     pub fn invalid(&self) -> BoxedStrategy<InvalidInput> {
-        self.invalid.clone()
+        self.invalid.clone().boxed()
     }
 
     /// Only schema-breaking kinds; `None` when the schema constrains nothing
     /// that can be broken (e.g. `{}`).
     pub fn violations(&self) -> Option<BoxedStrategy<InvalidInput>> {
-        self.violations.clone()
+        self.violations.clone().map(Strategy::boxed)
     }
 
     /// Only stressor kinds.
     pub fn stressors(&self) -> BoxedStrategy<InvalidInput> {
-        self.stressors.clone()
+        self.stressors.clone().boxed()
     }
 
-    /// Every (kind, pointer) pair that [`SchemaGen::invalid`] can produce.
+    /// Every (kind, pointer) alternative that [`SchemaGen::invalid`] picks
+    /// from; index `i` is [`SchemaGen::invalid_alternative`]`(i)`.
     pub fn catalog(&self) -> &[(InvalidKind, String)] {
         &self.catalog
     }
+
+    /// The strategy of one catalog entry, for systematic coverage.
+    pub fn invalid_alternative(&self, index: usize) -> Option<BoxedStrategy<InvalidInput>> {
+        self.alternatives
+            .get(index)
+            .map(|a| a.strategy.clone().boxed())
+    }
+
+    /// Parts of the schema the valid family never generates, with the reason
+    /// (e.g. an optional property with an unsupported `pattern`, an
+    /// unsatisfiable `oneOf` branch).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
 }
+
+/// Shrinking iterations allowed by [`runner_for_seed`] at least.
+pub const MIN_SHRINK_ITERS: u32 = 1024;
 
 /// A [`TestRunner`] whose random sequence is fully determined by `seed`.
 ///
 /// The 32 ChaCha seed bytes are four successive SplitMix64 outputs of `seed`
-/// (state starting at `seed`, little-endian), so nearby seeds give unrelated
-/// streams. The config is [`Config::default`] with `cases` set and failure
-/// persistence disabled; the CLI prints and accepts this `u64`.
+/// ([`seed_bytes`]), so nearby seeds give unrelated streams. The config is
+/// [`Config::default`] with `cases` set, failure persistence disabled and
+/// `max_shrink_iters` = max(4 × cases, [`MIN_SHRINK_ITERS`]) (proptest's
+/// automatic limit is 4 × cases, too few for wide objects). The CLI prints
+/// and accepts this `u64`; for another config use [`rng_for_seed`] with
+/// [`TestRunner::new_with_rng`].
 pub fn runner_for_seed(seed: u64, cases: u32) -> TestRunner {
     let config = Config {
         cases,
         failure_persistence: None,
+        max_shrink_iters: cases.saturating_mul(4).max(MIN_SHRINK_ITERS),
         ..Config::default()
     };
-    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)))
+    TestRunner::new_with_rng(config, rng_for_seed(seed))
+}
+
+/// The ChaCha [`TestRng`] behind [`runner_for_seed`].
+pub fn rng_for_seed(seed: u64) -> TestRng {
+    TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed))
 }
 
 /// The 32 seed bytes used by [`runner_for_seed`].

@@ -66,10 +66,13 @@ fn message(case: &CaseResult) -> String {
         .clone()
         .unwrap_or_else(|| format!("{}: {}", case.verdict.as_str(), case.title));
     if let Some(f) = case.findings.first() {
-        text.push('\n');
-        text.push_str(&f.message);
-        if !f.requirements.is_empty() {
-            text.push_str(&format!(" ({})", f.requirements.join(", ")));
+        // The reason usually is the first finding already; do not say it twice.
+        if !text.contains(&f.message) {
+            text.push('\n');
+            text.push_str(&f.message);
+            if !f.requirements.is_empty() {
+                text.push_str(&format!(" ({})", f.requirements.join(", ")));
+            }
         }
         if let Some(v) = &f.expected {
             text.push_str(&format!("\nexpected: {}", excerpt(&v.to_string())));

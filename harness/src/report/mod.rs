@@ -7,4 +7,5 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod output;
 pub mod terminal;

@@ -15,9 +15,13 @@ const MAX_HOPS: u32 = 64;
 pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => num_eq(x, y),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -57,7 +61,11 @@ pub(crate) fn is_multiple_of(value: f64, multiple: f64) -> bool {
         return false;
     };
     let shared = vd.min(md);
-    let scale = |m: i128, d: u32| 10i128.checked_pow(d - shared).and_then(|p| m.checked_mul(p));
+    let scale = |m: i128, d: u32| {
+        10i128
+            .checked_pow(d - shared)
+            .and_then(|p| m.checked_mul(p))
+    };
     match (scale(vm, md), scale(mm, vd)) {
         (Some(a), Some(b)) if b != 0 => a % b == 0,
         _ => false,
@@ -152,7 +160,11 @@ impl<'a> Checker<'a> {
             }
         }
         if let Some(cond) = o.get("if") {
-            let branch = if self.check(cond, v, hops) { o.get("then") } else { o.get("else") };
+            let branch = if self.check(cond, v, hops) {
+                o.get("then")
+            } else {
+                o.get("else")
+            };
             if let Some(b) = branch {
                 if !self.check(b, v, hops) {
                     return false;
@@ -176,11 +188,13 @@ impl<'a> Checker<'a> {
                 return false;
             }
         }
-        if num("exclusiveMinimum").is_some_and(|m| x <= m) || num("exclusiveMaximum").is_some_and(|m| x >= m) {
+        if num("exclusiveMinimum").is_some_and(|m| x <= m)
+            || num("exclusiveMaximum").is_some_and(|m| x >= m)
+        {
             return false;
         }
         if let Some(m) = num("multipleOf") {
-            let exact = match (n.as_i64(), m.fract() == 0.0 && m.abs() < 9.0e15) {
+            let exact = match (n.as_i64(), m.fract() == 0.0 && (1.0..9.0e15).contains(&m)) {
                 (Some(i), true) => Some(i % (m as i64) == 0),
                 _ => None,
             };
@@ -193,10 +207,16 @@ impl<'a> Checker<'a> {
 
     fn check_string(&self, o: &Map<String, Value>, s: &str) -> bool {
         let len = s.chars().count() as u64;
-        if o.get("minLength").and_then(Value::as_u64).is_some_and(|m| len < m) {
+        if o.get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len < m)
+        {
             return false;
         }
-        if o.get("maxLength").and_then(Value::as_u64).is_some_and(|m| len > m) {
+        if o.get("maxLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len > m)
+        {
             return false;
         }
         if let Some(p) = o.get("pattern").and_then(Value::as_str) {
@@ -210,14 +230,16 @@ impl<'a> Checker<'a> {
     fn check_array(&self, o: &Map<String, Value>, a: &[Value]) -> bool {
         let count = |k: &str| o.get(k).and_then(Value::as_u64);
         let len = a.len() as u64;
-        if count("minItems").is_some_and(|m| len < m) || count("maxItems").is_some_and(|m| len > m) {
+        if count("minItems").is_some_and(|m| len < m) || count("maxItems").is_some_and(|m| len > m)
+        {
             return false;
         }
-        let (prefix, rest): (&[Value], Option<&Value>) = match (o.get("prefixItems"), o.get("items")) {
-            (Some(Value::Array(p)), items) => (p, items.filter(|i| !i.is_array())),
-            (_, Some(Value::Array(t))) => (t, o.get("additionalItems")),
-            (_, items) => (&[], items),
-        };
+        let (prefix, rest): (&[Value], Option<&Value>) =
+            match (o.get("prefixItems"), o.get("items")) {
+                (Some(Value::Array(p)), items) => (p, items.filter(|i| !i.is_array())),
+                (_, Some(Value::Array(t))) => (t, o.get("additionalItems")),
+                (_, items) => (&[], items),
+            };
         for (i, item) in a.iter().enumerate() {
             let schema = prefix.get(i).or(rest);
             if schema.is_some_and(|s| !self.valid(s, item)) {
@@ -244,11 +266,17 @@ impl<'a> Checker<'a> {
     fn check_object(&self, o: &Map<String, Value>, m: &Map<String, Value>) -> bool {
         let count = |k: &str| o.get(k).and_then(Value::as_u64);
         let len = m.len() as u64;
-        if count("minProperties").is_some_and(|n| len < n) || count("maxProperties").is_some_and(|n| len > n) {
+        if count("minProperties").is_some_and(|n| len < n)
+            || count("maxProperties").is_some_and(|n| len > n)
+        {
             return false;
         }
         if let Some(Value::Array(req)) = o.get("required") {
-            if req.iter().filter_map(Value::as_str).any(|r| !m.contains_key(r)) {
+            if req
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|r| !m.contains_key(r))
+            {
                 return false;
             }
         }
@@ -278,7 +306,9 @@ impl<'a> Checker<'a> {
             if !matched && additional.is_some_and(|s| !self.valid(s, v)) {
                 return false;
             }
-            if o.get("propertyNames").is_some_and(|s| !self.valid(s, &Value::String(k.clone()))) {
+            if o.get("propertyNames")
+                .is_some_and(|s| !self.valid(s, &Value::String(k.clone())))
+            {
                 return false;
             }
         }
@@ -288,13 +318,18 @@ impl<'a> Checker<'a> {
     fn check_dependencies(&self, o: &Map<String, Value>, m: &Map<String, Value>) -> bool {
         let object = Value::Object(m.clone());
         for key in ["dependentRequired", "dependentSchemas", "dependencies"] {
-            let Some(Value::Object(deps)) = o.get(key) else { continue };
+            let Some(Value::Object(deps)) = o.get(key) else {
+                continue;
+            };
             for (k, dep) in deps {
                 if !m.contains_key(k) {
                     continue;
                 }
                 let ok = match dep {
-                    Value::Array(names) => names.iter().filter_map(Value::as_str).all(|n| m.contains_key(n)),
+                    Value::Array(names) => names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .all(|n| m.contains_key(n)),
                     schema => self.valid(schema, &object),
                 };
                 if !ok {

@@ -58,7 +58,12 @@ pub(crate) fn values(kind: InvalidKind) -> Vec<Value> {
                 json!(i64::MIN),
                 json!(u64::MAX),
             ];
-            v.extend([1e300, -1e300, f64::MAX, 5e-324].into_iter().filter_map(Number::from_f64).map(Value::Number));
+            v.extend(
+                [1e300, -1e300, f64::MAX, 5e-324]
+                    .into_iter()
+                    .filter_map(Number::from_f64)
+                    .map(Value::Number),
+            );
             v
         }
         InvalidKind::HugeString => vec![
@@ -72,7 +77,7 @@ pub(crate) fn values(kind: InvalidKind) -> Vec<Value> {
 }
 
 /// Strategy over [`values`]`(kind)`.
-pub(crate) fn strategy(kind: InvalidKind) -> Option<BoxedStrategy<Value>> {
+pub(crate) fn strategy(kind: InvalidKind) -> Option<SBoxedStrategy<Value>> {
     let v = values(kind);
-    (!v.is_empty()).then(|| prop::sample::select(v).boxed())
+    (!v.is_empty()).then(|| prop::sample::select(v).sboxed())
 }

@@ -7,7 +7,6 @@
 //! the whole document invalid whatever the rest holds.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::strategy::{NewTree, ValueTree};
@@ -16,7 +15,10 @@ use serde_json::{json, Value};
 
 use super::hostile;
 use super::numbers::{anchored, int_lower, int_upper, split_multiples, MAX_SAFE};
-use super::schema::{escape_pointer, value_type, Bound, Norm, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_NUM, T_OBJ, T_STR};
+use super::schema::{
+    escape_pointer, value_type, Bound, Norm, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_NUM, T_OBJ,
+    T_STR,
+};
 use super::text::{ascii_string, pattern_matches};
 use super::valid::{Builder, Ctx, Seg};
 use super::{InvalidInput, InvalidKind};
@@ -33,21 +35,20 @@ const MAX_BREAK_ITEMS: u64 = 1_000;
 const VIOLATION_WEIGHT: u32 = 3;
 const STRESSOR_WEIGHT: u32 = 1;
 
-type Alt = (u32, BoxedStrategy<InvalidInput>);
-
-/// Everything [`super::SchemaGen`] needs from this module.
-pub(crate) struct Parts {
-    pub(crate) violations: Vec<Alt>,
-    pub(crate) stressors: Vec<Alt>,
-    pub(crate) catalog: Vec<(InvalidKind, String)>,
+/// One (kind, spot) alternative of the invalid family.
+#[derive(Debug, Clone)]
+pub(crate) struct Alternative {
+    pub(crate) kind: InvalidKind,
+    pub(crate) pointer: String,
+    pub(crate) strategy: SBoxedStrategy<InvalidInput>,
 }
 
 /// Picks one alternative by weight and then never leaves it: shrinking keeps
 /// the kind and spot, unlike `prop_oneof!`, which shrinks toward earlier
 /// alternatives.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Pick<T: std::fmt::Debug> {
-    options: Arc<Vec<(u32, BoxedStrategy<T>)>>,
+    options: Vec<(u32, SBoxedStrategy<T>)>,
     total: u32,
 }
 
@@ -67,19 +68,27 @@ impl<T: std::fmt::Debug + 'static> Strategy for Pick<T> {
     }
 }
 
-pub(crate) fn pick(options: Vec<Alt>) -> Option<BoxedStrategy<InvalidInput>> {
+/// Weighted choice over `alts` (violations 3, stressors 1); `None` if empty.
+pub(crate) fn pick<'a>(
+    alts: impl IntoIterator<Item = &'a Alternative>,
+) -> Option<SBoxedStrategy<InvalidInput>> {
+    let options: Vec<(u32, SBoxedStrategy<InvalidInput>)> = alts
+        .into_iter()
+        .map(|a| {
+            let w = if a.kind.is_stressor() {
+                STRESSOR_WEIGHT
+            } else {
+                VIOLATION_WEIGHT
+            };
+            (w, a.strategy.clone())
+        })
+        .collect();
     let total = options.iter().map(|(w, _)| *w).sum();
-    (total > 0).then(|| {
-        Pick {
-            options: Arc::new(options),
-            total,
-        }
-        .boxed()
-    })
+    (total > 0).then(|| Pick { options, total }.sboxed())
 }
 
 enum Mutation {
-    Replace(BoxedStrategy<Value>),
+    Replace(SBoxedStrategy<Value>),
     Remove(String),
     Insert(String, Value),
 }
@@ -140,12 +149,8 @@ fn spots(builder: &Builder) -> Vec<Spot> {
 }
 
 /// Builds every alternative of the invalid family.
-pub(crate) fn build(builder: &Builder) -> Parts {
-    let mut parts = Parts {
-        violations: Vec::new(),
-        stressors: Vec::new(),
-        catalog: Vec::new(),
-    };
+pub(crate) fn build(builder: &Builder) -> Vec<Alternative> {
+    let mut alts = Vec::new();
     for spot in spots(builder) {
         let norm = Norm::from_conj(&builder.root, &spot.conj);
         let pointer = pointer_of(&spot.path);
@@ -189,19 +194,22 @@ pub(crate) fn build(builder: &Builder) -> Parts {
                     detail: d.clone(),
                     value,
                 })
-                .boxed();
-            parts.catalog.push((kind, pointer.clone()));
-            if kind.is_stressor() {
-                parts.stressors.push((STRESSOR_WEIGHT, s));
-            } else {
-                parts.violations.push((VIOLATION_WEIGHT, s));
-            }
+                .sboxed();
+            alts.push(Alternative {
+                kind,
+                pointer: pointer.clone(),
+                strategy: s,
+            });
         }
     }
-    parts
+    alts
 }
 
-fn replace(base: Option<BoxedStrategy<Value>>, pointer: &str, s: BoxedStrategy<Value>) -> Option<BoxedStrategy<Value>> {
+fn replace(
+    base: Option<SBoxedStrategy<Value>>,
+    pointer: &str,
+    s: SBoxedStrategy<Value>,
+) -> Option<SBoxedStrategy<Value>> {
     let Some(base) = base else { return Some(s) };
     let p = pointer.to_string();
     Some(
@@ -212,11 +220,16 @@ fn replace(base: Option<BoxedStrategy<Value>>, pointer: &str, s: BoxedStrategy<V
                 }
                 doc
             })
-            .boxed(),
+            .sboxed(),
     )
 }
 
-fn edit(base: Option<BoxedStrategy<Value>>, pointer: &str, name: String, insert: Option<Value>) -> Option<BoxedStrategy<Value>> {
+fn edit(
+    base: Option<SBoxedStrategy<Value>>,
+    pointer: &str,
+    name: String,
+    insert: Option<Value>,
+) -> Option<SBoxedStrategy<Value>> {
     let p = pointer.to_string();
     Some(
         base?
@@ -233,7 +246,7 @@ fn edit(base: Option<BoxedStrategy<Value>>, pointer: &str, name: String, insert:
                 }
                 doc
             })
-            .boxed(),
+            .sboxed(),
     )
 }
 
@@ -247,7 +260,11 @@ fn type_names(types: u8) -> String {
         (T_ARR, "array"),
         (T_OBJ, "object"),
     ];
-    let list: Vec<&str> = names.iter().filter(|(t, _)| types & t != 0).map(|(_, n)| *n).collect();
+    let list: Vec<&str> = names
+        .iter()
+        .filter(|(t, _)| types & t != 0)
+        .map(|(_, n)| *n)
+        .collect();
     list.join("|")
 }
 
@@ -255,13 +272,25 @@ fn violations(builder: &Builder, norm: &Norm) -> Vec<(InvalidKind, String, Mutat
     let mut out = Vec::new();
     let types = norm.effective_types();
     if norm.typed {
-        let wrong: Vec<Value> = [json!(null), json!(true), json!(7), json!(1.5), json!("wrong type"), json!([]), json!({})]
-            .into_iter()
-            .filter(|v| norm.types & value_type(v) == 0)
-            .collect();
+        let wrong: Vec<Value> = [
+            json!(null),
+            json!(true),
+            json!(7),
+            json!(1.5),
+            json!("wrong type"),
+            json!([]),
+            json!({}),
+        ]
+        .into_iter()
+        .filter(|v| norm.types & value_type(v) == 0)
+        .collect();
         if !wrong.is_empty() {
             let detail = format!("expected {}", type_names(norm.types));
-            out.push((InvalidKind::WrongType, detail, Mutation::Replace(prop::sample::select(wrong).boxed())));
+            out.push((
+                InvalidKind::WrongType,
+                detail,
+                Mutation::Replace(prop::sample::select(wrong).sboxed()),
+            ));
         }
     }
     if let Some(enums) = norm.enums.as_ref().filter(|e| !e.is_empty()) {
@@ -269,15 +298,26 @@ fn violations(builder: &Builder, norm: &Norm) -> Vec<(InvalidKind, String, Mutat
     }
     if types & T_OBJ != 0 {
         for r in &norm.required {
-            out.push((InvalidKind::MissingRequired, format!("required property `{r}` removed"), Mutation::Remove(r.clone())));
+            out.push((
+                InvalidKind::MissingRequired,
+                format!("required property `{r}` removed"),
+                Mutation::Remove(r.clone()),
+            ));
         }
         let declared = norm.property_names();
         let extra = ["unexpected_property", "__extra__", "zz_extra_1", "x"]
             .into_iter()
-            .find(|n| !declared.iter().any(|d| d == n) && norm.obj_parts.iter().any(|p| p.forbids_extra(n)));
+            .find(|n| {
+                !declared.iter().any(|d| d == n)
+                    && norm.obj_parts.iter().any(|p| p.forbids_extra(n))
+            });
         if let Some(name) = extra {
             let detail = format!("property `{name}` not allowed by additionalProperties: false");
-            out.push((InvalidKind::ExtraProperty, detail, Mutation::Insert(name.into(), json!("extra"))));
+            out.push((
+                InvalidKind::ExtraProperty,
+                detail,
+                Mutation::Insert(name.into(), json!("extra")),
+            ));
         }
     }
     if types & T_NUM != 0 {
@@ -302,18 +342,39 @@ fn enum_violation(norm: &Norm, enums: &[Value]) -> Option<(InvalidKind, String, 
             _ => {}
         }
     }
-    candidates.extend([json!("__not_in_enum__"), json!(-123_456_789), json!(null), json!(false), json!([]), json!({})]);
+    candidates.extend([
+        json!("__not_in_enum__"),
+        json!(-123_456_789),
+        json!(null),
+        json!(false),
+        json!([]),
+        json!({}),
+    ]);
     candidates.retain(|c| !enums.iter().any(|e| super::check::json_eq(c, e)));
     // Values of an allowed type first: then only the enum is broken.
     candidates.sort_by_key(|c| norm.types & value_type(c) == 0);
     candidates.dedup();
-    let kind = if norm.enum_is_const { InvalidKind::NotConst } else { InvalidKind::NotInEnum };
+    let kind = if norm.enum_is_const {
+        InvalidKind::NotConst
+    } else {
+        InvalidKind::NotInEnum
+    };
     let detail = format!("not one of {}", Value::Array(enums.to_vec()));
-    (!candidates.is_empty()).then(|| (kind, detail, Mutation::Replace(prop::sample::select(candidates).boxed())))
+    (!candidates.is_empty()).then(|| {
+        (
+            kind,
+            detail,
+            Mutation::Replace(prop::sample::select(candidates).sboxed()),
+        )
+    })
 }
 
 fn bound_detail(word: &str, b: Bound) -> String {
-    format!("{word} {}{}", b.value, if b.exclusive { " (exclusive)" } else { "" })
+    format!(
+        "{word} {}{}",
+        b.value,
+        if b.exclusive { " (exclusive)" } else { "" }
+    )
 }
 
 fn number_violations(norm: &Norm, types: u8) -> Vec<(InvalidKind, String, Mutation)> {
@@ -321,31 +382,62 @@ fn number_violations(norm: &Norm, types: u8) -> Vec<(InvalidKind, String, Mutati
     let safe = MAX_SAFE as f64;
     if let Some(b) = norm.lower {
         let s = if b.value.abs() < safe {
-            let start = if b.exclusive { b.value.floor() } else { b.value.ceil() - 1.0 } as i64;
-            (0..=1000i64).prop_map(move |d| Value::from(start - d)).boxed()
+            let start = if b.exclusive {
+                b.value.floor()
+            } else {
+                b.value.ceil() - 1.0
+            } as i64;
+            (0..=1000i64)
+                .prop_map(move |d| Value::from(start - d))
+                .sboxed()
         } else {
-            Just(json!(b.value - b.value.abs() * 1e-9)).boxed()
+            Just(json!(b.value - b.value.abs() * 1e-9)).sboxed()
         };
-        out.push((InvalidKind::BelowMinimum, bound_detail("minimum", b), Mutation::Replace(s)));
+        out.push((
+            InvalidKind::BelowMinimum,
+            bound_detail("minimum", b),
+            Mutation::Replace(s),
+        ));
     }
     if let Some(b) = norm.upper {
         let s = if b.value.abs() < safe {
-            let start = if b.exclusive { b.value.ceil() } else { b.value.floor() + 1.0 } as i64;
-            (0..=1000i64).prop_map(move |d| Value::from(start + d)).boxed()
+            let start = if b.exclusive {
+                b.value.ceil()
+            } else {
+                b.value.floor() + 1.0
+            } as i64;
+            (0..=1000i64)
+                .prop_map(move |d| Value::from(start + d))
+                .sboxed()
         } else {
-            Just(json!(b.value + b.value.abs() * 1e-9)).boxed()
+            Just(json!(b.value + b.value.abs() * 1e-9)).sboxed()
         };
-        out.push((InvalidKind::AboveMaximum, bound_detail("maximum", b), Mutation::Replace(s)));
+        out.push((
+            InvalidKind::AboveMaximum,
+            bound_detail("maximum", b),
+            Mutation::Replace(s),
+        ));
     }
     let (ints, _) = split_multiples(norm);
     if let Some(&m) = ints.first().filter(|m| **m >= 2 && types & T_INT != 0) {
         // k*m + 1, inside the bounds when possible.
-        let (lo, hi) = (int_lower(norm.lower).unwrap_or(0), int_upper(norm.upper).unwrap_or(0));
+        let (lo, hi) = (
+            int_lower(norm.lower).unwrap_or(0),
+            int_upper(norm.upper).unwrap_or(0),
+        );
         let klo = (lo - 1).div_euclid(m) + i64::from((lo - 1).rem_euclid(m) != 0);
         let khi = (hi - 1).div_euclid(m);
-        let ks = if klo <= khi { anchored(klo, khi) } else { anchored(0, 1000) };
-        let s = ks.prop_map(move |k| Value::from(k * m + 1)).boxed();
-        out.push((InvalidKind::NotMultipleOf, format!("multipleOf {m}"), Mutation::Replace(s)));
+        let ks = if klo <= khi {
+            anchored(klo, khi)
+        } else {
+            anchored(0, (MAX_SAFE / m).min(1000))
+        };
+        let s = ks.prop_map(move |k| Value::from(k * m + 1)).sboxed();
+        out.push((
+            InvalidKind::NotMultipleOf,
+            format!("multipleOf {m}"),
+            Mutation::Replace(s),
+        ));
     }
     out
 }
@@ -354,23 +446,50 @@ fn string_violations(norm: &Norm) -> Vec<(InvalidKind, String, Mutation)> {
     let mut out = Vec::new();
     if (1..=MAX_BREAK_LEN).contains(&norm.min_len) {
         let n = norm.min_len as usize;
-        let s = ascii_string(0, n - 1).prop_map(Value::String).boxed();
-        out.push((InvalidKind::TooShort, format!("minLength {n}"), Mutation::Replace(s)));
+        let s = ascii_string(0, n - 1).prop_map(Value::String).sboxed();
+        out.push((
+            InvalidKind::TooShort,
+            format!("minLength {n}"),
+            Mutation::Replace(s),
+        ));
     }
     if let Some(m) = norm.max_len.filter(|m| *m < MAX_BREAK_LEN) {
         let n = m as usize;
-        let s = ascii_string(n + 1, n + 9).prop_map(Value::String).boxed();
-        out.push((InvalidKind::TooLong, format!("maxLength {n}"), Mutation::Replace(s)));
+        let s = ascii_string(n + 1, n + 9).prop_map(Value::String).sboxed();
+        out.push((
+            InvalidKind::TooLong,
+            format!("maxLength {n}"),
+            Mutation::Replace(s),
+        ));
     }
     if !norm.patterns.is_empty() {
-        let candidates: Vec<Value> = ["", " ", "!", "\u{0}", "~~~", "0", "a", "A b", "\u{1F600}", "-_-"]
-            .into_iter()
-            .filter(|c| norm.patterns.iter().any(|p| pattern_matches(p, c) == Some(false)))
-            .map(|c| json!(c))
-            .collect();
+        let candidates: Vec<Value> = [
+            "",
+            " ",
+            "!",
+            "\u{0}",
+            "~~~",
+            "0",
+            "a",
+            "A b",
+            "\u{1F600}",
+            "-_-",
+        ]
+        .into_iter()
+        .filter(|c| {
+            norm.patterns
+                .iter()
+                .any(|p| pattern_matches(p, c) == Some(false))
+        })
+        .map(|c| json!(c))
+        .collect();
         if !candidates.is_empty() {
             let detail = format!("does not match pattern {:?}", norm.patterns);
-            out.push((InvalidKind::PatternMismatch, detail, Mutation::Replace(prop::sample::select(candidates).boxed())));
+            out.push((
+                InvalidKind::PatternMismatch,
+                detail,
+                Mutation::Replace(prop::sample::select(candidates).sboxed()),
+            ));
         }
     }
     out
@@ -378,20 +497,24 @@ fn string_violations(norm: &Norm) -> Vec<(InvalidKind, String, Mutation)> {
 
 /// Arrays whose length lies in `lens`, items valid where possible (`null`
 /// where an item cannot be generated).
-fn items_of_len(builder: &Builder, norm: &Norm, lens: std::ops::RangeInclusive<u64>) -> BoxedStrategy<Value> {
+fn items_of_len(
+    builder: &Builder,
+    norm: &Norm,
+    lens: std::ops::RangeInclusive<u64>,
+) -> SBoxedStrategy<Value> {
     let max = *lens.end();
     let item = |i: usize| {
         builder
             .build(&norm.item_conj(i), Ctx::top(), &[])
-            .unwrap_or_else(|_| Just(Value::Null).boxed())
+            .unwrap_or_else(|_| Just(Value::Null).sboxed())
     };
     let kp = (norm.prefix_len() as u64).min(max);
-    let prefix: Vec<BoxedStrategy<Value>> = (0..kp as usize).map(item).collect();
+    let prefix: Vec<SBoxedStrategy<Value>> = (0..kp as usize).map(item).collect();
     let rest_len = (max - kp) as usize;
     let rest = if rest_len > 0 {
-        prop::collection::vec(item(kp as usize), rest_len).boxed()
+        prop::collection::vec(item(kp as usize), rest_len).sboxed()
     } else {
-        Just(Vec::new()).boxed()
+        Just(Vec::new()).sboxed()
     };
     let (lo, hi) = (*lens.start() as usize, max as usize);
     (prefix, rest, lo..=hi)
@@ -400,7 +523,7 @@ fn items_of_len(builder: &Builder, norm: &Norm, lens: std::ops::RangeInclusive<u
             items.truncate(len);
             Value::Array(items)
         })
-        .boxed()
+        .sboxed()
 }
 
 fn array_violations(builder: &Builder, norm: &Norm) -> Vec<(InvalidKind, String, Mutation)> {
@@ -408,18 +531,30 @@ fn array_violations(builder: &Builder, norm: &Norm) -> Vec<(InvalidKind, String,
     if (1..=MAX_BREAK_ITEMS).contains(&norm.min_items) {
         let n = norm.min_items;
         let s = items_of_len(builder, norm, 0..=n - 1);
-        out.push((InvalidKind::TooFewItems, format!("minItems {n}"), Mutation::Replace(s)));
+        out.push((
+            InvalidKind::TooFewItems,
+            format!("minItems {n}"),
+            Mutation::Replace(s),
+        ));
     }
     if let Some(m) = norm.max_items.filter(|m| *m <= MAX_BREAK_ITEMS) {
         let s = items_of_len(builder, norm, m + 1..=m + 3);
-        out.push((InvalidKind::TooManyItems, format!("maxItems {m}"), Mutation::Replace(s)));
+        out.push((
+            InvalidKind::TooManyItems,
+            format!("maxItems {m}"),
+            Mutation::Replace(s),
+        ));
     }
     if norm.unique {
         let item = builder
             .build(&norm.item_conj(0), Ctx::top(), &[])
-            .unwrap_or_else(|_| Just(Value::Null).boxed());
-        let s = item.prop_map(|v| Value::Array(vec![v.clone(), v])).boxed();
-        out.push((InvalidKind::DuplicateItems, "uniqueItems".into(), Mutation::Replace(s)));
+            .unwrap_or_else(|_| Just(Value::Null).sboxed());
+        let s = item.prop_map(|v| Value::Array(vec![v.clone(), v])).sboxed();
+        out.push((
+            InvalidKind::DuplicateItems,
+            "uniqueItems".into(),
+            Mutation::Replace(s),
+        ));
     }
     out
 }

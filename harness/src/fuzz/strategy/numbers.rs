@@ -16,32 +16,40 @@ const FLOAT_WINDOW: f64 = 1.0e6;
 
 /// Integers in `lo..=hi`, as a union of widening windows around the value
 /// closest to zero, so shrinking converges on the exact boundary.
-pub(crate) fn anchored(lo: i64, hi: i64) -> BoxedStrategy<i64> {
+pub(crate) fn anchored(lo: i64, hi: i64) -> SBoxedStrategy<i64> {
     let anchor = 0i64.clamp(lo, hi);
-    let mut alts: Vec<BoxedStrategy<i64>> = Vec::new();
+    let mut alts: Vec<(u32, SBoxedStrategy<i64>)> = Vec::new();
     let mut last = None;
-    for w in [100i64, 10_000, 1_000_000_000, i64::MAX] {
+    for (weight, w) in [(4, 100i64), (3, 10_000), (2, 1_000_000_000), (1, i64::MAX)] {
         let a = lo.max(anchor.saturating_sub(w));
         let b = hi.min(anchor.saturating_add(w));
         if last != Some((a, b)) {
-            alts.push((a..=b).boxed());
+            alts.push((weight, (a..=b).sboxed()));
             last = Some((a, b));
         }
     }
-    Union::new(alts).boxed()
+    Union::new_weighted(alts).sboxed()
 }
 
 /// The smallest integer allowed by `b` (`None`: beyond the safe range).
 pub(crate) fn int_lower(b: Option<Bound>) -> Option<i64> {
     let Some(b) = b else { return Some(-MAX_SAFE) };
-    let c = if b.exclusive { b.value.floor() + 1.0 } else { b.value.ceil() };
+    let c = if b.exclusive {
+        b.value.floor() + 1.0
+    } else {
+        b.value.ceil()
+    };
     (c <= MAX_SAFE as f64).then(|| c.max(-MAX_SAFE as f64) as i64)
 }
 
 /// The largest integer allowed by `b` (`None`: beyond the safe range).
 pub(crate) fn int_upper(b: Option<Bound>) -> Option<i64> {
     let Some(b) = b else { return Some(MAX_SAFE) };
-    let c = if b.exclusive { b.value.ceil() - 1.0 } else { b.value.floor() };
+    let c = if b.exclusive {
+        b.value.ceil() - 1.0
+    } else {
+        b.value.floor()
+    };
     (c >= -MAX_SAFE as f64).then(|| c.min(MAX_SAFE as f64) as i64)
 }
 
@@ -67,12 +75,15 @@ pub(crate) fn split_multiples(norm: &Norm) -> (Vec<i64>, Vec<f64>) {
     (ints, fracs)
 }
 
-pub(crate) fn integers(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
+pub(crate) fn integers(norm: &Norm) -> Result<SBoxedStrategy<Value>, String> {
     let (Some(lo), Some(hi)) = (int_lower(norm.lower), int_upper(norm.upper)) else {
         return Err("integer bounds lie beyond 2^53".into());
     };
     if lo > hi {
-        return Err(format!("no integer within {:?}..{:?}", norm.lower, norm.upper));
+        return Err(format!(
+            "no integer within {:?}..{:?}",
+            norm.lower, norm.upper
+        ));
     }
     let (ints, fracs) = split_multiples(norm);
     let mut step = 1i64;
@@ -82,38 +93,52 @@ pub(crate) fn integers(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
             .filter(|s| *s <= MAX_SAFE)
             .ok_or("multipleOf values have no common multiple below 2^53")?;
     }
-    let (klo, khi) = (lo.div_euclid(step) + i64::from(lo.rem_euclid(step) != 0), hi.div_euclid(step));
+    let (klo, khi) = (
+        lo.div_euclid(step) + i64::from(lo.rem_euclid(step) != 0),
+        hi.div_euclid(step),
+    );
     if klo > khi {
         return Err(format!("no multiple of {step} within {lo}..={hi}"));
     }
-    let base = anchored(klo, khi).prop_map(move |k| k * step).boxed();
+    let base = anchored(klo, khi).prop_map(move |k| k * step).sboxed();
     if fracs.is_empty() {
-        return Ok(base.prop_map(Value::from).boxed());
+        return Ok(base.prop_map(Value::from).sboxed());
     }
     let ok = move |v: &i64| fracs.iter().all(|m| is_multiple_of(*v as f64, *m));
     if !probe(&base, &ok) {
         return Err("could not generate integers for a fractional multipleOf".into());
     }
-    Ok(base.prop_filter("multipleOf", ok).prop_map(Value::from).boxed())
+    Ok(base
+        .prop_filter("multipleOf", ok)
+        .prop_map(Value::from)
+        .sboxed())
 }
 
 /// `mantissa * 10^-decimals` as the nearest f64 (whose shortest decimal form
 /// is exactly that decimal when it has at most 15 digits).
 fn decimal(mantissa: i128, decimals: u32) -> f64 {
-    format!("{mantissa}e-{decimals}").parse().unwrap_or(f64::NAN)
+    format!("{mantissa}e-{decimals}")
+        .parse()
+        .unwrap_or(f64::NAN)
 }
 
 /// Non-integral numbers in bounds (integers come from [`integers`]).
-pub(crate) fn fractions(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
+pub(crate) fn fractions(norm: &Norm) -> Result<SBoxedStrategy<Value>, String> {
     let lo = norm
         .lower
         .map(|b| b.value)
         .unwrap_or_else(|| norm.upper.map_or(0.0, |b| b.value.min(0.0)) - FLOAT_WINDOW);
-    let hi = norm.upper.map(|b| b.value).unwrap_or_else(|| lo.max(0.0) + FLOAT_WINDOW);
+    let hi = norm
+        .upper
+        .map(|b| b.value)
+        .unwrap_or_else(|| lo.max(0.0) + FLOAT_WINDOW);
     if lo > hi {
-        return Err(format!("no number within {:?}..{:?}", norm.lower, norm.upper));
+        return Err(format!(
+            "no number within {:?}..{:?}",
+            norm.lower, norm.upper
+        ));
     }
-    let base: BoxedStrategy<f64> = match norm.multiple_of.first() {
+    let base: SBoxedStrategy<f64> = match norm.multiple_of.first() {
         Some(&m) => {
             let (mm, md) = decimal_parts(m).ok_or("multipleOf is not a plain decimal")?;
             let limit = 1.0e12;
@@ -123,10 +148,14 @@ pub(crate) fn fractions(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
                 return Err(format!("no multiple of {m} within {lo}..={hi}"));
             }
             anchored(klo, khi)
-                .prop_map(move |k| decimal(i128::from(k) * mm, md))
-                .boxed()
+                .prop_map(move |k| {
+                    i128::from(k)
+                        .checked_mul(mm)
+                        .map_or(f64::NAN, |x| decimal(x, md))
+                })
+                .sboxed()
         }
-        None if lo == hi => Just(lo).boxed(),
+        None if lo == hi => Just(lo).sboxed(),
         None => {
             let anchor = 0f64.clamp(lo, hi);
             prop_oneof![
@@ -134,7 +163,7 @@ pub(crate) fn fractions(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
                 (lo.max(anchor - 1000.0)..=hi.min(anchor + 1000.0)),
                 (lo..=hi),
             ]
-            .boxed()
+            .sboxed()
         }
     };
     let (lower, upper) = (norm.lower, norm.upper);
@@ -158,5 +187,5 @@ pub(crate) fn fractions(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
                 None
             }
         })
-        .boxed())
+        .sboxed())
 }

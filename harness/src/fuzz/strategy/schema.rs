@@ -1,13 +1,12 @@
-//! Schema model: draft detection, `$ref` resolution and the normalised
-//! conjunction ([`Norm`]) of the schemas that apply to one instance location.
-
-use std::collections::HashMap;
+//! Schema model: JSON type bits and the normalised conjunction ([`Norm`])
+//! of the schemas that apply to one instance location.
 
 use serde_json::{Map, Value};
 
 use super::check::json_eq;
 use super::text::pattern_matches;
-use super::UnsupportedSchema;
+
+pub(crate) use super::refs::{escape_pointer, Root};
 
 pub(crate) const T_NULL: u8 = 1;
 pub(crate) const T_BOOL: u8 = 2;
@@ -61,179 +60,14 @@ pub(crate) fn value_type(v: &Value) -> u8 {
 pub(crate) fn type_keyword_bits(t: &Value) -> Option<u8> {
     match t {
         Value::String(s) => Some(type_bits(s)),
-        Value::Array(list) => Some(list.iter().filter_map(Value::as_str).map(type_bits).fold(0, |a, b| a | b)),
+        Value::Array(list) => Some(
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(type_bits)
+                .fold(0, |a, b| a | b),
+        ),
         _ => None,
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Draft {
-    Legacy4,
-    Legacy6,
-    Legacy7,
-    Modern,
-}
-
-impl Draft {
-    fn detect(root: &Value) -> Draft {
-        let id = root.get("$schema").and_then(Value::as_str).unwrap_or("");
-        if id.contains("draft-04") {
-            Draft::Legacy4
-        } else if id.contains("draft-06") {
-            Draft::Legacy6
-        } else if id.contains("draft-07") {
-            Draft::Legacy7
-        } else {
-            Draft::Modern
-        }
-    }
-
-    /// Before 2019-09, keywords beside `$ref` are ignored.
-    pub(crate) fn ref_overrides_siblings(self) -> bool {
-        !matches!(self, Draft::Modern)
-    }
-}
-
-/// The root schema plus what `$ref` resolution needs.
-#[derive(Debug)]
-pub(crate) struct Root {
-    pub(crate) value: Value,
-    pub(crate) draft: Draft,
-    base_id: Option<String>,
-    anchors: HashMap<String, String>,
-}
-
-impl Root {
-    pub(crate) fn new(value: &Value) -> Result<Root, UnsupportedSchema> {
-        match value {
-            Value::Bool(false) => {
-                return Err(UnsupportedSchema::new("root schema is `false`: no input is valid"))
-            }
-            Value::Bool(true) | Value::Object(_) => {}
-            _ => return Err(UnsupportedSchema::new("schema must be an object or a boolean")),
-        }
-        let base_id = value
-            .get("$id")
-            .or_else(|| value.get("id"))
-            .and_then(Value::as_str)
-            .map(|s| s.trim_end_matches('#').to_string())
-            .filter(|s| !s.is_empty());
-        let mut root = Root {
-            value: value.clone(),
-            draft: Draft::detect(value),
-            base_id,
-            anchors: HashMap::new(),
-        };
-        let mut anchors = HashMap::new();
-        collect_anchors(&root.value, String::new(), &mut anchors);
-        root.anchors = anchors;
-        let mut refs = Vec::new();
-        collect_refs(&root.value, &mut refs);
-        for r in refs {
-            root.resolve(&r).map_err(UnsupportedSchema::new)?;
-        }
-        Ok(root)
-    }
-
-    /// Resolves a `$ref` against the root document.
-    pub(crate) fn resolve(&self, reference: &str) -> Result<&Value, String> {
-        let mut fragment = reference;
-        if let Some(base) = &self.base_id {
-            if let Some(rest) = reference.strip_prefix(base.as_str()) {
-                fragment = rest;
-            }
-        }
-        let Some(fragment) = fragment.strip_prefix('#') else {
-            return Err(format!("unresolvable $ref `{reference}` (only local references are supported)"));
-        };
-        let decoded = percent_decode(fragment);
-        let found = if decoded.is_empty() {
-            Some(&self.value)
-        } else if decoded.starts_with('/') {
-            self.value.pointer(&decoded)
-        } else {
-            self.anchors.get(&decoded).and_then(|p| self.value.pointer(p))
-        };
-        found.ok_or_else(|| format!("unresolvable $ref `{reference}`"))
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Keywords whose values are data, not subschemas.
-const DATA_KEYWORDS: [&str; 5] = ["enum", "const", "default", "examples", "example"];
-
-fn collect_anchors(v: &Value, pointer: String, out: &mut HashMap<String, String>) {
-    match v {
-        Value::Object(o) => {
-            if let Some(a) = o.get("$anchor").and_then(Value::as_str) {
-                out.insert(a.to_string(), pointer.clone());
-            }
-            for key in ["$id", "id"] {
-                if let Some(a) = o.get(key).and_then(Value::as_str).and_then(|s| s.strip_prefix('#')) {
-                    out.insert(a.to_string(), pointer.clone());
-                }
-            }
-            for (k, child) in o {
-                if !DATA_KEYWORDS.contains(&k.as_str()) {
-                    collect_anchors(child, format!("{pointer}/{}", escape_pointer(k)), out);
-                }
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                collect_anchors(child, format!("{pointer}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(o) => {
-            for key in ["$ref", "$recursiveRef", "$dynamicRef"] {
-                if let Some(r) = o.get(key).and_then(Value::as_str) {
-                    out.push(r.to_string());
-                }
-            }
-            for (k, child) in o {
-                if !DATA_KEYWORDS.contains(&k.as_str()) && k != "properties" {
-                    collect_refs(child, out);
-                }
-            }
-            // Under `properties`, keys are names and values schemas.
-            if let Some(Value::Object(props)) = o.get("properties") {
-                for child in props.values() {
-                    collect_refs(child, out);
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
-        _ => {}
-    }
-}
-
-/// RFC 6901 escaping of one reference token.
-pub(crate) fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 /// A numeric bound.
@@ -273,7 +107,10 @@ impl ObjPart {
     pub(crate) fn forbids_extra(&self, name: &str) -> bool {
         matches!(self.additional, Some(Value::Bool(false)))
             && !self.properties.contains_key(name)
-            && !self.patterns.iter().any(|(p, _)| pattern_matches(p, name).unwrap_or(true))
+            && !self
+                .patterns
+                .iter()
+                .any(|(p, _)| pattern_matches(p, name).unwrap_or(true))
     }
 }
 
@@ -304,10 +141,17 @@ pub(crate) struct Norm {
     pub(crate) min_items: u64,
     pub(crate) max_items: Option<u64>,
     pub(crate) unique: bool,
+    /// `contains` schemas (one item of each is generated up front).
+    pub(crate) contains: Vec<Value>,
+    /// `unevaluatedItems: false`: no items beyond tuple prefixes unless an
+    /// `items` schema evaluates them.
+    pub(crate) no_unevaluated_items: bool,
     pub(crate) obj_parts: Vec<ObjPart>,
     pub(crate) required: Vec<String>,
     pub(crate) min_props: u64,
     pub(crate) max_props: Option<u64>,
+    /// `unevaluatedProperties: false`: only declared properties.
+    pub(crate) no_unevaluated_props: bool,
     pub(crate) any_of: Vec<Vec<Value>>,
     pub(crate) one_of: Vec<Vec<Value>>,
     /// Every schema object merged in, for the final check.
@@ -338,10 +182,13 @@ impl Norm {
             min_items: 0,
             max_items: None,
             unique: false,
+            contains: Vec::new(),
+            no_unevaluated_items: false,
             obj_parts: Vec::new(),
             required: Vec::new(),
             min_props: 0,
             max_props: None,
+            no_unevaluated_props: false,
             any_of: Vec::new(),
             one_of: Vec::new(),
             conj: Vec::new(),
@@ -423,20 +270,38 @@ impl Norm {
         let excl_min_flag = o.get("exclusiveMinimum") == Some(&Value::Bool(true));
         let excl_max_flag = o.get("exclusiveMaximum") == Some(&Value::Bool(true));
         if let Some(m) = num("minimum") {
-            self.tighten_lower(Bound { value: m, exclusive: excl_min_flag });
+            self.tighten_lower(Bound {
+                value: m,
+                exclusive: excl_min_flag,
+            });
         }
         if let Some(m) = num("maximum") {
-            self.tighten_upper(Bound { value: m, exclusive: excl_max_flag });
+            self.tighten_upper(Bound {
+                value: m,
+                exclusive: excl_max_flag,
+            });
         }
         if let Some(m) = num("exclusiveMinimum") {
-            self.tighten_lower(Bound { value: m, exclusive: true });
+            self.tighten_lower(Bound {
+                value: m,
+                exclusive: true,
+            });
         }
         if let Some(m) = num("exclusiveMaximum") {
-            self.tighten_upper(Bound { value: m, exclusive: true });
+            self.tighten_upper(Bound {
+                value: m,
+                exclusive: true,
+            });
         }
-        if ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]
-            .iter()
-            .any(|k| o.contains_key(*k))
+        if [
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ]
+        .iter()
+        .any(|k| o.contains_key(*k))
         {
             self.hinted |= T_NUM;
         }
@@ -475,13 +340,26 @@ impl Norm {
             self.add_not(not);
         }
         let filtered = [
-            "contains", "if", "propertyNames", "dependentRequired", "dependentSchemas", "dependencies",
-            "minProperties", "maxProperties",
+            "contains",
+            "if",
+            "propertyNames",
+            "dependentRequired",
+            "dependentSchemas",
+            "dependencies",
+            "minProperties",
+            "maxProperties",
         ];
         if filtered.iter().any(|k| o.contains_key(*k)) {
             self.needs_filter = true;
         }
-        if o.contains_key("contains") {
+        if o.get("unevaluatedProperties") == Some(&Value::Bool(false)) {
+            self.no_unevaluated_props = true;
+        }
+        if o.get("unevaluatedItems") == Some(&Value::Bool(false)) {
+            self.no_unevaluated_items = true;
+        }
+        if let Some(c) = o.get("contains") {
+            self.contains.push(c.clone());
             self.hinted |= T_ARR;
         }
     }
@@ -642,12 +520,19 @@ impl Norm {
 
     /// Conjunction of the schemas applying to property `name`.
     pub(crate) fn prop_conj(&self, name: &str) -> Vec<Value> {
-        self.obj_parts.iter().flat_map(|p| p.schemas_for(name)).collect()
+        self.obj_parts
+            .iter()
+            .flat_map(|p| p.schemas_for(name))
+            .collect()
     }
 
     /// Length of the longest tuple prefix.
     pub(crate) fn prefix_len(&self) -> usize {
-        self.arr_parts.iter().map(|p| p.prefix.len()).max().unwrap_or(0)
+        self.arr_parts
+            .iter()
+            .map(|p| p.prefix.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// Conjunction of the schemas applying to array index `i`.

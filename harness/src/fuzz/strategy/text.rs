@@ -42,7 +42,10 @@ pub(crate) fn translate(pattern: &str) -> String {
                 ('w', true) => out.push_str("A-Za-z0-9_"),
                 ('W', false) => out.push_str("[^A-Za-z0-9_]"),
                 ('/', _) => out.push('/'),
-                ('u', _) if i + 4 <= chars.len() && chars[i..i + 4].iter().all(char::is_ascii_hexdigit) => {
+                ('u', _)
+                    if i + 4 <= chars.len()
+                        && chars[i..i + 4].iter().all(char::is_ascii_hexdigit) =>
+                {
                     out.push_str("\\x{");
                     out.extend(&chars[i..i + 4]);
                     out.push('}');
@@ -110,67 +113,78 @@ fn strip_anchors(p: &str) -> &str {
 
 /// Strings fully matching `pattern` (anchors stripped), if proptest's regex
 /// generator supports it.
-pub(crate) fn regex_strings(pattern: &str) -> Option<BoxedStrategy<String>> {
+pub(crate) fn regex_strings(pattern: &str) -> Option<SBoxedStrategy<String>> {
     let translated = translate(pattern);
     proptest::string::string_regex(strip_anchors(&translated))
         .ok()
-        .map(Strategy::boxed)
+        .map(Strategy::sboxed)
 }
 
-fn chars() -> BoxedStrategy<char> {
+fn chars() -> SBoxedStrategy<char> {
     prop_oneof![
         8 => proptest::char::range('a', 'z'),
         2 => prop::sample::select(vec!['A', 'Z', '0', '9', ' ', '-', '_', '.', '/', ':']),
         1 => any::<char>(),
     ]
-    .boxed()
+    .sboxed()
 }
 
 /// Mostly lowercase ASCII, sometimes any character; shrinks toward `"aaa"`.
-pub(crate) fn plain_string(lo: usize, hi: usize) -> BoxedStrategy<String> {
+pub(crate) fn plain_string(lo: usize, hi: usize) -> SBoxedStrategy<String> {
     prop::collection::vec(chars(), lo..=hi.max(lo))
         .prop_map(|v| v.into_iter().collect::<String>())
-        .boxed()
+        .sboxed()
 }
 
 /// ASCII letters only, exactly in `lo..=hi` characters.
-pub(crate) fn ascii_string(lo: usize, hi: usize) -> BoxedStrategy<String> {
+pub(crate) fn ascii_string(lo: usize, hi: usize) -> SBoxedStrategy<String> {
     prop::collection::vec(proptest::char::range('a', 'z'), lo..=hi.max(lo))
         .prop_map(|v| v.into_iter().collect::<String>())
-        .boxed()
+        .sboxed()
 }
 
-fn rx(pattern: &str) -> Option<BoxedStrategy<String>> {
-    proptest::string::string_regex(pattern).ok().map(Strategy::boxed)
+fn rx(pattern: &str) -> Option<SBoxedStrategy<String>> {
+    proptest::string::string_regex(pattern)
+        .ok()
+        .map(Strategy::sboxed)
 }
 
-fn date() -> BoxedStrategy<String> {
+fn date() -> SBoxedStrategy<String> {
     (1970u32..=2099, 1u32..=12, 1u32..=28)
         .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
-        .boxed()
+        .sboxed()
 }
 
-fn time() -> BoxedStrategy<String> {
+fn time() -> SBoxedStrategy<String> {
     let offset = prop_oneof![
         Just("Z".to_string()),
-        (0u32..=14, prop::sample::select(vec![0u32, 30, 45]), any::<bool>())
+        (
+            0u32..=14,
+            prop::sample::select(vec![0u32, 30, 45]),
+            any::<bool>()
+        )
             .prop_map(|(h, m, neg)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
     ];
-    let frac = prop::option::of(0u32..=999).prop_map(|f| f.map(|f| format!(".{f:03}")).unwrap_or_default());
+    let frac = prop::option::of(0u32..=999)
+        .prop_map(|f| f.map(|f| format!(".{f:03}")).unwrap_or_default());
     (0u32..=23, 0u32..=59, 0u32..=59, frac, offset)
         .prop_map(|(h, m, s, frac, off)| format!("{h:02}:{m:02}:{s:02}{frac}{off}"))
-        .boxed()
+        .sboxed()
 }
 
-fn uri() -> Option<BoxedStrategy<String>> {
-    rx(r"https?://[a-z][a-z0-9]{0,9}\.(com|org|example)(/[a-zA-Z0-9_-]{1,8}){0,3}(\?q=[a-z0-9]{1,5})?")
+fn uri() -> Option<SBoxedStrategy<String>> {
+    rx(
+        r"https?://[a-z][a-z0-9]{0,9}\.(com|org|example)(/[a-zA-Z0-9_-]{1,8}){0,3}(\?q=[a-z0-9]{1,5})?",
+    )
 }
 
 /// Strings in `format`, or `None` for formats we do not generate (they are
 /// then treated as annotations).
-pub(crate) fn format_strings(format: &str) -> Option<BoxedStrategy<String>> {
+pub(crate) fn format_strings(format: &str) -> Option<SBoxedStrategy<String>> {
     Some(match format {
-        "date-time" => (date(), time()).prop_map(|(d, t)| format!("{d}T{t}")).boxed(),
+        "date-time" => (date(), time())
+            .prop_map(|(d, t)| format!("{d}T{t}"))
+            .sboxed(),
         "date" => date(),
         "time" => time(),
         "duration" => prop_oneof![
@@ -178,27 +192,37 @@ pub(crate) fn format_strings(format: &str) -> Option<BoxedStrategy<String>> {
             (1u32..=23).prop_map(|h| format!("PT{h}H")),
             (1u32..=23, 1u32..=59).prop_map(|(h, m)| format!("PT{h}H{m}M")),
         ]
-        .boxed(),
-        "email" | "idn-email" => rx(r"[a-z][a-z0-9]{0,7}(\.[a-z0-9]{1,5})?@[a-z][a-z0-9]{0,7}\.(com|org|net|io)")?,
-        "hostname" | "idn-hostname" => rx(r"[a-z]([a-z0-9-]{0,8}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,8}[a-z0-9])?){0,2}")?,
-        "ipv4" => any::<[u8; 4]>().prop_map(|o| Ipv4Addr::from(o).to_string()).boxed(),
-        "ipv6" => any::<[u16; 8]>().prop_map(|s| Ipv6Addr::from(s).to_string()).boxed(),
+        .sboxed(),
+        "email" | "idn-email" => {
+            rx(r"[a-z][a-z0-9]{0,7}(\.[a-z0-9]{1,5})?@[a-z][a-z0-9]{0,7}\.(com|org|net|io)")?
+        }
+        "hostname" | "idn-hostname" => {
+            rx(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5})?(\.[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5})?){0,2}")?
+        }
+        "ipv4" => any::<[u8; 4]>()
+            .prop_map(|o| Ipv4Addr::from(o).to_string())
+            .sboxed(),
+        "ipv6" => any::<[u16; 8]>()
+            .prop_map(|s| Ipv6Addr::from(s).to_string())
+            .sboxed(),
         "uri" | "iri" => uri()?,
-        "uri-reference" | "iri-reference" => prop_oneof![uri()?, rx(r"(/[a-z0-9]{1,8}){1,3}")?].boxed(),
+        "uri-reference" | "iri-reference" => {
+            prop_oneof![uri()?, rx(r"(/[a-z0-9]{1,8}){1,3}")?].sboxed()
+        }
         "uri-template" => rx(r"https://[a-z]{1,8}\.com/[a-z]{1,5}/\{[a-z]{1,5}\}")?,
         "uuid" => rx(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")?,
         "json-pointer" => rx(r"(/([a-z0-9]|~0|~1){0,6}){0,3}")?,
         "relative-json-pointer" => rx(r"[0-9](/[a-z]{1,5}){0,2}")?,
         "regex" => prop::sample::select(vec!["[a-z]+", "^abc$", "a|b", "[0-9]{3}"])
             .prop_map(str::to_string)
-            .boxed(),
+            .sboxed(),
         _ => return None,
     })
 }
 
 /// Valid strings for `norm`: format generator, else the first pattern's
 /// generator, else plain strings; lengths and further patterns are filtered.
-pub(crate) fn string_values(norm: &Norm) -> Result<BoxedStrategy<Value>, String> {
+pub(crate) fn string_values(norm: &Norm) -> Result<SBoxedStrategy<Value>, String> {
     let lo = norm.min_len;
     if let Some(hi) = norm.max_len {
         if lo > hi {
@@ -211,7 +235,9 @@ pub(crate) fn string_values(norm: &Norm) -> Result<BoxedStrategy<Value>, String>
     let hi = norm.max_len.unwrap_or(u64::MAX).min(lo + STRING_SPAN);
     for p in &norm.patterns {
         if compiled(p).is_none() {
-            return Err(format!("unsupported pattern `{p}` (lookaround, back-reference or invalid)"));
+            return Err(format!(
+                "unsupported pattern `{p}` (lookaround, back-reference or invalid)"
+            ));
         }
     }
     let by_format = norm.formats.iter().find_map(|f| format_strings(f));
@@ -221,13 +247,15 @@ pub(crate) fn string_values(norm: &Norm) -> Result<BoxedStrategy<Value>, String>
         None => (plain_string(to_usize(lo), to_usize(hi)), true),
     };
     if plain && norm.patterns.is_empty() {
-        return Ok(base.prop_map(Value::String).boxed());
+        return Ok(base.prop_map(Value::String).sboxed());
     }
     let patterns = norm.patterns.clone();
     let max_len = norm.max_len;
     let ok = move |s: &String| {
         let n = s.chars().count() as u64;
-        n >= lo && max_len.is_none_or(|h| n <= h) && patterns.iter().all(|p| pattern_matches(p, s) == Some(true))
+        n >= lo
+            && max_len.is_none_or(|h| n <= h)
+            && patterns.iter().all(|p| pattern_matches(p, s) == Some(true))
     };
     if !probe(&base, &ok) {
         return Err(format!(
@@ -235,7 +263,10 @@ pub(crate) fn string_values(norm: &Norm) -> Result<BoxedStrategy<Value>, String>
             norm.patterns, norm.formats
         ));
     }
-    Ok(base.prop_filter("string constraints", ok).prop_map(Value::String).boxed())
+    Ok(base
+        .prop_filter("string constraints", ok)
+        .prop_map(Value::String)
+        .sboxed())
 }
 
 pub(crate) fn to_usize(n: u64) -> usize {

@@ -1,6 +1,6 @@
 //! The valid family: a strategy per normalised schema, built eagerly.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::check::Checker;
 use super::numbers;
-use super::schema::{Norm, Root, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR, TYPE_ORDER};
+use super::schema::{Norm, Root, TYPE_ORDER, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR};
 use super::text;
 
 /// Nesting levels that may hold optional content (optional properties,
@@ -34,7 +34,7 @@ const PROBE_HITS: usize = 8;
 #[derive(Debug, Clone)]
 pub(crate) struct Unsat(pub(crate) String);
 
-pub(crate) type Built = Result<BoxedStrategy<Value>, Unsat>;
+pub(crate) type Built = Result<SBoxedStrategy<Value>, Unsat>;
 
 /// One step of a path the generated document must contain.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +56,10 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub(crate) fn top() -> Ctx {
-        Ctx { depth: DEFAULT_DEPTH, level: 0 }
+        Ctx {
+            depth: DEFAULT_DEPTH,
+            level: 0,
+        }
     }
 
     fn child(self) -> Ctx {
@@ -69,8 +72,11 @@ impl Ctx {
 
 /// True when at least [`PROBE_HITS`] of up to [`PROBE_TRIES`] values drawn
 /// from `s` (fixed seed) satisfy `ok`: filtering will not starve.
-pub(crate) fn probe<T: Debug>(s: &BoxedStrategy<T>, ok: &impl Fn(&T) -> bool) -> bool {
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+pub(crate) fn probe<T: Debug>(s: &SBoxedStrategy<T>, ok: &impl Fn(&T) -> bool) -> bool {
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
     let mut hits = 0;
     for _ in 0..PROBE_TRIES {
         let Ok(tree) = s.new_tree(&mut runner) else {
@@ -99,6 +105,8 @@ fn has_path(v: &Value, force: &[Seg]) -> bool {
 pub(crate) struct Builder {
     pub(crate) root: Arc<Root>,
     nodes: Cell<usize>,
+    recording: Cell<bool>,
+    notes: RefCell<Vec<String>>,
 }
 
 impl Builder {
@@ -106,6 +114,26 @@ impl Builder {
         Builder {
             root,
             nodes: Cell::new(0),
+            recording: Cell::new(false),
+            notes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// While on, parts of the schema that are skipped are noted.
+    pub(crate) fn set_recording(&self, on: bool) {
+        self.recording.set(on);
+    }
+
+    pub(crate) fn take_notes(&self) -> Vec<String> {
+        self.notes.take()
+    }
+
+    fn note(&self, text: String) {
+        if self.recording.get() {
+            let mut notes = self.notes.borrow_mut();
+            if !notes.contains(&text) {
+                notes.push(text);
+            }
         }
     }
 
@@ -115,6 +143,7 @@ impl Builder {
 
     /// Valid documents containing `force`.
     pub(crate) fn build_root(&self, force: &[Seg]) -> Built {
+        self.nodes.set(0);
         self.build(&self.root_conj(), Ctx::top(), force)
     }
 
@@ -130,7 +159,9 @@ impl Builder {
             return Err(Unsat("schema too large to generate".into()));
         }
         if ctx.level > MAX_LEVEL {
-            return Err(Unsat(format!("schema requires nesting deeper than {MAX_LEVEL} levels")));
+            return Err(Unsat(format!(
+                "schema requires nesting deeper than {MAX_LEVEL} levels"
+            )));
         }
         if let Some(reason) = norm.unsat.take() {
             return Err(Unsat(reason));
@@ -153,7 +184,14 @@ impl Builder {
 
     /// `anyOf` (or `oneOf` when `exclusive`): one alternative per satisfiable
     /// branch, merged into the rest of the conjunction.
-    fn branch(&self, norm: Norm, branches: &[Value], exclusive: bool, ctx: Ctx, force: &[Seg]) -> Built {
+    fn branch(
+        &self,
+        norm: Norm,
+        branches: &[Value],
+        exclusive: bool,
+        ctx: Ctx,
+        force: &[Seg],
+    ) -> Built {
         let mut alts = Vec::new();
         let mut reasons = Vec::new();
         for (i, b) in branches.iter().enumerate() {
@@ -171,14 +209,20 @@ impl Builder {
                 Err(e) => reasons.push(format!("branch {i}: {}", e.0)),
             }
         }
+        let keyword = if exclusive { "oneOf" } else { "anyOf" };
         if alts.is_empty() {
-            let keyword = if exclusive { "oneOf" } else { "anyOf" };
-            return Err(Unsat(format!("no {keyword} branch can be generated ({})", reasons.join("; "))));
+            return Err(Unsat(format!(
+                "no {keyword} branch can be generated ({})",
+                reasons.join("; ")
+            )));
         }
-        Ok(Union::new(alts).boxed())
+        for r in reasons {
+            self.note(format!("{keyword} {r} (never generated)"));
+        }
+        Ok(Union::new(alts).sboxed())
     }
 
-    fn filtered(&self, strategy: BoxedStrategy<Value>, norm: &Norm) -> Built {
+    fn filtered(&self, strategy: SBoxedStrategy<Value>, norm: &Norm) -> Built {
         let root = Arc::clone(&self.root);
         let conj = norm.conj.clone();
         let not = norm.not.clone();
@@ -194,7 +238,7 @@ impl Builder {
                 "could not generate values satisfying the combined constraints (oneOf/not/uniqueItems/...)".into(),
             ));
         }
-        Ok(strategy.prop_filter("schema constraints", ok).boxed())
+        Ok(strategy.prop_filter("schema constraints", ok).sboxed())
     }
 
     fn build_types(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
@@ -211,8 +255,8 @@ impl Builder {
         let mut reasons = Vec::new();
         for t in TYPE_ORDER.into_iter().filter(|t| types & t != 0) {
             let built = match t {
-                T_NULL => Ok(Just(Value::Null).boxed()),
-                T_BOOL => Ok(any::<bool>().prop_map(Value::Bool).boxed()),
+                T_NULL => Ok(Just(Value::Null).sboxed()),
+                T_BOOL => Ok(any::<bool>().prop_map(Value::Bool).sboxed()),
                 T_INT => numbers::integers(norm).map_err(Unsat),
                 T_FRAC => numbers::fractions(norm).map_err(Unsat),
                 T_STR => text::string_values(norm).map_err(Unsat),
@@ -228,7 +272,7 @@ impl Builder {
             0 if reasons.is_empty() => Err(Unsat("no JSON type is allowed here".into())),
             0 => Err(Unsat(reasons.join("; "))),
             1 => Ok(alts.remove(0)),
-            _ => Ok(Union::new(alts).boxed()),
+            _ => Ok(Union::new(alts).sboxed()),
         }
     }
 
@@ -245,9 +289,11 @@ impl Builder {
             .cloned()
             .collect();
         if candidates.is_empty() {
-            return Err(Unsat("no enum/const value satisfies the other constraints".into()));
+            return Err(Unsat(
+                "no enum/const value satisfies the other constraints".into(),
+            ));
         }
-        Ok(prop::sample::select(candidates).boxed())
+        Ok(prop::sample::select(candidates).sboxed())
     }
 
     fn object(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
@@ -261,7 +307,7 @@ impl Builder {
                 names.push(p.to_string());
             }
         }
-        let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+        let mut fields: Vec<SBoxedStrategy<Option<(String, Value)>>> = Vec::new();
         for name in &names {
             let is_forced = forced == Some(name.as_str());
             let required = is_forced || norm.required.contains(name);
@@ -274,14 +320,16 @@ impl Builder {
                     let key = name.clone();
                     let pair = s.prop_map(move |v| (key.clone(), v));
                     fields.push(if required {
-                        pair.prop_map(Some).boxed()
+                        pair.prop_map(Some).sboxed()
                     } else {
-                        prop::option::weighted(0.6, pair).boxed()
+                        prop::option::weighted(0.6, pair).sboxed()
                     });
                 }
                 Err(e) if required => return Err(Unsat(format!("property `{name}`: {}", e.0))),
-                // An optional property nothing can satisfy is never generated.
-                Err(_) => {}
+                Err(e) => self.note(format!(
+                    "optional property `{name}` is never generated: {}",
+                    e.0
+                )),
             }
         }
         let extras = self.extras(norm, &names, ctx)?;
@@ -296,14 +344,23 @@ impl Builder {
                 }
                 Value::Object(m)
             })
-            .boxed())
+            .sboxed())
     }
 
     /// Members beyond the declared properties: for free-form objects, for an
     /// explicit `additionalProperties` schema, or to reach `minProperties`.
-    fn extras(&self, norm: &Norm, names: &[String], ctx: Ctx) -> Result<BoxedStrategy<Vec<(String, Value)>>, Unsat> {
-        let none = Ok(Just(Vec::new()).boxed());
-        let closed = norm.obj_parts.iter().any(|p| matches!(p.additional, Some(Value::Bool(false))));
+    fn extras(
+        &self,
+        norm: &Norm,
+        names: &[String],
+        ctx: Ctx,
+    ) -> Result<SBoxedStrategy<Vec<(String, Value)>>, Unsat> {
+        let none = Ok(Just(Vec::new()).sboxed());
+        let closed = norm.no_unevaluated_props
+            || norm
+                .obj_parts
+                .iter()
+                .any(|p| matches!(p.additional, Some(Value::Bool(false))));
         let explicit = norm
             .obj_parts
             .iter()
@@ -314,15 +371,20 @@ impl Builder {
         if closed || (needed == 0 && (span == 0 || !(explicit || free_form))) {
             return none;
         }
-        let conj: Vec<Value> = norm.obj_parts.iter().filter_map(|p| p.additional.clone()).collect();
+        let conj: Vec<Value> = norm
+            .obj_parts
+            .iter()
+            .filter_map(|p| p.additional.clone())
+            .collect();
         let value = match self.build(&conj, ctx.child(), &[]) {
             Ok(s) => s,
             Err(e) if needed > 0 => return Err(Unsat(format!("minProperties: {}", e.0))),
             Err(_) => return none,
         };
         let taken = names.to_vec();
-        let key = text::ascii_string(1, 8).prop_filter("undeclared name", move |k| !taken.contains(k));
-        Ok(prop::collection::vec((key, value), needed..=needed + span).boxed())
+        let key =
+            text::ascii_string(1, 8).prop_filter("undeclared name", move |k| !taken.contains(k));
+        Ok(prop::collection::vec((key, value), needed..=needed + span).sboxed())
     }
 
     fn array(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
@@ -344,7 +406,7 @@ impl Builder {
         let kp = norm.prefix_len() as u64;
         let span = if ctx.depth == 0 { 0 } else { ARRAY_SPAN };
         let hi_eff = hi.min(lo.max(kp) + span);
-        let mut prefix: Vec<BoxedStrategy<Value>> = Vec::new();
+        let mut prefix: Vec<SBoxedStrategy<Value>> = Vec::new();
         for i in 0..kp.min(hi_eff) as usize {
             let sub_force = if forced == Some(i) { rest_force } else { &[] };
             match self.build(&norm.item_conj(i), ctx.child(), sub_force) {
@@ -355,25 +417,43 @@ impl Builder {
         }
         let np = prefix.len() as u64;
         let (rlo, mut rhi) = (lo.saturating_sub(np), hi_eff.saturating_sub(np));
-        if np < kp {
+        let unevaluated =
+            norm.no_unevaluated_items && norm.arr_parts.iter().all(|p| p.rest.is_none());
+        if np < kp || unevaluated {
             rhi = 0;
         }
         if forced.is_some_and(|i| i as u64 > np) {
-            return Err(Unsat("forced array index beyond the first free item".into()));
+            return Err(Unsat(
+                "forced array index beyond the first free item".into(),
+            ));
         }
         let head_forced = forced == Some(np as usize);
-        let mut head: Vec<BoxedStrategy<Value>> = Vec::new();
-        let mut rest = Just(Vec::new()).boxed();
+        let mut head: Vec<SBoxedStrategy<Value>> = Vec::new();
+        let mut rest = Just(Vec::new()).sboxed();
         if rhi > 0 {
             let conj = norm.item_conj(np as usize);
             if head_forced {
                 head.push(self.build(&conj, ctx.child(), rest_force)?);
             }
+            if np == 0 {
+                // One item per `contains` schema; the final filter checks
+                // minContains/maxContains.
+                for c in &norm.contains {
+                    let mut with = conj.clone();
+                    with.push(c.clone());
+                    if (head.len() as u64) < rhi {
+                        if let Ok(s) = self.build(&with, ctx.child(), &[]) {
+                            head.push(s);
+                        }
+                    }
+                }
+            }
             let taken = head.len() as u64;
             match self.build(&conj, ctx.child(), &[]) {
                 Ok(s) => {
-                    let range = text::to_usize(rlo.saturating_sub(taken))..=text::to_usize(rhi - taken);
-                    rest = prop::collection::vec(s, range).boxed();
+                    let range =
+                        text::to_usize(rlo.saturating_sub(taken))..=text::to_usize(rhi - taken);
+                    rest = prop::collection::vec(s, range).sboxed();
                 }
                 Err(e) if rlo > taken => return Err(Unsat(format!("items: {}", e.0))),
                 Err(_) => {}
@@ -392,6 +472,6 @@ impl Builder {
                 }
                 Value::Array(items)
             })
-            .boxed())
+            .sboxed())
     }
 }

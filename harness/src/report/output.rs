@@ -1,0 +1,99 @@
+//! Where each report format goes: the terminal and GitHub annotations to stdout,
+//! files (JSON, JUnit, HTML) into the output folder.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::model::RunReport;
+use super::{github, html, json, junit, terminal};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Terminal,
+    Json,
+    Junit,
+    Html,
+    Github,
+}
+
+impl Format {
+    /// File name inside the output folder, for formats that are files.
+    pub fn file_name(self) -> Option<&'static str> {
+        match self {
+            Format::Json => Some("report.json"),
+            Format::Junit => Some("report.junit.xml"),
+            Format::Html => Some("report.html"),
+            Format::Terminal | Format::Github => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputPlan {
+    pub formats: Vec<Format>,
+    /// Folder for file formats; `None` means a single file format goes to stdout.
+    pub dir: Option<PathBuf>,
+    pub color: bool,
+    pub warnings_as_failures: bool,
+}
+
+impl OutputPlan {
+    /// Checks the combination before anything runs.
+    pub fn validate(&self) -> Result<(), String> {
+        let files = self
+            .formats
+            .iter()
+            .filter(|f| f.file_name().is_some())
+            .count();
+        let stdout_users = self.formats.len() - files;
+        if self.dir.is_none() && files > 0 && (files > 1 || stdout_users > 0) {
+            return Err("several formats share stdout: pass -o DIR to write the JSON/JUnit/HTML reports to files".into());
+        }
+        Ok(())
+    }
+}
+
+fn render_one(format: Format, report: &RunReport, plan: &OutputPlan) -> Result<String, String> {
+    match format {
+        Format::Terminal => Ok(terminal::render(report, plan.color)),
+        Format::Json => Ok(json::render(report)),
+        Format::Junit => {
+            junit::render(report, plan.warnings_as_failures).map_err(|e| e.to_string())
+        }
+        Format::Html => html::render(report).map_err(|e| e.to_string()),
+        Format::Github => Ok(github::render(report)),
+    }
+}
+
+/// Emits every requested format; `subdir` separates servers of one run. Returns the
+/// files written.
+pub fn emit(
+    report: &RunReport,
+    plan: &OutputPlan,
+    subdir: Option<&str>,
+) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    for &format in &plan.formats {
+        let text = render_one(format, report, plan)?;
+        match (format.file_name(), &plan.dir) {
+            (Some(name), Some(dir)) => {
+                let folder = match subdir {
+                    Some(s) => dir.join(s),
+                    None => dir.clone(),
+                };
+                std::fs::create_dir_all(&folder)
+                    .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+                let path = folder.join(name);
+                write_file(&path, &text)?;
+                written.push(path);
+            }
+            _ => print!("{text}"),
+        }
+    }
+    Ok(written)
+}
+
+pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
