@@ -260,6 +260,13 @@ impl Session {
         }
     }
 
+    /// Puts messages back at the front of the queue, in order.
+    pub fn requeue(&mut self, msgs: Vec<Value>) {
+        for m in msgs.into_iter().rev() {
+            self.inbox.push_front(m);
+        }
+    }
+
     pub fn take_violations(&mut self) -> Vec<Violation> {
         std::mem::take(&mut self.violations)
     }

@@ -17,6 +17,11 @@ impl Target {
         let Some(first) = words.first() else {
             return Err("no target given: pass a server command (e.g. `mcp-conform ./my-server --flag`) or a URL".into());
         };
+        if first.starts_with('-') {
+            return Err(format!(
+                "unknown option `{first}` (see --help); a server command comes first, its own flags after it"
+            ));
+        }
         if first.starts_with("http://") || first.starts_with("https://") {
             if words.len() > 1 {
                 return Err(format!(

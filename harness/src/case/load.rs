@@ -123,8 +123,17 @@ fn check_rules(case: &Case) -> Result<(), String> {
                 }
                 e.judgement.requirements.as_ref()
             }
-            Step::ExpectSilence(s) => s.judgement.requirements.as_ref(),
+            Step::ExpectSilence(s) => {
+                if let Some(m) = &s.matcher {
+                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                s.judgement.requirements.as_ref()
+            }
             Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
+            Step::Check(c) => {
+                matcher::validate(&c.matcher).map_err(|e| format!("step {}: {e}", i + 1))?;
+                c.judgement.requirements.as_ref()
+            }
             _ => None,
         };
         for r in judged_reqs.into_iter().flatten() {

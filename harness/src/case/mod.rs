@@ -104,6 +104,9 @@ pub enum Step {
     SendRaw(String),
     /// Wait for the next message of a kind and judge it.
     Expect(Expect),
+    /// Judge the message the last `expect` matched once more, usually with a milder
+    /// severity (e.g. "must be an error" in `expect`, "should be -32602" here).
+    Check(CheckLast),
     /// Judge that no message of a kind arrives within a time window.
     ExpectSilence(Silence),
     /// Close the server's input (stdin EOF on stdio).
@@ -188,6 +191,10 @@ pub struct Expect {
     pub matcher: Option<Value>,
     #[serde(default)]
     pub within_ms: Option<u64>,
+    /// Severity when no message arrives at all (defaults to the step's severity).
+    /// For rules that allow a server to stay silent in some settings, e.g. STDIO-09.
+    #[serde(default)]
+    pub missing_severity: Option<Severity>,
     /// Variables to capture from the matched message: name → JSON pointer.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
@@ -201,6 +208,9 @@ pub struct Silence {
     pub within_ms: u64,
     #[serde(default)]
     pub kind: MessageKind,
+    /// Only messages matching this count as breaking the silence.
+    #[serde(rename = "match", default)]
+    pub matcher: Option<Value>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }
@@ -209,6 +219,15 @@ pub struct Silence {
 // Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
 pub struct ExitExpect {
     pub within_ms: u64,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct CheckLast {
+    #[serde(rename = "match")]
+    pub matcher: Value,
     #[serde(flatten)]
     pub judgement: Judgement,
 }

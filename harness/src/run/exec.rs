@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{Case, ExitExpect, Expect, Given, Judgement, Silence, Step};
+use crate::case::{Case, CheckLast, ExitExpect, Expect, Given, Judgement, Silence, Step};
 use crate::check::matcher::{self, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
@@ -145,6 +145,8 @@ struct Ctx<'a> {
     vars: Vars,
     findings: Vec<Finding>,
     last_sent: Option<Value>,
+    /// The message the last `expect` received (for `check` steps).
+    last_received: Option<Value>,
 }
 
 impl Ctx<'_> {
@@ -211,6 +213,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         vars: builtin_vars(facts, revision),
         findings: Vec::new(),
         last_sent: None,
+        last_received: None,
     };
 
     let setup = setup(
@@ -337,6 +340,10 @@ async fn run_step(step: &Step, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
             expect(e, session, ctx).await;
             Ok(())
         }
+        Step::Check(c) => {
+            check_last(c, ctx);
+            Ok(())
+        }
         Step::ExpectSilence(s) => {
             silence(s, session, ctx).await;
             Ok(())
@@ -384,6 +391,7 @@ async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
         }
         None => session.next_of(e.kind, deadline).await,
     };
+    ctx.last_received = received.clone();
     let Some(msg) = received else {
         let why = match session.closed() {
             Some(reason) => format!(
@@ -396,7 +404,11 @@ async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
                 wait.as_millis()
             ),
         };
-        ctx.fail(&e.judgement, why, matcher, None);
+        let judgement = Judgement {
+            severity: e.missing_severity.or(e.judgement.severity),
+            ..e.judgement.clone()
+        };
+        ctx.fail(&judgement, why, matcher, None);
         return;
     };
     if let Some(m) = &matcher {
@@ -424,11 +436,32 @@ async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     }
 }
 
+fn check_last(c: &CheckLast, ctx: &mut Ctx<'_>) {
+    // Without a message the preceding `expect` has already reported what is missing.
+    let Some(msg) = ctx.last_received.clone() else {
+        return;
+    };
+    let m = substitute(&c.matcher, &ctx.vars);
+    let mismatches = matcher::check(&m, Some(&msg), &ctx.vars);
+    if !mismatches.is_empty() {
+        let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
+        ctx.fail(&c.judgement, text.join("; "), Some(m), Some(msg));
+    }
+}
+
 async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
     let got = session
         .collect_until(s.kind, Instant::now() + Duration::from_millis(s.within_ms))
         .await;
-    if let Some(first) = got.into_iter().next() {
+    let matcher = s.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
+        matcher
+            .as_ref()
+            .is_none_or(|mm| matcher::check(mm, Some(m), &ctx.vars).is_empty())
+    });
+    // Messages the silence is not about stay available to later expectations.
+    session.requeue(others);
+    if let Some(first) = breaking.into_iter().next() {
         ctx.fail(
             &s.judgement,
             format!(

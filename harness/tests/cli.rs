@@ -1,0 +1,137 @@
+//! The binary as a user meets it: exit codes and messages that need no working server.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn conform() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mcp-conform"))
+}
+
+fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&out.get_output().stderr).to_string()
+}
+
+#[test]
+fn a_command_that_exits_at_once_is_unreachable_exit_3() {
+    let out = conform().arg("false").assert().code(3);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("cannot be tested"), "stderr: {stderr}");
+    assert!(stderr.contains("`false`"), "names the target: {stderr}");
+}
+
+#[test]
+fn a_missing_binary_is_unreachable_exit_3() {
+    let out = conform()
+        .arg("./no-such-server-binary-here")
+        .assert()
+        .code(3);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("cannot start"), "stderr: {stderr}");
+    assert!(stderr.contains("No such file"), "stderr: {stderr}");
+}
+
+fn case_dir_with(name: &str, body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let area = dir.path().join("cases").join("demo");
+    std::fs::create_dir_all(&area).expect("mkdir");
+    std::fs::write(area.join(name), body).expect("write");
+    dir
+}
+
+#[test]
+fn a_malformed_case_file_gives_exit_2_with_path_and_reason() {
+    let dir = case_dir_with(
+        "broken.yaml",
+        "id: demo.broken\ntitle: x\nrequirements: [RPC-01]\nseverity: must\nsteps:\n  - sned: {}\n",
+    );
+    let out = conform()
+        .arg("--cases")
+        .arg(dir.path().join("cases"))
+        .arg("false")
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("cases/demo/broken.yaml"), "path: {stderr}");
+    assert!(
+        stderr.contains("sned"),
+        "reason names the bad key: {stderr}"
+    );
+}
+
+#[test]
+fn invalid_yaml_gives_exit_2_with_line_and_column() {
+    let dir = case_dir_with("syntax.yaml", "id: demo.syntax\ntitle: [unclosed\n");
+    let out = conform()
+        .arg("--list")
+        .arg("--cases")
+        .arg(dir.path().join("cases"))
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("cases/demo/syntax.yaml"), "path: {stderr}");
+    assert!(stderr.contains("line"), "position: {stderr}");
+}
+
+#[test]
+fn a_case_citing_an_unknown_requirement_is_rejected() {
+    let dir = case_dir_with(
+        "bad-req.yaml",
+        "id: demo.bad-req\ntitle: x\nrequirements: [RPC-99]\nseverity: must\nsteps:\n  - send: {jsonrpc: '2.0', id: 1, method: ping}\n",
+    );
+    let out = conform()
+        .arg("--list")
+        .arg("--cases")
+        .arg(dir.path().join("cases"))
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("RPC-99"), "stderr: {stderr}");
+    assert!(stderr.contains("not a requirement id"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_misspelt_matcher_operator_is_rejected() {
+    let dir = case_dir_with(
+        "bad-op.yaml",
+        "id: demo.bad-op\ntitle: x\nrequirements: [RPC-01]\nseverity: must\nsteps:\n  - expect:\n      match: {id: {$tpye: integer}}\n",
+    );
+    let out = conform()
+        .arg("--list")
+        .arg("--cases")
+        .arg(dir.path().join("cases"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&out).contains("$tpye"));
+}
+
+#[test]
+fn list_shows_every_bundled_case_with_its_requirements() {
+    let out = conform().arg("--list").assert().code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
+    let mut files = 0;
+    for area in std::fs::read_dir(&cases_dir).expect("cases/") {
+        let area = area.expect("entry").path();
+        if area.is_dir() {
+            files += std::fs::read_dir(&area).expect("area").count();
+        }
+    }
+    assert!(stdout.contains(&format!("{files} cases")), "{stdout}");
+    assert!(stdout.contains("jsonrpc.parse-error"));
+    assert!(stdout.contains("[RPC-09, STDIO-09]"), "{stdout}");
+}
+
+#[test]
+fn bad_usage_is_exit_2() {
+    conform().arg("--no-such-flag").assert().code(2);
+    conform().assert().code(2);
+    conform()
+        .args(["--revision", "2030-01-01", "false"])
+        .assert()
+        .code(2);
+    conform()
+        .args(["--format", "json", "--format", "html", "false"])
+        .assert()
+        .code(2);
+}
