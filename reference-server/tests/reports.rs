@@ -48,8 +48,8 @@ fn external_required() -> bool {
 fn all_formats(dir: &Path, server_args: &[&str]) -> Output {
     let d = dir.display().to_string();
     let mut args = vec![
-        "--format", "terminal", "--format", "json", "--format", "junit", "--format", "html", "--format",
-        "github", "-o", &d, "--", REFERENCE,
+        "--format", "terminal", "--format", "json", "--format", "junit", "--format", "html",
+        "--format", "github", "-o", &d, "--", REFERENCE,
     ];
     args.extend_from_slice(server_args);
     conform(&args)
@@ -58,7 +58,14 @@ fn all_formats(dir: &Path, server_args: &[&str]) -> Output {
 fn summary(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
     let s = &report["summary"];
     let n = |k: &str| s[k].as_u64().unwrap_or(u64::MAX);
-    (n("total"), n("passed"), n("failed"), n("warned"), n("skipped"), n("errored"))
+    (
+        n("total"),
+        n("passed"),
+        n("failed"),
+        n("warned"),
+        n("skipped"),
+        n("errored"),
+    )
 }
 
 fn check_json_against_schema(path: &Path) -> Value {
@@ -66,10 +73,17 @@ fn check_json_against_schema(path: &Path) -> Value {
         &std::fs::read_to_string(repo_root().join("reports/report.schema.json")).expect("schema"),
     )
     .expect("schema is JSON");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("report.json")).expect("JSON");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("report.json")).expect("JSON");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
-    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{} {e}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "report.json breaks its schema: {errors:?}");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json breaks its schema: {errors:?}"
+    );
     report
 }
 
@@ -90,7 +104,12 @@ for suite in xml:
             skipped += 1
 print(tests, failures, skipped)
 "#;
-    let out = Command::new("python3").arg("-c").arg(script).arg(path).output().ok()?;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .ok()?;
     if !out.status.success() {
         let err = text(&out.stderr);
         if err.contains("No module named 'junitparser'") {
@@ -98,16 +117,23 @@ print(tests, failures, skipped)
         }
         panic!("junitparser could not read {}: {err}", path.display());
     }
-    let nums: Vec<u64> = text(&out.stdout).split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let nums: Vec<u64> = text(&out.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
     assert_eq!(nums.len(), 3, "junitparser output: {}", text(&out.stdout));
     Some((nums[0], nums[1], nums[2]))
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 fn chromium_args(profile: &Path) -> Vec<String> {
@@ -138,12 +164,18 @@ fn element_text<'a>(dom: &'a str, id: &str) -> Option<&'a str> {
 
 fn check_html_in_chromium(html: &Path, report: &Value, shot_name: &str) {
     let Some(browser) = chromium() else {
-        assert!(!external_required(), "chromium is required here but not installed");
+        assert!(
+            !external_required(),
+            "chromium is required here but not installed"
+        );
         eprintln!("NOTE: chromium not installed; the HTML report was not rendered in a browser");
         return;
     };
     let profile = tempfile::tempdir().expect("profile dir");
-    let url = format!("file://{}", html.canonicalize().expect("html path").display());
+    let url = format!(
+        "file://{}",
+        html.canonicalize().expect("html path").display()
+    );
     let out = Command::new(&browser)
         .args(chromium_args(profile.path()))
         .arg("--dump-dom")
@@ -151,7 +183,11 @@ fn check_html_in_chromium(html: &Path, report: &Value, shot_name: &str) {
         .output()
         .expect("run chromium");
     let dom = text(&out.stdout);
-    assert!(dom.contains("</html>"), "chromium rendered nothing: {}", text(&out.stderr));
+    assert!(
+        dom.contains("</html>"),
+        "chromium rendered nothing: {}",
+        text(&out.stderr)
+    );
     let (total, passed, failed, warned, skipped, errored) = summary(report);
     for (id, want) in [
         ("count-total", total),
@@ -167,7 +203,10 @@ fn check_html_in_chromium(html: &Path, report: &Value, shot_name: &str) {
     let rows = dom.matches("class=\"case\"").count() as u64;
     assert_eq!(rows, total, "one row per case in the rendered page");
     // A screenshot for reviewers, kept under target/.
-    let shots = Path::new(REFERENCE).parent().expect("bin dir").join("report-screenshots");
+    let shots = Path::new(REFERENCE)
+        .parent()
+        .expect("bin dir")
+        .join("report-screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let shot = shots.join(shot_name);
     let profile2 = tempfile::tempdir().expect("profile dir");
@@ -186,11 +225,18 @@ fn check_run(server_args: &[&str], want_exit: i32, shot: &str) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = all_formats(dir.path(), server_args);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(want_exit), "stdout:\n{stdout}\nstderr:\n{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(want_exit),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
     let report = check_json_against_schema(&dir.path().join("report.json"));
     let (total, passed, failed, warned, skipped, errored) = summary(&report);
     assert_eq!(total, passed + failed + warned + skipped + errored);
-    assert!(stdout.contains(&format!("{passed} passed, {failed} failed, {warned} warned, {skipped} skipped")));
+    assert!(stdout.contains(&format!(
+        "{passed} passed, {failed} failed, {warned} warned, {skipped} skipped"
+    )));
     match junit_counts(&dir.path().join("report.junit.xml")) {
         Some((tests, bad, skips)) => {
             assert_eq!(tests, total, "JUnit test count");
@@ -198,8 +244,13 @@ fn check_run(server_args: &[&str], want_exit: i32, shot: &str) -> Value {
             assert_eq!(skips, skipped, "JUnit skips");
         }
         None => {
-            assert!(!external_required(), "python junitparser is required here but not installed");
-            eprintln!("NOTE: python junitparser not installed; the JUnit file was not read by a consumer");
+            assert!(
+                !external_required(),
+                "python junitparser is required here but not installed"
+            );
+            eprintln!(
+                "NOTE: python junitparser not installed; the JUnit file was not read by a consumer"
+            );
         }
     }
     check_html_in_chromium(&dir.path().join("report.html"), &report, shot);
@@ -219,8 +270,14 @@ fn every_format_from_one_run_against_a_mutant() {
     let out = all_formats(dir.path(), &["--fault", "no-ping"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout.contains("PING-01"), "names the broken requirement:\n{stdout}");
-    assert!(stdout.contains("::error file=cases/lifecycle/ping-after-initialize.yaml"), "{stdout}");
+    assert!(
+        stdout.contains("PING-01"),
+        "names the broken requirement:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("::error file=cases/lifecycle/ping-after-initialize.yaml"),
+        "{stdout}"
+    );
     let report = check_run(&["--fault", "no-ping"], 1, "mutant-no-ping.png");
     let (_, _, failed, ..) = summary(&report);
     assert!(failed > 0);
@@ -232,21 +289,48 @@ fn baseline_gates_new_failures_and_stale_entries() {
     let base = dir.path().join("baseline.yaml");
     let b = base.display().to_string();
     // Write the failures of the no-ping mutant as the baseline.
-    let out = conform(&["--write-baseline", &b, "--", REFERENCE, "--fault", "no-ping"]);
+    let out = conform(&[
+        "--write-baseline",
+        &b,
+        "--",
+        REFERENCE,
+        "--fault",
+        "no-ping",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let written = std::fs::read_to_string(&base).expect("baseline written");
-    assert!(written.contains("lifecycle.ping-after-initialize"), "{written}");
+    assert!(
+        written.contains("lifecycle.ping-after-initialize"),
+        "{written}"
+    );
     // Only known failures → 0.
     let out = conform(&["--baseline", &b, "--", REFERENCE, "--fault", "no-ping"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A new failure → 1, named.
-    let out = conform(&["--baseline", &b, "--", REFERENCE, "--fault", "no-ping", "--fault", "stringify-ids"]);
+    let out = conform(&[
+        "--baseline",
+        &b,
+        "--",
+        REFERENCE,
+        "--fault",
+        "no-ping",
+        "--fault",
+        "stringify-ids",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("jsonrpc.integer-id"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("jsonrpc.integer-id"),
+        "{}",
+        text(&out.stderr)
+    );
     // Stale entries (the reference server passes them now) → 1, named.
     let out = conform(&["--baseline", &b, "--", REFERENCE]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("lifecycle.ping-after-initialize"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("lifecycle.ping-after-initialize"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -264,12 +348,27 @@ fn servers_from_a_claude_desktop_config() {
     let out_dir = dir.path().join("out");
     let o = out_dir.display().to_string();
 
-    let out = conform(&["--claude-config", &c, "--server", "good", "--format", "json"]);
+    let out = conform(&[
+        "--claude-config",
+        &c,
+        "--server",
+        "good",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(report["target"]["config_name"], "good");
 
-    let out = conform(&["--claude-config", &c, "--all-servers", "--format", "json", "-o", &o]);
+    let out = conform(&[
+        "--claude-config",
+        &c,
+        "--all-servers",
+        "--format",
+        "json",
+        "-o",
+        &o,
+    ]);
     assert_eq!(out.status.code(), Some(1), "the broken server fails");
     for name in ["good", "broken"] {
         let r = check_json_against_schema(&out_dir.join(name).join("report.json"));
@@ -278,5 +377,9 @@ fn servers_from_a_claude_desktop_config() {
 
     let out = conform(&["--claude-config", &c, "--server", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("good"), "lists the names: {}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("good"),
+        "lists the names: {}",
+        text(&out.stderr)
+    );
 }
