@@ -262,6 +262,7 @@ async fn run_cli(args: Args) -> i32 {
         let mut cfg = RunConfig::new(launch);
         cfg.timeout = Duration::from_millis(args.timeout.max(1));
         cfg.revision_pin = args.revision.clone();
+        cfg.progress = std::io::stderr().is_terminal();
         if let Some(j) = args.jobs {
             cfg.jobs = j.max(1);
         }

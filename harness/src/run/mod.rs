@@ -3,6 +3,7 @@
 pub mod exec;
 pub mod probe;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,8 @@ pub struct RunConfig {
     pub revision_pin: Option<String>,
     pub jobs: usize,
     pub limits: Limits,
+    /// Draw a progress line on stderr (only when stderr is a terminal).
+    pub progress: bool,
 }
 
 impl RunConfig {
@@ -41,6 +44,7 @@ impl RunConfig {
                 .unwrap_or(2)
                 .max(2),
             limits: Limits::default(),
+            progress: false,
         }
     }
 
@@ -59,12 +63,29 @@ pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<Ca
     let cfg = Arc::new(cfg.clone());
     let facts = Arc::new(facts.clone());
     let gate = Arc::new(Semaphore::new(cfg.jobs.max(1)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = cases.len();
     let mut handles = Vec::with_capacity(cases.len());
     for case in cases {
-        let (case, cfg, facts, gate) = (case.clone(), cfg.clone(), facts.clone(), gate.clone());
+        let (case, cfg, facts, gate, done) = (
+            case.clone(),
+            cfg.clone(),
+            facts.clone(),
+            gate.clone(),
+            done.clone(),
+        );
         handles.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
-            exec::execute(&case, &cfg, &facts).await
+            let result = exec::execute(&case, &cfg, &facts).await;
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if cfg.progress {
+                // \r + clear line: one line that redraws, erased at the end.
+                eprint!("\r\x1b[2K[{n}/{total}] {}", case.id);
+                if n == total {
+                    eprint!("\r\x1b[2K");
+                }
+            }
+            result
         }));
     }
     let mut results = Vec::with_capacity(handles.len());
