@@ -175,28 +175,25 @@ impl Session {
 
     /// Waits until `deadline` for the next message of `kind` (queued ones first).
     pub async fn next_of(&mut self, kind: MessageKind, deadline: Instant) -> Option<Value> {
-        if let Some(pos) = self.inbox.iter().position(|m| kind.accepts(m)) {
-            return self.inbox.remove(pos);
-        }
-        loop {
-            let now = Instant::now();
-            if now >= deadline || self.closed.is_some() {
-                return None;
-            }
-            if let Some(msg) = self.pump(deadline - now).await {
-                if kind.accepts(&msg) {
-                    return Some(msg);
-                }
-                self.inbox.push_back(msg);
-            }
-        }
+        self.next_where(|m| kind.accepts(m), deadline).await
     }
 
     /// Waits for the response whose id equals `id` (other messages are queued).
     pub async fn response_to(&mut self, id: &Value, deadline: Instant) -> Option<Value> {
-        let is_it =
-            |m: &Value| MessageKind::of(m) == MessageKind::Response && m.get("id") == Some(id);
-        if let Some(pos) = self.inbox.iter().position(is_it) {
+        self.next_where(
+            |m| MessageKind::of(m) == MessageKind::Response && m.get("id") == Some(id),
+            deadline,
+        )
+        .await
+    }
+
+    /// The first queued or arriving message that satisfies `wanted`; the others stay queued.
+    async fn next_where(
+        &mut self,
+        wanted: impl Fn(&Value) -> bool,
+        deadline: Instant,
+    ) -> Option<Value> {
+        if let Some(pos) = self.inbox.iter().position(&wanted) {
             return self.inbox.remove(pos);
         }
         loop {
@@ -205,7 +202,7 @@ impl Session {
                 return None;
             }
             if let Some(msg) = self.pump(deadline - now).await {
-                if is_it(&msg) {
+                if wanted(&msg) {
                     return Some(msg);
                 }
                 self.inbox.push_back(msg);

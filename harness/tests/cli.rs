@@ -31,6 +31,18 @@ fn a_missing_binary_is_unreachable_exit_3() {
     assert!(stderr.contains("No such file"), "stderr: {stderr}");
 }
 
+/// Lists the cases of a folder holding one bad file; returns stderr (exit 2 asserted).
+fn list_rejects(name: &str, body: &str) -> String {
+    let dir = case_dir_with(name, body);
+    let out = conform()
+        .arg("--list")
+        .arg("--cases")
+        .arg(dir.path().join("cases"))
+        .assert()
+        .code(2);
+    stderr_of(&out)
+}
+
 fn case_dir_with(name: &str, body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let area = dir.path().join("cases").join("demo");
@@ -61,48 +73,28 @@ fn a_malformed_case_file_gives_exit_2_with_path_and_reason() {
 
 #[test]
 fn invalid_yaml_gives_exit_2_with_line_and_column() {
-    let dir = case_dir_with("syntax.yaml", "id: demo.syntax\ntitle: [unclosed\n");
-    let out = conform()
-        .arg("--list")
-        .arg("--cases")
-        .arg(dir.path().join("cases"))
-        .assert()
-        .code(2);
-    let stderr = stderr_of(&out);
+    let stderr = list_rejects("syntax.yaml", "id: demo.syntax\ntitle: [unclosed\n");
     assert!(stderr.contains("cases/demo/syntax.yaml"), "path: {stderr}");
     assert!(stderr.contains("line"), "position: {stderr}");
 }
 
 #[test]
 fn a_case_citing_an_unknown_requirement_is_rejected() {
-    let dir = case_dir_with(
+    let stderr = list_rejects(
         "bad-req.yaml",
         "id: demo.bad-req\ntitle: x\nrequirements: [RPC-99]\nseverity: must\nsteps:\n  - send: {jsonrpc: '2.0', id: 1, method: ping}\n",
     );
-    let out = conform()
-        .arg("--list")
-        .arg("--cases")
-        .arg(dir.path().join("cases"))
-        .assert()
-        .code(2);
-    let stderr = stderr_of(&out);
     assert!(stderr.contains("RPC-99"), "stderr: {stderr}");
     assert!(stderr.contains("not a requirement id"), "stderr: {stderr}");
 }
 
 #[test]
 fn a_misspelt_matcher_operator_is_rejected() {
-    let dir = case_dir_with(
+    let stderr = list_rejects(
         "bad-op.yaml",
         "id: demo.bad-op\ntitle: x\nrequirements: [RPC-01]\nseverity: must\nsteps:\n  - expect:\n      match: {id: {$tpye: integer}}\n",
     );
-    let out = conform()
-        .arg("--list")
-        .arg("--cases")
-        .arg(dir.path().join("cases"))
-        .assert()
-        .code(2);
-    assert!(stderr_of(&out).contains("$tpye"));
+    assert!(stderr.contains("$tpye"), "stderr: {stderr}");
 }
 
 #[test]
