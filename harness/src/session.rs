@@ -17,6 +17,8 @@ use crate::transport::{Incoming, Transport, TransportError};
 
 /// Cap on transcript entries per session, so a flooding server cannot exhaust memory.
 const TRANSCRIPT_CAP: usize = 2000;
+/// Cap on recorded wire violations per session, for the same reason.
+const VIOLATION_CAP: usize = 100;
 
 /// Something the server emitted that is not a JSON-RPC message, or a message that
 /// breaks the envelope rules.
@@ -131,6 +133,9 @@ impl Session {
                 } else {
                     vec!["RPC-01".to_string()]
                 };
+                if self.violations.len() >= VIOLATION_CAP {
+                    return None;
+                }
                 self.violations.push(Violation {
                     requirements,
                     message: format!("server output that is not a JSON-RPC message: {reason}"),
