@@ -103,6 +103,36 @@ pub struct Args {
     /// With --claude-config: test every server in the file, one after the other.
     #[arg(long, requires = "claude_config", conflicts_with = "server")]
     pub all_servers: bool,
+
+    /// Fuzz every tool's inputs (generated from its inputSchema) instead of running
+    /// the cases; add --with-cases to run both. Failing inputs are shrunk and come
+    /// with a replay command.
+    #[arg(long)]
+    pub fuzz: bool,
+
+    /// With --fuzz: run the conformance cases as well.
+    #[arg(long, requires = "fuzz")]
+    pub with_cases: bool,
+
+    /// With --fuzz: inputs per tool and family (valid, invalid).
+    #[arg(long, value_name = "N", default_value_t = crate::fuzz::DEFAULT_CASES, requires = "fuzz")]
+    pub fuzz_cases: u32,
+
+    /// With --fuzz: the seed (printed in the report); the same seed gives the same inputs.
+    #[arg(long, value_name = "S", requires = "fuzz")]
+    pub fuzz_seed: Option<u64>,
+
+    /// With --fuzz: time budget for all tools, in seconds (shrinking may add half again).
+    #[arg(long, value_name = "SECS", default_value_t = crate::fuzz::DEFAULT_BUDGET_SECS, requires = "fuzz")]
+    pub fuzz_time: u64,
+
+    /// With --fuzz: only these tools (comma-separated or repeated).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "fuzz")]
+    pub fuzz_tools: Vec<String>,
+
+    /// With --fuzz: also fuzz tools annotated destructiveHint: true.
+    #[arg(long, requires = "fuzz")]
+    pub allow_destructive: bool,
 }
 
 fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
@@ -213,7 +243,12 @@ async fn run_cli(args: Args) -> i32 {
         println!("{} cases", cases.len());
         return EXIT_OK;
     }
-    if cases.is_empty() {
+    let cases = if args.fuzz && !args.with_cases {
+        Vec::new()
+    } else {
+        cases
+    };
+    if cases.is_empty() && !args.fuzz {
         eprintln!("mcp-conform: no case matches the --only/--skip patterns");
         return EXIT_USAGE;
     }
@@ -266,7 +301,8 @@ async fn run_cli(args: Args) -> i32 {
         if let Some(j) = args.jobs {
             cfg.jobs = j.max(1);
         }
-        let code = match run_suite(&target, &cases, &cfg).await {
+        let fuzz = args.fuzz.then(|| fuzz_config(&args, &cfg));
+        let code = match run_suite(&target, &cases, &cfg, fuzz.as_ref()).await {
             None => EXIT_UNREACHABLE,
             Some(mut report) => {
                 report.target.config_name = name.clone();
@@ -282,6 +318,20 @@ async fn run_cli(args: Args) -> i32 {
         worst = worst.max(code);
     }
     worst
+}
+
+fn fuzz_config(args: &Args, cfg: &RunConfig) -> crate::fuzz::FuzzConfig {
+    crate::fuzz::FuzzConfig {
+        cases: args.fuzz_cases.max(1),
+        seed: args.fuzz_seed.unwrap_or_else(crate::fuzz::fresh_seed),
+        budget: Duration::from_secs(args.fuzz_time.max(1)),
+        tools: args.fuzz_tools.clone(),
+        allow_destructive: args.allow_destructive,
+        call_timeout: cfg.timeout,
+        window: crate::fuzz::DEFAULT_WINDOW,
+        replay_prefix: "mcp-conform".into(),
+        target_words: args.target.clone(),
+    }
 }
 
 /// The servers to test: the positional target, or entries of a Claude Desktop config.
@@ -381,7 +431,12 @@ pub fn exit_code(report: &RunReport) -> i32 {
 
 /// Probes the server and runs the cases; `None` (after printing why) when the
 /// target cannot be started or reached.
-pub async fn run_suite(target: &Target, cases: &[Case], cfg: &RunConfig) -> Option<RunReport> {
+pub async fn run_suite(
+    target: &Target,
+    cases: &[Case],
+    cfg: &RunConfig,
+    fuzz: Option<&crate::fuzz::FuzzConfig>,
+) -> Option<RunReport> {
     let started = Instant::now();
     let started_at = now_rfc3339();
     let facts = probe::probe(cfg).await;
@@ -393,7 +448,13 @@ pub async fn run_suite(target: &Target, cases: &[Case], cfg: &RunConfig) -> Opti
         );
         return None;
     }
-    let results = run::run_cases(cases, cfg, &facts).await;
+    let mut results = run::run_cases(cases, cfg, &facts).await;
+    let mut server = server_facts(&facts, cfg);
+    if let Some(fz) = fuzz {
+        let (fuzzed, notes) = fuzz_results(cfg, fz, &facts).await;
+        results.extend(fuzzed);
+        server.notes.extend(notes);
+    }
     Some(RunReport {
         format_version: REPORT_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -402,12 +463,47 @@ pub async fn run_suite(target: &Target, cases: &[Case], cfg: &RunConfig) -> Opti
             transport: cfg.transport_kind().as_str().to_string(),
             config_name: None,
         },
-        server: server_facts(&facts, cfg),
+        server,
         started_at,
         duration_ms: started.elapsed().as_millis() as u64,
         summary: Summary::from_cases(&results),
         cases: results,
     })
+}
+
+/// Runs the fuzzer at the negotiated revision; a server that cannot be fuzzed gives
+/// one `error` entry.
+async fn fuzz_results(
+    cfg: &RunConfig,
+    fz: &crate::fuzz::FuzzConfig,
+    facts: &probe::Facts,
+) -> (Vec<crate::report::model::CaseResult>, Vec<String>) {
+    let revision = cfg
+        .revision_pin
+        .clone()
+        .or_else(|| facts.newest_supported().map(str::to_string));
+    let outcome = match &revision {
+        Some(rev) => crate::fuzz::run(cfg, fz, rev).await,
+        None => Err("the server echoed no protocol revision in initialize".into()),
+    };
+    let mut notes = vec![format!("fuzzing seed: {}", fz.seed)];
+    match outcome {
+        Ok(run) => {
+            notes.extend(run.notes);
+            notes.push(format!("fuzzing made {} tool calls", run.calls));
+            (run.results, notes)
+        }
+        Err(e) => {
+            let mut r = crate::fuzz::results::skipped(
+                "tools",
+                revision.as_deref().unwrap_or(""),
+                String::new(),
+            );
+            r.verdict = Verdict::Error;
+            r.reason = Some(format!("cannot fuzz: {e}"));
+            (vec![r], notes)
+        }
+    }
 }
 
 fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {

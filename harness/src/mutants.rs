@@ -20,6 +20,14 @@ pub struct Mutant {
     /// A whole command instead (program first), relative to the repository root.
     #[serde(default)]
     pub command: Vec<String>,
+    /// What shows the mutant can be caught: `cases` (the default: a case names it) or
+    /// `fuzz` (the fuzzer finds it; checked by reference-server/tests/fuzz.rs).
+    #[serde(default = "cases")]
+    pub used_by: String,
+}
+
+fn cases() -> String {
+    "cases".into()
 }
 
 impl Mutant {
@@ -47,6 +55,14 @@ pub fn load(path: &Path) -> Result<Vec<Mutant>, String> {
     let list: Vec<Mutant> =
         serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for m in &list {
+        if m.used_by != "cases" && m.used_by != "fuzz" {
+            return Err(format!(
+                "{}: mutant `{}` has used_by `{}` (expected cases or fuzz)",
+                path.display(),
+                m.name,
+                m.used_by
+            ));
+        }
         if m.reference_args.is_empty() == m.command.is_empty() {
             return Err(format!(
                 "{}: mutant `{}` needs exactly one of `reference_args` and `command`",

@@ -11,6 +11,7 @@ mod prompts;
 mod protocol;
 mod resources;
 mod schema;
+mod shallow;
 mod stdio;
 mod tools;
 mod version;

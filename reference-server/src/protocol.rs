@@ -55,7 +55,21 @@ impl Session {
                 self.handle_value(msg);
                 Control::Continue
             }
-            Err(e) => self.parse_error(&e.to_string()),
+            Err(e) => {
+                // Valid JSON nested beyond serde_json's limit still gets an answer
+                // under its own id.
+                let too_deep = e.to_string().contains("recursion limit");
+                match crate::shallow::top_level_id(text).filter(|id| too_deep && is_valid_id(id)) {
+                    Some(id) => {
+                        let err = RpcError::invalid_params(
+                            "Invalid params: the message nests more than 128 levels deep",
+                        );
+                        self.send_error(&id, &err);
+                        Control::Continue
+                    }
+                    None => self.parse_error(&e.to_string()),
+                }
+            }
         }
     }
 

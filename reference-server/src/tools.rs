@@ -222,6 +222,9 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
     let Some(def) = tools.iter().find(|t| t.name == name) else {
         return Handled::Error(RpcError::invalid_params(format!("Unknown tool: {name}")));
     };
+    if let Some(handled) = fuzz_fault(session, def, &args) {
+        return handled;
+    }
     if let Err(msg) = validate(&def.input_schema, &args) {
         return Handled::Result(error_result(format!(
             "Invalid arguments for tool {name}: {msg}"
@@ -230,7 +233,11 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
     let rev = session.revision();
     match name {
         "echo" => Handled::Result(text_result(str_arg(&args, "text"))),
-        "add" => Handled::Result(add(&args, rev)),
+        "add" => Handled::Result(add(
+            &args,
+            rev,
+            session.faults().has(Fault::FuzzViolateOutputSchema),
+        )),
         "slow" => slow(session, params, &args),
         "fail" => Handled::Result(error_result(
             "The fail tool always fails: this is a deliberate tool error.",
@@ -272,7 +279,54 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
     }
 }
 
-fn add(args: &Map<String, Value>, rev: Revision) -> Value {
+/// The fuzz mutants' behaviour (see `faults.rs`), applied before validation.
+fn fuzz_fault(session: &Arc<Session>, def: &ToolDef, args: &Map<String, Value>) -> Option<Handled> {
+    let faults = session.faults();
+    const LIMIT: u64 = 1 << 53;
+    if faults.has(Fault::FuzzCrashBigInt) {
+        let big = |v: &Value| match v {
+            Value::Number(n) => n
+                .as_u64()
+                .map(|u| u > LIMIT)
+                .or_else(|| n.as_i64().map(|i| i.unsigned_abs() > LIMIT))
+                .or_else(|| n.as_f64().map(|f| f.abs() > LIMIT as f64))
+                .unwrap_or(false),
+            _ => false,
+        };
+        if args.values().any(big) {
+            eprintln!("mcp-reference-server: numeric argument beyond 2^53, exiting (fault fuzz-crash-big-int)");
+            std::process::exit(70);
+        }
+    }
+    if faults.has(Fault::FuzzHangMissingArg) {
+        let missing = def
+            .input_schema
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .any(|k| !args.contains_key(k))
+            });
+        if missing {
+            return Some(Handled::Async(Box::pin(std::future::pending())));
+        }
+    }
+    if faults.has(Fault::FuzzInternalErrorLongString) {
+        let long = args
+            .values()
+            .any(|v| v.as_str().is_some_and(|s| s.chars().count() > 1000));
+        if long {
+            return Some(Handled::Error(RpcError::new(
+                jsonrpc::INTERNAL_ERROR,
+                "Internal error: string argument too long",
+            )));
+        }
+    }
+    None
+}
+
+fn add(args: &Map<String, Value>, rev: Revision, violate: bool) -> Value {
     let a = args.get("a").cloned().unwrap_or(json!(0));
     let b = args.get("b").cloned().unwrap_or(json!(0));
     let sum = match (a.as_i64(), b.as_i64()) {
@@ -287,7 +341,12 @@ fn add(args: &Map<String, Value>, rev: Revision) -> Value {
     };
     let mut result = text_result(sum.to_string());
     if rev.has_2025_06_features() {
-        result["structuredContent"] = json!({"sum": sum});
+        let over = sum.as_f64().is_some_and(|s| s > 100.0);
+        result["structuredContent"] = if violate && over {
+            json!({"sum": sum.to_string()})
+        } else {
+            json!({"sum": sum})
+        };
     }
     result
 }

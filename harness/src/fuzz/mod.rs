@@ -1,4 +1,230 @@
 //! Property-based fuzzing of tool inputs: proptest strategies generated from a tool's
-//! `inputSchema` (valid inputs, and invalid ones that break one rule at a time).
+//! `inputSchema` (valid inputs, and invalid ones that break one rule at a time), an
+//! oracle judging every call, shrinking to a minimal failing input, and seeds that
+//! replay exactly.
+//!
+//! Flow: start the server once, `initialize`, list the tools (following
+//! `nextCursor`), then per tool two campaigns (`valid`, `invalid`) on one long-lived
+//! process ([`campaign`]), and one [`CaseResult`] per campaign ([`results`]).
 
+pub mod campaign;
+pub mod oracle;
+pub mod results;
+pub mod server;
 pub mod strategy;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::report::model::CaseResult;
+use crate::run::RunConfig;
+
+use campaign::{Family, Settings, ToolPlan};
+use server::FuzzServer;
+use strategy::SchemaGen;
+
+/// Default cases per tool and family: small enough for CI.
+pub const DEFAULT_CASES: u32 = 64;
+/// Default calls in flight at once.
+pub const DEFAULT_WINDOW: usize = 16;
+/// Default per-call timeout (the CLI's `--timeout` default).
+pub const DEFAULT_CALL_TIMEOUT_MS: u64 = 5000;
+/// Default budget of a fuzzing run, in seconds.
+pub const DEFAULT_BUDGET_SECS: u64 = 60;
+/// Most `tools/list` pages followed.
+const MAX_PAGES: usize = 100;
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct FuzzConfig {
+    pub cases: u32,
+    pub seed: u64,
+    /// Budget for the whole fuzzing run (generation; shrinking gets half as much again).
+    pub budget: Duration,
+    /// Only these tools (empty: all).
+    pub tools: Vec<String>,
+    pub allow_destructive: bool,
+    pub call_timeout: Duration,
+    pub window: usize,
+    /// How to run the harness again (program words before the flags), for replay lines.
+    pub replay_prefix: String,
+    /// The target as the user wrote it, for replay lines.
+    pub target_words: Vec<String>,
+}
+
+/// A seed from the clock and the process id, for runs without `--fuzz-seed`.
+pub fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let bytes = strategy::seed_bytes(nanos ^ u64::from(std::process::id()).rotate_left(32));
+    u64::from_le_bytes([
+        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ])
+}
+
+/// The seed of one campaign: FNV-1a over the run seed, the tool name and the family,
+/// so a tool's inputs do not depend on which other tools run.
+pub fn campaign_seed(seed: u64, tool: &str, family: Family) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    seed.to_le_bytes().into_iter().for_each(&mut eat);
+    tool.bytes().for_each(&mut eat);
+    eat(0);
+    family.label().bytes().for_each(&mut eat);
+    h
+}
+
+/// The fuzzing part of a report: one result per campaign, plus notes for the report.
+#[derive(Debug, Default)]
+pub struct FuzzRun {
+    pub results: Vec<CaseResult>,
+    pub notes: Vec<String>,
+    /// Total tool calls made (generation and shrinking).
+    pub calls: u64,
+}
+
+/// Why a listed tool is not fuzzed, if it is not.
+fn leave_out(tool: &Value, cfg: &FuzzConfig) -> Option<String> {
+    let destructive = tool.pointer("/annotations/destructiveHint") == Some(&Value::Bool(true));
+    if destructive && !cfg.allow_destructive {
+        return Some(
+            "annotated destructiveHint: true; not fuzzed without --allow-destructive".into(),
+        );
+    }
+    None
+}
+
+fn plan_tool(tool: &Value) -> Result<ToolPlan, String> {
+    let name = tool
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or("tool without a string name")?
+        .to_string();
+    let input = tool
+        .get("inputSchema")
+        .ok_or_else(|| format!("tool `{name}` has no inputSchema"))?;
+    let gen = SchemaGen::new(input).map_err(|e| e.to_string())?;
+    let compile = |s: &Value| {
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(s)
+            .ok()
+    };
+    let output_validator = match tool.get("outputSchema") {
+        Some(s) => Some(
+            compile(s).ok_or_else(|| format!("tool `{name}`: outputSchema does not compile"))?,
+        ),
+        None => None,
+    };
+    Ok(ToolPlan {
+        input_validator: compile(input),
+        output_validator,
+        gen,
+        name,
+    })
+}
+
+/// Fuzzes the tools of the server at `revision`. `Err` when the server cannot be
+/// initialized or its tools cannot be listed.
+pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<FuzzRun, String> {
+    let started = Instant::now();
+    let mut server = FuzzServer::new(cfg, revision);
+    server.start().await?;
+    let listed = server.list_tools(MAX_PAGES).await?;
+    let mut run = FuzzRun::default();
+    for wanted in &fz.tools {
+        if !listed
+            .iter()
+            .any(|t| t.get("name").and_then(Value::as_str) == Some(wanted))
+        {
+            run.notes
+                .push(format!("--fuzz-tools: the server lists no tool `{wanted}`"));
+        }
+    }
+    let chosen: Vec<&Value> = listed
+        .iter()
+        .filter(|t| {
+            let name = t.get("name").and_then(Value::as_str).unwrap_or("");
+            fz.tools.is_empty() || fz.tools.iter().any(|w| w == name)
+        })
+        .collect();
+    let mut left_out = Vec::new();
+    let fuzzable = chosen
+        .iter()
+        .filter(|t| leave_out(t, fz).is_none())
+        .count()
+        .max(1) as u32;
+    let per_tool = fz.budget / fuzzable;
+    let mut done = 0u32;
+    for tool in chosen {
+        let name = tool
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("(unnamed)")
+            .to_string();
+        if let Some(why) = leave_out(tool, fz) {
+            left_out.push(name.clone());
+            run.results.push(results::skipped(&name, revision, why));
+            continue;
+        }
+        let plan = match plan_tool(tool) {
+            Ok(p) => p,
+            Err(why) => {
+                run.results.push(results::skipped(
+                    &name,
+                    revision,
+                    format!("cannot generate inputs: {why}"),
+                ));
+                continue;
+            }
+        };
+        // Time left is shared among the tools still to come.
+        let remaining = fz.budget.saturating_sub(started.elapsed());
+        let share = (remaining / (fuzzable - done).max(1)).max(per_tool / 4);
+        done += 1;
+        for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
+            let now = Instant::now();
+            let slice = if k == 0 {
+                share / 2
+            } else {
+                share.saturating_sub(share / 2)
+            };
+            let settings = Settings {
+                cases: fz.cases,
+                seed: campaign_seed(fz.seed, &name, family),
+                call_timeout: fz.call_timeout,
+                window: fz.window,
+                deadline: now + slice,
+                shrink_deadline: now + slice + slice / 2 + Duration::from_secs(5),
+            };
+            let began = Instant::now();
+            let outcome = campaign::run(&mut server, &plan, family, &settings).await;
+            run.calls += outcome.calls;
+            let evidence = results::evidence(&mut server, &plan, &outcome, fz.call_timeout).await;
+            run.results.push(results::campaign_result(
+                &plan,
+                family,
+                revision,
+                fz,
+                &settings,
+                &outcome,
+                evidence,
+                began.elapsed(),
+            ));
+        }
+    }
+    server.stop().await;
+    if !left_out.is_empty() {
+        run.notes.push(format!(
+            "tools left out of fuzzing (destructiveHint: true; use --allow-destructive): {}",
+            left_out.join(", ")
+        ));
+    }
+    Ok(run)
+}

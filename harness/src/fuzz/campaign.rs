@@ -1,0 +1,400 @@
+//! One fuzzing campaign: one tool, one family of inputs (valid or invalid), driven
+//! by a proptest [`TestRunner`] from [`runner_for_seed`].
+//!
+//! Inputs are drawn as value trees, called in windows, and judged by the oracle.
+//! The first input breaking each rule keeps its tree; a MUST breach that reproduces
+//! on its own ends generation. Each kept tree is then shrunk exactly as proptest's
+//! runner shrinks (simplify while the rule stays broken, complicate when it does
+//! not), one call per step, restarting the server whenever it died. Generation uses
+//! only the runner's RNG, so a seed gives the same inputs whatever the timing.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use serde_json::Value;
+
+use super::oracle::{self, Breach, Context, Observation, Reply, Rule};
+use super::server::FuzzServer;
+use super::strategy::{runner_for_seed, InvalidInput, InvalidKind, SchemaGen};
+
+/// Which inputs a campaign draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Valid,
+    Invalid,
+}
+
+impl Family {
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Valid => "valid",
+            Family::Invalid => "invalid",
+        }
+    }
+}
+
+/// One generated input with what the generator meant it to be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub value: Value,
+    /// For the invalid family: the rule broken (or stressor) and where.
+    pub kind: Option<(InvalidKind, String, String)>,
+}
+
+impl Probe {
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            None => "valid input".into(),
+            Some((kind, pointer, detail)) => {
+                let at = if pointer.is_empty() { "/" } else { pointer };
+                format!("{kind} at {at}: {detail}")
+            }
+        }
+    }
+}
+
+/// A tool ready to be fuzzed.
+pub struct ToolPlan {
+    pub name: String,
+    pub gen: SchemaGen,
+    /// The `inputSchema`, compiled to classify each input (valid or not).
+    pub input_validator: Option<jsonschema::Validator>,
+    pub output_validator: Option<jsonschema::Validator>,
+}
+
+impl ToolPlan {
+    fn input_valid(&self, probe: &Probe) -> Option<bool> {
+        match &self.input_validator {
+            Some(v) => Some(v.is_valid(&probe.value)),
+            None => match &probe.kind {
+                None => Some(true),
+                Some((k, _, _)) if k.is_schema_breaking() => Some(false),
+                Some(_) => None,
+            },
+        }
+    }
+
+    fn judge(&self, probe: &Probe, obs: &Observation) -> Option<Breach> {
+        let ctx = Context {
+            input_valid: self.input_valid(probe),
+            output_schema: self.output_validator.as_ref(),
+        };
+        oracle::judge(&ctx, obs)
+    }
+}
+
+/// Limits of one campaign.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub cases: u32,
+    /// The seed of this campaign (already derived for the tool and family).
+    pub seed: u64,
+    pub call_timeout: Duration,
+    /// Calls in flight at once.
+    pub window: usize,
+    /// Generation stops here.
+    pub deadline: Instant,
+    /// Shrinking stops here.
+    pub shrink_deadline: Instant,
+}
+
+/// A rule broken, with the smallest input that still breaks it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub breach: Breach,
+    pub minimal: Probe,
+    pub minimal_reply: Reply,
+    pub original: Probe,
+    /// Index of the generated case that first broke the rule.
+    pub case_index: u32,
+    /// Shrink steps tried (server calls).
+    pub shrink_steps: u32,
+    /// False when the breach did not happen again for the input alone (it is then
+    /// reported as seen, unshrunk).
+    pub reproduced: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub cases_run: u32,
+    pub calls: u64,
+    /// Calls still reporting progress at the timeout (not judged).
+    pub inconclusive: u32,
+    /// Breaches seen in a window that did not happen again alone (e.g. a call that
+    /// only timed out while queued behind others).
+    pub unconfirmed: Vec<String>,
+    pub found: Vec<Found>,
+    pub stopped: Option<String>,
+    pub error: Option<String>,
+}
+
+fn strategy(gen: &SchemaGen, family: Family) -> BoxedStrategy<Probe> {
+    match family {
+        Family::Valid => gen
+            .valid()
+            .prop_map(|value| Probe { value, kind: None })
+            .boxed(),
+        Family::Invalid => gen
+            .invalid()
+            .prop_map(|i: InvalidInput| Probe {
+                value: i.value,
+                kind: Some((i.kind, i.pointer, i.detail)),
+            })
+            .boxed(),
+    }
+}
+
+type Tree = Box<dyn ValueTree<Value = Probe>>;
+
+/// Calls the tool with one input (ping when the rule needs it) and judges it.
+async fn call_once(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    probe: &Probe,
+    wait: Duration,
+    ping_always: bool,
+) -> Result<(Observation, Option<Breach>), String> {
+    server.ensure().await?;
+    let mut replies = server.call_window(&tool.name, &[&probe.value], wait).await;
+    let (reply, wire) = replies
+        .pop()
+        .unwrap_or((Reply::Closed("no reply".into()), Vec::new()));
+    let ping_ok = match &reply {
+        Reply::Closed(_) => Some(false),
+        Reply::Timeout { .. } => Some(server.ping(wait).await),
+        Reply::Response(_) if ping_always => Some(server.ping(wait).await),
+        Reply::Response(_) => None,
+    };
+    let obs = Observation {
+        reply,
+        wire,
+        ping_ok,
+    };
+    if ping_ok == Some(false) {
+        server.stop().await;
+    }
+    let breach = tool.judge(probe, &obs);
+    Ok((obs, breach))
+}
+
+/// Calls the tool once with `probe`, pings, and judges (for evidence runs).
+pub async fn call_once_public(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    probe: &Probe,
+    wait: Duration,
+) -> Option<Breach> {
+    call_once(server, tool, probe, wait, true).await.ok()?.1
+}
+
+/// Runs one campaign against the long-lived `server`.
+pub async fn run(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    family: Family,
+    st: &Settings,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let strategy = strategy(&tool.gen, family);
+    let mut runner = runner_for_seed(st.seed, st.cases);
+    let max_shrink = runner.config().max_shrink_iters;
+    // Per rule: the candidates (case index, tree) from the window where it first showed.
+    let mut kept: BTreeMap<Rule, Vec<(u32, Tree)>> = BTreeMap::new();
+    let mut confirmed: BTreeMap<Rule, (u32, Tree, Breach, Reply)> = BTreeMap::new();
+    'gen: while out.cases_run < st.cases {
+        if Instant::now() >= st.deadline {
+            out.stopped = Some(format!(
+                "time budget used up after {} of {} cases",
+                out.cases_run, st.cases
+            ));
+            break;
+        }
+        let n = st.window.max(1).min((st.cases - out.cases_run) as usize);
+        let mut trees: Vec<Tree> = Vec::with_capacity(n);
+        for _ in 0..n {
+            match strategy.new_tree(&mut runner) {
+                Ok(t) => trees.push(t),
+                Err(e) => {
+                    out.error = Some(format!("input generation failed: {e}"));
+                    break 'gen;
+                }
+            }
+        }
+        let probes: Vec<Probe> = trees.iter().map(|t| t.current()).collect();
+        if let Err(e) = server.ensure().await {
+            out.error = Some(format!("could not (re)start the server: {e}"));
+            break;
+        }
+        let args: Vec<&Value> = probes.iter().map(|p| &p.value).collect();
+        let replies = server.call_window(&tool.name, &args, st.call_timeout).await;
+        out.calls += n as u64;
+        let any_closed = replies.iter().any(|r| matches!(r.0, Reply::Closed(_)));
+        let ping_ok = if any_closed {
+            false
+        } else {
+            server.ping(st.call_timeout).await
+        };
+        if !ping_ok {
+            server.stop().await;
+        }
+        let base = out.cases_run;
+        out.cases_run += n as u32;
+        let mut new_must = Vec::new();
+        for (i, ((reply, wire), tree)) in replies.into_iter().zip(trees).enumerate() {
+            if matches!(reply, Reply::Timeout { progressed: true }) {
+                out.inconclusive += 1;
+            }
+            let obs = Observation {
+                reply,
+                wire,
+                ping_ok: Some(ping_ok),
+            };
+            let Some(b) = tool.judge(&probes[i], &obs) else {
+                continue;
+            };
+            if confirmed.contains_key(&b.rule) {
+                continue;
+            }
+            let list = kept.entry(b.rule).or_default();
+            if list.first().is_some_and(|(idx, _)| *idx < base) {
+                continue; // candidates come from the first window only
+            }
+            if list.is_empty() && b.severity() == crate::report::model::Severity::Must {
+                new_must.push(b.rule);
+            }
+            list.push((base + i as u32, tree));
+        }
+        // A MUST breach ends generation once one candidate reproduces alone.
+        for rule in new_must {
+            if let Some(c) = confirm(server, tool, rule, &mut kept, st, &mut out).await {
+                confirmed.insert(rule, c);
+                break 'gen;
+            }
+        }
+    }
+    for rule in kept.keys().copied().collect::<Vec<_>>() {
+        if confirmed.contains_key(&rule) {
+            continue;
+        }
+        if let Some(c) = confirm(server, tool, rule, &mut kept, st, &mut out).await {
+            confirmed.insert(rule, c);
+        }
+    }
+    for (rule, (index, tree, breach, reply)) in confirmed {
+        let found = shrink(
+            server, tool, rule, index, tree, breach, reply, st, max_shrink,
+        )
+        .await;
+        out.found.push(found);
+    }
+    out.found.sort_by_key(|f| {
+        (
+            f.breach.severity() != crate::report::model::Severity::Must,
+            f.case_index,
+        )
+    });
+    out
+}
+
+/// Re-runs the candidates of `rule` alone, in generation order; the first that breaks
+/// the rule again is returned. When none does, a crash is still reported (the process
+/// did die), other rules are noted as unconfirmed.
+async fn confirm(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    rule: Rule,
+    kept: &mut BTreeMap<Rule, Vec<(u32, Tree)>>,
+    st: &Settings,
+    out: &mut Outcome,
+) -> Option<(u32, Tree, Breach, Reply)> {
+    let candidates = kept.remove(&rule)?;
+    let mut first_seen = None;
+    for (index, tree) in candidates {
+        let probe = tree.current();
+        match call_once(server, tool, &probe, st.call_timeout, rule.needs_ping()).await {
+            Ok((obs, Some(b))) if b.rule == rule => return Some((index, tree, b, obs.reply)),
+            Ok(_) => {}
+            Err(e) => {
+                out.error = Some(format!("could not (re)start the server: {e}"));
+                return None;
+            }
+        }
+        if first_seen.is_none() {
+            first_seen = Some((index, tree));
+        }
+    }
+    let (index, tree) = first_seen?;
+    if rule == Rule::Crash {
+        let probe = tree.current();
+        out.found.push(Found {
+            breach: Breach {
+                rule,
+                requirements: vec!["PING-01".into()],
+                message: "the server died while calls were in flight; no single input reproduces it alone".into(),
+            },
+            minimal: probe.clone(),
+            minimal_reply: Reply::Closed("see message".into()),
+            original: probe,
+            case_index: index,
+            shrink_steps: 0,
+            reproduced: false,
+        });
+    } else {
+        out.unconfirmed.push(format!(
+            "{} seen at case {index} did not happen again for that input alone",
+            rule.label()
+        ));
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn shrink(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    rule: Rule,
+    index: u32,
+    mut tree: Tree,
+    breach: Breach,
+    reply: Reply,
+    st: &Settings,
+    max_shrink: u32,
+) -> Found {
+    let original = tree.current();
+    let mut best = (original.clone(), breach, reply);
+    let mut steps = 0u32;
+    if tree.simplify() {
+        loop {
+            if steps >= max_shrink || Instant::now() >= st.shrink_deadline {
+                break;
+            }
+            steps += 1;
+            let probe = tree.current();
+            let outcome = call_once(server, tool, &probe, st.call_timeout, rule.needs_ping()).await;
+            match outcome {
+                Ok((obs, Some(b))) if b.rule == rule => {
+                    best = (probe, b, obs.reply);
+                    if !tree.simplify() {
+                        break;
+                    }
+                }
+                Ok(_) => {
+                    if !tree.complicate() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    Found {
+        breach: best.1,
+        minimal: best.0,
+        minimal_reply: best.2,
+        original,
+        case_index: index,
+        shrink_steps: steps,
+        reproduced: true,
+    }
+}

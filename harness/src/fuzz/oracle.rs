@@ -1,0 +1,308 @@
+//! The fuzzing oracle: what one `tools/call` observation says about the server.
+//!
+//! Pure functions over what was observed (the reply, wire violations, whether the
+//! server still answered `ping`), so every verdict is unit-testable without a server.
+//! Severity follows REQUIREMENTS.md: a broken MUST fails, a broken SHOULD warns.
+
+use serde_json::Value;
+
+use crate::report::model::Severity;
+
+/// JSON-RPC "invalid params".
+pub const INVALID_PARAMS: i64 = -32602;
+/// JSON-RPC "internal error".
+pub const INTERNAL_ERROR: i64 = -32603;
+
+/// What came back for one call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The JSON-RPC response with the call's id.
+    Response(Value),
+    /// Nothing within the timeout; `progressed` when the server sent progress
+    /// notifications for this call (it is working, not hung).
+    Timeout { progressed: bool },
+    /// The connection ended (process exit, stdout closed, stdin unwritable).
+    Closed(String),
+}
+
+/// Everything the oracle looks at for one call.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub reply: Reply,
+    /// Envelope violations (check/wire.rs) seen in this call's response.
+    pub wire: Vec<(Vec<String>, String)>,
+    /// Whether `ping` was answered after the call (`None`: not asked).
+    pub ping_ok: Option<bool>,
+}
+
+/// A rule of the oracle; shrinking keeps the rule fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// The server process exited or closed the connection.
+    Crash,
+    /// No answer and `ping` unanswered either.
+    Hang,
+    /// No answer to the call, while `ping` still works.
+    Unanswered,
+    /// The call was answered but `ping` no longer is.
+    StopsAnsweringPing,
+    /// The response breaks the JSON-RPC envelope.
+    MalformedResponse,
+    /// A success result without a `content` array.
+    BadResultShape,
+    /// `structuredContent` missing or not conforming to `outputSchema`.
+    OutputSchema,
+    /// -32602 / -32603 for a valid input.
+    ProtocolErrorOnValid,
+    /// Another JSON-RPC error code for a valid input.
+    OtherErrorOnValid,
+    /// `isError: true` for a valid input.
+    ToolErrorOnValid,
+    /// A plain success for an input that breaks the schema.
+    SuccessOnInvalid,
+    /// A JSON-RPC error other than -32602 for an invalid input.
+    WrongCodeOnInvalid,
+}
+
+impl Rule {
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::Crash
+            | Rule::Hang
+            | Rule::Unanswered
+            | Rule::StopsAnsweringPing
+            | Rule::MalformedResponse
+            | Rule::BadResultShape
+            | Rule::OutputSchema => Severity::Must,
+            _ => Severity::Should,
+        }
+    }
+
+    /// Stable label (used in reports and tests).
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::Crash => "crash",
+            Rule::Hang => "hang",
+            Rule::Unanswered => "unanswered",
+            Rule::StopsAnsweringPing => "stops-answering-ping",
+            Rule::MalformedResponse => "malformed-response",
+            Rule::BadResultShape => "bad-result-shape",
+            Rule::OutputSchema => "output-schema",
+            Rule::ProtocolErrorOnValid => "protocol-error-on-valid-input",
+            Rule::OtherErrorOnValid => "other-error-on-valid-input",
+            Rule::ToolErrorOnValid => "tool-error-on-valid-input",
+            Rule::SuccessOnInvalid => "success-on-invalid-input",
+            Rule::WrongCodeOnInvalid => "wrong-code-on-invalid-input",
+        }
+    }
+
+    /// True when judging the rule needs a `ping` after the call.
+    pub fn needs_ping(self) -> bool {
+        matches!(
+            self,
+            Rule::Hang | Rule::Unanswered | Rule::StopsAnsweringPing
+        )
+    }
+
+    /// True when the rule leaves the server unusable (restart before the next call).
+    pub fn kills_server(self) -> bool {
+        matches!(self, Rule::Crash | Rule::Hang | Rule::StopsAnsweringPing)
+    }
+}
+
+/// One broken rule with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breach {
+    pub rule: Rule,
+    pub requirements: Vec<String>,
+    pub message: String,
+}
+
+impl Breach {
+    fn new(rule: Rule, reqs: &[&str], message: String) -> Breach {
+        Breach {
+            rule,
+            requirements: reqs.iter().map(|r| r.to_string()).collect(),
+            message,
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.rule.severity()
+    }
+}
+
+/// What the oracle knows about the input and the tool.
+pub struct Context<'a> {
+    /// Whether the input validates against the tool's `inputSchema` (`None`: unknown,
+    /// so only the rules that hold for every input are judged).
+    pub input_valid: Option<bool>,
+    /// Compiled `outputSchema`, when the tool declares one.
+    pub output_schema: Option<&'a jsonschema::Validator>,
+}
+
+/// The first text of a result's content, shortened, for messages.
+pub fn result_text(result: &Value) -> String {
+    let text = result
+        .get("content")
+        .and_then(Value::as_array)
+        .and_then(|c| c.iter().find_map(|b| b.get("text").and_then(Value::as_str)))
+        .unwrap_or("(no text content)");
+    shorten(text, 200)
+}
+
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Judges one observation; `None` when every rule holds (or nothing can be judged,
+/// as for a call that was still reporting progress at the timeout).
+pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
+    let ping_failed = obs.ping_ok == Some(false);
+    let invalid_note = if ctx.input_valid != Some(false) {
+        ""
+    } else {
+        " (the input breaks the inputSchema: servers must validate tool inputs, TOOL-15)"
+    };
+    let response = match &obs.reply {
+        Reply::Closed(why) => {
+            let mut reqs = vec!["PING-01"];
+            if ctx.input_valid == Some(false) {
+                reqs.push("TOOL-15");
+            }
+            return Some(Breach::new(
+                Rule::Crash,
+                &reqs,
+                format!("the server died during the call ({why}){invalid_note}"),
+            ));
+        }
+        Reply::Timeout { progressed: true } => return None,
+        Reply::Timeout { progressed: false } if ping_failed => {
+            return Some(Breach::new(
+                Rule::Hang,
+                &["RPC-02", "PING-01"],
+                "no answer to the call within the timeout, and ping went unanswered too".into(),
+            ))
+        }
+        Reply::Timeout { progressed: false } => return Some(Breach::new(
+            Rule::Unanswered,
+            &["RPC-02"],
+            "no answer to the call within the timeout (ping still answered, no progress reported)"
+                .into(),
+        )),
+        Reply::Response(r) => r,
+    };
+    if let Some((reqs, message)) = obs.wire.first() {
+        let reqs: Vec<&str> = reqs.iter().map(String::as_str).collect();
+        return Some(Breach::new(
+            Rule::MalformedResponse,
+            &reqs,
+            format!("malformed response: {message}"),
+        ));
+    }
+    if ping_failed {
+        return Some(Breach::new(
+            Rule::StopsAnsweringPing,
+            &["PING-01"],
+            "the call was answered, but afterwards ping was not".into(),
+        ));
+    }
+    if let Some(err) = response.get("error") {
+        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+        let message = err.get("message").and_then(Value::as_str).unwrap_or("");
+        let message = shorten(message, 200);
+        return if ctx.input_valid == Some(true) {
+            if code == INVALID_PARAMS || code == INTERNAL_ERROR {
+                Some(Breach::new(
+                    Rule::ProtocolErrorOnValid,
+                    &["RPC-12"],
+                    format!("a valid input got JSON-RPC error {code} ({message})"),
+                ))
+            } else {
+                Some(Breach::new(
+                    Rule::OtherErrorOnValid,
+                    &["TOOL-09"],
+                    format!("a valid input got JSON-RPC error {code} ({message}); execution failures belong in an isError result"),
+                ))
+            }
+        } else if code == INVALID_PARAMS || ctx.input_valid.is_none() {
+            None
+        } else {
+            Some(Breach::new(
+                Rule::WrongCodeOnInvalid,
+                &["RPC-12"],
+                format!("an invalid input got JSON-RPC error {code} ({message}), not -32602 or an isError result"),
+            ))
+        };
+    }
+    let Some(result) = response.get("result") else {
+        return None; // neither result nor error: a wire violation, judged above
+    };
+    if !result.get("content").is_some_and(Value::is_array) {
+        return Some(Breach::new(
+            Rule::BadResultShape,
+            &["TOOL-06"],
+            "the tools/call result has no `content` array".into(),
+        ));
+    }
+    let is_error = result.get("isError") == Some(&Value::Bool(true));
+    if is_error {
+        return if ctx.input_valid == Some(true) {
+            Some(Breach::new(
+                Rule::ToolErrorOnValid,
+                &["TOOL-09"],
+                format!(
+                    "a valid input got an isError result: {}",
+                    result_text(result)
+                ),
+            ))
+        } else {
+            None
+        };
+    }
+    if let Some(validator) = ctx.output_schema {
+        match result.get("structuredContent") {
+            None => {
+                return Some(Breach::new(
+                    Rule::OutputSchema,
+                    &["TOOL-10"],
+                    "the tool declares an outputSchema, but the success result has no structuredContent".into(),
+                ))
+            }
+            Some(sc) => {
+                let errors: Vec<String> = validator
+                    .iter_errors(sc)
+                    .take(3)
+                    .map(|e| format!("{} at `{}`", e, e.instance_path()))
+                    .collect();
+                if !errors.is_empty() {
+                    return Some(Breach::new(
+                        Rule::OutputSchema,
+                        &["TOOL-10"],
+                        format!(
+                            "structuredContent does not conform to the outputSchema: {}",
+                            errors.join("; ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if ctx.input_valid == Some(false) {
+        return Some(Breach::new(
+            Rule::SuccessOnInvalid,
+            &["TOOL-09"],
+            "an input that breaks the inputSchema got a plain success (expected -32602 or an isError result)".into(),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+#[path = "oracle_tests.rs"]
+mod tests;

@@ -1,0 +1,158 @@
+//! Unit tests of the oracle's verdict table.
+
+use serde_json::json;
+
+use super::*;
+
+fn obs(reply: Reply, ping_ok: Option<bool>) -> Observation {
+    Observation {
+        reply,
+        wire: Vec::new(),
+        ping_ok,
+    }
+}
+
+fn ok(result: Value) -> Reply {
+    Reply::Response(json!({"jsonrpc": "2.0", "id": 1, "result": result}))
+}
+
+fn err(code: i64) -> Reply {
+    Reply::Response(json!({"jsonrpc": "2.0", "id": 1, "error": {"code": code, "message": "m"}}))
+}
+
+fn rule(
+    valid: Option<bool>,
+    schema: Option<&jsonschema::Validator>,
+    o: &Observation,
+) -> Option<Rule> {
+    let ctx = Context {
+        input_valid: valid,
+        output_schema: schema,
+    };
+    judge(&ctx, o).map(|b| b.rule)
+}
+
+#[test]
+fn verdict_table() {
+    let text = json!({"content": [{"type": "text", "text": "x"}]});
+    let tool_err = json!({"content": [{"type": "text", "text": "bad"}], "isError": true});
+    let v = Some(true);
+    let i = Some(false);
+    assert_eq!(rule(v, None, &obs(ok(text.clone()), None)), None);
+    assert_eq!(rule(i, None, &obs(ok(tool_err.clone()), None)), None);
+    assert_eq!(rule(i, None, &obs(err(INVALID_PARAMS), None)), None);
+    assert_eq!(
+        rule(v, None, &obs(ok(tool_err.clone()), None)),
+        Some(Rule::ToolErrorOnValid)
+    );
+    assert_eq!(
+        rule(v, None, &obs(err(INTERNAL_ERROR), None)),
+        Some(Rule::ProtocolErrorOnValid)
+    );
+    assert_eq!(
+        rule(v, None, &obs(err(INVALID_PARAMS), None)),
+        Some(Rule::ProtocolErrorOnValid)
+    );
+    assert_eq!(
+        rule(v, None, &obs(err(-32000), None)),
+        Some(Rule::OtherErrorOnValid)
+    );
+    assert_eq!(
+        rule(i, None, &obs(err(INTERNAL_ERROR), None)),
+        Some(Rule::WrongCodeOnInvalid)
+    );
+    assert_eq!(
+        rule(i, None, &obs(ok(text.clone()), None)),
+        Some(Rule::SuccessOnInvalid)
+    );
+    assert_eq!(rule(None, None, &obs(ok(text.clone()), None)), None);
+    assert_eq!(rule(None, None, &obs(err(INTERNAL_ERROR), None)), None);
+    assert_eq!(
+        rule(v, None, &obs(Reply::Closed("exit".into()), Some(false))),
+        Some(Rule::Crash)
+    );
+    assert_eq!(
+        rule(
+            v,
+            None,
+            &obs(Reply::Timeout { progressed: false }, Some(false))
+        ),
+        Some(Rule::Hang)
+    );
+    assert_eq!(
+        rule(
+            v,
+            None,
+            &obs(Reply::Timeout { progressed: false }, Some(true))
+        ),
+        Some(Rule::Unanswered)
+    );
+    assert_eq!(
+        rule(
+            v,
+            None,
+            &obs(Reply::Timeout { progressed: true }, Some(true))
+        ),
+        None
+    );
+    assert_eq!(
+        rule(v, None, &obs(ok(text.clone()), Some(false))),
+        Some(Rule::StopsAnsweringPing)
+    );
+    assert_eq!(
+        rule(v, None, &obs(ok(json!({"x": 1})), None)),
+        Some(Rule::BadResultShape)
+    );
+    let mut malformed = obs(ok(text), None);
+    malformed
+        .wire
+        .push((vec!["RPC-01".into()], "no jsonrpc".into()));
+    assert_eq!(rule(v, None, &malformed), Some(Rule::MalformedResponse));
+}
+
+#[test]
+fn output_schema_is_checked_on_every_success() {
+    let schema = jsonschema::validator_for(&json!({
+        "type": "object", "properties": {"sum": {"type": "number"}}, "required": ["sum"]
+    }))
+    .expect("compiles");
+    let good = json!({"content": [], "structuredContent": {"sum": 3}});
+    let bad = json!({"content": [], "structuredContent": {"sum": "3"}});
+    let missing = json!({"content": []});
+    let tool_err = json!({"content": [], "isError": true});
+    for valid in [Some(true), Some(false)] {
+        assert_eq!(
+            rule(valid, Some(&schema), &obs(ok(bad.clone()), None)),
+            Some(Rule::OutputSchema)
+        );
+        assert_eq!(
+            rule(valid, Some(&schema), &obs(ok(missing.clone()), None)),
+            Some(Rule::OutputSchema)
+        );
+    }
+    assert_eq!(rule(Some(true), Some(&schema), &obs(ok(good), None)), None);
+    assert_eq!(
+        rule(Some(false), Some(&schema), &obs(ok(tool_err), None)),
+        None
+    );
+}
+
+#[test]
+fn severities_follow_the_keywords() {
+    use crate::report::model::Severity;
+    for r in [
+        Rule::Crash,
+        Rule::Hang,
+        Rule::Unanswered,
+        Rule::OutputSchema,
+    ] {
+        assert_eq!(r.severity(), Severity::Must, "{}", r.label());
+    }
+    for r in [
+        Rule::ProtocolErrorOnValid,
+        Rule::ToolErrorOnValid,
+        Rule::SuccessOnInvalid,
+    ] {
+        assert_eq!(r.severity(), Severity::Should, "{}", r.label());
+    }
+}

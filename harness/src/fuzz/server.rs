@@ -1,0 +1,257 @@
+//! One long-lived server process for fuzzing: started and initialized once, called
+//! many times, restarted when it dies or stops answering.
+//!
+//! Calls go out in windows (several requests in flight) for speed; each call has a
+//! deadline, a progress token (a call that reports progress is working, not hung) and
+//! is cancelled when it times out. Server-to-client requests are answered by the
+//! session; notifications are drained so nothing piles up.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::case::MessageKind;
+use crate::report::model::TranscriptEntry;
+use crate::run::probe::initialize_params;
+use crate::run::RunConfig;
+use crate::session::Session;
+
+use super::oracle::Reply;
+
+/// Client capabilities the fuzzer declares: roots (answered with an empty list), so
+/// tools that ask for roots can run.
+pub fn client_capabilities() -> Value {
+    json!({"roots": {}})
+}
+
+pub struct FuzzServer<'a> {
+    cfg: &'a RunConfig,
+    revision: String,
+    session: Option<Session>,
+    next_id: u64,
+    /// Processes started so far (the first start included).
+    pub starts: u32,
+}
+
+impl<'a> FuzzServer<'a> {
+    pub fn new(cfg: &'a RunConfig, revision: &str) -> FuzzServer<'a> {
+        FuzzServer {
+            cfg,
+            revision: revision.to_string(),
+            session: None,
+            next_id: 0,
+            starts: 0,
+        }
+    }
+
+    fn id(&mut self) -> Value {
+        self.next_id += 1;
+        json!(self.next_id)
+    }
+
+    /// Starts a process and runs the handshake; `Err` when the server cannot be
+    /// brought to the initialized state.
+    pub async fn start(&mut self) -> Result<(), String> {
+        self.stop().await;
+        let transport = self.cfg.connect().map_err(|e| e.to_string())?;
+        self.starts += 1;
+        let mut session = Session::new(transport, client_capabilities());
+        let resp = session
+            .request(
+                json!("mcp-conform-fuzz-init"),
+                "initialize",
+                initialize_params(&self.revision, &client_capabilities()),
+                self.cfg.timeout,
+            )
+            .await?;
+        if !resp.get("result").is_some_and(Value::is_object) {
+            let _ = session.finish().await;
+            return Err(format!("initialize was not answered with a result: {resp}"));
+        }
+        session
+            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.session = Some(session);
+        Ok(())
+    }
+
+    /// Starts the server if it is not running.
+    pub async fn ensure(&mut self) -> Result<(), String> {
+        let alive = self.session.as_ref().is_some_and(|s| s.closed().is_none());
+        if alive {
+            Ok(())
+        } else {
+            self.start().await
+        }
+    }
+
+    /// Stops the process (if any) and returns its transcript and stderr.
+    pub async fn stop(&mut self) -> Option<(Vec<TranscriptEntry>, String)> {
+        let session = self.session.take()?;
+        let (transcript, stderr, _) = session.finish().await;
+        Some((transcript, stderr))
+    }
+
+    /// Sends `ping` and waits up to the call timeout for the answer.
+    pub async fn ping(&mut self, wait: Duration) -> bool {
+        let id = self.id();
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        match session.request(id, "ping", json!({}), wait).await {
+            Ok(resp) => resp.get("result").is_some(),
+            Err(_) => false,
+        }
+    }
+
+    /// Calls `tool` once per argument document, all in flight together, and returns
+    /// one reply per call (in order) with the envelope violations seen in its answer.
+    pub async fn call_window(
+        &mut self,
+        tool: &str,
+        args: &[&Value],
+        wait: Duration,
+    ) -> Vec<(Reply, Vec<(Vec<String>, String)>)> {
+        let ids: Vec<u64> = args
+            .iter()
+            .map(|_| {
+                self.next_id += 1;
+                self.next_id
+            })
+            .collect();
+        let Some(session) = self.session.as_mut() else {
+            return args
+                .iter()
+                .map(|_| (Reply::Closed("server not running".into()), Vec::new()))
+                .collect();
+        };
+        let mut pending: HashMap<u64, usize> = HashMap::new();
+        let mut replies: Vec<Option<Reply>> = vec![None; args.len()];
+        let mut wire: Vec<Vec<(Vec<String>, String)>> = vec![Vec::new(); args.len()];
+        let mut progressed = vec![false; args.len()];
+        for (i, (id, arguments)) in ids.iter().zip(args).enumerate() {
+            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": tool, "arguments": arguments, "_meta": {"progressToken": id}}});
+            match session.send(&msg).await {
+                Ok(()) => {
+                    pending.insert(*id, i);
+                }
+                Err(e) => replies[i] = Some(Reply::Closed(format!("could not send: {e}"))),
+            }
+        }
+        let deadline = Instant::now() + wait;
+        while !pending.is_empty() {
+            let Some(msg) = session.next_of(MessageKind::Any, deadline).await else {
+                break;
+            };
+            let violations: Vec<(Vec<String>, String)> = session
+                .take_violations()
+                .into_iter()
+                .map(|v| (v.requirements, v.message))
+                .collect();
+            match MessageKind::of(&msg) {
+                MessageKind::Response => {
+                    let slot = msg
+                        .get("id")
+                        .and_then(Value::as_u64)
+                        .and_then(|id| pending.remove(&id));
+                    match slot {
+                        Some(i) => {
+                            wire[i].extend(violations);
+                            replies[i] = Some(Reply::Response(msg));
+                        }
+                        // An answer we cannot attribute (null, wrong-typed or unknown
+                        // id): it answers the oldest open call as far as we can tell,
+                        // and breaks RPC-02; confirming alone tells which call it was.
+                        None => {
+                            if let Some(i) = pending.values().min().copied() {
+                                let mut v = violations;
+                                v.push((
+                                    vec!["RPC-02".to_string()],
+                                    format!(
+                                        "a response whose id ({}) is not the request's id",
+                                        msg.get("id").map(Value::to_string).unwrap_or_default()
+                                    ),
+                                ));
+                                wire[i].extend(v);
+                                pending.retain(|_, slot| *slot != i);
+                                replies[i] = Some(Reply::Response(msg));
+                            }
+                        }
+                    }
+                }
+                MessageKind::Notification => {
+                    let token = msg.pointer("/params/progressToken").and_then(Value::as_u64);
+                    if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
+                        if let Some(i) = token.and_then(|t| pending.get(&t)) {
+                            progressed[*i] = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Output that is not a message at all (a stray print) is charged to the first call.
+        let leftover: Vec<(Vec<String>, String)> = session
+            .take_violations()
+            .into_iter()
+            .map(|v| (v.requirements, v.message))
+            .collect();
+        if let Some(first) = wire.first_mut() {
+            first.extend(leftover);
+        }
+        let closed = session.closed().map(str::to_string);
+        for (id, i) in &pending {
+            replies[*i] = Some(match &closed {
+                Some(why) => Reply::Closed(why.clone()),
+                None => Reply::Timeout {
+                    progressed: progressed[*i],
+                },
+            });
+            if closed.is_none() {
+                let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                    "params": {"requestId": id, "reason": "mcp-conform: call timed out"}});
+                let _ = session.send(&cancel).await;
+            }
+        }
+        replies
+            .into_iter()
+            .zip(wire)
+            .map(|(r, w)| (r.unwrap_or(Reply::Closed("no reply".into())), w))
+            .collect()
+    }
+
+    /// Lists every tool, following `nextCursor` (at most `max_pages` pages).
+    pub async fn list_tools(&mut self, max_pages: usize) -> Result<Vec<Value>, String> {
+        let mut tools = Vec::new();
+        let mut cursor: Option<Value> = None;
+        for _ in 0..max_pages {
+            let id = self.id();
+            let session = self.session.as_mut().ok_or("server not running")?;
+            let params = match &cursor {
+                Some(c) => json!({"cursor": c}),
+                None => json!({}),
+            };
+            let resp = session
+                .request(id, "tools/list", params, self.cfg.timeout)
+                .await?;
+            let Some(result) = resp.get("result") else {
+                return Err(format!("tools/list failed: {resp}"));
+            };
+            let page = result
+                .get("tools")
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("tools/list result has no tools array: {result}"))?;
+            tools.extend(page.iter().cloned());
+            match result.get("nextCursor") {
+                Some(c) if !c.is_null() => cursor = Some(c.clone()),
+                _ => return Ok(tools),
+            }
+        }
+        Err(format!(
+            "tools/list still had a nextCursor after {max_pages} pages"
+        ))
+    }
+}

@@ -1,0 +1,275 @@
+//! The tool-input fuzzer judged against the reference server and its fuzz mutants:
+//! the reference server yields no finding, each fuzz mutant is found with the exact
+//! minimal input the shrinker converges to, and the printed replay command gives the
+//! same failure and the same minimal input again.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mcp_conform::fuzz::{self, FuzzConfig};
+use mcp_conform::report::model::{CaseResult, Verdict};
+use mcp_conform::run::RunConfig;
+use mcp_conform::transport::stdio::Launch;
+use serde_json::{json, Value};
+
+const REVISION: &str = "2025-11-25";
+
+fn reference() -> String {
+    env!("CARGO_BIN_EXE_mcp-reference-server").to_string()
+}
+
+fn config(fault: Option<&str>, timeout_ms: u64) -> RunConfig {
+    let args = match fault {
+        Some(f) => vec!["--fault".to_string(), f.to_string()],
+        None => Vec::new(),
+    };
+    let mut cfg = RunConfig::new(Launch {
+        program: reference(),
+        args,
+        env: Vec::new(),
+        cwd: None,
+    });
+    cfg.timeout = Duration::from_millis(timeout_ms);
+    cfg
+}
+
+fn fuzz_config(cfg: &RunConfig, seed: u64, cases: u32, tools: &[&str]) -> FuzzConfig {
+    let mut target_words = vec![cfg.launch.program.clone()];
+    target_words.extend(cfg.launch.args.iter().cloned());
+    FuzzConfig {
+        cases,
+        seed,
+        budget: Duration::from_secs(120),
+        tools: tools.iter().map(|t| t.to_string()).collect(),
+        allow_destructive: false,
+        call_timeout: cfg.timeout,
+        window: fuzz::DEFAULT_WINDOW,
+        replay_prefix: "mcp-conform".into(),
+        target_words,
+    }
+}
+
+fn run(
+    fault: Option<&str>,
+    timeout_ms: u64,
+    seed: u64,
+    cases: u32,
+    tools: &[&str],
+) -> Vec<CaseResult> {
+    let cfg = config(fault, timeout_ms);
+    let fz = fuzz_config(&cfg, seed, cases, tools);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(fuzz::run(&cfg, &fz, REVISION))
+        .expect("the reference server can be fuzzed")
+        .results
+}
+
+fn result<'a>(results: &'a [CaseResult], id: &str) -> &'a CaseResult {
+    results
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no result {id} in {:?}", ids(results)))
+}
+
+fn ids(results: &[CaseResult]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| format!("{} {}", r.id, r.verdict.as_str()))
+        .collect()
+}
+
+/// The minimal input of the first finding (the arguments of the call it shows).
+fn minimal(r: &CaseResult) -> Value {
+    let f = r
+        .findings
+        .first()
+        .unwrap_or_else(|| panic!("{} has no finding: {:?}", r.id, r.reason));
+    f.sent
+        .as_ref()
+        .and_then(|s| s.pointer("/params/arguments"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{}: finding without sent arguments", r.id))
+}
+
+fn rule_of(r: &CaseResult) -> String {
+    let msg = &r.findings[0].message;
+    let start = msg.find("[rule ").map(|i| i + 6).unwrap_or(0);
+    msg[start..].split(']').next().unwrap_or("").to_string()
+}
+
+#[test]
+fn the_reference_server_yields_no_finding() {
+    let results = run(None, 2000, 7, 32, &[]);
+    let tools = [
+        "echo",
+        "add",
+        "slow",
+        "fail",
+        "log",
+        "touch",
+        "toggle_extra",
+        "ask_roots",
+    ];
+    assert_eq!(results.len(), tools.len() * 2, "{:?}", ids(&results));
+    for r in &results {
+        if r.id == "fuzz.fail.valid" {
+            // The `fail` tool fails by design: its isError result is a warning, no more.
+            assert_eq!(r.verdict, Verdict::Warn, "{:?}", r.reason);
+            assert_eq!(rule_of(r), "tool-error-on-valid-input");
+            continue;
+        }
+        assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        assert!(r.title.contains("32 cases"), "{}: {}", r.id, r.title);
+    }
+}
+
+#[test]
+fn crash_on_big_int_is_found_and_shrunk() {
+    let results = run(Some("fuzz-crash-big-int"), 1000, 1, 64, &["add"]);
+    let r = result(&results, "fuzz.add.invalid");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "crash");
+    assert!(r.findings[0].requirements.contains(&"PING-01".to_string()));
+    // The huge-number stressor shrinks to the first of its candidates (2^53 + 1) and
+    // the other argument to 0, the origin of the integer shrinker.
+    assert_eq!(minimal(r), json!({"a": 0, "b": 9_007_199_254_740_993u64}));
+    // Valid inputs stay below 2^53 and never crash it.
+    assert_eq!(result(&results, "fuzz.add.valid").verdict, Verdict::Pass);
+}
+
+#[test]
+fn hang_on_missing_argument_is_found_and_shrunk() {
+    let results = run(Some("fuzz-hang-missing-arg"), 300, 1, 64, &["echo"]);
+    let r = result(&results, "fuzz.echo.invalid");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "unanswered");
+    // `text` is echo's only property: without it, and with every extra member
+    // shrunk away, nothing is left.
+    assert_eq!(minimal(r), json!({}));
+    assert_eq!(result(&results, "fuzz.echo.valid").verdict, Verdict::Pass);
+}
+
+#[test]
+fn internal_error_on_long_string_is_found_and_shrunk() {
+    let results = run(
+        Some("fuzz-internal-error-long-string"),
+        1000,
+        1,
+        64,
+        &["echo"],
+    );
+    let r = result(&results, "fuzz.echo.invalid");
+    // -32603 for an input the schema allows (echo has no maxLength): RPC-12, a SHOULD.
+    assert_eq!(r.verdict, Verdict::Warn, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "protocol-error-on-valid-input");
+    assert_eq!(r.findings[0].requirements, vec!["RPC-12".to_string()]);
+    // The huge-string stressor cannot get shorter (it is one of three fixed values);
+    // it shrinks to the first, 100 000 ASCII `A`s.
+    assert_eq!(minimal(r), json!({"text": "A".repeat(100_000)}));
+}
+
+#[test]
+fn output_schema_violation_is_found_and_shrunk() {
+    let results = run(Some("fuzz-violate-output-schema"), 1000, 1, 64, &["add"]);
+    let r = result(&results, "fuzz.add.valid");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "output-schema");
+    assert_eq!(r.findings[0].requirements, vec!["TOOL-10".to_string()]);
+    // proptest shrinks one property at a time: `a` first, by binary search down to the
+    // smallest value that still makes a + b > 100 for the generated `b`, then `b` down
+    // to the smallest that keeps it so. The sum is 101, the boundary of the fault;
+    // neither argument can get smaller on its own.
+    let m = minimal(r);
+    assert_eq!(m, json!({"a": 88, "b": 13}));
+}
+
+/// Runs the CLI as the printed replay line says (plus a JSON report) and returns the
+/// report's results.
+fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
+    let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    assert_eq!(words.first().map(String::as_str), Some("mcp-conform"));
+    let split = words
+        .iter()
+        .position(|w| w == "--")
+        .expect("-- before the target");
+    let mut argv = words[..split].to_vec();
+    argv.extend(["--fuzz-time", "120", "--format", "json", "-o"].map(String::from));
+    argv.push(dir.display().to_string());
+    argv.extend(words[split..].iter().cloned());
+    let code = mcp_conform::cli::main_with(argv);
+    assert_eq!(code, 1, "the replay must fail again");
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    let report: mcp_conform::report::model::RunReport =
+        serde_json::from_str(&text).expect("report parses");
+    report.cases
+}
+
+#[test]
+fn the_printed_replay_command_reproduces_the_failure() {
+    let results = run(Some("fuzz-crash-big-int"), 1000, 1, 64, &["add"]);
+    let first = result(&results, "fuzz.add.invalid");
+    let message = &first.findings[0].message;
+    let line = message
+        .split("replay: ")
+        .nth(1)
+        .expect("a replay command in the finding");
+    assert!(
+        line.starts_with(
+            "mcp-conform --fuzz --fuzz-seed 1 --fuzz-cases 64 --fuzz-tools add --timeout 1000 -- "
+        ),
+        "{line}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let again = replay(line, dir.path());
+    let second = result(&again, "fuzz.add.invalid");
+    assert_eq!(second.verdict, Verdict::Fail);
+    assert_eq!(rule_of(second), rule_of(first));
+    assert_eq!(minimal(second), minimal(first));
+    // Same inputs, same counts: generation depends on the seed only.
+    assert_eq!(second.title, first.title);
+}
+
+#[test]
+fn same_seed_same_inputs() {
+    use mcp_conform::fuzz::campaign::Family;
+    use mcp_conform::fuzz::strategy::{runner_for_seed, sample, SchemaGen};
+    let schema = json!({"type": "object", "properties": {
+        "a": {"type": "number"}, "b": {"type": "number"}}, "required": ["a", "b"]});
+    let gen = SchemaGen::new(&schema).expect("supported");
+    let draw = |seed: u64| {
+        let s = fuzz::campaign_seed(seed, "add", Family::Invalid);
+        let mut runner = runner_for_seed(s, 64);
+        sample(&gen.invalid(), &mut runner, 64).expect("inputs")
+    };
+    assert_eq!(draw(1), draw(1));
+    assert_ne!(draw(1), draw(2));
+    assert_ne!(
+        fuzz::campaign_seed(1, "add", Family::Valid),
+        fuzz::campaign_seed(1, "echo", Family::Valid)
+    );
+}
+
+#[test]
+fn every_fuzz_mutant_is_tested_here() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let catalogue =
+        mcp_conform::mutants::load(&root.join("fixtures/mutants.yaml")).expect("catalogue");
+    let fuzz_mutants: BTreeSet<String> = catalogue
+        .iter()
+        .filter(|m| m.used_by == "fuzz")
+        .map(|m| m.name.clone())
+        .collect();
+    let tested: BTreeSet<String> = [
+        "fuzz-crash-big-int",
+        "fuzz-hang-missing-arg",
+        "fuzz-internal-error-long-string",
+        "fuzz-violate-output-schema",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(fuzz_mutants, tested);
+}
