@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use regex::Regex;
 
-use crate::case::{load, Case};
+use crate::case::{load, Case, TransportKind};
 use crate::report::model::{
     RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION,
 };
@@ -29,7 +29,7 @@ pub const EXIT_UNREACHABLE: i32 = 3;
     name = "mcp-conform",
     version,
     about = "Conformance test suite for Model Context Protocol servers",
-    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached."
+    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform http://127.0.0.1:8000/mcp\n  mcp-conform --transport sse http://127.0.0.1:8000/sse\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached."
 )]
 pub struct Args {
     /// The server: a command and its arguments (stdio), or an http(s) URL.
@@ -67,6 +67,11 @@ pub struct Args {
     /// Read cases from this folder instead of the ones bundled into the binary.
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+
+    /// For a URL target: `streamable` (Streamable HTTP, the default) or `sse` (the
+    /// legacy 2024-11-05 HTTP+SSE transport; the URL is then the SSE endpoint).
+    #[arg(long, value_name = "KIND", value_parser = ["streamable", "sse"])]
+    pub transport: Option<String>,
 }
 
 fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
@@ -188,14 +193,29 @@ async fn run_cli(args: Args) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let launch = match &target {
-        Target::Command(l) => l.clone(),
+    let mut cfg = match &target {
+        Target::Command(l) => {
+            if args.transport.is_some() {
+                eprintln!("mcp-conform: --transport applies to URL targets only");
+                return EXIT_USAGE;
+            }
+            RunConfig::new(l.clone())
+        }
         Target::Url(u) => {
-            eprintln!("mcp-conform: HTTP targets ({u}) are not supported yet; this build tests servers over stdio");
-            return EXIT_USAGE;
+            let url = match url::Url::parse(u) {
+                Ok(url) => url,
+                Err(e) => {
+                    eprintln!("mcp-conform: `{u}` is not a valid URL: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let kind = match args.transport.as_deref() {
+                Some("sse") => TransportKind::Sse,
+                _ => TransportKind::StreamableHttp,
+            };
+            RunConfig::for_url(url, kind)
         }
     };
-    let mut cfg = RunConfig::new(launch);
     cfg.timeout = Duration::from_millis(args.timeout.max(1));
     cfg.revision_pin = args.revision.clone();
     if let Some(j) = args.jobs {

@@ -123,6 +123,18 @@ fn check_rules(case: &Case) -> Result<(), String> {
                 }
                 e.judgement.requirements.as_ref()
             }
+            Step::ExpectHttp(e) => {
+                for m in e.matcher.iter().chain(e.skip_if.iter()) {
+                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                e.judgement.requirements.as_ref()
+            }
+            Step::Collect(c) => {
+                for m in std::iter::once(&c.matcher).chain(c.filter.iter()) {
+                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                c.judgement.requirements.as_ref()
+            }
             Step::ExpectSilence(s) => s.judgement.requirements.as_ref(),
             Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
             _ => None,
