@@ -107,7 +107,12 @@ const TRANSPORTS: [(TransportKind, &str); 3] = [
 ];
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Trials mostly wait (silence windows, slow tools, server round trips), so more
+    // run at once than there are cores; `--test-threads` still wins.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(8);
+    }
     let cases = match load::load_dir(&repo_root().join("cases")) {
         Ok(c) => c,
         Err(errors) => {

@@ -278,6 +278,11 @@ pub struct Expect {
     /// Variables to capture from the matched message: name → JSON pointer.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// When the received message matches this, the rest of the case cannot observe
+    /// what it is about (a tool it needs is missing, say): it ends as `skip`, with
+    /// `because` as the reason.
+    #[serde(default)]
+    pub skip_if: Option<Value>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }

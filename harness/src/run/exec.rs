@@ -417,6 +417,19 @@ async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
         ctx.fail(&e.judgement, why, matcher, None);
         return;
     };
+    if let Some(skip) = &e.skip_if {
+        let skip = substitute(skip, &ctx.vars);
+        if matcher::check(&skip, Some(&msg), &ctx.vars).is_empty() {
+            let why = e
+                .judgement
+                .because
+                .clone()
+                .unwrap_or_else(|| "the server's answer leaves nothing to observe".into());
+            session.note(format!("skipping the rest of the case: {why}"));
+            ctx.skipped = Some(why);
+            return;
+        }
+    }
     if let Some(m) = &matcher {
         let mismatches = matcher::check(m, Some(&msg), &ctx.vars);
         if !mismatches.is_empty() {
