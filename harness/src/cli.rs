@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use regex::Regex;
 
-use crate::case::{load, Case};
+use crate::case::{load, Case, TransportKind};
 use crate::report::model::{
     RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION,
 };
@@ -31,7 +31,7 @@ pub const EXIT_UNREACHABLE: i32 = 3;
     name = "mcp-conform",
     version,
     about = "Conformance test suite for Model Context Protocol servers",
-    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached."
+    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform http://127.0.0.1:8000/mcp\n  mcp-conform --transport sse http://127.0.0.1:8000/sse\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached."
 )]
 pub struct Args {
     /// The server: a command and its arguments (stdio), or an http(s) URL.
@@ -133,6 +133,10 @@ pub struct Args {
     /// With --fuzz: also fuzz tools annotated destructiveHint: true.
     #[arg(long, requires = "fuzz")]
     pub allow_destructive: bool,
+    /// For a URL target: `streamable` (Streamable HTTP, the default) or `sse` (the
+    /// legacy 2024-11-05 HTTP+SSE transport; the URL is then the SSE endpoint).
+    #[arg(long, value_name = "KIND", value_parser = ["streamable", "sse"])]
+    pub transport: Option<String>,
 }
 
 fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
@@ -286,15 +290,14 @@ async fn run_cli(args: Args) -> i32 {
     let many = targets.len() > 1;
     let mut worst = EXIT_OK;
     for (name, target) in targets {
-        let launch = match &target {
-            Target::Command(l) => l.clone(),
-            Target::Url(u) => {
-                eprintln!("mcp-conform: HTTP targets ({u}) are not supported yet; this build tests servers over stdio");
+        let mut cfg = match config_for(&target, &args) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("mcp-conform: {e}");
                 worst = worst.max(EXIT_USAGE);
                 continue;
             }
         };
-        let mut cfg = RunConfig::new(launch);
         cfg.timeout = Duration::from_millis(args.timeout.max(1));
         cfg.revision_pin = args.revision.clone();
         cfg.progress = std::io::stderr().is_terminal();
@@ -370,6 +373,26 @@ fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, String> {
             (Some(e.name), target)
         })
         .collect())
+}
+
+/// How to reach one target: a command over stdio, or a URL over HTTP.
+fn config_for(target: &Target, args: &Args) -> Result<RunConfig, String> {
+    match target {
+        Target::Command(l) => {
+            if args.transport.is_some() {
+                return Err("--transport applies to URL targets only".into());
+            }
+            Ok(RunConfig::new(l.clone()))
+        }
+        Target::Url(u) => {
+            let url = url::Url::parse(u).map_err(|e| format!("`{u}` is not a valid URL: {e}"))?;
+            let kind = match args.transport.as_deref() {
+                Some("sse") => TransportKind::Sse,
+                _ => TransportKind::StreamableHttp,
+            };
+            Ok(RunConfig::for_url(url, kind))
+        }
+    }
 }
 
 /// Writes the reports, applies the baseline, and decides the exit code for one server.

@@ -84,6 +84,29 @@ impl Session {
         }
     }
 
+    /// Records something sent outside the JSON-RPC path (an HTTP request of a case).
+    pub fn note_sent(&mut self, what: Value) {
+        self.record(Direction::Sent, what);
+    }
+
+    /// Reads for up to `wait`, queueing any message for later expectations.
+    pub async fn idle(&mut self, wait: Duration) {
+        if self.closed.is_some() {
+            tokio::time::sleep(wait).await;
+            return;
+        }
+        if let Some(msg) = self.pump(wait).await {
+            self.inbox.push_back(msg);
+        }
+    }
+
+    /// Puts messages back at the front of the queue, in order.
+    pub fn requeue(&mut self, msgs: Vec<Value>) {
+        for m in msgs.into_iter().rev() {
+            self.inbox.push_front(m);
+        }
+    }
+
     /// Sends a JSON value as one message.
     pub async fn send(&mut self, msg: &Value) -> Result<(), TransportError> {
         let text = msg.to_string();
@@ -146,6 +169,29 @@ impl Session {
             Incoming::Closed { reason } => {
                 self.note(format!("connection closed: {reason}"));
                 self.closed = Some(reason);
+                None
+            }
+            Incoming::Violation {
+                requirements,
+                message,
+                evidence,
+            } => {
+                // Kept as received: it is what the server sent (and shows it answered).
+                self.record(Direction::Received, Value::String(evidence.clone()));
+                self.note(message.clone());
+                self.violations.push(Violation {
+                    requirements,
+                    message,
+                    evidence: Value::String(evidence),
+                });
+                None
+            }
+            Incoming::StreamEnded { exchange, reason } => {
+                self.note(format!("HTTP stream #{exchange} ended: {reason}"));
+                None
+            }
+            Incoming::Endpoint { uri } => {
+                self.note(format!("endpoint event: {uri}"));
                 None
             }
         }
@@ -259,13 +305,6 @@ impl Session {
                     self.inbox.push_back(msg);
                 }
             }
-        }
-    }
-
-    /// Puts messages back at the front of the queue, in order.
-    pub fn requeue(&mut self, msgs: Vec<Value>) {
-        for m in msgs.into_iter().rev() {
-            self.inbox.push_front(m);
         }
     }
 

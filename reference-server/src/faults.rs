@@ -75,6 +75,21 @@ faults! {
     FuzzHangMissingArg => "fuzz-hang-missing-arg": "tools/call: never answers when a required argument is missing",
     FuzzInternalErrorLongString => "fuzz-internal-error-long-string": "tools/call: -32603 when a string argument is longer than 1000 characters",
     FuzzViolateOutputSchema => "fuzz-violate-output-schema": "add: structuredContent.sum is a string (breaking the outputSchema) when a + b > 100",
+    UnknownSession400 => "unknown-session-400": "HTTP: an unknown or ended session id gets 400 instead of 404",
+    NoReplay => "no-replay": "HTTP: GET with Last-Event-ID is ignored (opens the standalone stream, replays nothing)",
+    ReplayRepeatsEvent => "replay-repeats-event": "HTTP: resumption replays the event named by Last-Event-ID too",
+    ReplayCrossStream => "replay-cross-stream": "HTTP: resumption replays later events of every stream, not only the broken one",
+    Notification200 => "notification-200": "HTTP: an accepted notification or response gets 200 instead of 202",
+    NoOriginCheck => "no-origin-check": "HTTP: the Origin header is not checked",
+    SessionIdWithSpace => "session-id-with-space": "HTTP: session ids contain spaces",
+    NoSessionRequired => "no-session-required": "HTTP: requests without MCP-Session-Id are served instead of getting 400",
+    SseEndpointForeignOrigin => "sse-endpoint-foreign-origin": "legacy SSE: the endpoint event names a URL on another origin",
+    ProtocolVersionUnchecked => "protocol-version-unchecked": "HTTP: the MCP-Protocol-Version header is not checked",
+    DeleteKeepsSession => "delete-keeps-session": "HTTP: DELETE answers 200 but the session goes on",
+    NoPrimingEvent => "no-priming-event": "HTTP: SSE streams of POSTs start without a priming event under 2025-11-25",
+    JsonTextPlain => "json-text-plain": "HTTP: JSON answers to POSTs are labelled Content-Type: text/plain",
+    Get400 => "get-400": "HTTP: GET on the endpoint gets 400 instead of an SSE stream or 405",
+    EventIdPerStream => "event-id-per-stream": "HTTP: SSE event ids restart at 1 on every stream",
 }
 
 impl Fault {

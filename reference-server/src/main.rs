@@ -4,6 +4,7 @@
 mod completion;
 mod core;
 mod faults;
+mod http;
 mod jsonrpc;
 mod logging;
 mod pagination;
@@ -42,6 +43,11 @@ struct Cli {
     /// Print the fault names with one-line descriptions and exit.
     #[arg(long)]
     list_faults: bool,
+
+    /// Serve HTTP on this loopback address instead of stdio: Streamable HTTP at /mcp,
+    /// legacy HTTP+SSE at /sse. Port 0 picks a free port; the URL is printed on stderr.
+    #[arg(long, value_name = "127.0.0.1:PORT")]
+    http: Option<std::net::SocketAddr>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -63,6 +69,23 @@ fn main() -> anyhow::Result<()> {
         faults,
         page_size: usize::try_from(cli.page_size).unwrap_or(3),
     };
+    if let Some(addr) = cli.http {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        eprintln!(
+            "mcp-reference-server {} over HTTP (faults: {})",
+            env!("CARGO_PKG_VERSION"),
+            if config.faults.is_empty() {
+                "none".to_string()
+            } else {
+                config.faults.names()
+            }
+        );
+        return runtime.block_on(http::run(config, addr));
+    }
     eprintln!(
         "mcp-reference-server {} on stdio (page size {}, faults: {})",
         env!("CARGO_PKG_VERSION"),

@@ -1,16 +1,21 @@
 //! The suite judged by its own standard: every case passes against the reference
-//! server, and every case fails against each mutant it names.
+//! server, and every case fails against each mutant it names, on every transport the
+//! case applies to.
 //!
-//! One libtest-mimic trial per case (named by the case id), one per (mutant, case)
-//! pair, and checks that tie the catalogue together: every case names a mutant, every
-//! named mutant exists, every mutant is used.
+//! Trials: `<transport>::<case-id>` against the reference server (`stdio`, `http` for
+//! Streamable HTTP, `sse` for legacy HTTP+SSE), `mutant::<name>::<transport>::<case-id>`
+//! per mutant a case names, and checks that tie the catalogue together: every case
+//! names a mutant, every named mutant exists, every mutant is used. HTTP servers are
+//! started once per server (see `http_servers`) and killed when the binary ends.
+
+mod http_servers;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use mcp_conform::case::{load, Case};
+use mcp_conform::case::{load, Case, TransportKind};
 use mcp_conform::mutants::{self, Mutant};
 use mcp_conform::report::model::{CaseResult, Verdict};
 use mcp_conform::run::{exec, probe, Facts, RunConfig};
@@ -71,14 +76,43 @@ fn explain(r: &CaseResult) -> String {
     s
 }
 
-fn config(launch: Launch) -> RunConfig {
-    let mut cfg = RunConfig::new(launch);
+/// How a trial reaches its server: `args` are the reference server's fault switches.
+fn config(
+    kind: TransportKind,
+    server: &str,
+    launch: Launch,
+    args: &[String],
+) -> Result<RunConfig, Failed> {
+    let mut cfg = match kind {
+        TransportKind::Stdio => RunConfig::new(launch),
+        _ => {
+            let base = http_servers::base_url(server, &reference_binary(), args)?;
+            let path = if kind == TransportKind::Sse {
+                "sse"
+            } else {
+                "mcp"
+            };
+            let url = base.join(path).map_err(|e| e.to_string())?;
+            RunConfig::for_url(url, kind)
+        }
+    };
     cfg.timeout = std::time::Duration::from_secs(5);
-    cfg
+    Ok(cfg)
 }
 
+const TRANSPORTS: [(TransportKind, &str); 3] = [
+    (TransportKind::Stdio, "stdio"),
+    (TransportKind::StreamableHttp, "http"),
+    (TransportKind::Sse, "sse"),
+];
+
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Trials mostly wait (silence windows, slow tools, server round trips), so more
+    // run at once than there are cores; `--test-threads` still wins.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(8);
+    }
     let cases = match load::load_dir(&repo_root().join("cases")) {
         Ok(c) => c,
         Err(errors) => {
@@ -105,48 +139,58 @@ fn main() {
     let mut trials = Vec::new();
 
     for case in &cases {
-        let (case_c, cache_c, reference_c) = (case.clone(), cache.clone(), reference.clone());
-        trials.push(Trial::test(case.id.clone(), move || {
-            let cfg = config(Launch {
-                program: reference_c.display().to_string(),
-                args: Vec::new(),
-                env: Vec::new(),
-                cwd: None,
-            });
-            let facts = facts_for(&cache_c, "reference", &cfg);
-            let r = run_one(&case_c, &cfg, &facts);
-            if r.verdict == Verdict::Pass {
-                Ok(())
-            } else {
-                Err(Failed::from(format!(
-                    "the reference server must pass: {}",
-                    explain(&r)
-                )))
+        for (kind, prefix) in TRANSPORTS {
+            if !case.applies_to_transport(kind) {
+                continue;
             }
-        }));
-        for name in &case.mutants {
-            let Some(mutant) = by_name.get(name).cloned() else {
-                continue; // reported by the catalogue trial below
-            };
-            let (case_c, cache_c, reference_c, root_c) =
-                (case.clone(), cache.clone(), reference.clone(), root.clone());
-            trials.push(Trial::test(
-                format!("mutant::{name}::{}", case.id),
-                move || {
-                    let cfg = config(mutant.launch(&reference_c, &root_c));
-                    let facts = facts_for(&cache_c, &mutant.name, &cfg);
-                    let r = run_one(&case_c, &cfg, &facts);
-                    match r.verdict {
-                        Verdict::Fail | Verdict::Warn => Ok(()),
-                        _ => Err(Failed::from(format!(
-                            "mutant `{}` ({}) must fail this case, but: {}",
-                            mutant.name,
-                            mutant.description,
-                            explain(&r)
-                        ))),
-                    }
-                },
-            ));
+            let (case_c, cache_c, reference_c) = (case.clone(), cache.clone(), reference.clone());
+            trials.push(Trial::test(format!("{prefix}::{}", case.id), move || {
+                let launch = Launch {
+                    program: reference_c.display().to_string(),
+                    args: Vec::new(),
+                    env: Vec::new(),
+                    cwd: None,
+                };
+                let cfg = config(kind, "reference", launch, &[])?;
+                let facts = facts_for(&cache_c, &format!("reference/{prefix}"), &cfg);
+                let r = run_one(&case_c, &cfg, &facts);
+                if r.verdict == Verdict::Pass {
+                    Ok(())
+                } else {
+                    Err(Failed::from(format!(
+                        "the reference server must pass: {}",
+                        explain(&r)
+                    )))
+                }
+            }));
+            for name in &case.mutants {
+                let Some(mutant) = by_name.get(name).cloned() else {
+                    continue; // reported by the catalogue trial below
+                };
+                if kind != TransportKind::Stdio && !mutant.command.is_empty() {
+                    continue; // fixture servers of their own speak stdio only
+                }
+                let (case_c, cache_c, reference_c, root_c) =
+                    (case.clone(), cache.clone(), reference.clone(), root.clone());
+                trials.push(Trial::test(
+                    format!("mutant::{name}::{prefix}::{}", case.id),
+                    move || {
+                        let launch = mutant.launch(&reference_c, &root_c);
+                        let cfg = config(kind, &mutant.name, launch, &mutant.reference_args)?;
+                        let facts = facts_for(&cache_c, &format!("{}/{prefix}", mutant.name), &cfg);
+                        let r = run_one(&case_c, &cfg, &facts);
+                        match r.verdict {
+                            Verdict::Fail | Verdict::Warn => Ok(()),
+                            _ => Err(Failed::from(format!(
+                                "mutant `{}` ({}) must fail this case, but: {}",
+                                mutant.name,
+                                mutant.description,
+                                explain(&r)
+                            ))),
+                        }
+                    },
+                ));
+            }
         }
     }
 
@@ -210,5 +254,7 @@ fn main() {
         },
     ));
 
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    http_servers::stop_all();
+    conclusion.exit();
 }

@@ -118,10 +118,22 @@ fn check_rules(case: &Case) -> Result<(), String> {
     for (i, step) in case.steps.iter().enumerate() {
         let judged_reqs = match step {
             Step::Expect(e) => {
-                if let Some(m) = &e.matcher {
+                for m in e.matcher.iter().chain(e.skip_if.iter()) {
                     matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
                 }
                 e.judgement.requirements.as_ref()
+            }
+            Step::ExpectHttp(e) => {
+                for m in e.matcher.iter().chain(e.skip_if.iter()) {
+                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                e.judgement.requirements.as_ref()
+            }
+            Step::Collect(c) => {
+                for m in std::iter::once(&c.matcher).chain(c.filter.iter()) {
+                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                c.judgement.requirements.as_ref()
             }
             Step::ExpectSilence(s) => {
                 if let Some(m) = &s.matcher {

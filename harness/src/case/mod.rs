@@ -115,6 +115,93 @@ pub enum Step {
     ExpectExit(ExitExpect),
     /// Wait this many milliseconds.
     SleepMs(u64),
+    /// Send one HTTP request with chosen method, headers and body (HTTP transports).
+    Http(HttpStep),
+    /// Judge an HTTP exchange (status, headers, body, SSE events) with a matcher.
+    ExpectHttp(ExpectHttp),
+    /// Break the SSE stream carrying a request, as a network failure would.
+    BreakStream(BreakStream),
+    /// Gather every message of a kind that satisfies `where` within a time window
+    /// and judge the list as a whole (order, count, duplicates).
+    Collect(Collect),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct Collect {
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// A matcher selecting the messages to gather (others stay queued).
+    #[serde(rename = "where", default)]
+    pub filter: Option<Value>,
+    pub within_ms: u64,
+    /// A matcher applied to the array of gathered messages, in arrival order.
+    #[serde(rename = "match")]
+    pub matcher: Value,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+/// An HTTP request of a case. The transport's defaults (`Accept`, `Content-Type`,
+/// `MCP-Session-Id`, `MCP-Protocol-Version`) apply unless overridden or omitted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpStep {
+    /// `POST` (default), `GET`, `DELETE`, …
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Headers to set, replacing a default of the same name (`${var}` substituted).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Names of default headers to leave out (case-insensitive).
+    #[serde(default)]
+    pub omit_headers: Vec<String>,
+    /// A JSON body (`${var}` substituted).
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// A body sent verbatim.
+    #[serde(default)]
+    pub body_raw: Option<String>,
+    /// A label for `expect_http: {exchange: NAME}`.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct ExpectHttp {
+    /// `last` (default: the newest exchange), `first`, `all`, or a name given in an
+    /// `http` step.
+    #[serde(default)]
+    pub exchange: Option<String>,
+    /// Or: the newest exchange whose request carried this JSON-RPC id.
+    #[serde(default)]
+    pub request_id: Option<Value>,
+    /// A matcher applied to `{method, status, headers, body, events, complete, error}`
+    /// (for `all`: `{exchanges: [...], events: [...]}`).
+    #[serde(rename = "match", default)]
+    pub matcher: Option<Value>,
+    #[serde(default)]
+    pub within_ms: Option<u64>,
+    /// Variables to capture: name → JSON pointer into the same document.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// When the document matches this, the rest of the case cannot observe what it is
+    /// about: it ends as `skip` with `because` as the reason.
+    #[serde(default)]
+    pub skip_if: Option<Value>,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakStream {
+    /// The JSON-RPC id of the request whose SSE stream is broken.
+    pub request_id: Value,
+    /// Variable that receives the last event id delivered on that stream (null if none).
+    #[serde(default)]
+    pub capture_last_event_id: Option<String>,
 }
 
 /// Which incoming messages an expectation looks at.
@@ -198,6 +285,11 @@ pub struct Expect {
     /// Variables to capture from the matched message: name → JSON pointer.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// When the received message matches this, the rest of the case cannot observe
+    /// what it is about (a tool it needs is missing, say): it ends as `skip`, with
+    /// `because` as the reason.
+    #[serde(default)]
+    pub skip_if: Option<Value>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }

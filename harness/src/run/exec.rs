@@ -1,6 +1,7 @@
 //! Executes one case: decide whether it applies, set up the session, interpret the
 //! steps, and turn what happened into a verdict with evidence.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -13,6 +14,7 @@ use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
 use crate::session::Session;
 use crate::transport::Transport;
 
+use super::http_steps;
 use super::probe::{initialize_params, Facts};
 use super::RunConfig;
 
@@ -139,14 +141,18 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
 }
 
 /// Per-case state while the steps run.
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     case: &'a Case,
-    cfg: &'a RunConfig,
-    vars: Vars,
+    pub(crate) cfg: &'a RunConfig,
+    pub(crate) vars: Vars,
     findings: Vec<Finding>,
-    last_sent: Option<Value>,
+    pub(crate) last_sent: Option<Value>,
     /// The message the last `expect` received (for `check` steps).
-    last_received: Option<Value>,
+    pub(crate) last_received: Option<Value>,
+    /// HTTP exchanges named by `http` steps → exchange index.
+    pub(crate) exchanges: BTreeMap<String, usize>,
+    /// Set by a `skip_if` that held: the rest of the case is not run.
+    pub(crate) skipped: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -159,7 +165,7 @@ impl Ctx<'_> {
         )
     }
 
-    fn fail(
+    pub(crate) fn fail(
         &mut self,
         j: &Judgement,
         message: String,
@@ -214,6 +220,8 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         findings: Vec::new(),
         last_sent: None,
         last_received: None,
+        exchanges: BTreeMap::new(),
+        skipped: None,
     };
 
     let setup = setup(
@@ -234,7 +242,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     }
     if setup_error.is_none() {
         for step in &case.steps {
-            if ctx.must_failed() {
+            if ctx.must_failed() || ctx.skipped.is_some() {
                 break;
             }
             if let Err(e) = run_step(step, &mut session, &mut ctx).await {
@@ -259,9 +267,11 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             ));
         }
     }
+    let skipped = ctx.skipped.take();
     let (verdict, reason) = match setup_error {
         // A broken wire rule explains a failed setup better than the setup error does.
         Some(e) if findings.is_empty() => (Verdict::Error, Some(e)),
+        None if findings.is_empty() && skipped.is_some() => (Verdict::Skip, skipped),
         _ => {
             let verdict = verdict_of(&findings);
             let reason = findings.first().map(|f| {
@@ -354,7 +364,15 @@ async fn run_step(step: &Step, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
                 session.note("closed the server's stdin");
                 Ok(())
             }
+            _ => Err("`close_input` needs the stdio transport".into()),
         },
+        Step::Http(h) => http_steps::http(h, session, ctx).await,
+        Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await,
+        Step::BreakStream(b) => http_steps::break_stream(b, session, ctx),
+        Step::Collect(c) => {
+            http_steps::collect(c, session, ctx).await;
+            Ok(())
+        }
         Step::ExpectExit(e) => {
             expect_exit(e, session, ctx).await;
             Ok(())
@@ -411,6 +429,19 @@ async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
         ctx.fail(&judgement, why, matcher, None);
         return;
     };
+    if let Some(skip) = &e.skip_if {
+        let skip = substitute(skip, &ctx.vars);
+        if matcher::check(&skip, Some(&msg), &ctx.vars).is_empty() {
+            let why = e
+                .judgement
+                .because
+                .clone()
+                .unwrap_or_else(|| "the server's answer leaves nothing to observe".into());
+            session.note(format!("skipping the rest of the case: {why}"));
+            ctx.skipped = Some(why);
+            return;
+        }
+    }
     if let Some(m) = &matcher {
         let mismatches = matcher::check(m, Some(&msg), &ctx.vars);
         if !mismatches.is_empty() {
@@ -479,6 +510,7 @@ async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms);
     let exited = match session.transport() {
         Transport::Stdio(t) => t.wait_exit(wait).await,
+        _ => Some("(no process to watch over HTTP)".to_string()),
     };
     match exited {
         Some(desc) => session.note(desc),

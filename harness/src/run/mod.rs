@@ -1,6 +1,7 @@
 //! Scheduling: which cases run, at which revision, in which order and how many at once.
 
 pub mod exec;
+mod http_steps;
 pub mod probe;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,9 @@ use tokio::sync::Semaphore;
 use crate::case::{Case, TransportKind};
 use crate::report::model::CaseResult;
 use crate::transport::stdio::Launch;
-use crate::transport::{Limits, StdioTransport, Transport, TransportError};
+use crate::transport::{
+    HttpTransport, Limits, SseTransport, StdioTransport, Transport, TransportError,
+};
 
 pub use probe::Facts;
 
@@ -30,6 +33,16 @@ pub struct RunConfig {
     pub limits: Limits,
     /// Draw a progress line on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// Set for a URL target: where and how to reach the server (`launch` is unused then).
+    pub http: Option<HttpTarget>,
+}
+
+/// A server reached over HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpTarget {
+    pub url: url::Url,
+    /// `StreamableHttp` or `Sse`.
+    pub kind: TransportKind,
 }
 
 impl RunConfig {
@@ -45,16 +58,37 @@ impl RunConfig {
                 .max(2),
             limits: Limits::default(),
             progress: false,
+            http: None,
         }
     }
 
-    pub fn transport_kind(&self) -> TransportKind {
-        TransportKind::Stdio
+    /// A configuration for a server at `url`, spoken to with `kind`.
+    pub fn for_url(url: url::Url, kind: TransportKind) -> RunConfig {
+        let mut cfg = RunConfig::new(Launch {
+            program: String::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+        });
+        cfg.http = Some(HttpTarget { url, kind });
+        cfg
     }
 
-    /// Opens a fresh connection to the server (for stdio: starts a new process).
+    pub fn transport_kind(&self) -> TransportKind {
+        self.http.as_ref().map_or(TransportKind::Stdio, |h| h.kind)
+    }
+
+    /// Opens a fresh connection to the server: for stdio a new process; over HTTP a
+    /// new client whose first `initialize` starts a new session on the same server.
     pub fn connect(&self) -> Result<Transport, TransportError> {
-        StdioTransport::start(&self.launch, self.limits.clone()).map(Transport::Stdio)
+        match &self.http {
+            None => StdioTransport::start(&self.launch, self.limits.clone()).map(Transport::Stdio),
+            Some(h) if h.kind == TransportKind::Sse => {
+                SseTransport::open(h.url.clone(), self.limits.clone()).map(Transport::Sse)
+            }
+            Some(h) => HttpTransport::new(h.url.clone(), self.limits.clone())
+                .map(Transport::StreamableHttp),
+        }
     }
 }
 

@@ -6,12 +6,17 @@
 //! which it reports as [`Incoming::Invalid`] for the session to record.
 
 pub mod children;
+pub mod exchange;
+pub mod http;
+pub mod sse;
 pub mod stdio;
 
 use std::time::Duration;
 
 use serde_json::Value;
 
+pub use http::HttpTransport;
+pub use sse::SseTransport;
 pub use stdio::StdioTransport;
 
 /// Largest single message the harness accepts from a server (bytes).
@@ -26,6 +31,16 @@ pub enum Incoming {
     Invalid { raw: String, reason: String },
     /// The server closed its side (stdout EOF, process exit, stream end).
     Closed { reason: String },
+    /// A rule broken at the transport level (HTTP, SSE), with requirement ids.
+    Violation {
+        requirements: Vec<String>,
+        message: String,
+        evidence: String,
+    },
+    /// An SSE stream of the HTTP exchange with this index ended (noted, not judged).
+    StreamEnded { exchange: usize, reason: String },
+    /// A legacy-SSE `endpoint` event (consumed by that transport itself).
+    Endpoint { uri: String },
 }
 
 /// Why a send or receive could not happen.
@@ -70,12 +85,16 @@ impl Default for Limits {
 /// closed and small, and each variant has operations the others lack.
 pub enum Transport {
     Stdio(StdioTransport),
+    StreamableHttp(HttpTransport),
+    Sse(SseTransport),
 }
 
 impl Transport {
     pub fn kind(&self) -> &'static str {
         match self {
             Transport::Stdio(_) => "stdio",
+            Transport::StreamableHttp(_) => "streamable-http",
+            Transport::Sse(_) => "sse",
         }
     }
 
@@ -83,6 +102,8 @@ impl Transport {
     pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
         match self {
             Transport::Stdio(t) => t.send_line(text).await,
+            Transport::StreamableHttp(t) => t.send(text).await,
+            Transport::Sse(t) => t.send(text).await,
         }
     }
 
@@ -90,20 +111,27 @@ impl Transport {
     pub async fn recv(&mut self, wait: Duration) -> Option<Incoming> {
         match self {
             Transport::Stdio(t) => t.recv(wait).await,
+            Transport::StreamableHttp(t) => t.recv(wait).await,
+            Transport::Sse(t) => t.recv(wait).await,
         }
     }
 
-    /// What the server wrote to its diagnostic channel so far (stderr for stdio).
+    /// What the server wrote to its diagnostic channel so far (stderr for stdio; a
+    /// line per HTTP exchange for the HTTP transports).
     pub fn diagnostics(&self) -> String {
         match self {
             Transport::Stdio(t) => t.stderr_text(),
+            Transport::StreamableHttp(t) => t.diagnostics(),
+            Transport::Sse(t) => t.diagnostics(),
         }
     }
 
-    /// Stops the server and releases everything; never blocks long.
+    /// Stops the server (or ends the HTTP session) and releases everything; never blocks long.
     pub async fn shutdown(&mut self) {
         match self {
             Transport::Stdio(t) => t.shutdown().await,
+            Transport::StreamableHttp(t) => t.shutdown().await,
+            Transport::Sse(t) => t.shutdown().await,
         }
     }
 }

@@ -1,0 +1,263 @@
+//! The HTTP-level steps of a case: send a request of the case's choosing, judge an
+//! exchange, break a stream. They need an HTTP transport; on stdio they are a
+//! harness error (the case should have limited its `transports`).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::case::{BreakStream, Collect, ExpectHttp, HttpStep};
+use crate::check::matcher;
+use crate::session::Session;
+use crate::transport::exchange::{lock, Shared};
+use crate::transport::http::HttpRequest;
+use crate::transport::Transport;
+
+use super::exec::{substitute, Ctx};
+
+fn shared_of(session: &mut Session) -> Result<Shared, String> {
+    match session.transport() {
+        Transport::StreamableHttp(t) => Ok(t.shared().clone()),
+        Transport::Sse(t) => Ok(t.shared().clone()),
+        Transport::Stdio(_) => Err("this step needs an HTTP transport".into()),
+    }
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
+    let headers: Vec<(String, String)> = step
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), text_of(&substitute(&json!(v), &ctx.vars))))
+        .collect();
+    let body = match (&step.body, &step.body_raw) {
+        (Some(b), _) => Some(substitute(b, &ctx.vars).to_string()),
+        (None, Some(raw)) => Some(raw.clone()),
+        (None, None) => None,
+    };
+    let req = HttpRequest {
+        method: step.method.clone().unwrap_or_default(),
+        headers,
+        omit: step.omit_headers.clone(),
+        body: body.clone(),
+    };
+    let sent = json!({
+        "http": req.method.clone(),
+        "headers": req.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>(),
+        "omitted": req.omit.clone(),
+        "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
+    });
+    ctx.last_sent = Some(sent.clone());
+    let started = match session.transport() {
+        Transport::StreamableHttp(t) => t.request(&req).map_err(|e| e.to_string())?,
+        Transport::Sse(_) => {
+            return Err("the `http` step is not available on the legacy SSE transport".into())
+        }
+        Transport::Stdio(_) => return Err("the `http` step needs an HTTP transport".into()),
+    };
+    session.note_sent(sent);
+    let (index, head) = started;
+    if let Some(name) = &step.name {
+        ctx.exchanges.insert(name.clone(), index);
+    }
+    let wait = ctx.cfg.timeout;
+    match tokio::time::timeout(wait, head).await {
+        Ok(Ok(Ok(status))) => session.note(format!("HTTP #{index} answered {status}")),
+        Ok(Ok(Err(e))) => session.note(format!("HTTP #{index} failed: {e}")),
+        _ => session.note(format!(
+            "HTTP #{index}: no response head within {} ms",
+            wait.as_millis()
+        )),
+    }
+    // A GET with Last-Event-ID resumes a stream: it carries that stream's requests.
+    let resumed = req
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("last-event-id"))
+        .map(|(_, v)| v.clone());
+    if let (Some(last), Transport::StreamableHttp(t)) = (resumed, session.transport()) {
+        t.adopt_requests(index, &last);
+    }
+    Ok(())
+}
+
+/// Whether judging needs the whole body (the matcher or a capture looks at it).
+fn needs_body(e: &ExpectHttp) -> bool {
+    let keys = ["body", "events", "first_event", "complete"];
+    let in_matcher = e
+        .matcher
+        .as_ref()
+        .and_then(Value::as_object)
+        .is_some_and(|m| keys.iter().any(|k| m.contains_key(*k)));
+    let in_capture = e
+        .capture
+        .values()
+        .any(|p| keys.iter().any(|k| p.starts_with(&format!("/{k}"))));
+    in_matcher || in_capture
+}
+
+/// The document an `expect_http` judges, or why there is none yet.
+fn snapshot(shared: &Shared, e: &ExpectHttp, ctx: &Ctx<'_>) -> Result<(Value, bool), String> {
+    let st = lock(shared);
+    let which = e.exchange.as_deref().unwrap_or("last");
+    if which == "all" && e.request_id.is_none() {
+        let events: Vec<Value> = st
+            .exchanges
+            .iter()
+            .flat_map(|x| x.events.iter().map(|ev| ev.to_json()))
+            .collect();
+        let exchanges: Vec<Value> = st.exchanges.iter().map(|x| x.to_json()).collect();
+        let done = st.exchanges.iter().all(|x| x.complete);
+        return Ok((json!({"exchanges": exchanges, "events": events}), done));
+    }
+    let index = match (&e.request_id, which) {
+        (Some(id), _) => {
+            let id = substitute(id, &ctx.vars);
+            st.exchanges
+                .iter()
+                .rposition(|x| x.request_ids.contains(&id))
+                .ok_or_else(|| format!("no HTTP request carried id {id}"))?
+        }
+        (None, "last") => st
+            .exchanges
+            .len()
+            .checked_sub(1)
+            .ok_or("no HTTP exchange yet")?,
+        (None, "first") => {
+            if st.exchanges.is_empty() {
+                return Err("no HTTP exchange yet".into());
+            }
+            0
+        }
+        (None, name) => *ctx
+            .exchanges
+            .get(name)
+            .ok_or_else(|| format!("no `http` step was named `{name}`"))?,
+    };
+    let x = st.exchanges.get(index).ok_or("exchange vanished")?;
+    let ready = x.status.is_some() || x.complete;
+    let done = x.complete;
+    if !ready {
+        return Err("no response head yet".into());
+    }
+    Ok((x.to_json(), done))
+}
+
+pub async fn expect_http(
+    e: &ExpectHttp,
+    session: &mut Session,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), String> {
+    let shared = shared_of(session)?;
+    let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
+    let deadline = Instant::now() + wait;
+    let body = needs_body(e);
+    let doc = loop {
+        let snap = snapshot(&shared, e, ctx);
+        let now = Instant::now();
+        match snap {
+            Ok((doc, done)) if done || !body || now >= deadline => break Some(doc),
+            Err(_) if now >= deadline => break None,
+            _ => {}
+        }
+        // Keep the session's inbox fed (and server requests answered) while waiting.
+        session.idle(Duration::from_millis(20)).await;
+    };
+    let Some(doc) = doc else {
+        let why = snapshot(&shared, e, ctx)
+            .err()
+            .unwrap_or_else(|| "nothing to judge".into());
+        ctx.fail(
+            &e.judgement,
+            format!(
+                "no HTTP answer to judge within {} ms: {why}",
+                wait.as_millis()
+            ),
+            e.matcher.clone(),
+            None,
+        );
+        return Ok(());
+    };
+    if let Some(skip) = &e.skip_if {
+        let skip = substitute(skip, &ctx.vars);
+        if matcher::check(&skip, Some(&doc), &ctx.vars).is_empty() {
+            let why = e
+                .judgement
+                .because
+                .clone()
+                .unwrap_or_else(|| "the server's answer leaves nothing to observe".into());
+            session.note(format!("skipping the rest of the case: {why}"));
+            ctx.skipped = Some(why);
+            return Ok(());
+        }
+    }
+    if let Some(m) = &e.matcher {
+        let m = substitute(m, &ctx.vars);
+        let mismatches = matcher::check(&m, Some(&doc), &ctx.vars);
+        if !mismatches.is_empty() {
+            let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
+            ctx.fail(&e.judgement, text.join("; "), Some(m), Some(doc));
+            return Ok(());
+        }
+    }
+    for (name, pointer) in &e.capture {
+        match doc.pointer(pointer) {
+            Some(v) => {
+                ctx.vars.insert(name.clone(), v.clone());
+            }
+            None => ctx.fail(
+                &e.judgement,
+                format!("nothing at {pointer} to capture as `{name}`"),
+                None,
+                Some(doc.clone()),
+            ),
+        }
+    }
+    Ok(())
+}
+
+pub fn break_stream(
+    b: &BreakStream,
+    session: &mut Session,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), String> {
+    let id = substitute(&b.request_id, &ctx.vars);
+    let last = match session.transport() {
+        Transport::StreamableHttp(t) => t.break_stream(&id)?,
+        _ => return Err("`break_stream` needs the Streamable HTTP transport".into()),
+    };
+    session.note(format!(
+        "broke the SSE stream carrying request {id}; last event id {}",
+        last.as_deref().unwrap_or("(none)")
+    ));
+    if let Some(var) = &b.capture_last_event_id {
+        ctx.vars
+            .insert(var.clone(), last.map(Value::String).unwrap_or(Value::Null));
+    }
+    Ok(())
+}
+
+pub async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let deadline = Instant::now() + Duration::from_millis(c.within_ms);
+    let all = session.collect_until(c.kind, deadline).await;
+    let filter = c.filter.as_ref().map(|f| substitute(f, &ctx.vars));
+    let (picked, rest): (Vec<Value>, Vec<Value>) = all.into_iter().partition(|m| {
+        filter
+            .as_ref()
+            .is_none_or(|f| matcher::check(f, Some(m), &ctx.vars).is_empty())
+    });
+    session.requeue(rest);
+    let got = Value::Array(picked);
+    let m = substitute(&c.matcher, &ctx.vars);
+    let mismatches = matcher::check(&m, Some(&got), &ctx.vars);
+    if !mismatches.is_empty() {
+        let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
+        ctx.fail(&c.judgement, text.join("; "), Some(m), Some(got));
+    }
+}

@@ -1,0 +1,548 @@
+//! One HTTP request and what came back, shared by the two HTTP transports.
+//!
+//! An exchange is recorded (status, headers, capped body, SSE events) so that case
+//! steps can judge the HTTP layer, and every JSON-RPC message it carries is also
+//! forwarded as an [`Incoming`] event to the session, so message-level cases run over
+//! HTTP unchanged. Bodies, events and whole streams are capped; every wait is bounded.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{classify_line, Incoming, Limits};
+
+/// Cap on the whole of one SSE stream (a stream that never ends is cut here).
+const STREAM_CAP: usize = 64 * 1024 * 1024;
+/// Cap on the body text kept in an exchange record (the message itself may be larger).
+const KEPT_BODY_CAP: usize = 64 * 1024;
+/// Cap on SSE events kept per exchange record.
+const KEPT_EVENTS_CAP: usize = 1000;
+/// Longest wait for the response head of one request.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest wait for the body of a non-SSE response.
+const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One SSE event as seen on the wire.
+#[derive(Debug, Clone)]
+pub struct SeenEvent {
+    /// Index of the exchange (stream) it arrived on.
+    pub exchange: usize,
+    /// The event's own id, when it set one (see [`own_event_id`]).
+    pub id: Option<String>,
+    pub event: String,
+    pub data: String,
+    pub retry_ms: Option<u64>,
+}
+
+impl SeenEvent {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "exchange": self.exchange,
+            "id": self.id,
+            "event": self.event,
+            "data": self.data,
+            // The data parsed as JSON, when it is JSON (else null).
+            "message": serde_json::from_str::<Value>(&self.data).unwrap_or(Value::Null),
+            "retry": self.retry_ms,
+        })
+    }
+}
+
+/// One HTTP request/response pair.
+#[derive(Debug, Default)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: BTreeMap<String, String>,
+    /// JSON-RPC request ids carried in the request body.
+    pub request_ids: Vec<Value>,
+    pub status: Option<u16>,
+    /// Response headers with lowercase names (repeated ones joined by ", ").
+    pub headers: BTreeMap<String, String>,
+    /// Body text (capped) for non-SSE responses.
+    pub body: String,
+    pub events: Vec<SeenEvent>,
+    /// The body has ended (or could not be read further).
+    pub complete: bool,
+    pub error: Option<String>,
+    /// Id of the last event delivered from this stream (for `Last-Event-ID`).
+    pub last_event_id: Option<String>,
+    /// Set when the harness broke the stream on purpose.
+    pub broken: bool,
+    /// A Streamable HTTP POST: requests in it must be answered as JSON or SSE (HTTP-08).
+    pub answers_inline: bool,
+    pub abort: Option<tokio::task::AbortHandle>,
+}
+
+impl Exchange {
+    pub fn is_sse(&self) -> bool {
+        self.headers
+            .get("content-type")
+            .is_some_and(|c| c.to_ascii_lowercase().starts_with("text/event-stream"))
+    }
+
+    /// What a case's `expect_http` matcher is applied to.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "method": self.method,
+            "status": self.status,
+            "headers": self.headers,
+            "body": self.body,
+            "events": self.events.iter().map(SeenEvent::to_json).collect::<Vec<_>>(),
+            "first_event": self.events.first().map(SeenEvent::to_json),
+            "complete": self.complete,
+            "error": self.error,
+        })
+    }
+}
+
+/// State shared by a transport and its exchange tasks.
+#[derive(Debug, Default)]
+pub struct HttpState {
+    pub session_id: Option<String>,
+    /// Negotiated revision, learnt from the initialize result.
+    pub protocol_version: Option<String>,
+    /// Ids of `initialize` requests sent, to recognise their answers.
+    pub init_ids: Vec<Value>,
+    pub exchanges: Vec<Exchange>,
+    /// Every event id seen in this session, to detect reuse across streams (HTTP-28).
+    pub seen_ids: BTreeMap<String, usize>,
+}
+
+pub type Shared = Arc<Mutex<HttpState>>;
+
+pub fn lock(shared: &Shared) -> MutexGuard<'_, HttpState> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What an exchange task needs besides the request.
+#[derive(Clone)]
+pub struct Sink {
+    pub shared: Shared,
+    pub tx: mpsc::Sender<Incoming>,
+    pub limits: Limits,
+}
+
+/// Lowercase-named headers of a response.
+fn header_map(h: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in h {
+        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        out.entry(name.as_str().to_ascii_lowercase())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&text);
+            })
+            .or_insert(text);
+    }
+    out
+}
+
+/// JSON-RPC request ids (and whether one is `initialize`) in an outgoing body.
+pub fn request_ids(body: &str) -> (Vec<Value>, Option<Value>) {
+    let Ok(v) = serde_json::from_str::<Value>(body) else {
+        return (Vec::new(), None);
+    };
+    let items = match v {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    let mut ids = Vec::new();
+    let mut init = None;
+    for m in items {
+        if let (Some(id), Some(method)) = (m.get("id"), m.get("method").and_then(Value::as_str)) {
+            ids.push(id.clone());
+            if method == "initialize" {
+                init = Some(id.clone());
+            }
+        }
+    }
+    (ids, init)
+}
+
+/// Starts one exchange in the background. The returned receiver resolves when the
+/// response head has arrived (or the request failed); the body is read on.
+pub fn start(
+    request: reqwest::RequestBuilder,
+    mut record: Exchange,
+    sink: &Sink,
+) -> (usize, oneshot::Receiver<Result<u16, String>>) {
+    let (head_tx, head_rx) = oneshot::channel();
+    let index = {
+        let mut st = lock(&sink.shared);
+        st.exchanges.push(std::mem::take(&mut record));
+        st.exchanges.len() - 1
+    };
+    let sink2 = sink.clone();
+    let task = tokio::spawn(async move {
+        run(request, index, sink2, head_tx).await;
+    });
+    if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
+        x.abort = Some(task.abort_handle());
+    }
+    (index, head_rx)
+}
+
+async fn run(
+    request: reqwest::RequestBuilder,
+    index: usize,
+    sink: Sink,
+    head_tx: oneshot::Sender<Result<u16, String>>,
+) {
+    let response = match tokio::time::timeout(HEAD_TIMEOUT, request.send()).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            let why = describe_reqwest(&e);
+            finish(&sink, index, Some(why.clone()));
+            let _ = head_tx.send(Err(why));
+            return;
+        }
+        Err(_) => {
+            let why = format!("no response head within {} s", HEAD_TIMEOUT.as_secs());
+            finish(&sink, index, Some(why.clone()));
+            let _ = head_tx.send(Err(why));
+            return;
+        }
+    };
+    let status = response.status().as_u16();
+    let headers = header_map(response.headers());
+    let sse = {
+        let mut st = lock(&sink.shared);
+        let is_init = st.exchanges.get(index).is_some_and(|x| {
+            x.request_ids
+                .iter()
+                .any(|id| lock_free_contains(&st.init_ids, id))
+        });
+        if is_init {
+            if let Some(sid) = headers.get("mcp-session-id") {
+                st.session_id = Some(sid.clone());
+            }
+        }
+        match st.exchanges.get_mut(index) {
+            Some(x) => {
+                x.status = Some(status);
+                x.headers = headers;
+                x.is_sse()
+            }
+            None => false,
+        }
+    };
+    let _ = head_tx.send(Ok(status));
+    if let Some(v) = wrong_answer_type(&sink.shared, index) {
+        let _ = sink.tx.send(v).await;
+    }
+    if sse {
+        read_sse(response, index, &sink).await;
+    } else {
+        read_body(response, index, &sink).await;
+    }
+}
+
+/// HTTP-08: a successful answer to a POST that carried requests is JSON or SSE.
+fn wrong_answer_type(shared: &Shared, index: usize) -> Option<Incoming> {
+    let st = lock(shared);
+    let x = st.exchanges.get(index)?;
+    let status = x.status?;
+    if !x.answers_inline || x.request_ids.is_empty() || !(200..300).contains(&status) {
+        return None;
+    }
+    let ctype = x.headers.get("content-type").cloned().unwrap_or_default();
+    let lower = ctype.to_ascii_lowercase();
+    if lower.starts_with("application/json") || lower.starts_with("text/event-stream") {
+        return None;
+    }
+    Some(Incoming::Violation {
+        requirements: vec!["HTTP-08".into()],
+        message: format!(
+            "a POST carrying a request was answered {status} with Content-Type `{ctype}`, neither application/json nor text/event-stream"
+        ),
+        evidence: format!("{} {} → {status} {ctype}", x.method, x.url),
+    })
+}
+
+fn lock_free_contains(list: &[Value], v: &Value) -> bool {
+    list.iter().any(|x| x == v)
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        text.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    text
+}
+
+fn finish(sink: &Sink, index: usize, error: Option<String>) {
+    if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
+        x.complete = true;
+        if error.is_some() {
+            x.error = error;
+        }
+    }
+}
+
+/// Forwards one JSON-RPC text to the session, learning the negotiated revision.
+async fn deliver(sink: &Sink, text: &str) {
+    let Some(ev) = classify_line(text.as_bytes()) else {
+        return;
+    };
+    if let Incoming::Message(msg) = &ev {
+        let mut st = lock(&sink.shared);
+        let is_init_answer = msg
+            .get("id")
+            .is_some_and(|id| lock_free_contains(&st.init_ids, id));
+        if is_init_answer {
+            if let Some(v) = msg
+                .pointer("/result/protocolVersion")
+                .and_then(Value::as_str)
+            {
+                st.protocol_version = Some(v.to_string());
+            }
+        }
+    }
+    let _ = sink.tx.send(ev).await;
+}
+
+async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
+    let cap = sink.limits.max_message_bytes;
+    let mut body: Vec<u8> = Vec::new();
+    let mut error = None;
+    let read = async {
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > cap {
+                        return Err(format!("body exceeds the size cap of {cap} bytes"));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(describe_reqwest(&e)),
+            }
+        }
+    };
+    match tokio::time::timeout(BODY_TIMEOUT, read).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => error = Some(e),
+        Err(_) => {
+            error = Some(format!(
+                "body not complete within {} s",
+                BODY_TIMEOUT.as_secs()
+            ))
+        }
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
+        x.body = text.chars().take(KEPT_BODY_CAP).collect();
+    }
+    if let Some(e) = &error {
+        if e.contains("size cap") {
+            let _ = sink
+                .tx
+                .send(Incoming::Invalid {
+                    raw: text.chars().take(200).collect(),
+                    reason: e.clone(),
+                })
+                .await;
+        }
+    } else if !text.trim().is_empty() {
+        // Only a body that claims to be JSON is a message; an error page is evidence only.
+        let json = lock(&sink.shared)
+            .exchanges
+            .get(index)
+            .and_then(|x| x.headers.get("content-type").cloned())
+            .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
+        if json {
+            deliver(sink, &text).await;
+        }
+    }
+    finish(sink, index, error);
+}
+
+/// Counts bytes since the last blank line, so one event cannot grow without bound.
+struct EventSizeGuard {
+    since_boundary: usize,
+    prev_newline: bool,
+    total: usize,
+}
+
+impl EventSizeGuard {
+    fn feed(&mut self, chunk: &[u8]) -> usize {
+        self.total += chunk.len();
+        for &b in chunk {
+            if b == b'\n' {
+                if self.prev_newline {
+                    self.since_boundary = 0;
+                }
+                self.prev_newline = true;
+            } else if b != b'\r' {
+                self.prev_newline = false;
+                self.since_boundary += 1;
+            }
+        }
+        self.since_boundary
+    }
+}
+
+async fn read_sse(response: reqwest::Response, index: usize, sink: &Sink) {
+    let cap = sink.limits.max_message_bytes;
+    let guard = Arc::new(Mutex::new(EventSizeGuard {
+        since_boundary: 0,
+        prev_newline: false,
+        total: 0,
+    }));
+    let guard2 = guard.clone();
+    // The byte stream is cut (with an error item) as soon as a cap is exceeded.
+    let bytes = response.bytes_stream().map(move |item| {
+        let chunk = item.map_err(|e| describe_reqwest(&e))?;
+        let mut g = guard2.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = g.feed(&chunk);
+        if pending > cap {
+            return Err(format!("an SSE event exceeds the size cap of {cap} bytes"));
+        }
+        if g.total > STREAM_CAP {
+            return Err(format!("the SSE stream exceeds {STREAM_CAP} bytes"));
+        }
+        Ok(chunk)
+    });
+    let mut events = bytes.eventsource();
+    let mut previous_id = String::new();
+    let mut error = None;
+    while let Some(item) = events.next().await {
+        let ev = match item {
+            Ok(ev) => ev,
+            Err(e) => {
+                let text = e.to_string();
+                if text.contains("size cap") {
+                    let _ = sink
+                        .tx
+                        .send(Incoming::Invalid {
+                            raw: String::new(),
+                            reason: text.clone(),
+                        })
+                        .await;
+                }
+                error = Some(text);
+                break;
+            }
+        };
+        let id = own_event_id(&previous_id, &ev.id);
+        previous_id = ev.id.clone();
+        let seen = SeenEvent {
+            exchange: index,
+            id: id.clone(),
+            event: ev.event.clone(),
+            data: ev.data.chars().take(KEPT_BODY_CAP).collect(),
+            retry_ms: ev.retry.map(|d| d.as_millis() as u64),
+        };
+        let duplicate = {
+            let mut st = lock(&sink.shared);
+            let dup = id.as_ref().and_then(|i| {
+                st.seen_ids
+                    .insert(i.clone(), index)
+                    .map(|first| (i.clone(), first))
+            });
+            if let Some(x) = st.exchanges.get_mut(index) {
+                if x.events.len() < KEPT_EVENTS_CAP {
+                    x.events.push(seen);
+                }
+                if id.is_some() {
+                    x.last_event_id = id.clone();
+                }
+            }
+            dup
+        };
+        if let Some((dup, first)) = duplicate {
+            let _ = sink
+                .tx
+                .send(Incoming::Violation {
+                    requirements: vec!["HTTP-28".into()],
+                    message: format!(
+                        "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
+                    ),
+                    evidence: ev.data.chars().take(2000).collect(),
+                })
+                .await;
+        }
+        if ev.event == "message" && !ev.data.trim().is_empty() {
+            deliver(sink, &ev.data).await;
+        } else if ev.event == "endpoint" {
+            let _ = sink
+                .tx
+                .send(Incoming::Endpoint {
+                    uri: ev.data.clone(),
+                })
+                .await;
+        }
+    }
+    finish(sink, index, error);
+    let reason = lock(&sink.shared)
+        .exchanges
+        .get(index)
+        .and_then(|x| x.error.clone())
+        .unwrap_or_else(|| "the server ended the stream".into());
+    let _ = sink
+        .tx
+        .send(Incoming::StreamEnded {
+            exchange: index,
+            reason,
+        })
+        .await;
+}
+
+/// The SSE parser carries the last event id forward to events that set none, so an
+/// id counts as the event's own only when it changed. (A server that repeats an id
+/// on consecutive events of one stream is therefore not noticed.)
+pub fn own_event_id(previous: &str, current: &str) -> Option<String> {
+    (!current.is_empty() && current != previous).then(|| current.to_string())
+}
+
+/// Scheme, host and port of a URL: the only place the harness may send to.
+pub fn origin_of(url: &url::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_find_initialize() {
+        let (ids, init) = request_ids(r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#);
+        assert_eq!(ids, vec![json!(1)]);
+        assert_eq!(init, Some(json!(1)));
+        let (ids, init) = request_ids(
+            r#"[{"jsonrpc":"2.0","id":"a","method":"ping"},{"jsonrpc":"2.0","method":"n"}]"#,
+        );
+        assert_eq!(ids, vec![json!("a")]);
+        assert_eq!(init, None);
+        assert!(request_ids("not json").0.is_empty());
+    }
+
+    #[test]
+    fn event_ids_count_only_when_set() {
+        assert_eq!(own_event_id("", "1"), Some("1".into()));
+        assert_eq!(own_event_id("1", "1"), None);
+        assert_eq!(own_event_id("1", ""), None);
+        assert_eq!(own_event_id("1", "2"), Some("2".into()));
+    }
+
+    #[test]
+    fn size_guard_resets_at_blank_lines() {
+        let mut g = EventSizeGuard {
+            since_boundary: 0,
+            prev_newline: false,
+            total: 0,
+        };
+        assert_eq!(g.feed(b"data: abc\n"), 9);
+        assert_eq!(g.feed(b"\r\n"), 0);
+        assert_eq!(g.feed(b"data: x"), 7);
+    }
+}

@@ -1,0 +1,269 @@
+//! The Streamable HTTP transport (revisions 2025-03-26 and later): every message is a
+//! POST to the one endpoint; answers come back as JSON or as an SSE stream; GET opens
+//! the standalone stream (or resumes one with `Last-Event-ID`); DELETE ends a session.
+//!
+//! The transport adds what a well-behaved client sends (`Accept`, `Content-Type`,
+//! `MCP-Session-Id` once issued, `MCP-Protocol-Version` from 2025-06-18 on); a case
+//! may override or leave out any of them. Requests only ever go to the endpoint URL
+//! the user gave, so nothing leaves the target's origin; redirects are not followed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use super::exchange::{self, lock, Exchange, Shared, Sink};
+use super::{Incoming, Limits, TransportError};
+
+/// Revisions from which `MCP-Protocol-Version` is sent after initialize.
+const VERSION_HEADER_FROM: &str = "2025-06-18";
+
+/// One HTTP request a case asks for; unset parts get the transport's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Headers to set (replacing a default of the same name, case-insensitively).
+    pub headers: Vec<(String, String)>,
+    /// Lowercase names of default headers to leave out.
+    pub omit: Vec<String>,
+    pub body: Option<String>,
+}
+
+/// Builds the client every HTTP transport uses: no proxy (traffic goes straight to
+/// the target), no redirects (they could lead to another origin), bounded connects.
+pub fn client() -> Result<reqwest::Client, TransportError> {
+    // The ring provider is compiled in; installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| TransportError::Unreachable(format!("cannot build the HTTP client: {e}")))
+}
+
+pub struct HttpTransport {
+    client: reqwest::Client,
+    endpoint: url::Url,
+    sink: Sink,
+    events: mpsc::Receiver<Incoming>,
+}
+
+impl HttpTransport {
+    pub fn new(endpoint: url::Url, limits: Limits) -> Result<HttpTransport, TransportError> {
+        let (tx, rx) = mpsc::channel(1024);
+        Ok(HttpTransport {
+            client: client()?,
+            endpoint,
+            sink: Sink {
+                shared: Shared::default(),
+                tx,
+                limits,
+            },
+            events: rx,
+        })
+    }
+
+    pub fn shared(&self) -> &Shared {
+        &self.sink.shared
+    }
+
+    /// The headers a conforming client sends with `method` at this point of the session.
+    fn default_headers(&self, method: &str) -> Vec<(String, String)> {
+        let mut h = Vec::new();
+        match method {
+            "POST" => {
+                h.push((
+                    "accept".into(),
+                    "application/json, text/event-stream".to_string(),
+                ));
+                h.push(("content-type".into(), "application/json".to_string()));
+            }
+            "GET" => h.push(("accept".into(), "text/event-stream".to_string())),
+            _ => {}
+        }
+        let st = lock(&self.sink.shared);
+        if let Some(sid) = &st.session_id {
+            h.push(("mcp-session-id".into(), sid.clone()));
+        }
+        if let Some(v) = &st.protocol_version {
+            if v.as_str() >= VERSION_HEADER_FROM {
+                h.push(("mcp-protocol-version".into(), v.clone()));
+            }
+        }
+        h
+    }
+
+    /// Starts a request; returns the exchange index and a receiver for its status.
+    pub fn request(
+        &mut self,
+        req: &HttpRequest,
+    ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
+        let method = if req.method.is_empty() {
+            "POST".to_string()
+        } else {
+            req.method.to_ascii_uppercase()
+        };
+        let verb = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TransportError::Unreachable(format!("bad HTTP method `{method}`: {e}")))?;
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in self.default_headers(&method) {
+            if !req.omit.iter().any(|o| o.eq_ignore_ascii_case(&k)) {
+                headers.insert(k, v);
+            }
+        }
+        for (k, v) in &req.headers {
+            headers.insert(k.to_ascii_lowercase(), v.clone());
+        }
+        let mut builder = self.client.request(verb, self.endpoint.clone());
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let (ids, init) = req
+            .body
+            .as_deref()
+            .map(exchange::request_ids)
+            .unwrap_or_default();
+        if let Some(id) = init {
+            lock(&self.sink.shared).init_ids.push(id);
+        }
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        let record = Exchange {
+            method,
+            url: self.endpoint.to_string(),
+            request_headers: headers,
+            request_ids: ids,
+            answers_inline: true,
+            ..Exchange::default()
+        };
+        Ok(exchange::start(builder, record, &self.sink))
+    }
+
+    /// Sends one JSON-RPC message as a POST. Waits for the response head for at most
+    /// the write timeout; a server that holds the head longer is answered in the background.
+    pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
+        let (_, head) = self.request(&HttpRequest {
+            method: "POST".into(),
+            body: Some(text.to_string()),
+            ..HttpRequest::default()
+        })?;
+        match tokio::time::timeout(self.sink.limits.write_timeout, head).await {
+            Ok(Ok(Err(e))) => Err(TransportError::Unreachable(e)),
+            _ => Ok(()),
+        }
+    }
+
+    pub async fn recv(&mut self, wait: Duration) -> Option<Incoming> {
+        tokio::time::timeout(wait, self.events.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Breaks the SSE stream that carries request `id` (the newest such stream),
+    /// as a network failure would. Returns the last event id delivered from it.
+    pub fn break_stream(&mut self, id: &Value) -> Result<Option<String>, String> {
+        let mut st = lock(&self.sink.shared);
+        let Some(x) = st
+            .exchanges
+            .iter_mut()
+            .rev()
+            .find(|x| x.request_ids.contains(id) && x.is_sse())
+        else {
+            return Err(format!("no SSE stream carries request {id}"));
+        };
+        if let Some(a) = x.abort.take() {
+            a.abort();
+        }
+        x.broken = true;
+        x.complete = true;
+        Ok(x.last_event_id.clone())
+    }
+
+    /// The newest stream opened with a GET carrying `Last-Event-ID`, marked as
+    /// carrying the requests of the stream it resumes (so it can be broken again).
+    pub fn adopt_requests(&mut self, index: usize, last_event_id: &str) {
+        let mut st = lock(&self.sink.shared);
+        let ids: Vec<Value> = st
+            .exchanges
+            .iter()
+            .find(|x| {
+                x.events
+                    .iter()
+                    .any(|e| e.id.as_deref() == Some(last_event_id))
+            })
+            .map(|x| x.request_ids.clone())
+            .unwrap_or_default();
+        if let Some(x) = st.exchanges.get_mut(index) {
+            x.request_ids.extend(ids);
+        }
+    }
+
+    /// One line per exchange, kept as the case's diagnostics.
+    pub fn diagnostics(&self) -> String {
+        describe_exchanges(&self.sink.shared)
+    }
+
+    /// Stops every stream and, when a session is open, ends it with DELETE
+    /// (a client that no longer needs a session should say so).
+    pub async fn shutdown(&mut self) {
+        let sid = {
+            let mut st = lock(&self.sink.shared);
+            for x in st.exchanges.iter_mut() {
+                if let Some(a) = x.abort.take() {
+                    a.abort();
+                }
+            }
+            st.session_id.take()
+        };
+        if let Some(sid) = sid {
+            let req = self
+                .client
+                .delete(self.endpoint.clone())
+                .header("mcp-session-id", sid)
+                .send();
+            let _ = tokio::time::timeout(Duration::from_secs(2), req).await;
+        }
+    }
+}
+
+impl Drop for HttpTransport {
+    fn drop(&mut self) {
+        for x in lock(&self.sink.shared).exchanges.iter_mut() {
+            if let Some(a) = x.abort.take() {
+                a.abort();
+            }
+        }
+    }
+}
+
+pub fn describe_exchanges(shared: &Shared) -> String {
+    let st = lock(shared);
+    let mut out = String::new();
+    for (i, x) in st.exchanges.iter().enumerate() {
+        let status = x
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into());
+        let ctype = x.headers.get("content-type").cloned().unwrap_or_default();
+        out.push_str(&format!(
+            "#{i} {} {} → {status} {ctype}{}{}\n",
+            x.method,
+            x.url,
+            if x.events.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} SSE events)", x.events.len())
+            },
+            match &x.error {
+                Some(e) => format!(" [{e}]"),
+                None if x.broken => " [broken by the harness]".to_string(),
+                None => String::new(),
+            }
+        ));
+    }
+    out
+}

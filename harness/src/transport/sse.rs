@@ -1,0 +1,202 @@
+//! The legacy HTTP+SSE transport (2024-11-05): a GET on the SSE URL opens the one
+//! stream; its first event, `endpoint`, names the URL to POST messages to; answers
+//! arrive on the stream as `message` events.
+//!
+//! An `endpoint` on another origin is never used: the harness only talks to the
+//! origin the user named. It is reported as a finding (SSE-01/SSE-02: the endpoint
+//! event names the *server's own* POST endpoint), and every send then fails.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::exchange::{self, lock, origin_of, Exchange, Shared, Sink};
+use super::http::{client, describe_exchanges};
+use super::{Incoming, Limits, TransportError};
+
+pub struct SseTransport {
+    client: reqwest::Client,
+    sse_url: url::Url,
+    sink: Sink,
+    events: mpsc::Receiver<Incoming>,
+    /// Events read while waiting for `endpoint`, handed to the session later.
+    held: VecDeque<Incoming>,
+    post_url: Option<url::Url>,
+    /// Why the endpoint cannot be used, once known.
+    refused: Option<String>,
+}
+
+impl SseTransport {
+    /// Opens the SSE stream at once (the GET runs in the background).
+    pub fn open(sse_url: url::Url, limits: Limits) -> Result<SseTransport, TransportError> {
+        let (tx, rx) = mpsc::channel(1024);
+        let c = client()?;
+        let sink = Sink {
+            shared: Shared::default(),
+            tx,
+            limits,
+        };
+        let builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
+        let record = Exchange {
+            method: "GET".into(),
+            url: sse_url.to_string(),
+            ..Exchange::default()
+        };
+        let _ = exchange::start(builder, record, &sink);
+        Ok(SseTransport {
+            client: c,
+            sse_url,
+            sink,
+            events: rx,
+            held: VecDeque::new(),
+            post_url: None,
+            refused: None,
+        })
+    }
+
+    pub fn shared(&self) -> &Shared {
+        &self.sink.shared
+    }
+
+    /// Takes an `endpoint` event: resolves it against the SSE URL and checks its origin.
+    fn take_endpoint(&mut self, uri: &str) -> Option<Incoming> {
+        if self.post_url.is_some() || self.refused.is_some() {
+            return None;
+        }
+        match self.sse_url.join(uri.trim()) {
+            Ok(u) if origin_of(&u) == origin_of(&self.sse_url) => {
+                self.post_url = Some(u);
+                None
+            }
+            Ok(u) => {
+                let why = format!(
+                    "the endpoint event names {u}, on origin {} instead of the server's {}; the harness sends nothing there",
+                    origin_of(&u),
+                    origin_of(&self.sse_url)
+                );
+                self.refused = Some(why.clone());
+                Some(Incoming::Violation {
+                    requirements: vec!["SSE-01".into(), "SSE-02".into()],
+                    message: why,
+                    evidence: uri.chars().take(500).collect(),
+                })
+            }
+            Err(e) => {
+                let why = format!("the endpoint event's data is not a URI reference: {e}");
+                self.refused = Some(why.clone());
+                Some(Incoming::Violation {
+                    requirements: vec!["SSE-02".into()],
+                    message: why,
+                    evidence: uri.chars().take(500).collect(),
+                })
+            }
+        }
+    }
+
+    /// Waits (bounded) for the `endpoint` event; other events are held for the session.
+    async fn await_endpoint(&mut self) -> Result<url::Url, TransportError> {
+        let deadline = Instant::now() + self.sink.limits.write_timeout;
+        loop {
+            if let Some(u) = &self.post_url {
+                return Ok(u.clone());
+            }
+            if let Some(why) = &self.refused {
+                return Err(TransportError::Unreachable(why.clone()));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(TransportError::Unreachable(format!(
+                    "no `endpoint` event on the SSE stream within {} ms",
+                    self.sink.limits.write_timeout.as_millis()
+                )));
+            }
+            match tokio::time::timeout(deadline - now, self.events.recv()).await {
+                Ok(Some(Incoming::Endpoint { uri })) => {
+                    if let Some(v) = self.take_endpoint(&uri) {
+                        self.held.push_back(v);
+                    }
+                }
+                Ok(Some(Incoming::StreamEnded { reason, .. })) => {
+                    let why = format!("the SSE stream ended before an `endpoint` event: {reason}");
+                    self.held.push_back(Incoming::Closed {
+                        reason: why.clone(),
+                    });
+                    return Err(TransportError::Unreachable(why));
+                }
+                Ok(Some(other)) => self.held.push_back(other),
+                Ok(None) | Err(_) => {}
+            }
+        }
+    }
+
+    pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
+        let url = self.await_endpoint().await?;
+        let builder = self
+            .client
+            .post(url.clone())
+            .header("content-type", "application/json")
+            .body(text.to_string());
+        let record = Exchange {
+            method: "POST".into(),
+            url: url.to_string(),
+            request_ids: exchange::request_ids(text).0,
+            ..Exchange::default()
+        };
+        let (_, head) = exchange::start(builder, record, &self.sink);
+        match tokio::time::timeout(self.sink.limits.write_timeout, head).await {
+            Ok(Ok(Err(e))) => Err(TransportError::Unreachable(e)),
+            _ => Ok(()),
+        }
+    }
+
+    pub async fn recv(&mut self, wait: Duration) -> Option<Incoming> {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(ev) = self.held.pop_front() {
+                return Some(ev);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            match tokio::time::timeout(deadline - now, self.events.recv()).await {
+                Ok(Some(Incoming::Endpoint { uri })) => {
+                    if let Some(v) = self.take_endpoint(&uri) {
+                        return Some(v);
+                    }
+                }
+                // The one stream ending means the connection is gone.
+                Ok(Some(Incoming::StreamEnded {
+                    exchange: 0,
+                    reason,
+                })) => return Some(Incoming::Closed { reason }),
+                Ok(Some(ev)) => return Some(ev),
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+
+    pub fn diagnostics(&self) -> String {
+        describe_exchanges(&self.sink.shared)
+    }
+
+    pub async fn shutdown(&mut self) {
+        let mut st = lock(&self.sink.shared);
+        for x in st.exchanges.iter_mut() {
+            if let Some(a) = x.abort.take() {
+                a.abort();
+            }
+        }
+    }
+}
+
+impl Drop for SseTransport {
+    fn drop(&mut self) {
+        for x in lock(&self.sink.shared).exchanges.iter_mut() {
+            if let Some(a) = x.abort.take() {
+                a.abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! The HTTP fronts of the reference server: Streamable HTTP at `/mcp` and the legacy
+//! HTTP+SSE transport at `/sse` + `/messages`, both on top of the session core.
+//!
+//! It binds only to loopback (HTTP-04) and checks `Origin` on every request (HTTP-02,
+//! HTTP-03, SSE-04): absent, or a localhost / 127.0.0.1 / [::1] origin, is allowed.
+
+// Handlers return a ready HTTP response as their error: it is the cold path, and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod legacy;
+mod streamable;
+mod streams;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use futures_util::stream;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::core::Config;
+use crate::faults::Fault;
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Sessions kept at once; beyond that new ones are refused (503).
+pub const MAX_SESSIONS: usize = 4096;
+
+/// Everything the HTTP handlers share.
+pub struct Server {
+    pub config: Config,
+    pub sessions: Mutex<HashMap<String, Arc<streamable::HttpSession>>>,
+    pub legacy: Mutex<HashMap<String, Arc<legacy::LegacySession>>>,
+}
+
+impl Server {
+    pub fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<streamable::HttpSession>>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn legacy(&self) -> MutexGuard<'_, HashMap<String, Arc<legacy::LegacySession>>> {
+        self.legacy.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn has(&self, f: Fault) -> bool {
+        self.config.faults.has(f)
+    }
+}
+
+/// Serves until the process is killed. `addr` must be a loopback address.
+pub async fn run(config: Config, addr: SocketAddr) -> anyhow::Result<()> {
+    if !addr.ip().is_loopback() {
+        anyhow::bail!("refusing to listen on {addr}: only loopback addresses are allowed");
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    eprintln!("listening on http://{local}/mcp (legacy SSE: http://{local}/sse)");
+    let server = Arc::new(Server {
+        config,
+        sessions: Mutex::new(HashMap::new()),
+        legacy: Mutex::new(HashMap::new()),
+    });
+    loop {
+        let (tcp, _) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("mcp-reference-server: accept failed: {e}");
+                continue;
+            }
+        };
+        let server = server.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| {
+                let server = server.clone();
+                async move { Ok::<_, Infallible>(handle(server, req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), svc)
+                .await;
+        });
+    }
+}
+
+async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
+    if !server.has(Fault::NoOriginCheck) && !origin_allowed(req.headers()) {
+        return jsonrpc_error(
+            StatusCode::FORBIDDEN,
+            -32000,
+            "Forbidden: Origin not allowed",
+        );
+    }
+    let path = req.uri().path().to_string();
+    match path.as_str() {
+        "/mcp" => streamable::handle(server, req).await,
+        "/sse" => legacy::open(server, req).await,
+        "/messages" => legacy::post(server, req).await,
+        _ => plain(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+/// An absent `Origin` (a non-browser client) or a loopback one is allowed.
+fn origin_allowed(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin") else {
+        return true;
+    };
+    let Ok(text) = origin.to_str() else {
+        return false;
+    };
+    match url::Url::parse(text) {
+        Ok(u) => matches!(
+            u.host_str(),
+            Some("localhost") | Some("127.0.0.1") | Some("[::1]")
+        ),
+        Err(_) => false,
+    }
+}
+
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn read_body(body: Incoming) -> Result<Bytes, Response<Body>> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) => Err(plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("cannot read the body: {e}"),
+        )),
+    }
+}
+
+pub fn empty(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::new()).boxed());
+    *r.status_mut() = status;
+    r
+}
+
+pub fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    with_type(status, "text/plain", Bytes::from(text.to_string()))
+}
+
+pub fn json_body(status: StatusCode, v: &Value) -> Response<Body> {
+    with_type(status, "application/json", Bytes::from(v.to_string()))
+}
+
+fn with_type(status: StatusCode, ctype: &'static str, body: Bytes) -> Response<Body> {
+    let mut r = Response::new(Full::new(body).boxed());
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r
+}
+
+/// An HTTP error whose body is a JSON-RPC error without an id (HTTP-03, HTTP-07).
+pub fn jsonrpc_error(status: StatusCode, code: i64, message: &str) -> Response<Body> {
+    json_body(
+        status,
+        &json!({"jsonrpc": "2.0", "error": {"code": code, "message": message}}),
+    )
+}
+
+/// An SSE response whose events come from `rx`; the body ends when the sender is dropped.
+pub fn sse(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<Body> {
+    let events = stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+    });
+    let mut r = Response::new(StreamBody::new(events).boxed());
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert("cache-control", HeaderValue::from_static("no-cache"));
+    r
+}
+
+/// A fresh session id: 128 random bits from the OS, as hex (visible ASCII, HTTP-22).
+pub fn new_session_id() -> String {
+    use std::io::Read as _;
+    let mut buf = [0u8; 16];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .is_ok();
+    if !ok {
+        // No /dev/urandom: fall back to the process's randomly keyed hasher.
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        buf[..8].copy_from_slice(&h.finish().to_le_bytes());
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,301 @@
+//! Streamable HTTP at `/mcp`: POST carries client messages, GET opens the standalone
+//! stream or resumes one (`Last-Event-ID`), DELETE ends the session.
+//!
+//! A POST whose requests are all answered while it is being handled gets a JSON body;
+//! otherwise it gets an SSE stream (HTTP-08), primed under 2025-11-25 (HTTP-13), which
+//! ends after the last response (HTTP-10). Notifications and responses get 202 with an
+//! empty body (HTTP-06).
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::streams::{self, lock, Router, SharedRouter, STANDALONE};
+use super::{empty, header, json_body, jsonrpc_error, read_body, sse, Body, Server, MAX_SESSIONS};
+use crate::core::Session;
+use crate::faults::Fault;
+use crate::jsonrpc::is_valid_id;
+use crate::version::Revision;
+
+pub struct HttpSession {
+    pub core: Arc<Session>,
+    pub router: SharedRouter,
+    /// Serialises the synchronous part of handling a POST (see `Router::current`).
+    post_gate: tokio::sync::Mutex<()>,
+    router_task: tokio::task::AbortHandle,
+}
+
+impl Drop for HttpSession {
+    fn drop(&mut self) {
+        self.router_task.abort();
+    }
+}
+
+impl HttpSession {
+    fn new(server: &Server) -> Arc<HttpSession> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let core = Session::new(server.config.clone(), tx);
+        let mut r = Router::new();
+        r.per_stream_ids = server.has(Fault::EventIdPerStream);
+        let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
+        let task = tokio::spawn(streams::run_router(router.clone(), rx));
+        Arc::new(HttpSession {
+            core,
+            router,
+            post_gate: tokio::sync::Mutex::new(()),
+            router_task: task.abort_handle(),
+        })
+    }
+}
+
+pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    if let Err(r) = check_version(&server, &parts.headers) {
+        return r;
+    }
+    match parts.method {
+        Method::POST => match read_body(body).await {
+            Ok(bytes) => post(&server, &parts.headers, &bytes).await,
+            Err(r) => r,
+        },
+        Method::GET => get(&server, &parts.headers),
+        Method::DELETE => delete(&server, &parts.headers),
+        _ => {
+            let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
+            r.headers_mut()
+                .insert("allow", HeaderValue::from_static("GET, POST, DELETE"));
+            r
+        }
+    }
+}
+
+/// HTTP-26: a malformed or unsupported `MCP-Protocol-Version` gets 400.
+fn check_version(server: &Server, headers: &HeaderMap) -> Result<(), Response<Body>> {
+    let Some(raw) = headers.get("mcp-protocol-version") else {
+        return Ok(()); // HTTP-27: assume 2025-03-26 (or what the session negotiated)
+    };
+    if server.has(Fault::ProtocolVersionUnchecked) {
+        return Ok(());
+    }
+    match raw.to_str().ok().and_then(Revision::parse) {
+        Some(_) => Ok(()),
+        None => Err(jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            -32000,
+            "Bad Request: unsupported MCP-Protocol-Version",
+        )),
+    }
+}
+
+/// The session named by `MCP-Session-Id`: `Ok(None)` when there is no header.
+fn lookup(
+    server: &Server,
+    headers: &HeaderMap,
+) -> Result<Option<Arc<HttpSession>>, Response<Body>> {
+    let Some(id) = header(headers, "mcp-session-id") else {
+        return Ok(None);
+    };
+    match server.sessions().get(id) {
+        Some(s) => Ok(Some(s.clone())),
+        None => {
+            let status = if server.has(Fault::UnknownSession400) {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            Err(jsonrpc_error(status, -32001, "Session not found"))
+        }
+    }
+}
+
+fn missing_session() -> Response<Body> {
+    jsonrpc_error(
+        StatusCode::BAD_REQUEST,
+        -32000,
+        "Bad Request: missing MCP-Session-Id",
+    )
+}
+
+/// Valid request ids and progress tokens in a parsed body.
+fn requests_in(v: &Value) -> (Vec<Value>, Vec<Value>) {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut ids = Vec::new();
+    let mut tokens = Vec::new();
+    for m in items {
+        if let (Some(id), Some(_)) = (m.get("id"), m.get("method")) {
+            if is_valid_id(id) {
+                ids.push(id.clone());
+            }
+        }
+        if let Some(t) = m.pointer("/params/_meta/progressToken") {
+            tokens.push(t.clone());
+        }
+    }
+    (ids, tokens)
+}
+
+async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Body> {
+    let parsed: Result<Value, String> = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()));
+    let is_init = parsed
+        .as_ref()
+        .is_ok_and(|v| v.get("method").and_then(Value::as_str) == Some("initialize"));
+    let mut issued = None;
+    let session = match lookup(server, headers) {
+        Err(r) => return r,
+        Ok(Some(s)) => s,
+        Ok(None) if is_init => {
+            if server.sessions().len() >= MAX_SESSIONS {
+                return jsonrpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, "too many sessions");
+            }
+            let s = HttpSession::new(server);
+            let mut id = super::new_session_id();
+            if server.has(Fault::SessionIdWithSpace) {
+                id = format!("ref session {id}");
+            }
+            server.sessions().insert(id.clone(), s.clone());
+            issued = Some(id);
+            s
+        }
+        // Fault: a request without a session is served by a throwaway session.
+        Ok(None) if server.has(Fault::NoSessionRequired) => HttpSession::new(server),
+        Ok(None) => return missing_session(),
+    };
+    let (ids, tokens) = parsed.as_ref().map(requests_in).unwrap_or_default();
+    let mut response = serve(server, &session, parsed, &ids, &tokens).await;
+    if let Some(id) = issued {
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert("mcp-session-id", v);
+        }
+    }
+    response
+}
+
+/// Feeds one POST body to the session core and shapes the HTTP answer.
+async fn serve(
+    server: &Server,
+    session: &Arc<HttpSession>,
+    parsed: Result<Value, String>,
+    ids: &[Value],
+    tokens: &[Value],
+) -> Response<Body> {
+    let _gate = session.post_gate.lock().await;
+    let stream = {
+        let mut r = lock(&session.router);
+        let s = r.open_post(ids, tokens);
+        r.current = Some(s);
+        s
+    };
+    match parsed {
+        Ok(v) => session.core.handle_value(v),
+        Err(e) => {
+            session.core.parse_error(&e);
+        }
+    }
+    // Everything the core emitted while handling the body is routed before we look.
+    session.core.flush().await;
+    let mut r = lock(&session.router);
+    r.current = None;
+    let revision = session.core.revision();
+    let Some(s) = r.streams.get_mut(stream) else {
+        return empty(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    if ids.is_empty() {
+        // Only notifications and responses: accepted, unless the core objected.
+        s.done = true;
+        let msgs: Vec<Value> = s.events.drain(..).filter_map(|(_, m)| m).collect();
+        return match msgs.len() {
+            0 if server.has(Fault::Notification200) => empty(StatusCode::OK),
+            0 => empty(StatusCode::ACCEPTED),
+            1 => json_body(StatusCode::BAD_REQUEST, &msgs[0]),
+            _ => json_body(StatusCode::BAD_REQUEST, &Value::Array(msgs)),
+        };
+    }
+    let only_responses = s
+        .events
+        .iter()
+        .all(|(_, m)| m.as_ref().is_some_and(|m| m.get("method").is_none()));
+    if s.done && only_responses {
+        let mut msgs: Vec<Value> = s.events.drain(..).filter_map(|(_, m)| m).collect();
+        let body = if msgs.len() == 1 {
+            msgs.remove(0)
+        } else {
+            Value::Array(msgs)
+        };
+        let mut resp = json_body(StatusCode::OK, &body);
+        if server.has(Fault::JsonTextPlain) {
+            resp.headers_mut()
+                .insert("content-type", HeaderValue::from_static("text/plain"));
+        }
+        return resp;
+    }
+    if revision >= Revision::V2025_11_25 && !server.has(Fault::NoPrimingEvent) {
+        // HTTP-13: a priming event (id, empty data) opens the stream.
+        let id = r.next_id(stream);
+        if let Some(s) = r.streams.get_mut(stream) {
+            s.events.insert(0, (id, None));
+        }
+    }
+    sse(r.attach(stream, None, &server.config.faults))
+}
+
+fn get(server: &Server, headers: &HeaderMap) -> Response<Body> {
+    if server.has(Fault::Get400) {
+        return jsonrpc_error(StatusCode::BAD_REQUEST, -32000, "Bad Request");
+    }
+    let session = match lookup(server, headers) {
+        Err(r) => return r,
+        Ok(Some(s)) => s,
+        Ok(None) => return missing_session(),
+    };
+    let accepts_sse = header(headers, "accept").is_some_and(|a| a.contains("text/event-stream"));
+    if !accepts_sse {
+        return jsonrpc_error(
+            StatusCode::NOT_ACCEPTABLE,
+            -32000,
+            "Not Acceptable: GET needs Accept: text/event-stream",
+        );
+    }
+    let mut r = lock(&session.router);
+    if let Some(last) = header(headers, "last-event-id") {
+        if !server.has(Fault::NoReplay) {
+            if let Some(stream) = r.stream_of(last) {
+                return sse(r.attach(stream, Some(last), &server.config.faults));
+            }
+        }
+    }
+    let busy = r
+        .streams
+        .get(STANDALONE)
+        .and_then(|s| s.live.as_ref())
+        .is_some_and(|tx| !tx.is_closed());
+    if busy {
+        return jsonrpc_error(
+            StatusCode::CONFLICT,
+            -32000,
+            "Conflict: the standalone stream is already open",
+        );
+    }
+    sse(r.attach(STANDALONE, None, &server.config.faults))
+}
+
+fn delete(server: &Server, headers: &HeaderMap) -> Response<Body> {
+    let Some(id) = header(headers, "mcp-session-id") else {
+        return missing_session();
+    };
+    if let Err(r) = lookup(server, headers) {
+        return r;
+    }
+    if !server.has(Fault::DeleteKeepsSession) {
+        server.sessions().remove(id);
+    }
+    empty(StatusCode::OK)
+}

@@ -1,0 +1,99 @@
+//! HTTP server processes for the conformance suite: the reference server and each
+//! HTTP mutant, started once per test binary on 127.0.0.1 (port 0), shared by the
+//! trials, and always killed when the binary ends (and by the kernel if it dies).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+struct Running {
+    child: Child,
+    base: url::Url,
+}
+
+type Registry = Mutex<BTreeMap<String, Arc<Mutex<Option<Running>>>>>;
+
+fn registry() -> &'static Registry {
+    static R: OnceLock<Registry> = OnceLock::new();
+    R.get_or_init(|| Mutex::new(BTreeMap::new()))
+}
+
+/// The base URL (`http://127.0.0.1:N/`) of the server `name`, started on first use
+/// with `args` (fault switches) added to `--http 127.0.0.1:0`.
+pub fn base_url(name: &str, binary: &Path, args: &[String]) -> Result<url::Url, String> {
+    let slot = {
+        let mut reg = registry().lock().map_err(|_| "registry poisoned")?;
+        reg.entry(name.to_string()).or_default().clone()
+    };
+    let mut running = slot.lock().map_err(|_| "server slot poisoned")?;
+    if let Some(r) = running.as_ref() {
+        return Ok(r.base.clone());
+    }
+    let mut cmd = Command::new(binary);
+    cmd.args(["--http", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: only an async-signal-safe prctl call runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {name}: {e}"))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Reads the URL line, then keeps draining stderr so the server never blocks on it.
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let _ = tx.send(url);
+                    sent = true;
+                }
+            }
+        }
+    });
+    let url = match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(u) => u,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{name}: no `listening on` line within 10 s"));
+        }
+    };
+    let base = url::Url::parse(&url)
+        .and_then(|u| u.join("/"))
+        .map_err(|e| format!("{name}: bad URL {url}: {e}"))?;
+    *running = Some(Running {
+        child,
+        base: base.clone(),
+    });
+    Ok(base)
+}
+
+/// Kills and reaps every server started by this binary.
+pub fn stop_all() {
+    let slots: Vec<_> = match registry().lock() {
+        Ok(reg) => reg.values().cloned().collect(),
+        Err(_) => return,
+    };
+    for slot in slots {
+        if let Ok(mut s) = slot.lock() {
+            if let Some(mut r) = s.take() {
+                let _ = r.child.kill();
+                let _ = r.child.wait();
+            }
+        }
+    }
+}
