@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds mcp-conform and the reference server (release), then runs the whole suite
+# against the reference server over every transport it serves: stdio, Streamable HTTP
+# and the legacy HTTP+SSE transport. Each case applies to some of the transports and is
+# skipped (with the reason) on the others; together every case runs and must pass.
+# Extra arguments go to mcp-conform (e.g. --format html -o reports/out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=./target/release
+log=$(mktemp)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+status=0
+echo "### stdio"
+"$bin/mcp-conform" "$@" -- "$bin/mcp-reference-server" || status=1
+
+"$bin/mcp-reference-server" --http 127.0.0.1:0 2>"$log" &
+server_pid=$!
+url=
+for _ in $(seq 1 50); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "$log" | head -n 1 || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "the reference server did not start its HTTP listener:" >&2
+  cat "$log" >&2
+  exit 3
+fi
+echo
+echo "### streamable-http $url"
+"$bin/mcp-conform" "$@" "$url" || status=1
+echo
+echo "### sse ${url%/mcp}/sse"
+"$bin/mcp-conform" "$@" --transport sse "${url%/mcp}/sse" || status=1
+exit $status
