@@ -115,23 +115,51 @@ fn check_rules(case: &Case) -> Result<(), String> {
         }
     }
     case.revisions.validate()?;
-    for (i, step) in case.steps.iter().enumerate() {
+    check_steps(&case.steps, "")
+}
+
+fn check_matcher(m: Option<&Value>, here: &str) -> Result<(), String> {
+    match m {
+        Some(m) => matcher::validate(m).map_err(|e| format!("step {here}: {e}")),
+        None => Ok(()),
+    }
+}
+
+/// Matchers are spelled right and cited ids exist, in nested steps too.
+fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
+    for (i, step) in steps.iter().enumerate() {
+        let here = format!("{prefix}{}", i + 1);
         let judged_reqs = match step {
             Step::Expect(e) => {
-                if let Some(m) = &e.matcher {
-                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
-                }
+                check_matcher(e.matcher.as_ref(), &here)?;
                 e.judgement.requirements.as_ref()
             }
             Step::ExpectSilence(s) => s.judgement.requirements.as_ref(),
             Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
+            Step::Paginate(p) => p.judgement.requirements.as_ref(),
+            Step::Check(c) => {
+                check_matcher(Some(&c.matcher), &here)?;
+                c.judgement.requirements.as_ref()
+            }
+            Step::SkipUnless(s) => {
+                check_matcher(s.matcher.as_ref(), &here)?;
+                None
+            }
+            Step::Collect(c) => {
+                check_matcher(c.matcher.as_ref(), &here)?;
+                None
+            }
+            Step::ForEach(f) => {
+                check_matcher(f.filter.as_ref(), &here)?;
+                check_steps(&f.steps, &format!("{here}."))?;
+                None
+            }
             _ => None,
         };
         for r in judged_reqs.into_iter().flatten() {
             if !requirements::exists(r) {
                 return Err(format!(
-                    "step {} cites `{r}`, which is not a requirement id",
-                    i + 1
+                    "step {here} cites `{r}`, which is not a requirement id"
                 ));
             }
         }

@@ -1,12 +1,14 @@
 //! Executes one case: decide whether it applies, set up the session, interpret the
 //! steps, and turn what happened into a verdict with evidence.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{Case, ExitExpect, Expect, Given, Judgement, Silence, Step};
-use crate::check::matcher::{self, Vars};
+use crate::case::{Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step};
+use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
@@ -139,13 +141,23 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
 }
 
 /// Per-case state while the steps run.
-struct Ctx<'a> {
-    case: &'a Case,
-    cfg: &'a RunConfig,
-    vars: Vars,
-    findings: Vec<Finding>,
-    last_sent: Option<Value>,
+pub(super) struct Ctx<'a> {
+    pub(super) case: &'a Case,
+    pub(super) cfg: &'a RunConfig,
+    pub(super) vars: Vars,
+    pub(super) findings: Vec<Finding>,
+    pub(super) last_sent: Option<Value>,
 }
+
+/// What the interpreter does after a step.
+pub(super) enum Flow {
+    Next,
+    /// Stop here: the behaviour cannot be observed on this server (the reason says why).
+    Skip(String),
+}
+
+/// Default cap on `for_each` iterations.
+const FOR_EACH_CAP: usize = 20;
 
 impl Ctx<'_> {
     fn judge(&self, j: &Judgement) -> (Vec<String>, Severity) {
@@ -157,7 +169,7 @@ impl Ctx<'_> {
         )
     }
 
-    fn fail(
+    pub(super) fn fail(
         &mut self,
         j: &Judgement,
         message: String,
@@ -205,10 +217,15 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         .clone()
         .unwrap_or_else(|| json!({}));
     let mut session = Session::new(transport, client_caps.clone());
+    session.set_revision(revision);
     let mut ctx = Ctx {
         case,
         cfg,
-        vars: builtin_vars(facts, revision),
+        vars: {
+            let mut v = builtin_vars(facts, revision);
+            v.insert("hints".into(), cfg.hints.clone());
+            v
+        },
         findings: Vec::new(),
         last_sent: None,
     };
@@ -222,6 +239,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     )
     .await;
     let mut setup_error = None;
+    let mut skip_reason = None;
     match setup {
         Ok(Some(init)) => {
             ctx.vars.insert("init_result".into(), init);
@@ -234,9 +252,16 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             if ctx.must_failed() {
                 break;
             }
-            if let Err(e) = run_step(step, &mut session, &mut ctx).await {
-                setup_error = Some(e);
-                break;
+            match run_step(step, &mut session, &mut ctx).await {
+                Ok(Flow::Next) => {}
+                Ok(Flow::Skip(reason)) => {
+                    skip_reason = Some(reason);
+                    break;
+                }
+                Err(e) => {
+                    setup_error = Some(e);
+                    break;
+                }
             }
         }
     }
@@ -259,6 +284,8 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     let (verdict, reason) = match setup_error {
         // A broken wire rule explains a failed setup better than the setup error does.
         Some(e) if findings.is_empty() => (Verdict::Error, Some(e)),
+        // Nothing observed that could pass or fail: not a pass.
+        None if findings.is_empty() && skip_reason.is_some() => (Verdict::Skip, skip_reason),
         _ => {
             let verdict = verdict_of(&findings);
             let reason = findings.first().map(|f| {
@@ -321,42 +348,83 @@ async fn setup(
     Ok(Some(result.clone()))
 }
 
+type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Flow, String>> + Send + 'a>>;
+
 /// Runs one step. `Err` means the harness could not carry it out (not a finding).
-async fn run_step(step: &Step, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    match step {
-        Step::Send(msg) => {
-            let msg = substitute(msg, &ctx.vars);
-            ctx.last_sent = Some(msg.clone());
-            send_or_note(session.send(&msg).await, session, ctx)
-        }
-        Step::SendRaw(text) => {
-            ctx.last_sent = Some(Value::String(text.clone()));
-            send_or_note(session.send_raw(text).await, session, ctx)
-        }
-        Step::Expect(e) => {
-            expect(e, session, ctx).await;
-            Ok(())
-        }
-        Step::ExpectSilence(s) => {
-            silence(s, session, ctx).await;
-            Ok(())
-        }
-        Step::CloseInput {} => match session.transport() {
-            Transport::Stdio(t) => {
-                t.close_stdin();
-                session.note("closed the server's stdin");
-                Ok(())
+pub(super) fn run_step<'a, 'c: 'a>(
+    step: &'a Step,
+    session: &'a mut Session,
+    ctx: &'a mut Ctx<'c>,
+) -> StepFuture<'a> {
+    Box::pin(async move {
+        match step {
+            Step::Send(msg) => {
+                let msg = substitute(msg, &ctx.vars);
+                ctx.last_sent = Some(msg.clone());
+                send_or_note(session.send(&msg).await, session, ctx)?;
             }
-        },
-        Step::ExpectExit(e) => {
-            expect_exit(e, session, ctx).await;
-            Ok(())
+            Step::SendRaw(text) => {
+                ctx.last_sent = Some(Value::String(text.clone()));
+                send_or_note(session.send_raw(text).await, session, ctx)?;
+            }
+            Step::Expect(e) => expect(e, session, ctx).await,
+            Step::ExpectSilence(s) => silence(s, session, ctx).await,
+            Step::CloseInput {} => match session.transport() {
+                Transport::Stdio(t) => {
+                    t.close_stdin();
+                    session.note("closed the server's stdin");
+                }
+            },
+            Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
+            Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Step::Paginate(p) => super::discover::paginate(p, session, ctx).await,
+            Step::ForEach(f) => return for_each(f, session, ctx).await,
+            Step::SkipUnless(s) => return Ok(super::discover::skip_unless(s, ctx)),
+            Step::Check(c) => super::discover::check(c, ctx),
+            Step::Collect(c) => super::discover::collect(c, session, ctx).await,
+            Step::Derive(d) => super::discover::derive(d, ctx),
         }
-        Step::SleepMs(ms) => {
-            tokio::time::sleep(Duration::from_millis(*ms)).await;
-            Ok(())
+        Ok(Flow::Next)
+    })
+}
+
+async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<Flow, String> {
+    let items: Vec<Value> = match lookup(&ctx.vars, &f.items) {
+        Some(Value::Array(xs)) => xs.clone(),
+        _ => Vec::new(),
+    };
+    let selected: Vec<Value> = items
+        .into_iter()
+        .filter(|x| {
+            f.filter.as_ref().is_none_or(|m| {
+                matcher::check(&substitute(m, &ctx.vars), Some(x), &ctx.vars).is_empty()
+            })
+        })
+        .take(f.max.unwrap_or(FOR_EACH_CAP))
+        .collect();
+    if selected.is_empty() {
+        let reason = f.if_empty.clone().unwrap_or_else(|| {
+            format!(
+                "nothing to probe: no element of `{}`{}",
+                f.items,
+                if f.filter.is_some() { " fits" } else { "" }
+            )
+        });
+        return Ok(Flow::Skip(reason));
+    }
+    for (i, item) in selected.into_iter().enumerate() {
+        ctx.vars.insert(f.bind.clone(), item);
+        ctx.vars.insert(format!("{}_index", f.bind), json!(i));
+        for step in &f.steps {
+            if ctx.must_failed() {
+                return Ok(Flow::Next);
+            }
+            if let Flow::Skip(reason) = run_step(step, session, ctx).await? {
+                return Ok(Flow::Skip(reason));
+            }
         }
     }
+    Ok(Flow::Next)
 }
 
 /// A failed write is evidence about the server (it closed or stopped reading), so it
@@ -372,7 +440,7 @@ fn send_or_note(
     Ok(())
 }
 
-async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
+pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
     let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
     let deadline = Instant::now() + wait;
@@ -461,30 +529,44 @@ async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
     }
 }
 
-/// Replaces `${name}` in strings: a string that is exactly `${name}` becomes the
-/// variable's value (any type); inside longer strings the value is spliced as text.
+/// Replaces `${name}` in strings (a name may carry a JSON pointer: `${tool/name}`): a
+/// string that is exactly `${name}` becomes the value (any type); inside longer strings
+/// the value is spliced as text. Unknown names are left as they are.
 pub fn substitute(v: &Value, vars: &Vars) -> Value {
     match v {
         Value::String(s) => {
             if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-                if let Some(val) = vars.get(name) {
-                    return val.clone();
+                if !name.contains('}') {
+                    if let Some(val) = lookup(vars, name) {
+                        return val.clone();
+                    }
                 }
             }
             if !s.contains("${") {
                 return v.clone();
             }
-            let mut out = s.clone();
-            for (name, val) in vars {
-                let key = format!("${{{name}}}");
-                if out.contains(&key) {
-                    let text = match val {
-                        Value::String(t) => t.clone(),
-                        other => other.to_string(),
-                    };
-                    out = out.replace(&key, &text);
+            let mut out = String::new();
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 2..];
+                match after.find('}') {
+                    Some(end) => {
+                        let name = &after[..end];
+                        match lookup(vars, name) {
+                            Some(Value::String(t)) => out.push_str(t),
+                            Some(other) => out.push_str(&other.to_string()),
+                            None => out.push_str(&rest[start..start + 3 + end]),
+                        }
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        out.push_str(&rest[start..]);
+                        rest = "";
+                    }
                 }
             }
+            out.push_str(rest);
             Value::String(out)
         }
         Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, vars)).collect()),
@@ -494,5 +576,25 @@ pub fn substitute(v: &Value, vars: &Vars) -> Value {
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_follows_pointers_and_keeps_unknown_names() {
+        let mut vars = Vars::new();
+        vars.insert("tool".into(), json!({"name": "echo", "n": 3}));
+        assert_eq!(substitute(&json!("${tool/name}"), &vars), json!("echo"));
+        assert_eq!(substitute(&json!("${tool/n}"), &vars), json!(3));
+        assert_eq!(substitute(&json!("x-${tool/n}-y"), &vars), json!("x-3-y"));
+        assert_eq!(substitute(&json!("${nope}"), &vars), json!("${nope}"));
+        assert_eq!(
+            substitute(&json!("a ${nope} b"), &vars),
+            json!("a ${nope} b")
+        );
+        assert_eq!(substitute(&json!("${"), &vars), json!("${"));
     }
 }

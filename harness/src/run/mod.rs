@@ -1,5 +1,6 @@
 //! Scheduling: which cases run, at which revision, in which order and how many at once.
 
+mod discover;
 pub mod exec;
 pub mod probe;
 
@@ -27,6 +28,9 @@ pub struct RunConfig {
     pub revision_pin: Option<String>,
     pub jobs: usize,
     pub limits: Limits,
+    /// User-provided hints (`--hints FILE`), visible to cases as variable `hints`:
+    /// how to trigger behaviours no generic probe can (see README, "Hints").
+    pub hints: serde_json::Value,
 }
 
 impl RunConfig {
@@ -41,6 +45,7 @@ impl RunConfig {
                 .unwrap_or(2)
                 .max(2),
             limits: Limits::default(),
+            hints: serde_json::json!({}),
         }
     }
 
