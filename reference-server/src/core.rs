@@ -188,10 +188,15 @@ impl Session {
         if level < self.state().log_level {
             return false;
         }
+        let shown = if self.faults().has(crate::faults::Fault::LogLevelInvalid) {
+            "WARN"
+        } else {
+            level.as_str()
+        };
         self.notify(
             "notifications/message",
             Some(json!({
-                "level": level.as_str(),
+                "level": shown,
                 "logger": "mcp-reference-server",
                 "data": data,
             })),

@@ -71,6 +71,39 @@ faults! {
     Latin1Output => "latin1-output": "encodes stdout as Latin-1 (characters above U+00FF become '?')",
     IgnoreEof => "ignore-eof": "does not exit on stdin EOF",
     EarlyRootsRequest => "early-roots-request": "sends roots/list right after the initialize response, before notifications/initialized",
+    ToolsNoInputSchema => "tools-no-input-schema": "tools/list omits inputSchema from the first tool",
+    ToolsDuplicateName => "tools-duplicate-name": "tools/list lists the first tool's name twice (the last tool is renamed)",
+    ToolsBadAnnotation => "tools-bad-annotation": "tool annotations carry readOnlyHint as the string \"yes\"",
+    InputSchemaInvalid => "input-schema-invalid": "the echo tool's inputSchema gives its property the type \"text\" (not a JSON Schema type)",
+    StructuredContentMismatch => "structured-content-mismatch": "add returns structuredContent {total} although its outputSchema requires {sum}",
+    UnknownToolIsErrorResult => "unknown-tool-is-error-result": "an unknown tool name gets a result with isError: true instead of a JSON-RPC error",
+    ToolArgsUnchecked => "tool-args-unchecked": "tools/call does not validate arguments against the inputSchema",
+    ToolContentBadType => "tool-content-bad-type": "tool results use the content type \"txt\"",
+    ResourceNoName => "resource-no-name": "resources/list items lack name",
+    ResourceBlobNotBase64 => "resource-blob-not-base64": "blob contents are not base64",
+    TemplateUnbalanced => "template-unbalanced": "the uriTemplate has an unclosed brace",
+    ResourceNotFoundEmpty => "resource-not-found-empty": "reading an unknown uri returns an empty contents array",
+    SubscribeUnsupported => "subscribe-unsupported": "resources/subscribe gets -32601 although subscribe is declared",
+    ResourceBadMime => "resource-bad-mime": "resources carry the mimeType \"plain\"",
+    ResourcePriorityOutOfRange => "resource-priority-out-of-range": "resource annotations have priority 2",
+    PromptRequiredString => "prompt-required-string": "prompt arguments carry required as a string",
+    PromptBadRole => "prompt-bad-role": "prompt messages have the role \"system\"",
+    PromptMissingArgumentOk => "prompt-missing-argument-ok": "prompts/get without a required argument succeeds",
+    UnknownPromptWrongCode => "unknown-prompt-wrong-code": "an unknown prompt name gets -32601",
+    CompletionTooMany => "completion-too-many": "completion/complete returns 150 values",
+    CompletionUnknownPromptEmpty => "completion-unknown-prompt-empty": "completion for an unknown prompt returns an empty list",
+    SetLevelUnsupported => "set-level-unsupported": "logging/setLevel gets -32601 although logging is declared",
+    SetLevelAcceptsAny => "set-level-accepts-any": "logging/setLevel accepts any level",
+    LogLevelInvalid => "log-level-invalid": "notifications/message uses the level \"WARN\"",
+    ListChangedUndeclared => "list-changed-undeclared": "declares no listChanged flags but still sends list_changed notifications",
+    NoListChanged => "no-list-changed": "declares listChanged but never sends list_changed notifications",
+    UpdatedNotSent => "updated-not-sent": "never sends notifications/resources/updated",
+    InvalidCursorFirstPage => "invalid-cursor-first-page": "an unknown cursor returns the first page",
+    PageOverlap => "page-overlap": "each page repeats the last item of the previous one",
+    ProgressTokenStringified => "progress-token-stringified": "integer progress tokens come back as strings",
+    ProgressNotIncreasing => "progress-not-increasing": "progress stays at 1 for every notification",
+    ProgressAfterResponse => "progress-after-response": "one more progress notification follows the response",
+    IgnoreCancel => "ignore-cancel": "notifications/cancelled does not stop a running request",
 }
 
 impl Fault {
@@ -146,7 +179,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert!(!f.description().is_empty());
         }
-        assert_eq!(Fault::ALL.len(), 35);
+        assert_eq!(Fault::ALL.len(), 70);
     }
 
     #[test]

@@ -254,7 +254,15 @@ impl Session {
         let caps = if faults.has(Fault::InitCapabilitiesArray) {
             json!([])
         } else {
-            server_capabilities(rev)
+            let mut c = server_capabilities(rev);
+            if faults.has(Fault::ListChangedUndeclared) {
+                for area in ["tools", "resources", "prompts"] {
+                    if let Some(m) = c.get_mut(area).and_then(Value::as_object_mut) {
+                        m.remove("listChanged");
+                    }
+                }
+            }
+            c
         };
         result.insert("capabilities".into(), caps);
         if !faults.has(Fault::InitNoServerInfo) {
@@ -299,6 +307,9 @@ impl Session {
                     }
                     return; // malformed: ignored
                 };
+                if faults.has(Fault::IgnoreCancel) {
+                    return;
+                }
                 if !self.cancel(request_id) {
                     if faults.has(Fault::ErrorOnUnknownCancel) {
                         let err = RpcError::invalid_params(format!(
@@ -353,6 +364,19 @@ impl Session {
     }
 
     fn set_log_level(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        if self.faults().has(Fault::SetLevelUnsupported) {
+            return Err(RpcError::method_not_found("logging/setLevel"));
+        }
+        if self.faults().has(Fault::SetLevelAcceptsAny) {
+            if let Some(level) = params
+                .get("level")
+                .and_then(Value::as_str)
+                .and_then(LogLevel::parse)
+            {
+                self.state().log_level = level;
+            }
+            return Ok(json!({}));
+        }
         let level = params
             .get("level")
             .and_then(Value::as_str)

@@ -71,9 +71,22 @@ fn explain(r: &CaseResult) -> String {
     s
 }
 
+/// The reference server's hints (how to trigger list changes, progress, …), used for
+/// the reference run and every mutant run alike.
+fn hints() -> serde_json::Value {
+    static HINTS: OnceLock<serde_json::Value> = OnceLock::new();
+    HINTS
+        .get_or_init(|| {
+            mcp_conform::cli::load_hints(&repo_root().join("fixtures/reference-hints.yaml"))
+                .unwrap_or_else(|e| panic!("fixtures/reference-hints.yaml: {e}"))
+        })
+        .clone()
+}
+
 fn config(launch: Launch) -> RunConfig {
     let mut cfg = RunConfig::new(launch);
     cfg.timeout = std::time::Duration::from_secs(5);
+    cfg.hints = hints();
     cfg
 }
 
