@@ -222,6 +222,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_uncovered_row_has_a_reason_and_no_reason_is_stale() {
+        let cases = crate::case::load::load_bundled().expect("bundled cases load");
+        let c = compute(&cases);
+        assert!(
+            c.unexplained().is_empty(),
+            "rows neither covered nor explained in harness/data/uncovered.yaml: {:?}",
+            c.unexplained()
+        );
+        let cited = citations(&cases);
+        for u in reasons().expect("uncovered.yaml parses") {
+            assert!(
+                !cited.contains_key(&u.id),
+                "{} is covered by {:?}; remove it from uncovered.yaml",
+                u.id,
+                cited.get(&u.id)
+            );
+        }
+    }
+
+    #[test]
     fn every_reason_names_a_counted_row() {
         let all = requirements::all();
         for u in reasons().expect("uncovered.yaml parses") {

@@ -46,6 +46,8 @@ pub struct Session {
     sent_methods: HashMap<String, String>,
     /// The server's declared capabilities, once an `initialize` result was seen.
     server_capabilities: Option<Value>,
+    /// Ids of the requests the server sent (JSON text), for judging its cancellations.
+    server_request_ids: Vec<String>,
 }
 
 impl Session {
@@ -61,6 +63,7 @@ impl Session {
             revision: None,
             sent_methods: HashMap::new(),
             server_capabilities: None,
+            server_request_ids: Vec::new(),
         }
     }
 
@@ -121,6 +124,30 @@ impl Session {
             }
         }
         self.judge_capability_use(msg);
+        self.judge_cancellation(msg);
+    }
+
+    /// CANC-05: the server cancels only requests it sent itself.
+    fn judge_cancellation(&mut self, msg: &Value) {
+        if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
+            if self.server_request_ids.len() < SENT_CAP {
+                self.server_request_ids.push(id.to_string());
+            }
+            return;
+        }
+        if msg.get("method").and_then(Value::as_str) != Some("notifications/cancelled") {
+            return;
+        }
+        let named = msg.pointer("/params/requestId").map(Value::to_string);
+        if let Some(named) = named {
+            if !self.server_request_ids.contains(&named) {
+                self.violate(
+                    &["CANC-05"],
+                    format!("server cancelled request {named}, which it never sent"),
+                    msg,
+                );
+            }
+        }
     }
 
     /// LIFE-07: no notification for a capability (or sub-flag) the server did not declare.

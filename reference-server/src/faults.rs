@@ -104,6 +104,12 @@ faults! {
     ProgressNotIncreasing => "progress-not-increasing": "progress stays at 1 for every notification",
     ProgressAfterResponse => "progress-after-response": "one more progress notification follows the response",
     IgnoreCancel => "ignore-cancel": "notifications/cancelled does not stop a running request",
+    NotificationWithId => "notification-with-id": "notifications/message carries an id",
+    CancelClientRequests => "cancel-client-requests": "after answering a ping, sends notifications/cancelled for the client's ping id",
+    CancelInitializeResets => "cancel-initialize-resets": "a notifications/cancelled naming the initialize request undoes the initialization",
+    ResourceUriNoScheme => "resource-uri-no-scheme": "the first listed resource's uri has no scheme",
+    ServerRequestIdReuse => "server-request-id-reuse": "every request the server sends has the id srv-1",
+    RootsWithoutCapability => "roots-without-capability": "ask_roots sends roots/list even when the client did not declare roots",
 }
 
 impl Fault {
@@ -179,7 +185,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert!(!f.description().is_empty());
         }
-        assert_eq!(Fault::ALL.len(), 70);
+        assert_eq!(Fault::ALL.len(), 76);
     }
 
     #[test]

@@ -200,6 +200,14 @@ impl Session {
                 } else if faults.has(Fault::PingRequiresInit) && phase == Phase::Uninitialized {
                     not_initialized()
                 } else {
+                    if faults.has(Fault::CancelClientRequests) {
+                        self.send(self.responder.success(id, json!({})));
+                        self.notify(
+                            "notifications/cancelled",
+                            Some(json!({"requestId": id, "reason": "no longer needed"})),
+                        );
+                        return Handled::Sent;
+                    }
                     Handled::Result(json!({}))
                 }
             }
@@ -245,6 +253,7 @@ impl Session {
             st.phase = Phase::Initializing;
             st.revision = Some(rev);
             st.client_capabilities = client_caps;
+            st.init_id = Some(crate::core::id_key(id));
         }
         let faults = self.faults();
         let mut result = Map::new();
@@ -309,6 +318,13 @@ impl Session {
                 };
                 if faults.has(Fault::IgnoreCancel) {
                     return;
+                }
+                if faults.has(Fault::CancelInitializeResets) {
+                    let mut st = self.state();
+                    if st.init_id.as_deref() == Some(crate::core::id_key(request_id).as_str()) {
+                        st.phase = Phase::Uninitialized;
+                        return;
+                    }
                 }
                 if !self.cancel(request_id) {
                     if faults.has(Fault::ErrorOnUnknownCancel) {

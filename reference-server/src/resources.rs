@@ -143,10 +143,15 @@ fn mime(real: &str, session: &Session) -> String {
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
     let extra = session.state().extra_enabled;
-    let items = catalog(extra)
+    let mut items: Vec<Value> = catalog(extra)
         .iter()
         .map(|r| resource_json(r, rev, session))
         .collect();
+    if session.faults().has(Fault::ResourceUriNoScheme) {
+        if let Some(first) = items.first_mut() {
+            first["uri"] = json!("hello resource");
+        }
+    }
     paginate_for(session, "resources", items, params)
 }
 

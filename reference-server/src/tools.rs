@@ -411,7 +411,7 @@ fn ask_roots(session: &Arc<Session>) -> Handled {
             st.phase,
         )
     };
-    if !has_roots {
+    if !has_roots && !session.faults().has(Fault::RootsWithoutCapability) {
         return Handled::Result(error_result(
             "The client did not declare the roots capability; roots/list was not sent.",
         ));

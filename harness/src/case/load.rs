@@ -251,3 +251,41 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {
         (shown, text)
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CASE: &str = "id: tools.x\ntitle: t\nrequirements: [REQ]\nseverity: must\nmutants: [m]\nsteps:\n  - {send: {jsonrpc: '2.0', id: 1, method: ping}}\n  - {expect: {id: 1, requirements: [STEP]}}\n";
+
+    fn with(case_req: &str, step_req: &str) -> Result<Case, LoadError> {
+        let text = CASE.replace("REQ", case_req).replace("STEP", step_req);
+        parse("cases/tools/x.yaml", &text)
+    }
+
+    #[test]
+    fn requirement_ids_must_exist_in_requirements_md() {
+        assert!(with("TOOL-07", "TOOL-03").is_ok());
+        let e = with("TOOL-99", "TOOL-03").expect_err("unknown case-level id");
+        assert!(
+            e.reason
+                .contains("`TOOL-99`, which is not a requirement id"),
+            "{e}"
+        );
+        let e = with("TOOL-07", "TOOL-98").expect_err("unknown step-level id");
+        assert!(e.reason.contains("`TOOL-98`"), "{e}");
+    }
+
+    #[test]
+    fn nested_steps_are_checked_too() {
+        let text = "id: tools.y\ntitle: t\nrequirements: [TOOL-03]\nseverity: must\nsteps:\n  - for_each: {in: xs, as: x, steps: [{check: {value: 1, match: {$tpye: integer}}}]}\n";
+        let e = parse("cases/tools/y.yaml", text).expect_err("typo in a nested matcher");
+        assert!(e.reason.contains("step 1.1"), "{e}");
+    }
+
+    #[test]
+    fn every_bundled_case_loads() {
+        let cases = load_bundled().expect("bundled cases load");
+        assert!(cases.len() > 53);
+    }
+}
