@@ -69,7 +69,7 @@ pub struct Args {
     pub cases: Option<PathBuf>,
 
     /// A YAML file of hints: how to make this server show behaviours that no generic
-    /// probe can trigger (list changes, progress, log messages). See README, "Hints".
+    /// probe can trigger (list changes, progress, log messages). See cases/README.md.
     #[arg(long, value_name = "FILE")]
     pub hints: Option<PathBuf>,
 

@@ -29,7 +29,7 @@ pub struct RunConfig {
     pub jobs: usize,
     pub limits: Limits,
     /// User-provided hints (`--hints FILE`), visible to cases as variable `hints`:
-    /// how to trigger behaviours no generic probe can (see README, "Hints").
+    /// how to trigger behaviours no generic probe can (see cases/README.md).
     pub hints: serde_json::Value,
 }
 
