@@ -16,9 +16,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+hints=fixtures/reference-hints.yaml
 status=0
 echo "### stdio"
-"$bin/mcp-conform" "$@" -- "$bin/mcp-reference-server" || status=1
+"$bin/mcp-conform" --hints "$hints" "$@" -- "$bin/mcp-reference-server" || status=1
 
 "$bin/mcp-reference-server" --http 127.0.0.1:0 2>"$log" &
 server_pid=$!
@@ -35,8 +36,8 @@ if [ -z "$url" ]; then
 fi
 echo
 echo "### streamable-http $url"
-"$bin/mcp-conform" "$@" "$url" || status=1
+"$bin/mcp-conform" --hints "$hints" "$@" "$url" || status=1
 echo
 echo "### sse ${url%/mcp}/sse"
-"$bin/mcp-conform" "$@" --transport sse "${url%/mcp}/sse" || status=1
+"$bin/mcp-conform" --hints "$hints" "$@" --transport sse "${url%/mcp}/sse" || status=1
 exit $status

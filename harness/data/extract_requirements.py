@@ -7,7 +7,7 @@ import sys
 src = sys.argv[1] if len(sys.argv) > 1 else "../shared/mcp-spec/REQUIREMENTS.md"
 rows, section = [], None
 for line in open(src, encoding="utf-8"):
-    m = re.match(r"^## (\d+)\. (\w+):", line)
+    m = re.match(r"^## (\d+)\. (\w+)\b", line)
     if m:
         section = (int(m.group(1)), m.group(2))
         continue

@@ -137,6 +137,26 @@ pub struct Args {
     /// legacy 2024-11-05 HTTP+SSE transport; the URL is then the SSE endpoint).
     #[arg(long, value_name = "KIND", value_parser = ["streamable", "sse"])]
     pub transport: Option<String>,
+    /// A YAML file of hints: how to make this server show behaviours that no generic
+    /// probe can trigger (list changes, progress, log messages). See cases/README.md.
+    #[arg(long, value_name = "FILE")]
+    pub hints: Option<PathBuf>,
+
+    /// Print which requirements the cases cover, per area, and exit.
+    #[arg(long)]
+    pub coverage: bool,
+}
+
+/// Reads a hints file (YAML mapping).
+pub fn load_hints(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(format!("{}: hints must be a mapping", path.display()))
+    }
 }
 
 fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
@@ -240,6 +260,13 @@ async fn run_cli(args: Args) -> i32 {
             return EXIT_USAGE;
         }
     }
+    if args.coverage {
+        print!(
+            "{}",
+            crate::coverage::render(&crate::coverage::compute(&cases))
+        );
+        return EXIT_OK;
+    }
     if args.list {
         for c in &cases {
             println!("{:<48} [{}] {}", c.id, c.requirements.join(", "), c.title);
@@ -301,6 +328,15 @@ async fn run_cli(args: Args) -> i32 {
         cfg.timeout = Duration::from_millis(args.timeout.max(1));
         cfg.revision_pin = args.revision.clone();
         cfg.progress = std::io::stderr().is_terminal();
+        if let Some(path) = &args.hints {
+            match load_hints(path) {
+                Ok(h) => cfg.hints = h,
+                Err(e) => {
+                    eprintln!("mcp-conform: {e}");
+                    return EXIT_USAGE;
+                }
+            }
+        }
         if let Some(j) = args.jobs {
             cfg.jobs = j.max(1);
         }

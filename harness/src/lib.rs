@@ -7,6 +7,7 @@
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod coverage;
 pub mod fuzz;
 pub mod mutants;
 pub mod report;

@@ -5,20 +5,24 @@
 //! applies the wire checks (`check::wire`) to every message, keeping the violations
 //! for the case to report.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::case::MessageKind;
+use crate::check::schema;
 use crate::check::wire::{self, WireViolation};
 use crate::report::model::{Direction, TranscriptEntry};
+use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
 
 /// Cap on transcript entries per session, so a flooding server cannot exhaust memory.
 const TRANSCRIPT_CAP: usize = 2000;
 /// Cap on recorded wire violations per session, for the same reason.
 const VIOLATION_CAP: usize = 100;
+/// Cap on remembered request ids (for judging results by the method they answer).
+const SENT_CAP: usize = 10_000;
 
 /// Something the server emitted that is not a JSON-RPC message, or a message that
 /// breaks the envelope rules.
@@ -38,6 +42,14 @@ pub struct Session {
     violations: Vec<Violation>,
     client_capabilities: Value,
     closed: Option<String>,
+    /// The revision whose schema every received message is validated against.
+    revision: Option<String>,
+    /// Method of each request the harness sent, by id (JSON text, so `1` ≠ `"1"`).
+    sent_methods: HashMap<String, String>,
+    /// The server's declared capabilities, once an `initialize` result was seen.
+    server_capabilities: Option<Value>,
+    /// Ids of the requests the server sent (JSON text), for judging its cancellations.
+    server_request_ids: Vec<String>,
 }
 
 impl Session {
@@ -50,6 +62,129 @@ impl Session {
             violations: Vec::new(),
             client_capabilities,
             closed: None,
+            revision: None,
+            sent_methods: HashMap::new(),
+            server_capabilities: None,
+            server_request_ids: Vec::new(),
+        }
+    }
+
+    /// Sets the revision whose schema received messages are validated against. A later
+    /// `initialize` result naming another known revision replaces it.
+    pub fn set_revision(&mut self, revision: &str) {
+        self.revision = Some(revision.to_string());
+    }
+
+    /// The server's declared capabilities, if an `initialize` result was seen.
+    pub fn server_capabilities(&self) -> Option<&Value> {
+        self.server_capabilities.as_ref()
+    }
+
+    fn remember_requests(&mut self, msg: &Value) {
+        let items: Vec<&Value> = match msg {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        for m in items {
+            if let (Some(id), Some(method)) = (m.get("id"), m.get("method").and_then(Value::as_str))
+            {
+                if self.sent_methods.len() < SENT_CAP {
+                    self.sent_methods.insert(id.to_string(), method.to_string());
+                }
+            }
+        }
+    }
+
+    fn violate(&mut self, requirements: &[&str], message: String, evidence: &Value) {
+        self.violations.push(Violation {
+            requirements: requirements.iter().map(|r| r.to_string()).collect(),
+            message,
+            evidence: evidence.clone(),
+        });
+    }
+
+    /// Schema validation and capability-use rules for one received message object.
+    fn judge_content(&mut self, msg: &Value) {
+        let answered = msg
+            .get("id")
+            .filter(|_| msg.get("method").is_none())
+            .and_then(|id| self.sent_methods.get(&id.to_string()))
+            .cloned();
+        if answered.as_deref() == Some("initialize") {
+            if let Some(result) = msg.get("result").filter(|r| r.is_object()) {
+                if let Some(v) = result.get("protocolVersion").and_then(Value::as_str) {
+                    if ALL_REVISIONS.contains(&v) {
+                        self.revision = Some(v.to_string());
+                    }
+                }
+                self.server_capabilities = result.get("capabilities").cloned();
+            }
+        }
+        if let Some(rev) = self.revision.clone() {
+            for v in schema::judge(&rev, msg, answered.as_deref()) {
+                self.violate(&v.requirements, v.message, msg);
+            }
+        }
+        self.judge_capability_use(msg);
+        self.judge_cancellation(msg);
+    }
+
+    /// CANC-05: the server cancels only requests it sent itself.
+    fn judge_cancellation(&mut self, msg: &Value) {
+        if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
+            if self.server_request_ids.len() < SENT_CAP {
+                self.server_request_ids.push(id.to_string());
+            }
+            return;
+        }
+        if msg.get("method").and_then(Value::as_str) != Some("notifications/cancelled") {
+            return;
+        }
+        let named = msg.pointer("/params/requestId").map(Value::to_string);
+        if let Some(named) = named {
+            if !self.server_request_ids.contains(&named) {
+                self.violate(
+                    &["CANC-05"],
+                    format!("server cancelled request {named}, which it never sent"),
+                    msg,
+                );
+            }
+        }
+    }
+
+    /// LIFE-07: no notification for a capability (or sub-flag) the server did not declare.
+    fn judge_capability_use(&mut self, msg: &Value) {
+        let Some(caps) = self.server_capabilities.clone() else {
+            return;
+        };
+        if msg.get("id").is_some() {
+            return;
+        }
+        let Some(method) = msg.get("method").and_then(Value::as_str) else {
+            return;
+        };
+        let (flag, reqs): (&str, &[&str]) = match method {
+            "notifications/tools/list_changed" => ("/tools/listChanged", &["LIFE-07", "TOOL-01"]),
+            "notifications/resources/list_changed" => {
+                ("/resources/listChanged", &["LIFE-07", "RES-01"])
+            }
+            "notifications/prompts/list_changed" => {
+                ("/prompts/listChanged", &["LIFE-07", "PROMPT-01"])
+            }
+            "notifications/resources/updated" => ("/resources/subscribe", &["LIFE-07", "RES-07"]),
+            "notifications/message" => ("/logging", &["LIFE-07", "LOG-01"]),
+            _ => return,
+        };
+        let declared = caps
+            .pointer(flag)
+            .is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
+        if !declared {
+            let cap = flag.trim_start_matches('/').replace('/', ".");
+            self.violate(
+                reqs,
+                format!("server sent `{method}` but did not declare capability `{cap}`"),
+                msg,
+            );
         }
     }
 
@@ -110,6 +245,7 @@ impl Session {
     /// Sends a JSON value as one message.
     pub async fn send(&mut self, msg: &Value) -> Result<(), TransportError> {
         let text = msg.to_string();
+        self.remember_requests(msg);
         self.record(Direction::Sent, msg.clone());
         self.transport.send(&text).await
     }
@@ -118,6 +254,7 @@ impl Session {
     pub async fn send_raw(&mut self, text: &str) -> Result<(), TransportError> {
         let body =
             serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into()));
+        self.remember_requests(&body);
         self.record(Direction::Sent, body);
         self.transport.send(text).await
     }
@@ -136,11 +273,15 @@ impl Session {
                     message,
                 } in wire::judge(&msg)
                 {
-                    self.violations.push(Violation {
-                        requirements: requirements.iter().map(|r| r.to_string()).collect(),
-                        message,
-                        evidence: msg.clone(),
-                    });
+                    self.violate(&requirements, message, &msg);
+                }
+                match &msg {
+                    Value::Array(items) => {
+                        for item in items {
+                            self.judge_content(item);
+                        }
+                    }
+                    single => self.judge_content(single),
                 }
                 if MessageKind::of(&msg) == MessageKind::Request {
                     self.answer_server_request(&msg).await;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::core::Session;
+use crate::faults::Fault;
 use crate::jsonrpc::RpcError;
 use crate::prompts;
 use crate::resources::ITEM_TEMPLATE;
@@ -52,6 +53,9 @@ pub fn complete(session: &Arc<Session>, params: &Map<String, Value>) -> Result<V
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad("\"ref.name\" must be a string"))?;
             if !prompts::exists(session, name) {
+                if session.faults().has(Fault::CompletionUnknownPromptEmpty) {
+                    return Ok(json!({"completion": {"values": []}}));
+                }
                 return Err(bad(&format!("unknown prompt {name:?}")));
             }
             match (name, arg_name) {
@@ -80,7 +84,10 @@ pub fn complete(session: &Arc<Session>, params: &Map<String, Value>) -> Result<V
             ))
         }
     };
-    let values = filter(candidates, arg_value);
+    let mut values = filter(candidates, arg_value);
+    if session.faults().has(Fault::CompletionTooMany) {
+        values = (0..150).map(|i| format!("value-{i}")).collect();
+    }
     Ok(json!({
         "completion": {"values": values, "total": values.len(), "hasMore": false}
     }))

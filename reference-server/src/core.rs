@@ -84,6 +84,8 @@ pub struct State {
     pub subscriptions: BTreeSet<String>,
     /// Whether `toggle_extra` has added the extra tool/resource/prompt.
     pub extra_enabled: bool,
+    /// The id of the `initialize` request (JSON text), once one was answered.
+    pub init_id: Option<String>,
     /// Requests being served asynchronously, by id key (see [`id_key`]).
     in_flight: HashMap<String, AbortHandle>,
     /// Our own requests awaiting the client's response, by id key.
@@ -99,6 +101,7 @@ impl State {
             log_level: LogLevel::DEFAULT,
             subscriptions: BTreeSet::new(),
             extra_enabled: false,
+            init_id: None,
             in_flight: HashMap::new(),
             pending: HashMap::new(),
         }
@@ -188,14 +191,25 @@ impl Session {
         if level < self.state().log_level {
             return false;
         }
-        self.notify(
-            "notifications/message",
-            Some(json!({
-                "level": level.as_str(),
-                "logger": "mcp-reference-server",
-                "data": data,
-            })),
-        );
+        let shown = if self.faults().has(crate::faults::Fault::LogLevelInvalid) {
+            "WARN"
+        } else {
+            level.as_str()
+        };
+        let params = json!({
+            "level": shown,
+            "logger": "mcp-reference-server",
+            "data": data,
+        });
+        if self.faults().has(crate::faults::Fault::NotificationWithId) {
+            let id = self.next_request_id();
+            self.send(
+                json!({"jsonrpc": "2.0", "id": id, "method": "notifications/message",
+                "params": params}),
+            );
+        } else {
+            self.notify("notifications/message", Some(params));
+        }
         true
     }
 
@@ -256,6 +270,14 @@ impl Session {
     /// Allocates an id for a request sent by the server.
     pub fn next_request_id(&self) -> Value {
         let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
+        let n = if self
+            .faults()
+            .has(crate::faults::Fault::ServerRequestIdReuse)
+        {
+            1
+        } else {
+            n
+        };
         Value::String(format!("srv-{n}"))
     }
 

@@ -6,6 +6,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::core::Session;
+use crate::faults::Fault;
 use crate::jsonrpc::RpcError;
 
 const PREFIX: &str = "page:";
@@ -37,6 +39,42 @@ pub fn decode_cursor(cursor: &str) -> Option<usize> {
         return None;
     }
     digits.parse().ok()
+}
+
+/// [`paginate`] with the session's page size and pagination faults.
+pub fn paginate_for(
+    session: &Session,
+    key: &str,
+    items: Vec<Value>,
+    params: &Map<String, Value>,
+) -> Result<Value, RpcError> {
+    let faults = session.faults();
+    let page_size = session.config.page_size;
+    let lenient = faults.has(Fault::InvalidCursorFirstPage);
+    let mut params = params.clone();
+    if lenient {
+        if let Some(Value::String(c)) = params.get("cursor") {
+            if decode_cursor(c).is_none_or(|off| off > items.len()) {
+                params.remove("cursor");
+            }
+        }
+    }
+    let mut page = paginate(key, items.clone(), &params, page_size)?;
+    if faults.has(Fault::PageOverlap) {
+        // Each page after the first starts one item early.
+        if let Some(off) = params
+            .get("cursor")
+            .and_then(Value::as_str)
+            .and_then(decode_cursor)
+            .filter(|off| *off > 0)
+        {
+            if let (Some(prev), Some(Value::Array(list))) = (items.get(off - 1), page.get_mut(key))
+            {
+                list.insert(0, prev.clone());
+            }
+        }
+    }
+    Ok(page)
 }
 
 /// Returns one page of `items` as `{<key>: [...], nextCursor?}` according to

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::core::Session;
+use crate::faults::Fault;
 use crate::jsonrpc::RpcError;
-use crate::pagination::paginate;
+use crate::pagination::paginate_for;
 use crate::version::Revision;
 
 /// One prompt argument: (name, description, required).
@@ -63,7 +64,7 @@ pub fn exists(session: &Session, name: &str) -> bool {
     catalog(extra).iter().any(|p| p.name == name)
 }
 
-fn prompt_json(def: &PromptDef, rev: Revision) -> Value {
+fn prompt_json(def: &PromptDef, rev: Revision, required_as_text: bool) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(def.name));
     if rev.has_2025_06_features() {
@@ -75,6 +76,11 @@ fn prompt_json(def: &PromptDef, rev: Revision) -> Value {
             .arguments
             .iter()
             .map(|(name, description, required)| {
+                let required = if required_as_text {
+                    json!(required.to_string())
+                } else {
+                    json!(required)
+                };
                 json!({"name": name, "description": description, "required": required})
             })
             .collect();
@@ -87,8 +93,12 @@ fn prompt_json(def: &PromptDef, rev: Revision) -> Value {
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
     let extra = session.state().extra_enabled;
-    let items = catalog(extra).iter().map(|p| prompt_json(p, rev)).collect();
-    paginate("prompts", items, params, session.config.page_size)
+    let as_text = session.faults().has(Fault::PromptRequiredString);
+    let items = catalog(extra)
+        .iter()
+        .map(|p| prompt_json(p, rev, as_text))
+        .collect();
+    paginate_for(session, "prompts", items, params)
 }
 
 /// `prompts/get`.
@@ -118,12 +128,16 @@ pub fn get(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value,
     }
     let extra = session.state().extra_enabled;
     let defs = catalog(extra);
-    let def = defs
-        .iter()
-        .find(|p| p.name == name)
-        .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
+    let def = defs.iter().find(|p| p.name == name).ok_or_else(|| {
+        if session.faults().has(Fault::UnknownPromptWrongCode) {
+            RpcError::method_not_found(&format!("prompts/get {name}"))
+        } else {
+            RpcError::invalid_params(format!("Unknown prompt: {name}"))
+        }
+    })?;
+    let lenient = session.faults().has(Fault::PromptMissingArgumentOk);
     for (arg, _, required) in def.arguments {
-        if *required && !values.contains_key(*arg) {
+        if *required && !lenient && !values.contains_key(*arg) {
             return Err(RpcError::invalid_params(format!(
                 "Missing required argument: {arg}"
             )));
@@ -142,8 +156,13 @@ pub fn get(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value,
         "plain" => "Tell me something interesting about the Model Context Protocol.".into(),
         _ => "This is the extra prompt.".into(),
     };
+    let role = if session.faults().has(Fault::PromptBadRole) {
+        "system"
+    } else {
+        "user"
+    };
     Ok(json!({
         "description": def.description,
-        "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+        "messages": [{"role": role, "content": {"type": "text", "text": text}}],
     }))
 }

@@ -214,6 +214,14 @@ impl Session {
                 } else if faults.has(Fault::PingRequiresInit) && phase == Phase::Uninitialized {
                     not_initialized()
                 } else {
+                    if faults.has(Fault::CancelClientRequests) {
+                        self.send(self.responder.success(id, json!({})));
+                        self.notify(
+                            "notifications/cancelled",
+                            Some(json!({"requestId": id, "reason": "no longer needed"})),
+                        );
+                        return Handled::Sent;
+                    }
                     Handled::Result(json!({}))
                 }
             }
@@ -259,6 +267,7 @@ impl Session {
             st.phase = Phase::Initializing;
             st.revision = Some(rev);
             st.client_capabilities = client_caps;
+            st.init_id = Some(crate::core::id_key(id));
         }
         let faults = self.faults();
         let mut result = Map::new();
@@ -268,7 +277,15 @@ impl Session {
         let caps = if faults.has(Fault::InitCapabilitiesArray) {
             json!([])
         } else {
-            server_capabilities(rev)
+            let mut c = server_capabilities(rev);
+            if faults.has(Fault::ListChangedUndeclared) {
+                for area in ["tools", "resources", "prompts"] {
+                    if let Some(m) = c.get_mut(area).and_then(Value::as_object_mut) {
+                        m.remove("listChanged");
+                    }
+                }
+            }
+            c
         };
         result.insert("capabilities".into(), caps);
         if !faults.has(Fault::InitNoServerInfo) {
@@ -313,6 +330,16 @@ impl Session {
                     }
                     return; // malformed: ignored
                 };
+                if faults.has(Fault::IgnoreCancel) {
+                    return;
+                }
+                if faults.has(Fault::CancelInitializeResets) {
+                    let mut st = self.state();
+                    if st.init_id.as_deref() == Some(crate::core::id_key(request_id).as_str()) {
+                        st.phase = Phase::Uninitialized;
+                        return;
+                    }
+                }
                 if !self.cancel(request_id) {
                     if faults.has(Fault::ErrorOnUnknownCancel) {
                         let err = RpcError::invalid_params(format!(
@@ -367,6 +394,19 @@ impl Session {
     }
 
     fn set_log_level(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        if self.faults().has(Fault::SetLevelUnsupported) {
+            return Err(RpcError::method_not_found("logging/setLevel"));
+        }
+        if self.faults().has(Fault::SetLevelAcceptsAny) {
+            if let Some(level) = params
+                .get("level")
+                .and_then(Value::as_str)
+                .and_then(LogLevel::parse)
+            {
+                self.state().log_level = level;
+            }
+            return Ok(json!({}));
+        }
         let level = params
             .get("level")
             .and_then(Value::as_str)

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::core::Session;
+use crate::faults::Fault;
 use crate::jsonrpc::{self, RpcError};
-use crate::pagination::paginate;
+use crate::pagination::paginate_for;
 use crate::version::Revision;
 
 /// The one resource template.
@@ -104,27 +105,54 @@ fn catalog(extra: bool) -> Vec<ResourceDef> {
     list
 }
 
-fn resource_json(def: &ResourceDef, rev: Revision) -> Value {
+fn resource_json(def: &ResourceDef, rev: Revision, session: &Session) -> Value {
+    let faults = session.faults();
     let mut m = Map::new();
     m.insert("uri".into(), json!(def.uri));
-    m.insert("name".into(), json!(def.name));
+    if !faults.has(Fault::ResourceNoName) {
+        m.insert("name".into(), json!(def.name));
+    }
     if rev.has_2025_06_features() {
         m.insert("title".into(), json!(def.title));
     }
     m.insert("description".into(), json!(def.description));
-    m.insert("mimeType".into(), json!(def.mime_type));
+    m.insert("mimeType".into(), json!(mime(def.mime_type, session)));
+    if def.uri == "ref://text/readme" {
+        let priority = if faults.has(Fault::ResourcePriorityOutOfRange) {
+            json!(2)
+        } else {
+            json!(0.8)
+        };
+        m.insert(
+            "annotations".into(),
+            json!({"audience": ["user", "assistant"], "priority": priority}),
+        );
+    }
     Value::Object(m)
+}
+
+fn mime(real: &str, session: &Session) -> String {
+    if session.faults().has(Fault::ResourceBadMime) {
+        "plain".into()
+    } else {
+        real.into()
+    }
 }
 
 /// `resources/list`.
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
     let extra = session.state().extra_enabled;
-    let items = catalog(extra)
+    let mut items: Vec<Value> = catalog(extra)
         .iter()
-        .map(|r| resource_json(r, rev))
+        .map(|r| resource_json(r, rev, session))
         .collect();
-    paginate("resources", items, params, session.config.page_size)
+    if session.faults().has(Fault::ResourceUriNoScheme) {
+        if let Some(first) = items.first_mut() {
+            first["uri"] = json!("hello resource");
+        }
+    }
+    paginate_for(session, "resources", items, params)
 }
 
 /// `resources/templates/list`.
@@ -133,7 +161,12 @@ pub fn list_templates(
     params: &Map<String, Value>,
 ) -> Result<Value, RpcError> {
     let mut t = Map::new();
-    t.insert("uriTemplate".into(), json!(ITEM_TEMPLATE));
+    let template = if session.faults().has(Fault::TemplateUnbalanced) {
+        "ref://items/{id"
+    } else {
+        ITEM_TEMPLATE
+    };
+    t.insert("uriTemplate".into(), json!(template));
     t.insert("name".into(), json!("item"));
     if session.revision().has_2025_06_features() {
         t.insert("title".into(), json!("Item"));
@@ -143,12 +176,7 @@ pub fn list_templates(
         json!("An item by id; reads as \"item <id>\"."),
     );
     t.insert("mimeType".into(), json!("text/plain"));
-    paginate(
-        "resourceTemplates",
-        vec![Value::Object(t)],
-        params,
-        session.config.page_size,
-    )
+    paginate_for(session, "resourceTemplates", vec![Value::Object(t)], params)
 }
 
 fn uri_param(params: &Map<String, Value>) -> Result<&str, RpcError> {
@@ -185,7 +213,23 @@ fn contents(uri: &str, extra: bool) -> Option<Value> {
 pub fn read(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
     let extra = session.state().extra_enabled;
-    let c = contents(uri, extra).ok_or_else(|| not_found(uri))?;
+    let faults = session.faults();
+    let Some(mut c) = contents(uri, extra) else {
+        if faults.has(Fault::ResourceNotFoundEmpty) {
+            return Ok(json!({"contents": []}));
+        }
+        return Err(not_found(uri));
+    };
+    if faults.has(Fault::ResourceBlobNotBase64) && c.get("blob").is_some() {
+        c["blob"] = json!("%% not base64 %%");
+    }
+    if let Some(m) = c
+        .get("mimeType")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    {
+        c["mimeType"] = json!(mime(&m, session));
+    }
     Ok(json!({"contents": [c]}))
 }
 
@@ -196,6 +240,13 @@ pub fn subscribe(
     on: bool,
 ) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
+    if session.faults().has(Fault::SubscribeUnsupported) {
+        return Err(RpcError::method_not_found(if on {
+            "resources/subscribe"
+        } else {
+            "resources/unsubscribe"
+        }));
+    }
     let mut st = session.state();
     if contents(uri, st.extra_enabled).is_none() {
         return Err(not_found(uri));

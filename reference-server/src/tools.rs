@@ -9,7 +9,7 @@ use crate::core::{ClientRequestError, Phase, Session};
 use crate::faults::Fault;
 use crate::jsonrpc::{self, is_valid_id, RpcError};
 use crate::logging::LogLevel;
-use crate::pagination::paginate;
+use crate::pagination::paginate_for;
 use crate::protocol::Handled;
 use crate::schema::validate;
 use crate::version::Revision;
@@ -175,8 +175,30 @@ fn tool_json(def: &ToolDef, rev: Revision) -> Value {
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
     let extra = session.state().extra_enabled;
-    let tools = catalog(extra).iter().map(|t| tool_json(t, rev)).collect();
-    paginate("tools", tools, params, session.config.page_size)
+    let faults = session.faults();
+    let mut tools: Vec<Value> = catalog(extra).iter().map(|t| tool_json(t, rev)).collect();
+    if faults.has(Fault::ToolsNoInputSchema) {
+        if let Some(Value::Object(first)) = tools.first_mut() {
+            first.remove("inputSchema");
+        }
+    }
+    if faults.has(Fault::ToolsDuplicateName) {
+        let first = tools.first().and_then(|t| t.get("name")).cloned();
+        if let (Some(name), Some(last)) = (first, tools.last_mut()) {
+            last["name"] = name;
+        }
+    }
+    for t in tools.iter_mut() {
+        if faults.has(Fault::ToolsBadAnnotation) {
+            if let Some(a) = t.get_mut("annotations").and_then(Value::as_object_mut) {
+                a.insert("readOnlyHint".into(), json!("yes"));
+            }
+        }
+        if faults.has(Fault::InputSchemaInvalid) && t["name"] == "echo" {
+            t["inputSchema"]["properties"]["text"]["type"] = json!("text");
+        }
+    }
+    paginate_for(session, "tools", tools, params)
 }
 
 /// A successful tool result with one text block.
@@ -220,24 +242,61 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
     let extra = session.state().extra_enabled;
     let tools = catalog(extra);
     let Some(def) = tools.iter().find(|t| t.name == name) else {
+        if session.faults().has(Fault::UnknownToolIsErrorResult) {
+            return Handled::Result(error_result(format!("Unknown tool: {name}")));
+        }
         return Handled::Error(RpcError::invalid_params(format!("Unknown tool: {name}")));
     };
     if let Some(handled) = fuzz_fault(session, def, &args) {
         return handled;
     }
-    if let Err(msg) = validate(&def.input_schema, &args) {
+    let checked = !session.faults().has(Fault::ToolArgsUnchecked);
+    if let Err(msg) = validate(&def.input_schema, &args).or_else(|e| match checked {
+        true => Err(e),
+        false => Ok(()),
+    }) {
         return Handled::Result(error_result(format!(
             "Invalid arguments for tool {name}: {msg}"
         )));
     }
     let rev = session.revision();
+    let handled = serve(session, name, params, &args, rev);
+    if session.faults().has(Fault::ToolContentBadType) {
+        if let Handled::Result(mut v) = handled {
+            if let Some(blocks) = v.get_mut("content").and_then(Value::as_array_mut) {
+                for b in blocks {
+                    b["type"] = json!("txt");
+                }
+            }
+            return Handled::Result(v);
+        }
+    }
+    handled
+}
+
+fn serve(
+    session: &Arc<Session>,
+    name: &str,
+    params: &Map<String, Value>,
+    args: &Map<String, Value>,
+    rev: Revision,
+) -> Handled {
+    let args = args.clone();
     match name {
         "echo" => Handled::Result(text_result(str_arg(&args, "text"))),
-        "add" => Handled::Result(add(
-            &args,
-            rev,
-            session.faults().has(Fault::FuzzViolateOutputSchema),
-        )),
+        "add" => {
+            let mut r = add(
+                &args,
+                rev,
+                session.faults().has(Fault::FuzzViolateOutputSchema),
+            );
+            if session.faults().has(Fault::StructuredContentMismatch) {
+                if let Some(sum) = r.pointer("/structuredContent/sum").cloned() {
+                    r["structuredContent"] = json!({"total": sum});
+                }
+            }
+            Handled::Result(r)
+        }
         "slow" => slow(session, params, &args),
         "fail" => Handled::Result(error_result(
             "The fail tool always fails: this is a deliberate tool error.",
@@ -251,7 +310,7 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
         "touch" => {
             let uri = str_arg(&args, "uri");
             let subscribed = session.state().subscriptions.contains(uri);
-            if subscribed {
+            if subscribed && !session.faults().has(Fault::UpdatedNotSent) {
                 session.notify("notifications/resources/updated", Some(json!({"uri": uri})));
                 Handled::Result(text_result(format!("touched {uri} (subscribed)")))
             } else {
@@ -264,9 +323,11 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
                 st.extra_enabled = !st.extra_enabled;
                 st.extra_enabled
             };
-            session.notify("notifications/tools/list_changed", None);
-            session.notify("notifications/resources/list_changed", None);
-            session.notify("notifications/prompts/list_changed", None);
+            if !session.faults().has(Fault::NoListChanged) {
+                session.notify("notifications/tools/list_changed", None);
+                session.notify("notifications/resources/list_changed", None);
+                session.notify("notifications/prompts/list_changed", None);
+            }
             Handled::Result(text_result(if enabled {
                 "extra tool, resource and prompt added"
             } else {
@@ -360,12 +421,35 @@ fn slow(session: &Arc<Session>, params: &Map<String, Value>, args: &Map<String, 
         .filter(|t| is_valid_id(t))
         .cloned();
     let with_message = session.revision().has_2025_03_features();
+    let faults = session.faults().clone();
+    let token = token.map(
+        |t| match (faults.has(Fault::ProgressTokenStringified), &t) {
+            (true, Value::Number(n)) => json!(n.to_string()),
+            _ => t,
+        },
+    );
     let session = Arc::clone(session);
+    if faults.has(Fault::ProgressAfterResponse) {
+        if let Some(token) = token.clone() {
+            let late = Arc::clone(&session);
+            let total = steps as f64 * delay.as_millis() as f64;
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(total as u64 + 30)).await;
+                let p = json!({"progressToken": token, "progress": steps + 1});
+                late.notify("notifications/progress", Some(p));
+            });
+        }
+    }
     Handled::Async(Box::pin(async move {
         for step in 1..=steps {
             tokio::time::sleep(delay).await;
             if let Some(token) = &token {
-                let mut p = json!({"progressToken": token, "progress": step, "total": steps});
+                let shown = if faults.has(Fault::ProgressNotIncreasing) {
+                    1
+                } else {
+                    step
+                };
+                let mut p = json!({"progressToken": token, "progress": shown, "total": steps});
                 if with_message {
                     p["message"] = json!(format!("step {step} of {steps}"));
                 }
@@ -386,7 +470,7 @@ fn ask_roots(session: &Arc<Session>) -> Handled {
             st.phase,
         )
     };
-    if !has_roots {
+    if !has_roots && !session.faults().has(Fault::RootsWithoutCapability) {
         return Handled::Result(error_result(
             "The client did not declare the roots capability; roots/list was not sent.",
         ));

@@ -76,6 +76,18 @@ fn explain(r: &CaseResult) -> String {
     s
 }
 
+/// The reference server's hints (how to trigger list changes, progress, …), used for
+/// the reference run and every mutant run alike.
+fn hints() -> serde_json::Value {
+    static HINTS: OnceLock<serde_json::Value> = OnceLock::new();
+    HINTS
+        .get_or_init(|| {
+            mcp_conform::cli::load_hints(&repo_root().join("fixtures/reference-hints.yaml"))
+                .unwrap_or_else(|e| panic!("fixtures/reference-hints.yaml: {e}"))
+        })
+        .clone()
+}
+
 /// How a trial reaches its server: `args` are the reference server's fault switches.
 fn config(
     kind: TransportKind,
@@ -97,6 +109,7 @@ fn config(
         }
     };
     cfg.timeout = std::time::Duration::from_secs(5);
+    cfg.hints = hints();
     Ok(cfg)
 }
 
@@ -254,7 +267,86 @@ fn main() {
         },
     ));
 
+    trials.push(schemas_trial(&root));
+    let (cache_c, reference_c, root_c) = (cache.clone(), reference.clone(), root.clone());
+    let tools_shape = by_name.get("tools-bad-annotation").cloned();
+    trials.push(Trial::test(
+        "validation::malformed-result-is-caught-by-schema-validation",
+        move || {
+            // tools.list-shape does not look at annotations; only the schema check can fail it.
+            let case = load::load_dir(&root_c.join("cases"))
+                .map_err(|e| format!("{e:?}"))?
+                .into_iter()
+                .find(|c| c.id == "tools.list-shape")
+                .ok_or("case tools.list-shape is missing")?;
+            let mutant = tools_shape.ok_or("mutant tools-bad-annotation is missing")?;
+            let cfg = config(
+                TransportKind::Stdio,
+                &mutant.name,
+                mutant.launch(&reference_c, &root_c),
+                &mutant.reference_args,
+            )?;
+            let facts = facts_for(&cache_c, &format!("{}/stdio", mutant.name), &cfg);
+            let r = run_one(&case, &cfg, &facts);
+            let schema_findings = r
+                .findings
+                .iter()
+                .filter(|f| f.message.contains("breaks the schema"))
+                .count();
+            if r.verdict == Verdict::Fail
+                && schema_findings > 0
+                && schema_findings == r.findings.len()
+                && r.findings.iter().all(|f| f.requirements == ["TOOL-03"])
+            {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected only schema findings under TOOL-03: {}",
+                    explain(&r)
+                )
+                .into())
+            }
+        },
+    ));
+
     let conclusion = libtest_mimic::run(&args, trials);
     http_servers::stop_all();
     conclusion.exit();
+}
+
+/// The committed `schemas/mcp/*.json` equal what `schemas/generate.py` makes from the
+/// specification snapshot. Needs `../shared/mcp-spec` and `python3`; without them the
+/// trial is reported as ignored, and the reason is printed.
+fn schemas_trial(root: &Path) -> Trial {
+    let name = "schemas::committed-files-equal-generator-output";
+    let spec = root.join("../shared/mcp-spec/schema");
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let why_not = if !spec.is_dir() {
+        Some(format!("{} does not exist", spec.display()))
+    } else if !python {
+        Some("python3 is not available".to_string())
+    } else {
+        None
+    };
+    if let Some(why) = why_not {
+        eprintln!("{name}: NOT RUN: {why}; the generated schemas were not checked");
+        return Trial::test(name, || Ok(())).with_ignored_flag(true);
+    }
+    let root = root.to_path_buf();
+    Trial::test(name, move || {
+        let out = std::process::Command::new("python3")
+            .arg(root.join("schemas/generate.py"))
+            .arg("--check")
+            .current_dir(&root)
+            .output()
+            .map_err(|e| format!("cannot run schemas/generate.py: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).to_string().into())
+        }
+    })
 }

@@ -47,9 +47,11 @@ fn external_required() -> bool {
 /// Runs every format into `dir`; returns the process output.
 fn all_formats(dir: &Path, server_args: &[&str]) -> Output {
     let d = dir.display().to_string();
+    let hints = repo_root().join("fixtures/reference-hints.yaml");
+    let h = hints.display().to_string();
     let mut args = vec![
-        "--format", "terminal", "--format", "json", "--format", "junit", "--format", "html",
-        "--format", "github", "-o", &d, "--", REFERENCE,
+        "--hints", &h, "--format", "terminal", "--format", "json", "--format", "junit", "--format",
+        "html", "--format", "github", "-o", &d, "--", REFERENCE,
     ];
     args.extend_from_slice(server_args);
     conform(&args)

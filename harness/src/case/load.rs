@@ -115,44 +115,60 @@ fn check_rules(case: &Case) -> Result<(), String> {
         }
     }
     case.revisions.validate()?;
-    for (i, step) in case.steps.iter().enumerate() {
+    check_steps(&case.steps, "")
+}
+
+fn check_matcher(m: Option<&Value>, here: &str) -> Result<(), String> {
+    match m {
+        Some(m) => matcher::validate(m).map_err(|e| format!("step {here}: {e}")),
+        None => Ok(()),
+    }
+}
+
+/// Matchers are spelled right and cited ids exist, in nested steps too.
+fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
+    for (i, step) in steps.iter().enumerate() {
+        let here = format!("{prefix}{}", i + 1);
         let judged_reqs = match step {
             Step::Expect(e) => {
-                for m in e.matcher.iter().chain(e.skip_if.iter()) {
-                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
-                }
+                check_matcher(e.matcher.as_ref(), &here)?;
+                check_matcher(e.skip_if.as_ref(), &here)?;
                 e.judgement.requirements.as_ref()
             }
             Step::ExpectHttp(e) => {
-                for m in e.matcher.iter().chain(e.skip_if.iter()) {
-                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
-                }
+                check_matcher(e.matcher.as_ref(), &here)?;
+                check_matcher(e.skip_if.as_ref(), &here)?;
                 e.judgement.requirements.as_ref()
             }
-            Step::Collect(c) => {
-                for m in std::iter::once(&c.matcher).chain(c.filter.iter()) {
-                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
-                }
-                c.judgement.requirements.as_ref()
-            }
             Step::ExpectSilence(s) => {
-                if let Some(m) = &s.matcher {
-                    matcher::validate(m).map_err(|e| format!("step {}: {e}", i + 1))?;
-                }
+                check_matcher(s.matcher.as_ref(), &here)?;
                 s.judgement.requirements.as_ref()
             }
             Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
+            Step::Paginate(p) => p.judgement.requirements.as_ref(),
             Step::Check(c) => {
-                matcher::validate(&c.matcher).map_err(|e| format!("step {}: {e}", i + 1))?;
+                check_matcher(Some(&c.matcher), &here)?;
                 c.judgement.requirements.as_ref()
+            }
+            Step::SkipUnless(s) => {
+                check_matcher(s.matcher.as_ref(), &here)?;
+                None
+            }
+            Step::Collect(c) => {
+                check_matcher(c.matcher.as_ref(), &here)?;
+                None
+            }
+            Step::ForEach(f) => {
+                check_matcher(f.filter.as_ref(), &here)?;
+                check_steps(&f.steps, &format!("{here}."))?;
+                None
             }
             _ => None,
         };
         for r in judged_reqs.into_iter().flatten() {
             if !requirements::exists(r) {
                 return Err(format!(
-                    "step {} cites `{r}`, which is not a requirement id",
-                    i + 1
+                    "step {here} cites `{r}`, which is not a requirement id"
                 ));
             }
         }
@@ -243,4 +259,42 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {
         let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read: {e}"));
         (shown, text)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CASE: &str = "id: tools.x\ntitle: t\nrequirements: [REQ]\nseverity: must\nmutants: [m]\nsteps:\n  - {send: {jsonrpc: '2.0', id: 1, method: ping}}\n  - {expect: {id: 1, requirements: [STEP]}}\n";
+
+    fn with(case_req: &str, step_req: &str) -> Result<Case, LoadError> {
+        let text = CASE.replace("REQ", case_req).replace("STEP", step_req);
+        parse("cases/tools/x.yaml", &text)
+    }
+
+    #[test]
+    fn requirement_ids_must_exist_in_requirements_md() {
+        assert!(with("TOOL-07", "TOOL-03").is_ok());
+        let e = with("TOOL-99", "TOOL-03").expect_err("unknown case-level id");
+        assert!(
+            e.reason
+                .contains("`TOOL-99`, which is not a requirement id"),
+            "{e}"
+        );
+        let e = with("TOOL-07", "TOOL-98").expect_err("unknown step-level id");
+        assert!(e.reason.contains("`TOOL-98`"), "{e}");
+    }
+
+    #[test]
+    fn nested_steps_are_checked_too() {
+        let text = "id: tools.y\ntitle: t\nrequirements: [TOOL-03]\nseverity: must\nsteps:\n  - for_each: {in: xs, as: x, steps: [{check: {value: 1, match: {$tpye: integer}}}]}\n";
+        let e = parse("cases/tools/y.yaml", text).expect_err("typo in a nested matcher");
+        assert!(e.reason.contains("step 1.1"), "{e}");
+    }
+
+    #[test]
+    fn every_bundled_case_loads() {
+        let cases = load_bundled().expect("bundled cases load");
+        assert!(cases.len() > 53);
+    }
 }

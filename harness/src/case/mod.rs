@@ -104,9 +104,6 @@ pub enum Step {
     SendRaw(String),
     /// Wait for the next message of a kind and judge it.
     Expect(Expect),
-    /// Judge the message the last `expect` matched once more, usually with a milder
-    /// severity (e.g. "must be an error" in `expect`, "should be -32602" here).
-    Check(CheckLast),
     /// Judge that no message of a kind arrives within a time window.
     ExpectSilence(Silence),
     /// Close the server's input (stdin EOF on stdio).
@@ -121,25 +118,119 @@ pub enum Step {
     ExpectHttp(ExpectHttp),
     /// Break the SSE stream carrying a request, as a network failure would.
     BreakStream(BreakStream),
-    /// Gather every message of a kind that satisfies `where` within a time window
-    /// and judge the list as a whole (order, count, duplicates).
+    /// Call a list method, follow every `nextCursor` to the end (with a page cap) and
+    /// collect the items into a variable, judging duplicates.
+    Paginate(Paginate),
+    /// Repeat sub-steps for each element of an array variable (with a cap); skip the
+    /// case when there is nothing to probe.
+    ForEach(ForEach),
+    /// Skip the case with a reason when a value is absent or empty (or fails a matcher).
+    SkipUnless(SkipUnless),
+    /// Judge a value (usually a variable) against a matcher.
+    Check(Check),
+    /// Gather the messages of a kind that arrive within a window into a variable.
     Collect(Collect),
+    /// Compute a value from another: an example instance of a JSON Schema, or the
+    /// arguments object a prompt needs.
+    Derive(Derive),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 // Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
-pub struct Collect {
+pub struct Paginate {
+    /// `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`, …
+    pub method: String,
+    /// The result member that holds the page's items (`tools`, `resources`, …).
+    pub key: String,
+    /// Variable that receives every item of every page; `<into>_pages` the page count.
+    pub into: String,
+    /// Extra params sent with every page (the cursor is added by the engine).
     #[serde(default)]
-    pub kind: MessageKind,
-    /// A matcher selecting the messages to gather (others stay queued).
+    pub params: Option<Value>,
+    /// Stop after this many pages (default 50); reaching it is a warning.
+    #[serde(default)]
+    pub max_pages: Option<u32>,
+    /// JSON pointer into each item: two items with the same value there are a finding.
+    #[serde(default)]
+    pub unique_by: Option<String>,
+    #[serde(default)]
+    pub within_ms: Option<u64>,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForEach {
+    /// The array variable (a `name/pointer` path is allowed).
+    #[serde(rename = "in")]
+    pub items: String,
+    /// Variable bound to the element; `<as>_index` holds its position.
+    #[serde(rename = "as")]
+    pub bind: String,
+    /// Only elements that match this matcher.
     #[serde(rename = "where", default)]
     pub filter: Option<Value>,
-    pub within_ms: u64,
-    /// A matcher applied to the array of gathered messages, in arrival order.
+    /// At most this many elements (default 20).
+    #[serde(default)]
+    pub max: Option<usize>,
+    /// Skip reason when no element is left (default: "nothing to probe: …").
+    #[serde(default)]
+    pub if_empty: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkipUnless {
+    /// The value to test; `"${name}"` strings are replaced by variables.
+    pub value: Value,
+    /// When given, the value must also match this matcher.
+    #[serde(rename = "match", default)]
+    pub matcher: Option<Value>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
+pub struct Check {
+    /// The value to judge; absent: the message the last `expect` received.
+    #[serde(default)]
+    pub value: Option<Value>,
     #[serde(rename = "match")]
     pub matcher: Value,
     #[serde(flatten)]
     pub judgement: Judgement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collect {
+    /// How long to keep gathering (0: only what is already queued).
+    pub within_ms: u64,
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// Only messages matching this; the others stay queued.
+    #[serde(rename = "match", default)]
+    pub matcher: Option<Value>,
+    pub into: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derive {
+    pub into: String,
+    pub from: Value,
+    pub how: DeriveHow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeriveHow {
+    /// A small instance that satisfies a JSON Schema (defaults, consts, enums, minimums).
+    SchemaExample,
+    /// `{name: "mcp-conform", …}` for every required entry of a prompt's `arguments`.
+    PromptArguments,
 }
 
 /// An HTTP request of a case. The transport's defaults (`Accept`, `Content-Type`,
@@ -311,15 +402,6 @@ pub struct Silence {
 // Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
 pub struct ExitExpect {
     pub within_ms: u64,
-    #[serde(flatten)]
-    pub judgement: Judgement,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-// Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
-pub struct CheckLast {
-    #[serde(rename = "match")]
-    pub matcher: Value,
     #[serde(flatten)]
     pub judgement: Judgement,
 }

@@ -23,6 +23,13 @@
 //! | `$min_items: n` / `$max_items: n` | array (or object key count) bounds |
 //! | `$regex: R` | the value is a string matching R (unanchored; anchor it yourself) |
 //! | `$unique_by: P` | the value is an array whose elements' values at JSON pointer P are all distinct |
+//! | `$increasing: P` | the value is an array whose elements' numbers at JSON pointer P strictly increase |
+//! | `$conforms_to: name` | the value validates against the JSON Schema held in a variable |
+//! | `$range: [lo, hi]` | the value is a number with lo ≤ value ≤ hi |
+//! | `$is_schema: true` | the value is a valid JSON Schema of its `$schema` dialect (2020-12 when absent) |
+//!
+//! Variable names may carry a JSON pointer: `tool/inputSchema` is the `inputSchema`
+//! member of variable `tool` (also in `${…}` substitution).
 
 use std::collections::BTreeMap;
 
@@ -52,7 +59,7 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
-const OPERATORS: [&str; 16] = [
+const OPERATORS: [&str; 20] = [
     "$absent",
     "$present",
     "$type",
@@ -69,7 +76,19 @@ const OPERATORS: [&str; 16] = [
     "$max_items",
     "$regex",
     "$unique_by",
+    "$increasing",
+    "$conforms_to",
+    "$is_schema",
+    "$range",
 ];
+
+/// A variable's value, or the value at a JSON pointer inside it (`name/pointer`).
+pub fn lookup<'a>(vars: &'a Vars, path: &str) -> Option<&'a Value> {
+    match path.split_once('/') {
+        None => vars.get(path),
+        Some((name, rest)) => vars.get(name)?.pointer(&format!("/{rest}")),
+    }
+}
 
 const TYPES: [&str; 7] = [
     "null", "boolean", "integer", "number", "string", "array", "object",
@@ -94,7 +113,7 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                     return Err(format!("unknown matcher operator `{op}` at {here}"));
                 }
                 match op.as_str() {
-                    "$absent" | "$present" if arg != &Value::Bool(true) => {
+                    "$absent" | "$present" | "$is_schema" if arg != &Value::Bool(true) => {
                         return Err(format!("`{op}` takes `true` at {here}"))
                     }
                     "$type" => {
@@ -108,10 +127,17 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                             }
                         }
                     }
+                    "$range"
+                        if !arg
+                            .as_array()
+                            .is_some_and(|a| a.len() == 2 && a.iter().all(Value::is_number)) =>
+                    {
+                        return Err(format!("`$range` takes [low, high] at {here}"))
+                    }
                     "$in" if !arg.is_array() => {
                         return Err(format!("`$in` takes a list at {here}"))
                     }
-                    "$var" | "$in_var" if !arg.is_string() => {
+                    "$var" | "$in_var" | "$conforms_to" if !arg.is_string() => {
                         return Err(format!("`{op}` takes a variable name at {here}"))
                     }
                     "$not" | "$each" | "$contains" => validate_at(arg, &here)?,
@@ -132,7 +158,7 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                         };
                         Regex::new(src).map_err(|e| format!("bad `$regex` at {here}: {e}"))?;
                     }
-                    "$unique_by"
+                    "$unique_by" | "$increasing"
                         if !arg
                             .as_str()
                             .is_some_and(|p| p.is_empty() || p.starts_with('/')) =>
@@ -298,7 +324,7 @@ fn check_present_operator(
         }
         "$var" => {
             let name = arg.as_str().unwrap_or_default();
-            match vars.get(name) {
+            match lookup(vars, name) {
                 Some(v) if v == a => None,
                 Some(v) => Some(format!(
                     "expected {} (variable {name}), got {}",
@@ -310,7 +336,7 @@ fn check_present_operator(
         }
         "$in_var" => {
             let name = arg.as_str().unwrap_or_default();
-            match vars.get(name) {
+            match lookup(vars, name) {
                 Some(Value::Array(xs)) if xs.contains(a) => None,
                 Some(v) => Some(format!(
                     "expected one of {} (variable {name}), got {}",
@@ -390,6 +416,54 @@ fn check_present_operator(
             }
             None
         }
+        "$increasing" => {
+            let pointer = arg.as_str().unwrap_or_default();
+            let Value::Array(xs) = a else {
+                return Some(format!("expected an array, got {}", describe(a)));
+            };
+            let mut last: Option<f64> = None;
+            for (i, x) in xs.iter().enumerate() {
+                let Some(n) = x.pointer(pointer).and_then(Value::as_f64) else {
+                    return Some(format!("element {i} has no number at {pointer}"));
+                };
+                if let Some(prev) = last {
+                    if n <= prev {
+                        return Some(format!(
+                            "element {i}: {n} at {pointer} does not increase on {prev}"
+                        ));
+                    }
+                }
+                last = Some(n);
+            }
+            None
+        }
+        "$conforms_to" => {
+            let name = arg.as_str().unwrap_or_default();
+            let Some(schema) = lookup(vars, name) else {
+                return Some(format!("variable `{name}` is not set"));
+            };
+            crate::check::published::conforms(schema, a)
+                .err()
+                .map(|e| format!("does not validate against `{name}`: {e}"))
+        }
+        "$range" => {
+            let bounds: Vec<f64> = arg
+                .as_array()
+                .map(|b| b.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            match (a.as_f64(), bounds.as_slice()) {
+                (Some(n), [lo, hi]) if *lo <= n && n <= *hi => None,
+                (Some(_), _) => Some(format!(
+                    "expected a number in {}, got {}",
+                    compact(arg),
+                    describe(a)
+                )),
+                (None, _) => Some(format!("expected a number, got {}", describe(a))),
+            }
+        }
+        "$is_schema" => crate::check::published::is_schema(a)
+            .err()
+            .map(|e| format!("not a valid JSON Schema: {e}")),
         other => Some(format!("unknown operator {other}")),
     }
 }
@@ -474,6 +548,32 @@ mod tests {
         assert!(!check(&json!({"$in_var": "ids"}), Some(&json!("1")), &vars).is_empty());
         assert!(check(&json!({"$var": "rev"}), Some(&json!("2025-11-25")), &vars).is_empty());
         assert!(!check(&json!({"$var": "nope"}), Some(&json!(1)), &vars).is_empty());
+    }
+
+    #[test]
+    fn ordering_schemas_and_pointer_variables() {
+        assert!(ok(
+            json!({"$increasing": "/p"}),
+            json!([{"p": 1}, {"p": 2.5}])
+        ));
+        assert!(!ok(
+            json!({"$increasing": "/p"}),
+            json!([{"p": 1}, {"p": 1}])
+        ));
+        let mut vars = Vars::new();
+        vars.insert(
+            "tool".into(),
+            json!({"outputSchema": {"type": "object", "required": ["sum"]}}),
+        );
+        let m = json!({"$conforms_to": "tool/outputSchema"});
+        assert!(check(&m, Some(&json!({"sum": 1})), &vars).is_empty());
+        assert!(!check(&m, Some(&json!({"total": 1})), &vars).is_empty());
+        assert!(ok(json!({"$is_schema": true}), json!({"type": "object"})));
+        assert!(!ok(json!({"$is_schema": true}), json!({"type": "objekt"})));
+        assert!(!ok(
+            json!({"$is_schema": true}),
+            json!({"$schema": "https://example.invalid/x", "type": "object"})
+        ));
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Judging: expectations against what was observed, producing findings with evidence.
 //!
-//! `matcher` is the case language for expected messages; `wire` holds the checks
+//! `matcher` is the case language for expected messages; `schema` validates every
+//! received message against its revision's MCP schema; `wire` holds the checks
 //! applied to every message a server sends, whatever the case is about.
 
 pub mod matcher;
+pub mod published;
+pub mod schema;
 pub mod wire;
 
 use serde_json::Value;

@@ -68,6 +68,17 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
         if !obj.get("method").is_some_and(Value::is_string) {
             out.push(violation(&["RPC-01"], "`method` is not a string".into()));
         }
+        let is_notification = obj
+            .get("method")
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.starts_with("notifications/"));
+        if is_notification && obj.contains_key("id") {
+            out.push(violation(
+                &["RPC-08"],
+                "a notification (`notifications/…` method) carries an `id`".into(),
+            ));
+            return;
+        }
         if let Some(id) = obj.get("id") {
             if !(id.is_string() || id.is_i64() || id.is_u64()) {
                 out.push(violation(

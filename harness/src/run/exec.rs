@@ -2,12 +2,14 @@
 //! steps, and turn what happened into a verdict with evidence.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{Case, CheckLast, ExitExpect, Expect, Given, Judgement, Silence, Step};
-use crate::check::matcher::{self, Vars};
+use crate::case::{Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step};
+use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
@@ -141,19 +143,29 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
 }
 
 /// Per-case state while the steps run.
-pub(crate) struct Ctx<'a> {
-    case: &'a Case,
-    pub(crate) cfg: &'a RunConfig,
-    pub(crate) vars: Vars,
-    findings: Vec<Finding>,
-    pub(crate) last_sent: Option<Value>,
-    /// The message the last `expect` received (for `check` steps).
-    pub(crate) last_received: Option<Value>,
+pub(super) struct Ctx<'a> {
+    pub(super) case: &'a Case,
+    pub(super) cfg: &'a RunConfig,
+    pub(super) vars: Vars,
+    pub(super) findings: Vec<Finding>,
+    pub(super) last_sent: Option<Value>,
+    /// The message the last `expect` received (for `check` steps without a value).
+    pub(super) last_received: Option<Value>,
     /// HTTP exchanges named by `http` steps → exchange index.
-    pub(crate) exchanges: BTreeMap<String, usize>,
+    pub(super) exchanges: BTreeMap<String, usize>,
     /// Set by a `skip_if` that held: the rest of the case is not run.
-    pub(crate) skipped: Option<String>,
+    pub(super) skipped: Option<String>,
 }
+
+/// What the interpreter does after a step.
+pub(super) enum Flow {
+    Next,
+    /// Stop here: the behaviour cannot be observed on this server (the reason says why).
+    Skip(String),
+}
+
+/// Default cap on `for_each` iterations.
+const FOR_EACH_CAP: usize = 20;
 
 impl Ctx<'_> {
     fn judge(&self, j: &Judgement) -> (Vec<String>, Severity) {
@@ -165,7 +177,7 @@ impl Ctx<'_> {
         )
     }
 
-    pub(crate) fn fail(
+    pub(super) fn fail(
         &mut self,
         j: &Judgement,
         message: String,
@@ -213,10 +225,15 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         .clone()
         .unwrap_or_else(|| json!({}));
     let mut session = Session::new(transport, client_caps.clone());
+    session.set_revision(revision);
     let mut ctx = Ctx {
         case,
         cfg,
-        vars: builtin_vars(facts, revision),
+        vars: {
+            let mut v = builtin_vars(facts, revision);
+            v.insert("hints".into(), cfg.hints.clone());
+            v
+        },
         findings: Vec::new(),
         last_sent: None,
         last_received: None,
@@ -233,6 +250,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     )
     .await;
     let mut setup_error = None;
+    let mut skip_reason = None;
     match setup {
         Ok(Some(init)) => {
             ctx.vars.insert("init_result".into(), init);
@@ -242,12 +260,24 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     }
     if setup_error.is_none() {
         for step in &case.steps {
-            if ctx.must_failed() || ctx.skipped.is_some() {
+            if ctx.must_failed() {
                 break;
             }
-            if let Err(e) = run_step(step, &mut session, &mut ctx).await {
-                setup_error = Some(e);
-                break;
+            match run_step(step, &mut session, &mut ctx).await {
+                Ok(Flow::Next) => {
+                    if let Some(reason) = ctx.skipped.take() {
+                        skip_reason = Some(reason);
+                        break;
+                    }
+                }
+                Ok(Flow::Skip(reason)) => {
+                    skip_reason = Some(reason);
+                    break;
+                }
+                Err(e) => {
+                    setup_error = Some(e);
+                    break;
+                }
             }
         }
     }
@@ -267,11 +297,11 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             ));
         }
     }
-    let skipped = ctx.skipped.take();
     let (verdict, reason) = match setup_error {
         // A broken wire rule explains a failed setup better than the setup error does.
         Some(e) if findings.is_empty() => (Verdict::Error, Some(e)),
-        None if findings.is_empty() && skipped.is_some() => (Verdict::Skip, skipped),
+        // Nothing observed that could pass or fail: not a pass.
+        None if findings.is_empty() && skip_reason.is_some() => (Verdict::Skip, skip_reason),
         _ => {
             let verdict = verdict_of(&findings);
             let reason = findings.first().map(|f| {
@@ -334,54 +364,90 @@ async fn setup(
     Ok(Some(result.clone()))
 }
 
+type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Flow, String>> + Send + 'a>>;
+
 /// Runs one step. `Err` means the harness could not carry it out (not a finding).
-async fn run_step(step: &Step, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    match step {
-        Step::Send(msg) => {
-            let msg = substitute(msg, &ctx.vars);
-            ctx.last_sent = Some(msg.clone());
-            send_or_note(session.send(&msg).await, session, ctx)
-        }
-        Step::SendRaw(text) => {
-            ctx.last_sent = Some(Value::String(text.clone()));
-            send_or_note(session.send_raw(text).await, session, ctx)
-        }
-        Step::Expect(e) => {
-            expect(e, session, ctx).await;
-            Ok(())
-        }
-        Step::Check(c) => {
-            check_last(c, ctx);
-            Ok(())
-        }
-        Step::ExpectSilence(s) => {
-            silence(s, session, ctx).await;
-            Ok(())
-        }
-        Step::CloseInput {} => match session.transport() {
-            Transport::Stdio(t) => {
-                t.close_stdin();
-                session.note("closed the server's stdin");
-                Ok(())
+pub(super) fn run_step<'a, 'c: 'a>(
+    step: &'a Step,
+    session: &'a mut Session,
+    ctx: &'a mut Ctx<'c>,
+) -> StepFuture<'a> {
+    Box::pin(async move {
+        match step {
+            Step::Send(msg) => {
+                let msg = substitute(msg, &ctx.vars);
+                ctx.last_sent = Some(msg.clone());
+                send_or_note(session.send(&msg).await, session, ctx)?;
             }
-            _ => Err("`close_input` needs the stdio transport".into()),
-        },
-        Step::Http(h) => http_steps::http(h, session, ctx).await,
-        Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await,
-        Step::BreakStream(b) => http_steps::break_stream(b, session, ctx),
-        Step::Collect(c) => {
-            http_steps::collect(c, session, ctx).await;
-            Ok(())
+            Step::SendRaw(text) => {
+                ctx.last_sent = Some(Value::String(text.clone()));
+                send_or_note(session.send_raw(text).await, session, ctx)?;
+            }
+            Step::Expect(e) => expect(e, session, ctx).await,
+            Step::ExpectSilence(s) => silence(s, session, ctx).await,
+            Step::CloseInput {} => match session.transport() {
+                Transport::Stdio(t) => {
+                    t.close_stdin();
+                    session.note("closed the server's stdin");
+                }
+                _ => return Err("`close_input` needs the stdio transport".into()),
+            },
+            Step::Http(h) => http_steps::http(h, session, ctx).await?,
+            Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await?,
+            Step::BreakStream(b) => http_steps::break_stream(b, session, ctx)?,
+            Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
+            Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Step::Paginate(p) => super::discover::paginate(p, session, ctx).await,
+            Step::ForEach(f) => return for_each(f, session, ctx).await,
+            Step::SkipUnless(s) => return Ok(super::discover::skip_unless(s, ctx)),
+            Step::Check(c) => super::discover::check(c, ctx),
+            Step::Collect(c) => super::discover::collect(c, session, ctx).await,
+            Step::Derive(d) => super::discover::derive(d, ctx),
         }
-        Step::ExpectExit(e) => {
-            expect_exit(e, session, ctx).await;
-            Ok(())
-        }
-        Step::SleepMs(ms) => {
-            tokio::time::sleep(Duration::from_millis(*ms)).await;
-            Ok(())
+        Ok(Flow::Next)
+    })
+}
+
+async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<Flow, String> {
+    let items: Vec<Value> = match lookup(&ctx.vars, &f.items) {
+        Some(Value::Array(xs)) => xs.clone(),
+        _ => Vec::new(),
+    };
+    let selected: Vec<Value> = items
+        .into_iter()
+        .filter(|x| {
+            f.filter.as_ref().is_none_or(|m| {
+                matcher::check(&substitute(m, &ctx.vars), Some(x), &ctx.vars).is_empty()
+            })
+        })
+        .take(f.max.unwrap_or(FOR_EACH_CAP))
+        .collect();
+    if selected.is_empty() {
+        let reason = f.if_empty.clone().unwrap_or_else(|| {
+            format!(
+                "nothing to probe: no element of `{}`{}",
+                f.items,
+                if f.filter.is_some() { " fits" } else { "" }
+            )
+        });
+        return Ok(Flow::Skip(reason));
+    }
+    for (i, item) in selected.into_iter().enumerate() {
+        ctx.vars.insert(f.bind.clone(), item);
+        ctx.vars.insert(format!("{}_index", f.bind), json!(i));
+        for step in &f.steps {
+            if ctx.must_failed() {
+                return Ok(Flow::Next);
+            }
+            if let Flow::Skip(reason) = run_step(step, session, ctx).await? {
+                return Ok(Flow::Skip(reason));
+            }
+            if let Some(reason) = ctx.skipped.take() {
+                return Ok(Flow::Skip(reason));
+            }
         }
     }
+    Ok(Flow::Next)
 }
 
 /// A failed write is evidence about the server (it closed or stopped reading), so it
@@ -397,7 +463,7 @@ fn send_or_note(
     Ok(())
 }
 
-async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
+pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
     let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
     let deadline = Instant::now() + wait;
@@ -467,19 +533,6 @@ async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     }
 }
 
-fn check_last(c: &CheckLast, ctx: &mut Ctx<'_>) {
-    // Without a message the preceding `expect` has already reported what is missing.
-    let Some(msg) = ctx.last_received.clone() else {
-        return;
-    };
-    let m = substitute(&c.matcher, &ctx.vars);
-    let mismatches = matcher::check(&m, Some(&msg), &ctx.vars);
-    if !mismatches.is_empty() {
-        let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-        ctx.fail(&c.judgement, text.join("; "), Some(m), Some(msg));
-    }
-}
-
 async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
     let got = session
         .collect_until(s.kind, Instant::now() + Duration::from_millis(s.within_ms))
@@ -526,30 +579,44 @@ async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
     }
 }
 
-/// Replaces `${name}` in strings: a string that is exactly `${name}` becomes the
-/// variable's value (any type); inside longer strings the value is spliced as text.
+/// Replaces `${name}` in strings (a name may carry a JSON pointer: `${tool/name}`): a
+/// string that is exactly `${name}` becomes the value (any type); inside longer strings
+/// the value is spliced as text. Unknown names are left as they are.
 pub fn substitute(v: &Value, vars: &Vars) -> Value {
     match v {
         Value::String(s) => {
             if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-                if let Some(val) = vars.get(name) {
-                    return val.clone();
+                if !name.contains('}') {
+                    if let Some(val) = lookup(vars, name) {
+                        return val.clone();
+                    }
                 }
             }
             if !s.contains("${") {
                 return v.clone();
             }
-            let mut out = s.clone();
-            for (name, val) in vars {
-                let key = format!("${{{name}}}");
-                if out.contains(&key) {
-                    let text = match val {
-                        Value::String(t) => t.clone(),
-                        other => other.to_string(),
-                    };
-                    out = out.replace(&key, &text);
+            let mut out = String::new();
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 2..];
+                match after.find('}') {
+                    Some(end) => {
+                        let name = &after[..end];
+                        match lookup(vars, name) {
+                            Some(Value::String(t)) => out.push_str(t),
+                            Some(other) => out.push_str(&other.to_string()),
+                            None => out.push_str(&rest[start..start + 3 + end]),
+                        }
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        out.push_str(&rest[start..]);
+                        rest = "";
+                    }
                 }
             }
+            out.push_str(rest);
             Value::String(out)
         }
         Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, vars)).collect()),
@@ -559,5 +626,25 @@ pub fn substitute(v: &Value, vars: &Vars) -> Value {
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_follows_pointers_and_keeps_unknown_names() {
+        let mut vars = Vars::new();
+        vars.insert("tool".into(), json!({"name": "echo", "n": 3}));
+        assert_eq!(substitute(&json!("${tool/name}"), &vars), json!("echo"));
+        assert_eq!(substitute(&json!("${tool/n}"), &vars), json!(3));
+        assert_eq!(substitute(&json!("x-${tool/n}-y"), &vars), json!("x-3-y"));
+        assert_eq!(substitute(&json!("${nope}"), &vars), json!("${nope}"));
+        assert_eq!(
+            substitute(&json!("a ${nope} b"), &vars),
+            json!("a ${nope} b")
+        );
+        assert_eq!(substitute(&json!("${"), &vars), json!("${"));
     }
 }

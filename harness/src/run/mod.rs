@@ -1,5 +1,6 @@
 //! Scheduling: which cases run, at which revision, in which order and how many at once.
 
+mod discover;
 pub mod exec;
 mod http_steps;
 pub mod probe;
@@ -31,6 +32,9 @@ pub struct RunConfig {
     pub revision_pin: Option<String>,
     pub jobs: usize,
     pub limits: Limits,
+    /// User-provided hints (`--hints FILE`), visible to cases as variable `hints`:
+    /// how to trigger behaviours no generic probe can (see cases/README.md).
+    pub hints: serde_json::Value,
     /// Draw a progress line on stderr (only when stderr is a terminal).
     pub progress: bool,
     /// Set for a URL target: where and how to reach the server (`launch` is unused then).
@@ -57,6 +61,7 @@ impl RunConfig {
                 .unwrap_or(2)
                 .max(2),
             limits: Limits::default(),
+            hints: serde_json::json!({}),
             progress: false,
             http: None,
         }

@@ -1,0 +1,257 @@
+//! Requirement traceability: which requirement rows the cases cite, per area, and why
+//! each uncited one is not covered (`harness/data/uncovered.yaml`, reasons as data).
+//!
+//! Counted rows are the MUST and SHOULD rows (with their NOT and † forms) of sections
+//! 1–16 of REQUIREMENTS.md; `info` and MAY-only rows are not requirements to test. A
+//! row marked `testable: false` in the reasons file cannot be observed from outside a
+//! server (a client-side rule, server internals) and leaves the denominator.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use crate::case::{Case, Step};
+use crate::requirements::{self, Requirement};
+
+/// Sections whose rows are counted.
+pub const SECTIONS: std::ops::RangeInclusive<u32> = 1..=16;
+/// Transport and authorization sections, reported separately (HTTP work).
+pub const HTTP_SECTIONS: [u32; 3] = [4, 5, 16];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uncovered {
+    pub id: String,
+    pub reason: String,
+    /// False when no black-box case can observe the behaviour.
+    #[serde(default = "yes")]
+    pub testable: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+static UNCOVERED: &str = include_str!("../data/uncovered.yaml");
+
+pub fn reasons() -> Result<Vec<Uncovered>, String> {
+    serde_yaml_ng::from_str(UNCOVERED).map_err(|e| format!("harness/data/uncovered.yaml: {e}"))
+}
+
+/// Whether a row is a MUST/SHOULD requirement (not `info`, not MAY alone).
+pub fn counted(r: &Requirement) -> bool {
+    SECTIONS.contains(&r.section) && (r.keyword.contains("MUST") || r.keyword.contains("SHOULD"))
+}
+
+fn cite_steps(steps: &[Step], out: &mut BTreeSet<String>) {
+    for s in steps {
+        let reqs = match s {
+            Step::Expect(e) => e.judgement.requirements.as_ref(),
+            Step::ExpectSilence(x) => x.judgement.requirements.as_ref(),
+            Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
+            Step::Paginate(p) => p.judgement.requirements.as_ref(),
+            Step::Check(c) => c.judgement.requirements.as_ref(),
+            Step::ForEach(f) => {
+                cite_steps(&f.steps, out);
+                None
+            }
+            _ => None,
+        };
+        out.extend(reqs.into_iter().flatten().cloned());
+    }
+}
+
+/// Requirement id → ids of the cases citing it.
+pub fn citations(cases: &[Case]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in cases {
+        let mut ids: BTreeSet<String> = c.requirements.iter().cloned().collect();
+        cite_steps(&c.steps, &mut ids);
+        for id in ids {
+            map.entry(id).or_default().push(c.id.clone());
+        }
+    }
+    map
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AreaCoverage {
+    pub area: String,
+    pub section: u32,
+    pub covered: Vec<(String, Vec<String>)>,
+    /// Id and reason (None: no reason given, which the tests reject).
+    pub uncovered: Vec<(String, Option<String>, bool)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub areas: Vec<AreaCoverage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    pub counted: usize,
+    pub testable: usize,
+    pub covered: usize,
+}
+
+impl Figures {
+    pub fn percent(&self) -> f64 {
+        if self.testable == 0 {
+            100.0
+        } else {
+            100.0 * self.covered as f64 / self.testable as f64
+        }
+    }
+}
+
+impl Coverage {
+    pub fn figures(&self, include_http: bool) -> Figures {
+        let mut f = Figures {
+            counted: 0,
+            testable: 0,
+            covered: 0,
+        };
+        for a in &self.areas {
+            if !include_http && HTTP_SECTIONS.contains(&a.section) {
+                continue;
+            }
+            f.covered += a.covered.len();
+            f.counted += a.covered.len() + a.uncovered.len();
+            f.testable += a.covered.len() + a.uncovered.iter().filter(|u| u.2).count();
+        }
+        f
+    }
+
+    /// Uncovered rows with no reason.
+    pub fn unexplained(&self) -> Vec<String> {
+        self.areas
+            .iter()
+            .flat_map(|a| a.uncovered.iter())
+            .filter(|u| u.1.is_none())
+            .map(|u| u.0.clone())
+            .collect()
+    }
+}
+
+pub fn compute(cases: &[Case]) -> Coverage {
+    let cited = citations(cases);
+    let reasons: BTreeMap<String, Uncovered> = reasons()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect();
+    let mut areas: Vec<AreaCoverage> = Vec::new();
+    let mut rows: Vec<&Requirement> = requirements::all()
+        .values()
+        .filter(|r| counted(r))
+        .collect();
+    rows.sort_by_key(|r| (r.section, r.id.clone()));
+    for r in rows {
+        if areas.last().is_none_or(|a| a.area != r.area) {
+            areas.push(AreaCoverage {
+                area: r.area.clone(),
+                section: r.section,
+                ..AreaCoverage::default()
+            });
+        }
+        let Some(area) = areas.last_mut() else {
+            continue;
+        };
+        match cited.get(&r.id) {
+            Some(cases) => area.covered.push((r.id.clone(), cases.clone())),
+            None => {
+                let u = reasons.get(&r.id);
+                area.uncovered.push((
+                    r.id.clone(),
+                    u.map(|u| u.reason.clone()),
+                    u.is_none_or(|u| u.testable),
+                ));
+            }
+        }
+    }
+    Coverage { areas }
+}
+
+pub fn render(c: &Coverage) -> String {
+    let mut out = String::new();
+    for a in &c.areas {
+        let total = a.covered.len() + a.uncovered.len();
+        let _ = writeln!(
+            out,
+            "{:<7} (section {:>2})  {}/{} covered",
+            a.area,
+            a.section,
+            a.covered.len(),
+            total
+        );
+        for (id, cases) in &a.covered {
+            let _ = writeln!(out, "  covered    {id:<10} {}", cases.join(", "));
+        }
+        for (id, reason, testable) in &a.uncovered {
+            let tag = if *testable {
+                "uncovered "
+            } else {
+                "untestable"
+            };
+            let why = reason.as_deref().unwrap_or("NO REASON GIVEN");
+            let _ = writeln!(out, "  {tag} {id:<10} {why}");
+        }
+    }
+    for (label, with_http) in [
+        ("sections 1-16", true),
+        ("sections 1-16 without 4, 5, 16", false),
+    ] {
+        let f = c.figures(with_http);
+        let _ = writeln!(
+            out,
+            "{label}: {} of {} testable MUST/SHOULD rows covered ({:.1}%); {} rows counted, {} not testable from outside",
+            f.covered,
+            f.testable,
+            f.percent(),
+            f.counted,
+            f.counted - f.testable
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_uncovered_row_has_a_reason_and_no_reason_is_stale() {
+        let cases = crate::case::load::load_bundled().expect("bundled cases load");
+        let c = compute(&cases);
+        assert!(
+            c.unexplained().is_empty(),
+            "rows neither covered nor explained in harness/data/uncovered.yaml: {:?}",
+            c.unexplained()
+        );
+        let cited = citations(&cases);
+        for u in reasons().expect("uncovered.yaml parses") {
+            assert!(
+                !cited.contains_key(&u.id),
+                "{} is covered by {:?}; remove it from uncovered.yaml",
+                u.id,
+                cited.get(&u.id)
+            );
+        }
+    }
+
+    #[test]
+    fn every_reason_names_a_counted_row() {
+        let all = requirements::all();
+        for u in reasons().expect("uncovered.yaml parses") {
+            let r = all.get(&u.id);
+            assert!(
+                r.is_some_and(counted),
+                "{} is not a counted requirement row",
+                u.id
+            );
+            assert!(!u.reason.trim().is_empty(), "{} has an empty reason", u.id);
+        }
+    }
+}
