@@ -86,6 +86,7 @@ faults! {
     JsonTextPlain => "json-text-plain": "HTTP: JSON answers to POSTs are labelled Content-Type: text/plain",
     Get400 => "get-400": "HTTP: GET on the endpoint gets 400 instead of an SSE stream or 405",
     EventIdPerStream => "event-id-per-stream": "HTTP: SSE event ids restart at 1 on every stream",
+    BroadcastToStandalone => "broadcast-to-standalone": "HTTP: every message sent on a POST stream is also sent on the standalone GET stream",
 }
 
 impl Fault {
@@ -161,7 +162,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert!(!f.description().is_empty());
         }
-        assert_eq!(Fault::ALL.len(), 52);
+        assert_eq!(Fault::ALL.len(), 53);
     }
 
     #[test]

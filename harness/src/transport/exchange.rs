@@ -41,15 +41,19 @@ pub struct SeenEvent {
 
 impl SeenEvent {
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "exchange": self.exchange,
             "id": self.id,
             "event": self.event,
             "data": self.data,
-            // The data parsed as JSON, when it is JSON (else null).
-            "message": serde_json::from_str::<Value>(&self.data).unwrap_or(Value::Null),
             "retry": self.retry_ms,
-        })
+        });
+        // The data parsed as JSON; absent otherwise (a priming event, say), so that
+        // `$unique_by: /message` compares messages only.
+        if let Ok(m) = serde_json::from_str::<Value>(&self.data) {
+            v["message"] = m;
+        }
+        v
     }
 }
 

@@ -41,6 +41,7 @@ impl HttpSession {
         let core = Session::new(server.config.clone(), tx);
         let mut r = Router::new();
         r.per_stream_ids = server.has(Fault::EventIdPerStream);
+        r.broadcast = server.has(Fault::BroadcastToStandalone);
         let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
         let task = tokio::spawn(streams::run_router(router.clone(), rx));
         Arc::new(HttpSession {

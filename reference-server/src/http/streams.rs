@@ -50,6 +50,8 @@ pub struct Router {
     next_event: u64,
     /// Fault `event-id-per-stream`: ids count per stream, so they repeat across streams.
     pub per_stream_ids: bool,
+    /// Fault `broadcast-to-standalone`: POST-stream messages also go on the GET stream.
+    pub broadcast: bool,
 }
 
 pub type SharedRouter = Arc<Mutex<Router>>;
@@ -162,6 +164,9 @@ impl Router {
             m if m.get("method").is_none() => m.get("id").map(id_key).into_iter().collect(),
             _ => Vec::new(),
         };
+        if self.broadcast && stream != STANDALONE {
+            self.push(STANDALONE, Some(msg.clone()));
+        }
         self.push(stream, Some(msg));
         if let Some(s) = self.streams.get_mut(stream) {
             for a in &answered {
