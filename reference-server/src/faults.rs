@@ -87,6 +87,8 @@ faults! {
     Get400 => "get-400": "HTTP: GET on the endpoint gets 400 instead of an SSE stream or 405",
     EventIdPerStream => "event-id-per-stream": "HTTP: SSE event ids restart at 1 on every stream",
     BroadcastToStandalone => "broadcast-to-standalone": "HTTP: every message sent on a POST stream is also sent on the standalone GET stream",
+    KeepStreamOpen => "keep-stream-open": "HTTP: the SSE stream of a POST stays open after the last response",
+    SseWrongEventName => "sse-wrong-event-name": "legacy SSE: messages go out as `event: msg` instead of `message`",
 }
 
 impl Fault {
@@ -162,7 +164,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert!(!f.description().is_empty());
         }
-        assert_eq!(Fault::ALL.len(), 53);
+        assert_eq!(Fault::ALL.len(), 55);
     }
 
     #[test]

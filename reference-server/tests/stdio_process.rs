@@ -232,6 +232,6 @@ async fn cli_errors_and_fault_list() {
         o.read_to_string(&mut text).await.expect("read");
     }
     assert!(child.wait().await.expect("wait").success());
-    assert_eq!(text.lines().count(), 53);
+    assert_eq!(text.lines().count(), 55);
     assert!(text.lines().any(|l| l.starts_with("stringify-ids ")));
 }

@@ -130,6 +130,10 @@ pub struct Sink {
     pub shared: Shared,
     pub tx: mpsc::Sender<Incoming>,
     pub limits: Limits,
+    /// Legacy HTTP+SSE: messages must come as `message` events (SSE-03), and an
+    /// `endpoint` event is meaningful. Streamable HTTP names no event type, so the
+    /// data of any event is taken as a message there.
+    pub legacy: bool,
 }
 
 /// Lowercase-named headers of a response.
@@ -475,9 +479,25 @@ async fn read_sse(response: reqwest::Response, index: usize, sink: &Sink) {
                 })
                 .await;
         }
-        if ev.event == "message" && !ev.data.trim().is_empty() {
+        if ev.data.trim().is_empty() {
+            // A priming or keep-alive event carries no message.
+        } else if ev.event == "message" || (!sink.legacy && ev.event != "endpoint") {
             deliver(sink, &ev.data).await;
-        } else if ev.event == "endpoint" {
+        } else if !sink.legacy {
+            // `endpoint` has no meaning on a Streamable HTTP stream: kept as evidence.
+        } else if ev.event != "endpoint" {
+            let _ = sink
+                .tx
+                .send(Incoming::Violation {
+                    requirements: vec!["SSE-03".into()],
+                    message: format!(
+                        "a server message came as an SSE `{}` event instead of `message`; it is not read",
+                        ev.event
+                    ),
+                    evidence: ev.data.chars().take(2000).collect(),
+                })
+                .await;
+        } else {
             let _ = sink
                 .tx
                 .send(Incoming::Endpoint {

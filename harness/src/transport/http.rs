@@ -60,6 +60,7 @@ impl HttpTransport {
                 shared: Shared::default(),
                 tx,
                 limits,
+                legacy: false,
             },
             events: rx,
         })

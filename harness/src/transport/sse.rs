@@ -36,6 +36,7 @@ impl SseTransport {
             shared: Shared::default(),
             tx,
             limits,
+            legacy: true,
         };
         let builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
         let record = Exchange {

@@ -42,6 +42,7 @@ impl HttpSession {
         let mut r = Router::new();
         r.per_stream_ids = server.has(Fault::EventIdPerStream);
         r.broadcast = server.has(Fault::BroadcastToStandalone);
+        r.keep_open = server.has(Fault::KeepStreamOpen);
         let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
         let task = tokio::spawn(streams::run_router(router.clone(), rx));
         Arc::new(HttpSession {

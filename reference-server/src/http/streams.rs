@@ -52,6 +52,8 @@ pub struct Router {
     pub per_stream_ids: bool,
     /// Fault `broadcast-to-standalone`: POST-stream messages also go on the GET stream.
     pub broadcast: bool,
+    /// Fault `keep-stream-open`: a finished POST stream is not ended.
+    pub keep_open: bool,
 }
 
 pub type SharedRouter = Arc<Mutex<Router>>;
@@ -177,7 +179,9 @@ impl Router {
             if s.from_post && !answered.is_empty() && (s.pending.is_empty() || rejected) {
                 s.done = true;
                 // Dropping the sender ends the response body.
-                s.live = None;
+                if !self.keep_open {
+                    s.live = None;
+                }
             }
         }
     }
