@@ -37,6 +37,7 @@ impl SseTransport {
             tx,
             limits,
             legacy: true,
+            resume: None,
         };
         let builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
         let record = Exchange {

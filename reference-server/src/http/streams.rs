@@ -72,7 +72,7 @@ pub fn frame(id: &str, data: Option<&Value>) -> Bytes {
 }
 
 /// The `retry` sent with a priming event.
-pub const PRIMING_RETRY_MS: u64 = 1000;
+pub const PRIMING_RETRY_MS: u64 = 250;
 
 impl Router {
     pub fn new() -> Router {
