@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{Case, ExitExpect, Expect, Given, Judgement, Silence, Step};
+use crate::case::{Case, Collect, ExitExpect, Expect, Given, Judgement, Silence, Step};
 use crate::check::matcher::{self, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
@@ -363,7 +363,7 @@ async fn run_step(step: &Step, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
         Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await,
         Step::BreakStream(b) => http_steps::break_stream(b, session, ctx),
         Step::Collect(c) => {
-            http_steps::collect(c, session, ctx).await;
+            collect(c, session, ctx).await;
             Ok(())
         }
         Step::ExpectExit(e) => {
@@ -526,5 +526,25 @@ pub fn substitute(v: &Value, vars: &Vars) -> Value {
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+/// Gathers the messages a `collect` step selects and judges them as one list.
+async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let deadline = Instant::now() + Duration::from_millis(c.within_ms);
+    let all = session.collect_until(c.kind, deadline).await;
+    let filter = c.filter.as_ref().map(|f| substitute(f, &ctx.vars));
+    let (picked, rest): (Vec<Value>, Vec<Value>) = all.into_iter().partition(|m| {
+        filter
+            .as_ref()
+            .is_none_or(|f| matcher::check(f, Some(m), &ctx.vars).is_empty())
+    });
+    session.requeue(rest);
+    let got = Value::Array(picked);
+    let m = substitute(&c.matcher, &ctx.vars);
+    let mismatches = matcher::check(&m, Some(&got), &ctx.vars);
+    if !mismatches.is_empty() {
+        let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
+        ctx.fail(&c.judgement, text.join("; "), Some(m), Some(got));
     }
 }

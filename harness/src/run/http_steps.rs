@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{BreakStream, Collect, ExpectHttp, HttpStep};
+use crate::case::{BreakStream, ExpectHttp, HttpStep};
 use crate::check::matcher;
 use crate::session::Session;
 use crate::transport::exchange::{lock, Shared};
@@ -241,23 +241,4 @@ pub fn break_stream(
             .insert(var.clone(), last.map(Value::String).unwrap_or(Value::Null));
     }
     Ok(())
-}
-
-pub async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) {
-    let deadline = Instant::now() + Duration::from_millis(c.within_ms);
-    let all = session.collect_until(c.kind, deadline).await;
-    let filter = c.filter.as_ref().map(|f| substitute(f, &ctx.vars));
-    let (picked, rest): (Vec<Value>, Vec<Value>) = all.into_iter().partition(|m| {
-        filter
-            .as_ref()
-            .is_none_or(|f| matcher::check(f, Some(m), &ctx.vars).is_empty())
-    });
-    session.requeue(rest);
-    let got = Value::Array(picked);
-    let m = substitute(&c.matcher, &ctx.vars);
-    let mismatches = matcher::check(&m, Some(&got), &ctx.vars);
-    if !mismatches.is_empty() {
-        let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-        ctx.fail(&c.judgement, text.join("; "), Some(m), Some(got));
-    }
 }
