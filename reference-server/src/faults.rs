@@ -129,6 +129,9 @@ faults! {
     ResourceUriNoScheme => "resource-uri-no-scheme": "the first listed resource's uri has no scheme",
     ServerRequestIdReuse => "server-request-id-reuse": "every request the server sends has the id srv-1",
     RootsWithoutCapability => "roots-without-capability": "ask_roots sends roots/list even when the client did not declare roots",
+    BroadcastToStandalone => "broadcast-to-standalone": "HTTP: every message sent on a POST stream is also sent on the standalone GET stream",
+    KeepStreamOpen => "keep-stream-open": "HTTP: the SSE stream of a POST stays open after the last response",
+    SseWrongEventName => "sse-wrong-event-name": "legacy SSE: messages go out as `event: msg` instead of `message`",
 }
 
 impl Fault {

@@ -48,6 +48,12 @@ struct Cli {
     /// legacy HTTP+SSE at /sse. Port 0 picks a free port; the URL is printed on stderr.
     #[arg(long, value_name = "127.0.0.1:PORT")]
     http: Option<std::net::SocketAddr>,
+
+    /// With --http: under 2025-11-25, close the connection of every POST's SSE stream
+    /// right after its priming event, so that clients must resume with GET (allowed
+    /// by the spec; used to test clients' polling).
+    #[arg(long, requires = "http")]
+    sse_poll: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -84,7 +90,7 @@ fn main() -> anyhow::Result<()> {
                 config.faults.names()
             }
         );
-        return runtime.block_on(http::run(config, addr));
+        return runtime.block_on(http::run(config, addr, cli.sse_poll));
     }
     eprintln!(
         "mcp-reference-server {} on stdio (page size {}, faults: {})",

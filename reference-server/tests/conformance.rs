@@ -119,6 +119,11 @@ const TRANSPORTS: [(TransportKind, &str); 3] = [
     (TransportKind::Sse, "sse"),
 ];
 
+/// The reference server in its polling mode (`--sse-poll`): every case that applies
+/// to Streamable HTTP must pass against it too, which shows that the harness follows
+/// streams whose connection the server closes (GET + Last-Event-ID).
+const POLLING: &str = "reference-poll";
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials mostly wait (silence windows, slow tools, server round trips), so more
@@ -176,6 +181,28 @@ fn main() {
                     )))
                 }
             }));
+            if kind == TransportKind::StreamableHttp {
+                let (case_c, cache_c) = (case.clone(), cache.clone());
+                trials.push(Trial::test(format!("http-poll::{}", case.id), move || {
+                    let launch = Launch {
+                        program: String::new(),
+                        args: Vec::new(),
+                        env: Vec::new(),
+                        cwd: None,
+                    };
+                    let cfg = config(kind, POLLING, launch, &["--sse-poll".to_string()])?;
+                    let facts = facts_for(&cache_c, POLLING, &cfg);
+                    let r = run_one(&case_c, &cfg, &facts);
+                    if r.verdict == Verdict::Pass {
+                        Ok(())
+                    } else {
+                        Err(Failed::from(format!(
+                            "the polling reference server must pass: {}",
+                            explain(&r)
+                        )))
+                    }
+                }));
+            }
             for name in &case.mutants {
                 let Some(mutant) = by_name.get(name).cloned() else {
                     continue; // reported by the catalogue trial below

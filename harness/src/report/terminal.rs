@@ -86,7 +86,8 @@ pub fn details(c: &CaseResult) -> String {
     let err = c.stderr.trim();
     if !err.is_empty() {
         let tail: Vec<&str> = err.lines().rev().take(5).collect();
-        let _ = writeln!(out, "   server stderr (last lines):");
+        // stderr for stdio servers; for HTTP ones the transport lists its exchanges.
+        let _ = writeln!(out, "   server stderr / HTTP exchanges (last lines):");
         for l in tail.into_iter().rev() {
             let _ = writeln!(out, "     | {l}");
         }

@@ -9,19 +9,17 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use eventsource_stream::Eventsource;
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{classify_line, Incoming, Limits};
 
 /// Cap on the whole of one SSE stream (a stream that never ends is cut here).
-const STREAM_CAP: usize = 64 * 1024 * 1024;
+pub(super) const STREAM_CAP: usize = 64 * 1024 * 1024;
 /// Cap on the body text kept in an exchange record (the message itself may be larger).
-const KEPT_BODY_CAP: usize = 64 * 1024;
+pub(super) const KEPT_BODY_CAP: usize = 64 * 1024;
 /// Cap on SSE events kept per exchange record.
-const KEPT_EVENTS_CAP: usize = 1000;
+pub(super) const KEPT_EVENTS_CAP: usize = 1000;
 /// Longest wait for the response head of one request.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest wait for the body of a non-SSE response.
@@ -32,7 +30,7 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct SeenEvent {
     /// Index of the exchange (stream) it arrived on.
     pub exchange: usize,
-    /// The event's own id, when it set one (see [`own_event_id`]).
+    /// The event's own id, when it set one (see `event_stream::own_event_id`).
     pub id: Option<String>,
     pub event: String,
     pub data: String,
@@ -41,15 +39,19 @@ pub struct SeenEvent {
 
 impl SeenEvent {
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "exchange": self.exchange,
             "id": self.id,
             "event": self.event,
             "data": self.data,
-            // The data parsed as JSON, when it is JSON (else null).
-            "message": serde_json::from_str::<Value>(&self.data).unwrap_or(Value::Null),
             "retry": self.retry_ms,
-        })
+        });
+        // The data parsed as JSON; absent otherwise (a priming event, say), so that
+        // `$unique_by: /message` compares messages only.
+        if let Ok(m) = serde_json::from_str::<Value>(&self.data) {
+            v["message"] = m;
+        }
+        v
     }
 }
 
@@ -76,6 +78,8 @@ pub struct Exchange {
     pub broken: bool,
     /// A Streamable HTTP POST: requests in it must be answered as JSON or SSE (HTTP-08).
     pub answers_inline: bool,
+    /// Opened by the transport itself to follow exchange N (see `resume`).
+    pub resumed_from: Option<usize>,
     pub abort: Option<tokio::task::AbortHandle>,
 }
 
@@ -112,6 +116,12 @@ pub struct HttpState {
     pub exchanges: Vec<Exchange>,
     /// Every event id seen in this session, to detect reuse across streams (HTTP-28).
     pub seen_ids: BTreeMap<String, usize>,
+    /// Ids of the responses received so far.
+    pub answered: Vec<Value>,
+    /// Streams the transport reopened by itself.
+    pub reconnects: usize,
+    /// Requests whose stream a case broke: the case resumes them, not the transport.
+    pub manual: Vec<Value>,
 }
 
 pub type Shared = Arc<Mutex<HttpState>>;
@@ -126,6 +136,12 @@ pub struct Sink {
     pub shared: Shared,
     pub tx: mpsc::Sender<Incoming>,
     pub limits: Limits,
+    /// Legacy HTTP+SSE: messages must come as `message` events (SSE-03), and an
+    /// `endpoint` event is meaningful. Streamable HTTP names no event type, so the
+    /// data of any event is taken as a message there.
+    pub legacy: bool,
+    /// Set for Streamable HTTP: how to follow a stream the server closed early.
+    pub resume: Option<super::resume::Resumer>,
 }
 
 /// Lowercase-named headers of a response.
@@ -169,23 +185,52 @@ pub fn request_ids(body: &str) -> (Vec<Value>, Option<Value>) {
 /// response head has arrived (or the request failed); the body is read on.
 pub fn start(
     request: reqwest::RequestBuilder,
-    mut record: Exchange,
+    record: Exchange,
     sink: &Sink,
 ) -> (usize, oneshot::Receiver<Result<u16, String>>) {
-    let (head_tx, head_rx) = oneshot::channel();
     let index = {
         let mut st = lock(&sink.shared);
-        st.exchanges.push(std::mem::take(&mut record));
+        st.exchanges.push(record);
         st.exchanges.len() - 1
     };
+    (index, spawn_at(index, request, sink))
+}
+
+/// Like [`start`], for the transport following a stream by itself: nothing starts
+/// when a case has taken over one of the requests (checked under the same lock as
+/// the record is added, so `break_stream` always sees the new connection).
+pub fn start_follow(request: reqwest::RequestBuilder, record: Exchange, sink: &Sink) {
+    let index = {
+        let mut st = lock(&sink.shared);
+        if record.request_ids.iter().any(|id| st.manual.contains(id)) {
+            return;
+        }
+        st.exchanges.push(record);
+        st.exchanges.len() - 1
+    };
+    // Nobody waits for the head of a followed stream.
+    drop(spawn_at(index, request, sink));
+}
+
+fn spawn_at(
+    index: usize,
+    request: reqwest::RequestBuilder,
+    sink: &Sink,
+) -> oneshot::Receiver<Result<u16, String>> {
+    let (head_tx, head_rx) = oneshot::channel();
     let sink2 = sink.clone();
     let task = tokio::spawn(async move {
         run(request, index, sink2, head_tx).await;
     });
     if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
-        x.abort = Some(task.abort_handle());
+        if x.broken {
+            // Broken before the task could be registered.
+            task.abort();
+        } else {
+            x.abort = Some(task.abort_handle());
+        }
     }
-    (index, head_rx)
+    head_rx
 }
 
 async fn run(
@@ -237,7 +282,7 @@ async fn run(
         let _ = sink.tx.send(v).await;
     }
     if sse {
-        read_sse(response, index, &sink).await;
+        super::event_stream::read_sse(response, index, &sink).await;
     } else {
         read_body(response, index, &sink).await;
     }
@@ -269,7 +314,7 @@ fn lock_free_contains(list: &[Value], v: &Value) -> bool {
     list.iter().any(|x| x == v)
 }
 
-fn describe_reqwest(e: &reqwest::Error) -> String {
+pub(super) fn describe_reqwest(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -279,7 +324,7 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     text
 }
 
-fn finish(sink: &Sink, index: usize, error: Option<String>) {
+pub(super) fn finish(sink: &Sink, index: usize, error: Option<String>) {
     if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
         x.complete = true;
         if error.is_some() {
@@ -289,12 +334,21 @@ fn finish(sink: &Sink, index: usize, error: Option<String>) {
 }
 
 /// Forwards one JSON-RPC text to the session, learning the negotiated revision.
-async fn deliver(sink: &Sink, text: &str) {
+pub(super) async fn deliver(sink: &Sink, text: &str) {
     let Some(ev) = classify_line(text.as_bytes()) else {
         return;
     };
     if let Incoming::Message(msg) = &ev {
         let mut st = lock(&sink.shared);
+        let items: Vec<&Value> = match msg {
+            Value::Array(a) => a.iter().collect(),
+            one => vec![one],
+        };
+        for m in items {
+            if let (Some(id), None) = (m.get("id"), m.get("method")) {
+                st.answered.push(id.clone());
+            }
+        }
         let is_init_answer = msg
             .get("id")
             .is_some_and(|id| lock_free_contains(&st.init_ids, id));
@@ -366,144 +420,6 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
     finish(sink, index, error);
 }
 
-/// Counts bytes since the last blank line, so one event cannot grow without bound.
-struct EventSizeGuard {
-    since_boundary: usize,
-    prev_newline: bool,
-    total: usize,
-}
-
-impl EventSizeGuard {
-    fn feed(&mut self, chunk: &[u8]) -> usize {
-        self.total += chunk.len();
-        for &b in chunk {
-            if b == b'\n' {
-                if self.prev_newline {
-                    self.since_boundary = 0;
-                }
-                self.prev_newline = true;
-            } else if b != b'\r' {
-                self.prev_newline = false;
-                self.since_boundary += 1;
-            }
-        }
-        self.since_boundary
-    }
-}
-
-async fn read_sse(response: reqwest::Response, index: usize, sink: &Sink) {
-    let cap = sink.limits.max_message_bytes;
-    let guard = Arc::new(Mutex::new(EventSizeGuard {
-        since_boundary: 0,
-        prev_newline: false,
-        total: 0,
-    }));
-    let guard2 = guard.clone();
-    // The byte stream is cut (with an error item) as soon as a cap is exceeded.
-    let bytes = response.bytes_stream().map(move |item| {
-        let chunk = item.map_err(|e| describe_reqwest(&e))?;
-        let mut g = guard2.lock().unwrap_or_else(|e| e.into_inner());
-        let pending = g.feed(&chunk);
-        if pending > cap {
-            return Err(format!("an SSE event exceeds the size cap of {cap} bytes"));
-        }
-        if g.total > STREAM_CAP {
-            return Err(format!("the SSE stream exceeds {STREAM_CAP} bytes"));
-        }
-        Ok(chunk)
-    });
-    let mut events = bytes.eventsource();
-    let mut previous_id = String::new();
-    let mut error = None;
-    while let Some(item) = events.next().await {
-        let ev = match item {
-            Ok(ev) => ev,
-            Err(e) => {
-                let text = e.to_string();
-                if text.contains("size cap") {
-                    let _ = sink
-                        .tx
-                        .send(Incoming::Invalid {
-                            raw: String::new(),
-                            reason: text.clone(),
-                        })
-                        .await;
-                }
-                error = Some(text);
-                break;
-            }
-        };
-        let id = own_event_id(&previous_id, &ev.id);
-        previous_id = ev.id.clone();
-        let seen = SeenEvent {
-            exchange: index,
-            id: id.clone(),
-            event: ev.event.clone(),
-            data: ev.data.chars().take(KEPT_BODY_CAP).collect(),
-            retry_ms: ev.retry.map(|d| d.as_millis() as u64),
-        };
-        let duplicate = {
-            let mut st = lock(&sink.shared);
-            let dup = id.as_ref().and_then(|i| {
-                st.seen_ids
-                    .insert(i.clone(), index)
-                    .map(|first| (i.clone(), first))
-            });
-            if let Some(x) = st.exchanges.get_mut(index) {
-                if x.events.len() < KEPT_EVENTS_CAP {
-                    x.events.push(seen);
-                }
-                if id.is_some() {
-                    x.last_event_id = id.clone();
-                }
-            }
-            dup
-        };
-        if let Some((dup, first)) = duplicate {
-            let _ = sink
-                .tx
-                .send(Incoming::Violation {
-                    requirements: vec!["HTTP-28".into()],
-                    message: format!(
-                        "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
-                    ),
-                    evidence: ev.data.chars().take(2000).collect(),
-                })
-                .await;
-        }
-        if ev.event == "message" && !ev.data.trim().is_empty() {
-            deliver(sink, &ev.data).await;
-        } else if ev.event == "endpoint" {
-            let _ = sink
-                .tx
-                .send(Incoming::Endpoint {
-                    uri: ev.data.clone(),
-                })
-                .await;
-        }
-    }
-    finish(sink, index, error);
-    let reason = lock(&sink.shared)
-        .exchanges
-        .get(index)
-        .and_then(|x| x.error.clone())
-        .unwrap_or_else(|| "the server ended the stream".into());
-    let _ = sink
-        .tx
-        .send(Incoming::StreamEnded {
-            exchange: index,
-            reason,
-        })
-        .await;
-}
-
-/// The SSE parser carries the last event id forward to events that set none, so an
-/// id counts as the event's own only when it changed. (A server that repeats an id
-/// on consecutive events of one stream is therefore not noticed.)
-pub fn own_event_id(previous: &str, current: &str) -> Option<String> {
-    (!current.is_empty() && current != previous).then(|| current.to_string())
-}
-
 /// Scheme, host and port of a URL: the only place the harness may send to.
 pub fn origin_of(url: &url::Url) -> String {
     url.origin().ascii_serialization()
@@ -524,25 +440,5 @@ mod tests {
         assert_eq!(ids, vec![json!("a")]);
         assert_eq!(init, None);
         assert!(request_ids("not json").0.is_empty());
-    }
-
-    #[test]
-    fn event_ids_count_only_when_set() {
-        assert_eq!(own_event_id("", "1"), Some("1".into()));
-        assert_eq!(own_event_id("1", "1"), None);
-        assert_eq!(own_event_id("1", ""), None);
-        assert_eq!(own_event_id("1", "2"), Some("2".into()));
-    }
-
-    #[test]
-    fn size_guard_resets_at_blank_lines() {
-        let mut g = EventSizeGuard {
-            since_boundary: 0,
-            prev_newline: false,
-            total: 0,
-        };
-        assert_eq!(g.feed(b"data: abc\n"), 9);
-        assert_eq!(g.feed(b"\r\n"), 0);
-        assert_eq!(g.feed(b"data: x"), 7);
     }
 }

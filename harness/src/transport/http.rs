@@ -14,10 +14,8 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::exchange::{self, lock, Exchange, Shared, Sink};
+use super::resume::{session_headers, Resumer};
 use super::{Incoming, Limits, TransportError};
-
-/// Revisions from which `MCP-Protocol-Version` is sent after initialize.
-const VERSION_HEADER_FROM: &str = "2025-06-18";
 
 /// One HTTP request a case asks for; unset parts get the transport's defaults.
 #[derive(Debug, Clone, Default)]
@@ -53,14 +51,20 @@ pub struct HttpTransport {
 impl HttpTransport {
     pub fn new(endpoint: url::Url, limits: Limits) -> Result<HttpTransport, TransportError> {
         let (tx, rx) = mpsc::channel(1024);
+        let client = client()?;
         Ok(HttpTransport {
-            client: client()?,
-            endpoint,
             sink: Sink {
                 shared: Shared::default(),
                 tx,
                 limits,
+                legacy: false,
+                resume: Some(Resumer {
+                    client: client.clone(),
+                    endpoint: endpoint.clone(),
+                }),
             },
+            client,
+            endpoint,
             events: rx,
         })
     }
@@ -83,15 +87,7 @@ impl HttpTransport {
             "GET" => h.push(("accept".into(), "text/event-stream".to_string())),
             _ => {}
         }
-        let st = lock(&self.sink.shared);
-        if let Some(sid) = &st.session_id {
-            h.push(("mcp-session-id".into(), sid.clone()));
-        }
-        if let Some(v) = &st.protocol_version {
-            if v.as_str() >= VERSION_HEADER_FROM {
-                h.push(("mcp-protocol-version".into(), v.clone()));
-            }
-        }
+        h.extend(session_headers(&lock(&self.sink.shared)));
         h
     }
 
@@ -163,24 +159,35 @@ impl HttpTransport {
             .flatten()
     }
 
-    /// Breaks the SSE stream that carries request `id` (the newest such stream),
-    /// as a network failure would. Returns the last event id delivered from it.
+    /// Breaks the SSE stream that carries request `id`, as a network failure would:
+    /// every connection still open for it is cut (the POST's, or a GET that follows
+    /// it). Returns the id of the last event delivered for it, from the newest
+    /// connection that delivered one.
     pub fn break_stream(&mut self, id: &Value) -> Result<Option<String>, String> {
         let mut st = lock(&self.sink.shared);
-        let Some(x) = st
-            .exchanges
-            .iter_mut()
-            .rev()
-            .find(|x| x.request_ids.contains(id) && x.is_sse())
-        else {
-            return Err(format!("no SSE stream carries request {id}"));
-        };
-        if let Some(a) = x.abort.take() {
-            a.abort();
+        st.manual.push(id.clone());
+        let mut found = false;
+        let mut last = None;
+        for x in st.exchanges.iter_mut() {
+            if !x.request_ids.contains(id) {
+                continue;
+            }
+            found = true;
+            if !x.complete {
+                if let Some(a) = x.abort.take() {
+                    a.abort();
+                }
+                x.broken = true;
+                x.complete = true;
+            }
+            if x.last_event_id.is_some() {
+                last = x.last_event_id.clone();
+            }
         }
-        x.broken = true;
-        x.complete = true;
-        Ok(x.last_event_id.clone())
+        if !found {
+            return Err(format!("no HTTP request carried request {id}"));
+        }
+        Ok(last)
     }
 
     /// The newest stream opened with a GET carrying `Last-Event-ID`, marked as
@@ -261,6 +268,7 @@ pub fn describe_exchanges(shared: &Shared) -> String {
             match &x.error {
                 Some(e) => format!(" [{e}]"),
                 None if x.broken => " [broken by the harness]".to_string(),
+                None if !x.complete => " [open]".to_string(),
                 None => String::new(),
             }
         ));

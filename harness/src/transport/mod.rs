@@ -6,8 +6,10 @@
 //! which it reports as [`Incoming::Invalid`] for the session to record.
 
 pub mod children;
+mod event_stream;
 pub mod exchange;
 pub mod http;
+pub mod resume;
 pub mod sse;
 pub mod stdio;
 

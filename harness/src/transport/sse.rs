@@ -36,6 +36,8 @@ impl SseTransport {
             shared: Shared::default(),
             tx,
             limits,
+            legacy: true,
+            resume: None,
         };
         let builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
         let record = Exchange {

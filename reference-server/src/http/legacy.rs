@@ -48,7 +48,12 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
     let _ = tx.send(Bytes::from(format!(
         "event: endpoint\ndata: {endpoint}\n\n"
     )));
-    tokio::spawn(pump(server, id, out_rx, tx));
+    let event = if server.has(Fault::SseWrongEventName) {
+        "msg"
+    } else {
+        "message"
+    };
+    tokio::spawn(pump(server, id, out_rx, tx, event));
     sse(rx)
 }
 
@@ -58,12 +63,13 @@ async fn pump(
     id: String,
     mut out: mpsc::UnboundedReceiver<Outgoing>,
     tx: mpsc::UnboundedSender<Bytes>,
+    event: &'static str,
 ) {
     loop {
         tokio::select! {
             item = out.recv() => match item {
                 Some(Outgoing::Message(msg)) => {
-                    let frame = Bytes::from(format!("event: message\ndata: {msg}\n\n"));
+                    let frame = Bytes::from(format!("event: {event}\ndata: {msg}\n\n"));
                     if tx.send(frame).is_err() {
                         break;
                     }

@@ -42,6 +42,9 @@ pub const MAX_SESSIONS: usize = 4096;
 /// Everything the HTTP handlers share.
 pub struct Server {
     pub config: Config,
+    /// Close the connection of a POST's SSE stream right after the priming event
+    /// (2025-11-25 polling, a behaviour the spec allows); clients resume with GET.
+    pub poll: bool,
     pub sessions: Mutex<HashMap<String, Arc<streamable::HttpSession>>>,
     pub legacy: Mutex<HashMap<String, Arc<legacy::LegacySession>>>,
 }
@@ -61,7 +64,7 @@ impl Server {
 }
 
 /// Serves until the process is killed. `addr` must be a loopback address.
-pub async fn run(config: Config, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn run(config: Config, addr: SocketAddr, poll: bool) -> anyhow::Result<()> {
     if !addr.ip().is_loopback() {
         anyhow::bail!("refusing to listen on {addr}: only loopback addresses are allowed");
     }
@@ -70,6 +73,7 @@ pub async fn run(config: Config, addr: SocketAddr) -> anyhow::Result<()> {
     eprintln!("listening on http://{local}/mcp (legacy SSE: http://{local}/sse)");
     let server = Arc::new(Server {
         config,
+        poll,
         sessions: Mutex::new(HashMap::new()),
         legacy: Mutex::new(HashMap::new()),
     });

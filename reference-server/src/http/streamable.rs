@@ -41,6 +41,8 @@ impl HttpSession {
         let core = Session::new(server.config.clone(), tx);
         let mut r = Router::new();
         r.per_stream_ids = server.has(Fault::EventIdPerStream);
+        r.broadcast = server.has(Fault::BroadcastToStandalone);
+        r.keep_open = server.has(Fault::KeepStreamOpen);
         let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
         let task = tokio::spawn(streams::run_router(router.clone(), rx));
         Arc::new(HttpSession {
@@ -237,14 +239,22 @@ async fn serve(
         }
         return resp;
     }
-    if revision >= Revision::V2025_11_25 && !server.has(Fault::NoPrimingEvent) {
+    let primed = revision >= Revision::V2025_11_25 && !server.has(Fault::NoPrimingEvent);
+    if primed {
         // HTTP-13: a priming event (id, empty data) opens the stream.
         let id = r.next_id(stream);
         if let Some(s) = r.streams.get_mut(stream) {
             s.events.insert(0, (id, None));
         }
     }
-    sse(r.attach(stream, None, &server.config.faults))
+    let rx = r.attach(stream, None, &server.config.faults);
+    if primed && server.poll {
+        // The connection ends after what was sent; the stream lives on for a GET.
+        if let Some(s) = r.streams.get_mut(stream) {
+            s.live = None;
+        }
+    }
+    sse(rx)
 }
 
 fn get(server: &Server, headers: &HeaderMap) -> Response<Body> {

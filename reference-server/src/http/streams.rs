@@ -50,6 +50,10 @@ pub struct Router {
     next_event: u64,
     /// Fault `event-id-per-stream`: ids count per stream, so they repeat across streams.
     pub per_stream_ids: bool,
+    /// Fault `broadcast-to-standalone`: POST-stream messages also go on the GET stream.
+    pub broadcast: bool,
+    /// Fault `keep-stream-open`: a finished POST stream is not ended.
+    pub keep_open: bool,
 }
 
 pub type SharedRouter = Arc<Mutex<Router>>;
@@ -68,7 +72,7 @@ pub fn frame(id: &str, data: Option<&Value>) -> Bytes {
 }
 
 /// The `retry` sent with a priming event.
-pub const PRIMING_RETRY_MS: u64 = 1000;
+pub const PRIMING_RETRY_MS: u64 = 250;
 
 impl Router {
     pub fn new() -> Router {
@@ -162,6 +166,9 @@ impl Router {
             m if m.get("method").is_none() => m.get("id").map(id_key).into_iter().collect(),
             _ => Vec::new(),
         };
+        if self.broadcast && stream != STANDALONE {
+            self.push(STANDALONE, Some(msg.clone()));
+        }
         self.push(stream, Some(msg));
         if let Some(s) = self.streams.get_mut(stream) {
             for a in &answered {
@@ -172,7 +179,9 @@ impl Router {
             if s.from_post && !answered.is_empty() && (s.pending.is_empty() || rejected) {
                 s.done = true;
                 // Dropping the sender ends the response body.
-                s.live = None;
+                if !self.keep_open {
+                    s.live = None;
+                }
             }
         }
     }
