@@ -122,7 +122,7 @@ pub struct Args {
     #[arg(long, value_name = "S", requires = "fuzz")]
     pub fuzz_seed: Option<u64>,
 
-    /// With --fuzz: time budget for all tools, in seconds (shrinking may add half again).
+    /// With --fuzz: time budget for all tools, in seconds, shrinking included.
     #[arg(long, value_name = "SECS", default_value_t = crate::fuzz::DEFAULT_BUDGET_SECS, requires = "fuzz")]
     pub fuzz_time: u64,
 

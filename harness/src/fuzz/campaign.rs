@@ -147,6 +147,9 @@ fn strategy(gen: &SchemaGen, family: Family) -> BoxedStrategy<Probe> {
 
 type Tree = Box<dyn ValueTree<Value = Probe>>;
 
+/// Candidates of one window re-run alone before a breach counts as unconfirmed.
+const MAX_CONFIRM: usize = 4;
+
 /// Calls the tool with one input (ping when the rule needs it) and judges it.
 async fn call_once(
     server: &mut FuzzServer<'_>,
@@ -310,7 +313,14 @@ async fn confirm(
 ) -> Option<(u32, Tree, Breach, Reply)> {
     let candidates = kept.remove(&rule)?;
     let mut first_seen = None;
-    for (index, tree) in candidates {
+    for (n, (index, tree)) in candidates.into_iter().enumerate() {
+        // A few candidates are enough (each may cost a timeout); the budget rules.
+        if n >= MAX_CONFIRM || (n > 0 && Instant::now() >= st.shrink_deadline) {
+            if first_seen.is_none() {
+                first_seen = Some((index, tree));
+            }
+            break;
+        }
         let probe = tree.current();
         match call_once(server, tool, &probe, st.call_timeout, rule.needs_ping()).await {
             Ok((obs, Some(b))) if b.rule == rule => return Some((index, tree, b, obs.reply)),

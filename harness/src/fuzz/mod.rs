@@ -40,7 +40,8 @@ const MAX_PAGES: usize = 100;
 pub struct FuzzConfig {
     pub cases: u32,
     pub seed: u64,
-    /// Budget for the whole fuzzing run (generation; shrinking gets half as much again).
+    /// Budget for the whole fuzzing run (generation, confirming and shrinking; a call
+    /// under way when it ends may overrun it by one timeout).
     pub budget: Duration,
     /// Only these tools (empty: all).
     pub tools: Vec<String>,
@@ -160,7 +161,6 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         .filter(|t| leave_out(t, fz).is_none())
         .count()
         .max(1) as u32;
-    let per_tool = fz.budget / fuzzable;
     let mut done = 0u32;
     for tool in chosen {
         let name = tool
@@ -186,22 +186,22 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         };
         // Time left is shared among the tools still to come.
         let remaining = fz.budget.saturating_sub(started.elapsed());
-        let share = (remaining / (fuzzable - done).max(1)).max(per_tool / 4);
+        let share = remaining / (fuzzable - done).max(1);
         done += 1;
+        let tool_end = Instant::now() + share;
         for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
+            // Each family gets its part of the tool's share: 70% for generation, the
+            // rest for confirming and shrinking, so the run stays within the budget.
             let now = Instant::now();
-            let slice = if k == 0 {
-                share / 2
-            } else {
-                share.saturating_sub(share / 2)
-            };
+            let left = tool_end.saturating_duration_since(now);
+            let slice = if k == 0 { left / 2 } else { left };
             let settings = Settings {
                 cases: fz.cases,
                 seed: campaign_seed(fz.seed, &name, family),
                 call_timeout: fz.call_timeout,
                 window: fz.window,
-                deadline: now + slice,
-                shrink_deadline: now + slice + slice / 2 + Duration::from_secs(5),
+                deadline: now + slice.mul_f64(0.7),
+                shrink_deadline: now + slice,
             };
             let began = Instant::now();
             let outcome = campaign::run(&mut server, &plan, family, &settings).await;
