@@ -38,6 +38,7 @@ fn plan() -> ToolPlan {
         gen: SchemaGen::new(&schema).expect("echo's schema is supported"),
         input_validator: jsonschema::validator_for(&schema).ok(),
         output_validator: None,
+        tool_08: true,
     }
 }
 

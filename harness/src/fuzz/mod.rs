@@ -98,10 +98,17 @@ fn leave_out(tool: &Value, cfg: &FuzzConfig) -> Option<String> {
             "annotated destructiveHint: true; not fuzzed without --allow-destructive".into(),
         );
     }
+    if tool
+        .pointer("/execution/taskSupport")
+        .and_then(Value::as_str)
+        == Some("required")
+    {
+        return Some("execution.taskSupport is `required`; the fuzzer does not use tasks".into());
+    }
     None
 }
 
-fn plan_tool(tool: &Value) -> Result<ToolPlan, String> {
+fn plan_tool(tool: &Value, revision: &str) -> Result<ToolPlan, String> {
     let name = tool
         .get("name")
         .and_then(Value::as_str)
@@ -124,6 +131,7 @@ fn plan_tool(tool: &Value) -> Result<ToolPlan, String> {
         None => None,
     };
     Ok(ToolPlan {
+        tool_08: revision >= "2025-11-25",
         input_validator: compile(input),
         output_validator,
         gen,
@@ -173,7 +181,7 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
             run.results.push(results::skipped(&name, revision, why));
             continue;
         }
-        let plan = match plan_tool(tool) {
+        let plan = match plan_tool(tool, revision) {
             Ok(p) => p,
             Err(why) => {
                 run.results.push(results::skipped(
@@ -190,18 +198,21 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         done += 1;
         let tool_end = Instant::now() + share;
         for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
-            // Each family gets its part of the tool's share: 70% for generation, the
-            // rest for confirming and shrinking, so the run stays within the budget.
+            // Each family gets its part of the tool's share: 60% for generation, the
+            // rest for confirming and shrinking, less a reserve for calls under way.
             let now = Instant::now();
             let left = tool_end.saturating_duration_since(now);
             let slice = if k == 0 { left / 2 } else { left };
+            // Calls under way at a deadline and the evidence run may overrun it.
+            let reserve = (fz.call_timeout * 2).min(slice / 3);
+            let work = slice.saturating_sub(reserve);
             let settings = Settings {
                 cases: fz.cases,
                 seed: campaign_seed(fz.seed, &name, family),
                 call_timeout: fz.call_timeout,
                 window: fz.window,
-                deadline: now + slice.mul_f64(0.7),
-                shrink_deadline: now + slice,
+                deadline: now + work.mul_f64(0.6),
+                shrink_deadline: now + work,
             };
             let began = Instant::now();
             let outcome = campaign::run(&mut server, &plan, family, &settings).await;
