@@ -177,7 +177,7 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
             .unwrap_or("(unnamed)")
             .to_string();
         if let Some(why) = leave_out(tool, fz) {
-            left_out.push(name.clone());
+            left_out.push(format!("{name} ({why})"));
             run.results.push(results::skipped(&name, revision, why));
             continue;
         }
@@ -217,7 +217,13 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
             let began = Instant::now();
             let outcome = campaign::run(&mut server, &plan, family, &settings).await;
             run.calls += outcome.calls;
-            let evidence = results::evidence(&mut server, &plan, &outcome, fz.call_timeout).await;
+            // The evidence run replays the minimal input in a fresh process, unless the
+            // tool's share of the budget is spent.
+            let evidence = if Instant::now() < tool_end {
+                results::evidence(&mut server, &plan, &outcome, fz.call_timeout).await
+            } else {
+                results::Evidence::none()
+            };
             run.results.push(results::campaign_result(
                 &plan,
                 family,
@@ -233,8 +239,8 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
     server.stop().await;
     if !left_out.is_empty() {
         run.notes.push(format!(
-            "tools left out of fuzzing (destructiveHint: true; use --allow-destructive): {}",
-            left_out.join(", ")
+            "tools left out of fuzzing: {}",
+            left_out.join("; ")
         ));
     }
     Ok(run)
