@@ -245,3 +245,63 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
     }
     Ok(run)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(allow_destructive: bool) -> FuzzConfig {
+        FuzzConfig {
+            cases: 8,
+            seed: 5,
+            budget: Duration::from_secs(10),
+            tools: Vec::new(),
+            allow_destructive,
+            call_timeout: Duration::from_millis(DEFAULT_CALL_TIMEOUT_MS),
+            window: DEFAULT_WINDOW,
+            replay_prefix: "mcp-conform".into(),
+            target_words: vec!["python3".into(), "my server.py".into()],
+        }
+    }
+
+    #[test]
+    fn destructive_and_task_only_tools_are_left_out() {
+        let wipe = json!({"name": "wipe", "inputSchema": {"type": "object"},
+            "annotations": {"destructiveHint": true}});
+        let tasks = json!({"name": "t", "inputSchema": {"type": "object"},
+            "execution": {"taskSupport": "required"}});
+        let plain = json!({"name": "p", "inputSchema": {"type": "object"},
+            "annotations": {"destructiveHint": false}});
+        assert!(leave_out(&wipe, &config(false)).is_some_and(|w| w.contains("--allow-destructive")));
+        assert_eq!(leave_out(&wipe, &config(true)), None);
+        assert!(leave_out(&tasks, &config(true)).is_some_and(|w| w.contains("taskSupport")));
+        assert_eq!(leave_out(&plain, &config(false)), None);
+    }
+
+    #[test]
+    fn replay_command_quotes_the_target() {
+        let line = results::replay_command(&config(false), "add it");
+        assert_eq!(
+            line,
+            "mcp-conform --fuzz --fuzz-seed 5 --fuzz-cases 8 --fuzz-tools 'add it' -- python3 'my server.py'"
+        );
+    }
+
+    #[test]
+    fn campaign_seeds_are_stable() {
+        // Changing these values changes every printed replay seed: keep them fixed.
+        assert_eq!(
+            campaign_seed(1, "add", Family::Valid),
+            8_194_009_126_099_318_313
+        );
+        assert_ne!(
+            campaign_seed(1, "add", Family::Valid),
+            campaign_seed(1, "add", Family::Invalid)
+        );
+        assert_ne!(
+            campaign_seed(1, "ab", Family::Valid),
+            campaign_seed(1, "a", Family::Valid)
+        );
+    }
+}
