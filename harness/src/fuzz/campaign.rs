@@ -126,6 +126,7 @@ pub struct Found {
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub cases_run: u32,
+    /// Tool calls made: generation, confirming and shrinking.
     pub calls: u64,
     /// Calls still reporting progress at the timeout (not judged).
     pub inconclusive: u32,
@@ -298,6 +299,7 @@ pub async fn run(
             server, tool, rule, index, tree, breach, reply, st, max_shrink,
         )
         .await;
+        out.calls += u64::from(found.shrink_steps);
         out.found.push(found);
     }
     out.found.sort_by_key(|f| {
@@ -336,6 +338,7 @@ async fn confirm(
             break;
         }
         let probe = tree.current();
+        out.calls += 1;
         match call_once(server, tool, &probe, st.call_timeout, rule.needs_ping()).await {
             Ok((obs, Some(b))) if b.rule == rule => return Some((index, tree, b, obs.reply)),
             Ok(_) => {}
