@@ -122,7 +122,7 @@ pub struct Args {
     #[arg(long, value_name = "S", requires = "fuzz")]
     pub fuzz_seed: Option<u64>,
 
-    /// With --fuzz: time budget for all tools, in seconds (shrinking may add half again).
+    /// With --fuzz: time budget for all tools, in seconds, shrinking included.
     #[arg(long, value_name = "SECS", default_value_t = crate::fuzz::DEFAULT_BUDGET_SECS, requires = "fuzz")]
     pub fuzz_time: u64,
 
@@ -541,6 +541,18 @@ async fn fuzz_results(
         .revision_pin
         .clone()
         .or_else(|| facts.newest_supported().map(str::to_string));
+    let declares_tools = revision
+        .as_deref()
+        .and_then(|r| facts.init_result(r))
+        .is_some_and(|r| r.pointer("/capabilities/tools").is_some());
+    if revision.is_some() && !declares_tools {
+        let r = crate::fuzz::results::skipped(
+            "tools",
+            revision.as_deref().unwrap_or(""),
+            "the server does not declare the tools capability: nothing to fuzz".into(),
+        );
+        return (vec![r], vec![format!("fuzzing seed: {}", fz.seed)]);
+    }
     let outcome = match &revision {
         Some(rev) => crate::fuzz::run(cfg, fz, rev).await,
         None => Err("the server echoed no protocol revision in initialize".into()),

@@ -48,7 +48,11 @@ impl Probe {
             None => "valid input".into(),
             Some((kind, pointer, detail)) => {
                 let at = if pointer.is_empty() { "/" } else { pointer };
-                format!("{kind} at {at}: {detail}")
+                if detail.contains(kind.label()) {
+                    detail.clone()
+                } else {
+                    format!("{kind} at {at}: {detail}")
+                }
             }
         }
     }
@@ -61,6 +65,8 @@ pub struct ToolPlan {
     /// The `inputSchema`, compiled to classify each input (valid or not).
     pub input_validator: Option<jsonschema::Validator>,
     pub output_validator: Option<jsonschema::Validator>,
+    /// The session's revision has TOOL-08 (2025-11-25 and later).
+    pub tool_08: bool,
 }
 
 impl ToolPlan {
@@ -79,6 +85,8 @@ impl ToolPlan {
         let ctx = Context {
             input_valid: self.input_valid(probe),
             output_schema: self.output_validator.as_ref(),
+            arguments_not_object: !probe.value.is_object(),
+            tool_08: self.tool_08,
         };
         oracle::judge(&ctx, obs)
     }
@@ -118,6 +126,7 @@ pub struct Found {
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub cases_run: u32,
+    /// Tool calls made: generation, confirming and shrinking.
     pub calls: u64,
     /// Calls still reporting progress at the timeout (not judged).
     pub inconclusive: u32,
@@ -146,6 +155,10 @@ fn strategy(gen: &SchemaGen, family: Family) -> BoxedStrategy<Probe> {
 }
 
 type Tree = Box<dyn ValueTree<Value = Probe>>;
+
+/// Candidates of one window that timed out, re-run alone before the breach counts
+/// as unconfirmed.
+const MAX_CONFIRM: usize = 4;
 
 /// Calls the tool with one input (ping when the rule needs it) and judges it.
 async fn call_once(
@@ -286,6 +299,7 @@ pub async fn run(
             server, tool, rule, index, tree, breach, reply, st, max_shrink,
         )
         .await;
+        out.calls += u64::from(found.shrink_steps);
         out.found.push(found);
     }
     out.found.sort_by_key(|f| {
@@ -310,8 +324,21 @@ async fn confirm(
 ) -> Option<(u32, Tree, Breach, Reply)> {
     let candidates = kept.remove(&rule)?;
     let mut first_seen = None;
-    for (index, tree) in candidates {
+    // Re-running a candidate that answers is quick; one that times out is not, so
+    // only a few of those are tried. The budget rules either way.
+    let limit = match rule {
+        Rule::Hang | Rule::Unanswered | Rule::SlowOrHung => MAX_CONFIRM,
+        _ => usize::MAX,
+    };
+    for (n, (index, tree)) in candidates.into_iter().enumerate() {
+        if n >= limit || (n > 0 && Instant::now() >= st.shrink_deadline) {
+            if first_seen.is_none() {
+                first_seen = Some((index, tree));
+            }
+            break;
+        }
         let probe = tree.current();
+        out.calls += 1;
         match call_once(server, tool, &probe, st.call_timeout, rule.needs_ping()).await {
             Ok((obs, Some(b))) if b.rule == rule => return Some((index, tree, b, obs.reply)),
             Ok(_) => {}

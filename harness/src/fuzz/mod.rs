@@ -40,7 +40,8 @@ const MAX_PAGES: usize = 100;
 pub struct FuzzConfig {
     pub cases: u32,
     pub seed: u64,
-    /// Budget for the whole fuzzing run (generation; shrinking gets half as much again).
+    /// Budget for the whole fuzzing run (generation, confirming and shrinking; a call
+    /// under way when it ends may overrun it by one timeout).
     pub budget: Duration,
     /// Only these tools (empty: all).
     pub tools: Vec<String>,
@@ -97,10 +98,17 @@ fn leave_out(tool: &Value, cfg: &FuzzConfig) -> Option<String> {
             "annotated destructiveHint: true; not fuzzed without --allow-destructive".into(),
         );
     }
+    if tool
+        .pointer("/execution/taskSupport")
+        .and_then(Value::as_str)
+        == Some("required")
+    {
+        return Some("execution.taskSupport is `required`; the fuzzer does not use tasks".into());
+    }
     None
 }
 
-fn plan_tool(tool: &Value) -> Result<ToolPlan, String> {
+fn plan_tool(tool: &Value, revision: &str) -> Result<ToolPlan, String> {
     let name = tool
         .get("name")
         .and_then(Value::as_str)
@@ -123,6 +131,7 @@ fn plan_tool(tool: &Value) -> Result<ToolPlan, String> {
         None => None,
     };
     Ok(ToolPlan {
+        tool_08: revision >= "2025-11-25",
         input_validator: compile(input),
         output_validator,
         gen,
@@ -160,7 +169,6 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         .filter(|t| leave_out(t, fz).is_none())
         .count()
         .max(1) as u32;
-    let per_tool = fz.budget / fuzzable;
     let mut done = 0u32;
     for tool in chosen {
         let name = tool
@@ -169,11 +177,11 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
             .unwrap_or("(unnamed)")
             .to_string();
         if let Some(why) = leave_out(tool, fz) {
-            left_out.push(name.clone());
+            left_out.push(format!("{name} ({why})"));
             run.results.push(results::skipped(&name, revision, why));
             continue;
         }
-        let plan = match plan_tool(tool) {
+        let plan = match plan_tool(tool, revision) {
             Ok(p) => p,
             Err(why) => {
                 run.results.push(results::skipped(
@@ -186,27 +194,36 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         };
         // Time left is shared among the tools still to come.
         let remaining = fz.budget.saturating_sub(started.elapsed());
-        let share = (remaining / (fuzzable - done).max(1)).max(per_tool / 4);
+        let share = remaining / (fuzzable - done).max(1);
         done += 1;
+        let tool_end = Instant::now() + share;
         for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
+            // Each family gets its part of the tool's share: 60% for generation, the
+            // rest for confirming and shrinking, less a reserve for calls under way.
             let now = Instant::now();
-            let slice = if k == 0 {
-                share / 2
-            } else {
-                share.saturating_sub(share / 2)
-            };
+            let left = tool_end.saturating_duration_since(now);
+            let slice = if k == 0 { left / 2 } else { left };
+            // Calls under way at a deadline and the evidence run may overrun it.
+            let reserve = (fz.call_timeout * 2).min(slice / 3);
+            let work = slice.saturating_sub(reserve);
             let settings = Settings {
                 cases: fz.cases,
                 seed: campaign_seed(fz.seed, &name, family),
                 call_timeout: fz.call_timeout,
                 window: fz.window,
-                deadline: now + slice,
-                shrink_deadline: now + slice + slice / 2 + Duration::from_secs(5),
+                deadline: now + work.mul_f64(0.6),
+                shrink_deadline: now + work,
             };
             let began = Instant::now();
             let outcome = campaign::run(&mut server, &plan, family, &settings).await;
             run.calls += outcome.calls;
-            let evidence = results::evidence(&mut server, &plan, &outcome, fz.call_timeout).await;
+            // The evidence run replays the minimal input in a fresh process, unless the
+            // tool's share of the budget is spent.
+            let evidence = if Instant::now() < tool_end {
+                results::evidence(&mut server, &plan, &outcome, fz.call_timeout).await
+            } else {
+                results::Evidence::none()
+            };
             run.results.push(results::campaign_result(
                 &plan,
                 family,
@@ -220,11 +237,75 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         }
     }
     server.stop().await;
+    run.notes.push(format!(
+        "fuzzing started the server {} times (restarts after crashes and hangs, and one fresh process per evidence run)",
+        server.starts
+    ));
     if !left_out.is_empty() {
         run.notes.push(format!(
-            "tools left out of fuzzing (destructiveHint: true; use --allow-destructive): {}",
-            left_out.join(", ")
+            "tools left out of fuzzing: {}",
+            left_out.join("; ")
         ));
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(allow_destructive: bool) -> FuzzConfig {
+        FuzzConfig {
+            cases: 8,
+            seed: 5,
+            budget: Duration::from_secs(10),
+            tools: Vec::new(),
+            allow_destructive,
+            call_timeout: Duration::from_millis(DEFAULT_CALL_TIMEOUT_MS),
+            window: DEFAULT_WINDOW,
+            replay_prefix: "mcp-conform".into(),
+            target_words: vec!["python3".into(), "my server.py".into()],
+        }
+    }
+
+    #[test]
+    fn destructive_and_task_only_tools_are_left_out() {
+        let wipe = json!({"name": "wipe", "inputSchema": {"type": "object"},
+            "annotations": {"destructiveHint": true}});
+        let tasks = json!({"name": "t", "inputSchema": {"type": "object"},
+            "execution": {"taskSupport": "required"}});
+        let plain = json!({"name": "p", "inputSchema": {"type": "object"},
+            "annotations": {"destructiveHint": false}});
+        assert!(leave_out(&wipe, &config(false)).is_some_and(|w| w.contains("--allow-destructive")));
+        assert_eq!(leave_out(&wipe, &config(true)), None);
+        assert!(leave_out(&tasks, &config(true)).is_some_and(|w| w.contains("taskSupport")));
+        assert_eq!(leave_out(&plain, &config(false)), None);
+    }
+
+    #[test]
+    fn replay_command_quotes_the_target() {
+        let line = results::replay_command(&config(false), "add it");
+        assert_eq!(
+            line,
+            "mcp-conform --fuzz --fuzz-seed 5 --fuzz-cases 8 --fuzz-tools 'add it' -- python3 'my server.py'"
+        );
+    }
+
+    #[test]
+    fn campaign_seeds_are_stable() {
+        // Changing these values changes every printed replay seed: keep them fixed.
+        assert_eq!(
+            campaign_seed(1, "add", Family::Valid),
+            8_194_009_126_099_318_313
+        );
+        assert_ne!(
+            campaign_seed(1, "add", Family::Valid),
+            campaign_seed(1, "add", Family::Invalid)
+        );
+        assert_ne!(
+            campaign_seed(1, "ab", Family::Valid),
+            campaign_seed(1, "a", Family::Valid)
+        );
+    }
 }

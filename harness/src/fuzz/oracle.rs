@@ -42,8 +42,13 @@ pub enum Rule {
     Crash,
     /// No answer and `ping` unanswered either.
     Hang,
-    /// No answer to the call, while `ping` still works.
+    /// No answer to an invalid input, while `ping` still works (validation is quick).
     Unanswered,
+    /// No answer to a valid input within the timeout, while `ping` still works and no
+    /// progress came: slow or hung, the harness cannot tell.
+    SlowOrHung,
+    /// Non-object `arguments` not answered with a -32602 error (25-11+).
+    ArgumentsNotObject,
     /// The call was answered but `ping` no longer is.
     StopsAnsweringPing,
     /// The response breaks the JSON-RPC envelope.
@@ -73,6 +78,7 @@ impl Rule {
             | Rule::StopsAnsweringPing
             | Rule::MalformedResponse
             | Rule::BadResultShape
+            | Rule::ArgumentsNotObject
             | Rule::OutputSchema => Severity::Must,
             _ => Severity::Should,
         }
@@ -84,6 +90,8 @@ impl Rule {
             Rule::Crash => "crash",
             Rule::Hang => "hang",
             Rule::Unanswered => "unanswered",
+            Rule::SlowOrHung => "slow-or-hung",
+            Rule::ArgumentsNotObject => "arguments-not-object-accepted",
             Rule::StopsAnsweringPing => "stops-answering-ping",
             Rule::MalformedResponse => "malformed-response",
             Rule::BadResultShape => "bad-result-shape",
@@ -100,7 +108,7 @@ impl Rule {
     pub fn needs_ping(self) -> bool {
         matches!(
             self,
-            Rule::Hang | Rule::Unanswered | Rule::StopsAnsweringPing
+            Rule::Hang | Rule::Unanswered | Rule::SlowOrHung | Rule::StopsAnsweringPing
         )
     }
 
@@ -139,6 +147,10 @@ pub struct Context<'a> {
     pub input_valid: Option<bool>,
     /// Compiled `outputSchema`, when the tool declares one.
     pub output_schema: Option<&'a jsonschema::Validator>,
+    /// The `arguments` sent are not a JSON object (they break `CallToolRequest`).
+    pub arguments_not_object: bool,
+    /// The session's revision has TOOL-08 (2025-11-25 and later).
+    pub tool_08: bool,
 }
 
 /// The first text of a result's content, shortened, for messages.
@@ -151,7 +163,9 @@ pub fn result_text(result: &Value) -> String {
     shorten(text, 200)
 }
 
+/// Shortens to `max` characters, whitespace runs (newlines too) folded to one space.
 pub fn shorten(text: &str, max: usize) -> String {
+    let text = &text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() <= max {
         text.to_string()
     } else {
@@ -189,12 +203,22 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
                 "no answer to the call within the timeout, and ping went unanswered too".into(),
             ))
         }
-        Reply::Timeout { progressed: false } => return Some(Breach::new(
-            Rule::Unanswered,
-            &["RPC-02"],
-            "no answer to the call within the timeout (ping still answered, no progress reported)"
-                .into(),
-        )),
+        Reply::Timeout { progressed: false } if ctx.input_valid == Some(false) => {
+            return Some(Breach::new(
+                Rule::Unanswered,
+                &["RPC-02", "TOOL-15"],
+                "no answer within the timeout to an input that breaks the inputSchema (ping still answered, no progress reported)"
+                    .into(),
+            ))
+        }
+        Reply::Timeout { progressed: false } => {
+            return Some(Breach::new(
+                Rule::SlowOrHung,
+                &["RPC-02"],
+                "no answer within the timeout, no progress reported, ping still answered: slow or hung (raise --timeout if the tool is meant to take longer)"
+                    .into(),
+            ))
+        }
         Reply::Response(r) => r,
     };
     if let Some((reqs, message)) = obs.wire.first() {
@@ -211,6 +235,24 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
             &["PING-01"],
             "the call was answered, but afterwards ping was not".into(),
         ));
+    }
+    if ctx.arguments_not_object {
+        let code = response.pointer("/error/code").and_then(Value::as_i64);
+        if code == Some(INVALID_PARAMS) {
+            return None;
+        }
+        let got = match code {
+            Some(c) => format!("JSON-RPC error {c}"),
+            None => "a result".to_string(),
+        };
+        let message = format!("non-object `arguments` got {got}, not a -32602 error");
+        return Some(if ctx.tool_08 {
+            Breach::new(Rule::ArgumentsNotObject, &["TOOL-08"], message)
+        } else if code.is_some() {
+            Breach::new(Rule::WrongCodeOnInvalid, &["RPC-12"], message)
+        } else {
+            Breach::new(Rule::SuccessOnInvalid, &["TOOL-09"], message)
+        });
     }
     if let Some(err) = response.get("error") {
         let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
@@ -257,7 +299,7 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
                 Rule::ToolErrorOnValid,
                 &["TOOL-09"],
                 format!(
-                    "a valid input got an isError result: {}",
+                    "a valid input got an isError result: {} (the inputSchema accepts this input)",
                     result_text(result)
                 ),
             ))

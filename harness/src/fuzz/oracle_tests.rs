@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::report::model::Severity;
 
 fn obs(reply: Reply, ping_ok: Option<bool>) -> Observation {
     Observation {
@@ -28,6 +29,8 @@ fn rule(
     let ctx = Context {
         input_valid: valid,
         output_schema: schema,
+        arguments_not_object: false,
+        tool_08: true,
     };
     judge(&ctx, o).map(|b| b.rule)
 }
@@ -85,6 +88,14 @@ fn verdict_table() {
             None,
             &obs(Reply::Timeout { progressed: false }, Some(true))
         ),
+        Some(Rule::SlowOrHung)
+    );
+    assert_eq!(
+        rule(
+            i,
+            None,
+            &obs(Reply::Timeout { progressed: false }, Some(true))
+        ),
         Some(Rule::Unanswered)
     );
     assert_eq!(
@@ -139,7 +150,6 @@ fn output_schema_is_checked_on_every_success() {
 
 #[test]
 fn severities_follow_the_keywords() {
-    use crate::report::model::Severity;
     for r in [
         Rule::Crash,
         Rule::Hang,
@@ -155,4 +165,35 @@ fn severities_follow_the_keywords() {
     ] {
         assert_eq!(r.severity(), Severity::Should, "{}", r.label());
     }
+}
+
+#[test]
+fn non_object_arguments_need_invalid_params() {
+    let judge_with = |tool_08: bool, reply: Reply| {
+        let ctx = Context {
+            input_valid: Some(false),
+            output_schema: None,
+            arguments_not_object: true,
+            tool_08,
+        };
+        judge(&ctx, &obs(reply, None)).map(|b| (b.rule, b.severity()))
+    };
+    let tool_err = json!({"content": [], "isError": true});
+    assert_eq!(judge_with(true, err(INVALID_PARAMS)), None);
+    assert_eq!(
+        judge_with(true, err(INTERNAL_ERROR)),
+        Some((Rule::ArgumentsNotObject, Severity::Must))
+    );
+    assert_eq!(
+        judge_with(true, ok(tool_err.clone())),
+        Some((Rule::ArgumentsNotObject, Severity::Must))
+    );
+    assert_eq!(
+        judge_with(false, err(INTERNAL_ERROR)),
+        Some((Rule::WrongCodeOnInvalid, Severity::Should))
+    );
+    assert_eq!(
+        judge_with(false, ok(tool_err)),
+        Some((Rule::SuccessOnInvalid, Severity::Should))
+    );
 }

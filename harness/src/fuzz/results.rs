@@ -95,6 +95,17 @@ pub struct Evidence {
     pub reproduced: Option<bool>,
 }
 
+impl Evidence {
+    /// No evidence run (out of time).
+    pub fn none() -> Evidence {
+        Evidence {
+            transcript: Vec::new(),
+            stderr: String::new(),
+            reproduced: None,
+        }
+    }
+}
+
 /// Replays the first finding's minimal input in a fresh server process, recording
 /// the transcript and stderr as evidence. The long-lived server restarts afterwards.
 pub async fn evidence(
@@ -103,11 +114,7 @@ pub async fn evidence(
     outcome: &Outcome,
     wait: Duration,
 ) -> Evidence {
-    let mut ev = Evidence {
-        transcript: Vec::new(),
-        stderr: String::new(),
-        reproduced: None,
-    };
+    let mut ev = Evidence::none();
     let Some(first) = outcome.found.iter().find(|f| f.reproduced) else {
         return ev;
     };
