@@ -18,6 +18,7 @@ use crate::transport::Transport;
 
 use super::http_steps;
 use super::probe::{initialize_params, Facts};
+pub use super::substitute::substitute;
 use super::RunConfig;
 
 /// Id the harness uses for its own `initialize` during setup.
@@ -197,6 +198,31 @@ impl Ctx<'_> {
             expected,
             actual,
         ));
+    }
+
+    /// Applies a `skip_if` matcher to what was received: when it holds, the rest of the
+    /// case cannot observe its subject, so the case ends as skipped (`because` says why).
+    pub(super) fn skip_if(
+        &mut self,
+        skip_if: Option<&Value>,
+        doc: &Value,
+        j: &Judgement,
+        session: &mut Session,
+    ) -> bool {
+        let Some(skip) = skip_if else {
+            return false;
+        };
+        let skip = substitute(skip, &self.vars);
+        if !matcher::check(&skip, Some(doc), &self.vars).is_empty() {
+            return false;
+        }
+        let why = j
+            .because
+            .clone()
+            .unwrap_or_else(|| "the server's answer leaves nothing to observe".into());
+        session.note(format!("skipping the rest of the case: {why}"));
+        self.skipped = Some(why);
+        true
     }
 
     /// True once a MUST expectation has failed: later steps would only pile up noise.
@@ -495,18 +521,8 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
         ctx.fail(&judgement, why, matcher, None);
         return;
     };
-    if let Some(skip) = &e.skip_if {
-        let skip = substitute(skip, &ctx.vars);
-        if matcher::check(&skip, Some(&msg), &ctx.vars).is_empty() {
-            let why = e
-                .judgement
-                .because
-                .clone()
-                .unwrap_or_else(|| "the server's answer leaves nothing to observe".into());
-            session.note(format!("skipping the rest of the case: {why}"));
-            ctx.skipped = Some(why);
-            return;
-        }
+    if ctx.skip_if(e.skip_if.as_ref(), &msg, &e.judgement, session) {
+        return;
     }
     if let Some(m) = &matcher {
         let mismatches = matcher::check(m, Some(&msg), &ctx.vars);
@@ -576,75 +592,5 @@ async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
             None,
             None,
         ),
-    }
-}
-
-/// Replaces `${name}` in strings (a name may carry a JSON pointer: `${tool/name}`): a
-/// string that is exactly `${name}` becomes the value (any type); inside longer strings
-/// the value is spliced as text. Unknown names are left as they are.
-pub fn substitute(v: &Value, vars: &Vars) -> Value {
-    match v {
-        Value::String(s) => {
-            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-                if !name.contains('}') {
-                    if let Some(val) = lookup(vars, name) {
-                        return val.clone();
-                    }
-                }
-            }
-            if !s.contains("${") {
-                return v.clone();
-            }
-            let mut out = String::new();
-            let mut rest = s.as_str();
-            while let Some(start) = rest.find("${") {
-                out.push_str(&rest[..start]);
-                let after = &rest[start + 2..];
-                match after.find('}') {
-                    Some(end) => {
-                        let name = &after[..end];
-                        match lookup(vars, name) {
-                            Some(Value::String(t)) => out.push_str(t),
-                            Some(other) => out.push_str(&other.to_string()),
-                            None => out.push_str(&rest[start..start + 3 + end]),
-                        }
-                        rest = &after[end + 1..];
-                    }
-                    None => {
-                        out.push_str(&rest[start..]);
-                        rest = "";
-                    }
-                }
-            }
-            out.push_str(rest);
-            Value::String(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, vars)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, x)| (k.clone(), substitute(x, vars)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn substitution_follows_pointers_and_keeps_unknown_names() {
-        let mut vars = Vars::new();
-        vars.insert("tool".into(), json!({"name": "echo", "n": 3}));
-        assert_eq!(substitute(&json!("${tool/name}"), &vars), json!("echo"));
-        assert_eq!(substitute(&json!("${tool/n}"), &vars), json!(3));
-        assert_eq!(substitute(&json!("x-${tool/n}-y"), &vars), json!("x-3-y"));
-        assert_eq!(substitute(&json!("${nope}"), &vars), json!("${nope}"));
-        assert_eq!(
-            substitute(&json!("a ${nope} b"), &vars),
-            json!("a ${nope} b")
-        );
-        assert_eq!(substitute(&json!("${"), &vars), json!("${"));
     }
 }

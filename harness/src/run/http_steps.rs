@@ -184,18 +184,8 @@ pub async fn expect_http(
         );
         return Ok(());
     };
-    if let Some(skip) = &e.skip_if {
-        let skip = substitute(skip, &ctx.vars);
-        if matcher::check(&skip, Some(&doc), &ctx.vars).is_empty() {
-            let why = e
-                .judgement
-                .because
-                .clone()
-                .unwrap_or_else(|| "the server's answer leaves nothing to observe".into());
-            session.note(format!("skipping the rest of the case: {why}"));
-            ctx.skipped = Some(why);
-            return Ok(());
-        }
+    if ctx.skip_if(e.skip_if.as_ref(), &doc, &e.judgement, session) {
+        return Ok(());
     }
     if let Some(m) = &e.matcher {
         let m = substitute(m, &ctx.vars);

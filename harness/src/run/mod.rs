@@ -4,6 +4,7 @@ mod discover;
 pub mod exec;
 mod http_steps;
 pub mod probe;
+pub mod substitute;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
