@@ -167,9 +167,17 @@ fn internal_error_on_long_string_is_found_and_shrunk() {
     assert_eq!(r.verdict, Verdict::Warn, "{:?}", r.reason);
     assert_eq!(rule_of(r), "protocol-error-on-valid-input");
     assert_eq!(r.findings[0].requirements, vec!["RPC-12".to_string()]);
-    // The huge-string stressor cannot get shorter (it is one of three fixed values);
-    // it shrinks to the first, 100 000 ASCII `A`s.
-    assert_eq!(minimal(r), json!({"text": "A".repeat(100_000)}));
+    // The huge-string stressor shrinks its length and its character: the fault fires
+    // above 1000 characters, so the minimal input is exactly 1001 ASCII `A`s.
+    let m = minimal(r);
+    let text = m["text"].as_str().unwrap_or_default();
+    assert_eq!(
+        (text.chars().count(), text.chars().all(|c| c == 'A')),
+        (1001, true),
+        "minimal input has {} characters",
+        text.chars().count()
+    );
+    assert_eq!(m, json!({"text": "A".repeat(1001)}));
 }
 
 #[test]

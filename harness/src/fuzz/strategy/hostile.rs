@@ -76,8 +76,18 @@ pub(crate) fn values(kind: InvalidKind) -> Vec<Value> {
     }
 }
 
-/// Strategy over [`values`]`(kind)`.
+/// Strategy over [`values`]`(kind)`. Huge strings are drawn with a length from 1 to
+/// [`HUGE_STRING_CHARS`] (mostly long), so that shrinking can find the length at which a
+/// server starts to fail instead of stopping at one fixed size.
 pub(crate) fn strategy(kind: InvalidKind) -> Option<SBoxedStrategy<Value>> {
+    if kind == InvalidKind::HugeString {
+        let chars = prop::sample::select(vec!['A', '\u{E9}', '\u{1F600}']);
+        return Some(
+            (chars, 1usize..=HUGE_STRING_CHARS)
+                .prop_map(|(c, n)| Value::String(std::iter::repeat_n(c, n).collect()))
+                .sboxed(),
+        );
+    }
     let v = values(kind);
     (!v.is_empty()).then(|| prop::sample::select(v).sboxed())
 }
