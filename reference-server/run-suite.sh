@@ -21,7 +21,10 @@ status=0
 echo "### stdio"
 "$bin/mcp-conform" --hints "$hints" "$@" -- "$bin/mcp-reference-server" || status=1
 
-"$bin/mcp-reference-server" --http 127.0.0.1:0 2>"$log" &
+# The HTTP server demands a token, as a deployed server should (HTTP-05); the harness
+# sends it with every request, and the auth.* cases check the refusals without it.
+token="mcp-conform-suite-$RANDOM$RANDOM"
+"$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" 2>"$log" &
 server_pid=$!
 url=
 for _ in $(seq 1 50); do
@@ -36,8 +39,8 @@ if [ -z "$url" ]; then
 fi
 echo
 echo "### streamable-http $url"
-"$bin/mcp-conform" --hints "$hints" "$@" "$url" || status=1
+"$bin/mcp-conform" --hints "$hints" --bearer "$token" "$@" "$url" || status=1
 echo
 echo "### sse ${url%/mcp}/sse"
-"$bin/mcp-conform" --hints "$hints" "$@" --transport sse "${url%/mcp}/sse" || status=1
+"$bin/mcp-conform" --hints "$hints" --bearer "$token" "$@" --transport sse "${url%/mcp}/sse" || status=1
 exit $status

@@ -137,6 +137,12 @@ pub struct Args {
     /// legacy 2024-11-05 HTTP+SSE transport; the URL is then the SSE endpoint).
     #[arg(long, value_name = "KIND", value_parser = ["streamable", "sse"])]
     pub transport: Option<String>,
+    /// For a URL target: an OAuth access token, sent as `Authorization: Bearer TOKEN`
+    /// with every request to the target's origin (and nowhere else). The `auth.*`
+    /// cases check what happens without it and with a wrong one.
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+
     /// A YAML file of hints: how to make this server show behaviours that no generic
     /// probe can trigger (list changes, progress, log messages). See cases/README.md.
     #[arg(long, value_name = "FILE")]
@@ -418,6 +424,9 @@ fn config_for(target: &Target, args: &Args) -> Result<RunConfig, String> {
             if args.transport.is_some() {
                 return Err("--transport applies to URL targets only".into());
             }
+            if args.bearer.is_some() {
+                return Err("--bearer applies to URL targets only".into());
+            }
             Ok(RunConfig::new(l.clone()))
         }
         Target::Url(u) => {
@@ -426,7 +435,11 @@ fn config_for(target: &Target, args: &Args) -> Result<RunConfig, String> {
                 Some("sse") => TransportKind::Sse,
                 _ => TransportKind::StreamableHttp,
             };
-            Ok(RunConfig::for_url(url, kind))
+            let mut cfg = RunConfig::for_url(url, kind);
+            if let Some(h) = cfg.http.as_mut() {
+                h.bearer = args.bearer.clone();
+            }
+            Ok(cfg)
         }
     }
 }
@@ -599,6 +612,16 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         notes.push(format!("{rev} not tested: {why}"));
     }
     notes.push("2026-07-28 not tested: this build tests the session-based revisions only".into());
+    let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
+    if let Some(a) = &facts.auth {
+        if a.demands_token() && !bearer {
+            notes.push(
+                "the server answered 401 without a token: only the auth cases ran; pass \
+                 --bearer TOKEN to test the rest"
+                    .into(),
+            );
+        }
+    }
     ServerFacts {
         supported_revisions: facts.supported.clone(),
         negotiated_revision: negotiated,

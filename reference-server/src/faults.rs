@@ -132,6 +132,18 @@ faults! {
     BroadcastToStandalone => "broadcast-to-standalone": "HTTP: every message sent on a POST stream is also sent on the standalone GET stream",
     KeepStreamOpen => "keep-stream-open": "HTTP: the SSE stream of a POST stays open after the last response",
     SseWrongEventName => "sse-wrong-event-name": "legacy SSE: messages go out as `event: msg` instead of `message`",
+    AuthOptional => "auth-optional": "HTTP with --bearer: requests without a token are served",
+    AuthAnyToken => "auth-any-token": "HTTP with --bearer: any bearer token is accepted",
+    AuthSessionTrusted => "auth-session-trusted": "HTTP with --bearer: the token is checked only on requests without a session id; a known session id is taken as proof",
+    Auth403ForMissing => "auth-403-for-missing": "HTTP with --bearer: a request without a token gets 403 instead of 401",
+    AuthNoResourceMetadata => "auth-no-resource-metadata": "HTTP with --bearer: the 401 challenge names no resource_metadata and no well-known metadata is served",
+    AuthNoScope => "auth-no-scope": "HTTP with --bearer: the 401 challenge names no scope",
+    AuthPrmNoServers => "auth-prm-no-servers": "HTTP with --bearer: the protected-resource metadata lists no authorization server",
+    AuthPrmWrongResource => "auth-prm-wrong-resource": "HTTP with --bearer: the protected-resource metadata names another resource than the server's URL",
+    AuthAsNoPkce => "auth-as-no-pkce": "HTTP with --bearer: the authorization-server metadata omits code_challenge_methods_supported",
+    SequentialSessionIds => "sequential-session-ids": "HTTP: session ids are a zero-padded counter",
+    NoHostCheck => "no-host-check": "HTTP: the Host header is not checked (DNS rebinding)",
+    OriginRejectAll => "origin-reject-all": "HTTP: every request with an Origin header gets 403, localhost too",
 }
 
 impl Fault {

@@ -54,6 +54,11 @@ struct Cli {
     /// by the spec; used to test clients' polling).
     #[arg(long, requires = "http")]
     sse_poll: bool,
+
+    /// With --http: demand `Authorization: Bearer TOKEN` on every request, and publish
+    /// protected-resource and authorization-server metadata under /.well-known/.
+    #[arg(long, value_name = "TOKEN", requires = "http")]
+    bearer: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,7 +95,7 @@ fn main() -> anyhow::Result<()> {
                 config.faults.names()
             }
         );
-        return runtime.block_on(http::run(config, addr, cli.sse_poll));
+        return runtime.block_on(http::run(config, addr, cli.sse_poll, cli.bearer));
     }
     eprintln!(
         "mcp-reference-server {} on stdio (page size {}, faults: {})",

@@ -88,6 +88,9 @@ fn hints() -> serde_json::Value {
         .clone()
 }
 
+/// The access token of the suite's HTTP servers.
+const BEARER: &str = "mcp-conform-test-token";
+
 /// How a trial reaches its server: `args` are the reference server's fault switches.
 fn config(
     kind: TransportKind,
@@ -98,14 +101,22 @@ fn config(
     let mut cfg = match kind {
         TransportKind::Stdio => RunConfig::new(launch),
         _ => {
-            let base = http_servers::base_url(server, &reference_binary(), args)?;
+            // Every HTTP server of the suite demands a token, as a deployed one should
+            // (HTTP-05); the harness sends it, and the `auth.*` cases check the refusals.
+            let mut args = args.to_vec();
+            args.extend(["--bearer".to_string(), BEARER.to_string()]);
+            let base = http_servers::base_url(server, &reference_binary(), &args)?;
             let path = if kind == TransportKind::Sse {
                 "sse"
             } else {
                 "mcp"
             };
             let url = base.join(path).map_err(|e| e.to_string())?;
-            RunConfig::for_url(url, kind)
+            let mut cfg = RunConfig::for_url(url, kind);
+            if let Some(h) = cfg.http.as_mut() {
+                h.bearer = Some(BEARER.to_string());
+            }
+            cfg
         }
     };
     cfg.timeout = std::time::Duration::from_secs(5);

@@ -231,6 +231,14 @@ pub enum DeriveHow {
     SchemaExample,
     /// `{name: "mcp-conform", …}` for every required entry of a prompt's `arguments`.
     PromptArguments,
+    /// A parsed `WWW-Authenticate` header: `{schemes, bearer, resource_metadata,
+    /// metadata_path, metadata_foreign}` (`metadata_path` only on the target's origin).
+    AuthChallenge,
+    /// `{count, distinct, min_length, varying_positions}` of an array of identifiers.
+    IdVariation,
+    /// `{same_origin, oauth_path, oidc_path}`: where an authorization server's metadata
+    /// lies, when the issuer URL `from` is on the target's origin.
+    IssuerPaths,
 }
 
 /// An HTTP request of a case. The transport's defaults (`Accept`, `Content-Type`,
@@ -256,6 +264,10 @@ pub struct HttpStep {
     /// A label for `expect_http: {exchange: NAME}`.
     #[serde(default)]
     pub name: Option<String>,
+    /// Another path on the target's origin (`/.well-known/…`, `${var}` substituted);
+    /// the default is the endpoint. The origin itself can never be changed.
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -268,7 +280,7 @@ pub struct ExpectHttp {
     /// Or: the newest exchange whose request carried this JSON-RPC id.
     #[serde(default)]
     pub request_id: Option<Value>,
-    /// A matcher applied to `{method, status, headers, body, events, complete, error}`
+    /// A matcher applied to `{method, url, status, headers, body, json, events, complete, error}`
     /// (for `all`: `{exchanges: [...], events: [...]}`).
     #[serde(rename = "match", default)]
     pub matcher: Option<Value>,

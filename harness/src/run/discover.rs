@@ -230,6 +230,16 @@ pub(super) fn derive(d: &Derive, ctx: &mut Ctx<'_>) {
     let value = match d.how {
         DeriveHow::SchemaExample => example(&from, 0),
         DeriveHow::PromptArguments => prompt_arguments(&from),
+        // An unset variable stays as its `${…}` text: no header.
+        DeriveHow::AuthChallenge => super::auth::parse_challenge(
+            from.as_str().filter(|s| !s.starts_with("${")).unwrap_or(""),
+            ctx.cfg.http.as_ref().map(|h| &h.url),
+        ),
+        DeriveHow::IdVariation => super::auth::id_variation(&from),
+        DeriveHow::IssuerPaths => super::auth::issuer_paths(
+            from.as_str().unwrap_or(""),
+            ctx.cfg.http.as_ref().map(|h| &h.url),
+        ),
     };
     ctx.vars.insert(d.into.clone(), value);
 }

@@ -46,11 +46,16 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
         headers,
         omit: step.omit_headers.clone(),
         body: body.clone(),
+        path: step
+            .path
+            .as_ref()
+            .map(|p| text_of(&substitute(&json!(p), &ctx.vars))),
     };
     let sent = json!({
         "http": req.method.clone(),
         "headers": req.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>(),
         "omitted": req.omit.clone(),
+        "path": req.path.clone(),
         "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
     });
     ctx.last_sent = Some(sent.clone());
@@ -89,7 +94,7 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
 
 /// Whether judging needs the whole body (the matcher or a capture looks at it).
 fn needs_body(e: &ExpectHttp) -> bool {
-    let keys = ["body", "events", "first_event", "complete"];
+    let keys = ["body", "json", "events", "first_event", "complete"];
     let in_matcher = e
         .matcher
         .as_ref()

@@ -1,5 +1,6 @@
 //! Scheduling: which cases run, at which revision, in which order and how many at once.
 
+pub mod auth;
 mod discover;
 pub mod exec;
 mod http_steps;
@@ -48,6 +49,8 @@ pub struct HttpTarget {
     pub url: url::Url,
     /// `StreamableHttp` or `Sse`.
     pub kind: TransportKind,
+    /// `--bearer`: an access token for every request to the target.
+    pub bearer: Option<String>,
 }
 
 impl RunConfig {
@@ -76,7 +79,11 @@ impl RunConfig {
             env: Vec::new(),
             cwd: None,
         });
-        cfg.http = Some(HttpTarget { url, kind });
+        cfg.http = Some(HttpTarget {
+            url,
+            kind,
+            bearer: None,
+        });
         cfg
     }
 
@@ -90,9 +97,10 @@ impl RunConfig {
         match &self.http {
             None => StdioTransport::start(&self.launch, self.limits.clone()).map(Transport::Stdio),
             Some(h) if h.kind == TransportKind::Sse => {
-                SseTransport::open(h.url.clone(), self.limits.clone()).map(Transport::Sse)
+                SseTransport::open(h.url.clone(), self.limits.clone(), h.bearer.clone())
+                    .map(Transport::Sse)
             }
-            Some(h) => HttpTransport::new(h.url.clone(), self.limits.clone())
+            Some(h) => HttpTransport::new(h.url.clone(), self.limits.clone(), h.bearer.clone())
                 .map(Transport::StreamableHttp),
         }
     }

@@ -38,6 +38,8 @@ pub struct Facts {
     pub outcomes: BTreeMap<String, ProbeOutcome>,
     /// Revisions the server echoed, oldest first.
     pub supported: Vec<String>,
+    /// Over HTTP: the answer to a request without credentials.
+    pub auth: Option<super::auth::AuthProbe>,
 }
 
 impl Facts {
@@ -53,6 +55,7 @@ impl Facts {
     /// True when no probe got any answer: the target cannot be tested at all.
     pub fn unreachable(&self) -> bool {
         self.outcomes.values().all(|o| !o.answered)
+            && !self.auth.as_ref().is_some_and(|a| a.demands_token())
     }
 
     /// The most telling reason why the server could not be reached.
@@ -140,7 +143,10 @@ pub async fn probe(cfg: &RunConfig) -> Facts {
         let cfg = cfg.clone();
         set.spawn(async move { probe_revision(&cfg, rev).await });
     }
-    let mut facts = Facts::default();
+    let mut facts = Facts {
+        auth: super::auth::probe(cfg).await,
+        ..Facts::default()
+    };
     while let Some(done) = set.join_next().await {
         if let Ok(o) = done {
             facts.outcomes.insert(o.requested.clone(), o);

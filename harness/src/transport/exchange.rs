@@ -78,6 +78,9 @@ pub struct Exchange {
     pub broken: bool,
     /// A Streamable HTTP POST: requests in it must be answered as JSON or SSE (HTTP-08).
     pub answers_inline: bool,
+    /// A request to another path than the MCP endpoint (a `/.well-known/…` document):
+    /// its body is evidence for the case, not a JSON-RPC message.
+    pub document: bool,
     /// Opened by the transport itself to follow exchange N (see `resume`).
     pub resumed_from: Option<usize>,
     pub abort: Option<tokio::task::AbortHandle>,
@@ -92,11 +95,18 @@ impl Exchange {
 
     /// What a case's `expect_http` matcher is applied to.
     pub fn to_json(&self) -> Value {
+        let parsed = if self.is_sse() {
+            Value::Null
+        } else {
+            serde_json::from_str(&self.body).unwrap_or(Value::Null)
+        };
         json!({
             "method": self.method,
+            "url": self.url,
             "status": self.status,
             "headers": self.headers,
             "body": self.body,
+            "json": parsed,
             "events": self.events.iter().map(SeenEvent::to_json).collect::<Vec<_>>(),
             "first_event": self.events.first().map(SeenEvent::to_json),
             "complete": self.complete,
@@ -122,6 +132,8 @@ pub struct HttpState {
     pub reconnects: usize,
     /// Requests whose stream a case broke: the case resumes them, not the transport.
     pub manual: Vec<Value>,
+    /// `--bearer`: the access token sent (to the target's origin only) with every request.
+    pub bearer: Option<String>,
 }
 
 pub type Shared = Arc<Mutex<HttpState>>;
@@ -281,7 +293,11 @@ async fn run(
     if let Some(v) = wrong_answer_type(&sink.shared, index) {
         let _ = sink.tx.send(v).await;
     }
-    if sse {
+    let document = lock(&sink.shared)
+        .exchanges
+        .get(index)
+        .is_some_and(|x| x.document);
+    if sse && !document {
         super::event_stream::read_sse(response, index, &sink).await;
     } else {
         read_body(response, index, &sink).await;
@@ -408,11 +424,12 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
         }
     } else if !text.trim().is_empty() {
         // Only a body that claims to be JSON is a message; an error page is evidence only.
-        let json = lock(&sink.shared)
-            .exchanges
-            .get(index)
-            .and_then(|x| x.headers.get("content-type").cloned())
-            .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
+        let json = lock(&sink.shared).exchanges.get(index).is_some_and(|x| {
+            !x.document
+                && x.headers
+                    .get("content-type")
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("json"))
+        });
         if json {
             deliver(sink, &text).await;
         }

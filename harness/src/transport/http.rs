@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::exchange::{self, lock, Exchange, Shared, Sink};
-use super::resume::{session_headers, Resumer};
+use super::resume::{auth_headers, session_headers, Resumer};
 use super::{Incoming, Limits, TransportError};
 
 /// One HTTP request a case asks for; unset parts get the transport's defaults.
@@ -26,6 +26,28 @@ pub struct HttpRequest {
     /// Lowercase names of default headers to leave out.
     pub omit: Vec<String>,
     pub body: Option<String>,
+    /// Another path (with an optional `?query`) on the endpoint's origin, e.g. a
+    /// `/.well-known/…` document; `None` is the endpoint itself.
+    pub path: Option<String>,
+}
+
+/// The URL for `path` on `endpoint`'s origin. Only the path and query change, so the
+/// request cannot leave the target's origin whatever the case (or a server) says.
+pub fn same_origin(endpoint: &url::Url, path: &str) -> Result<url::Url, TransportError> {
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(TransportError::Unreachable(format!(
+            "`{path}` is not an absolute path on the target's origin"
+        )));
+    }
+    let (p, q) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut u = endpoint.clone();
+    u.set_path(p);
+    u.set_query(q);
+    u.set_fragment(None);
+    Ok(u)
 }
 
 /// Builds the client every HTTP transport uses: no proxy (traffic goes straight to
@@ -49,12 +71,19 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    pub fn new(endpoint: url::Url, limits: Limits) -> Result<HttpTransport, TransportError> {
+    /// `bearer`: an access token sent with every request (`--bearer`).
+    pub fn new(
+        endpoint: url::Url,
+        limits: Limits,
+        bearer: Option<String>,
+    ) -> Result<HttpTransport, TransportError> {
         let (tx, rx) = mpsc::channel(1024);
         let client = client()?;
+        let shared = Shared::default();
+        lock(&shared).bearer = bearer;
         Ok(HttpTransport {
             sink: Sink {
-                shared: Shared::default(),
+                shared,
                 tx,
                 limits,
                 legacy: false,
@@ -112,7 +141,11 @@ impl HttpTransport {
         for (k, v) in &req.headers {
             headers.insert(k.to_ascii_lowercase(), v.clone());
         }
-        let mut builder = self.client.request(verb, self.endpoint.clone());
+        let url = match &req.path {
+            Some(p) => same_origin(&self.endpoint, p)?,
+            None => self.endpoint.clone(),
+        };
+        let mut builder = self.client.request(verb, url.clone());
         for (k, v) in &headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -129,10 +162,11 @@ impl HttpTransport {
         }
         let record = Exchange {
             method,
-            url: self.endpoint.to_string(),
+            url: url.to_string(),
             request_headers: headers,
             request_ids: ids,
-            answers_inline: true,
+            answers_inline: req.path.is_none(),
+            document: req.path.is_some(),
             ..Exchange::default()
         };
         Ok(exchange::start(builder, record, &self.sink))
@@ -227,11 +261,14 @@ impl HttpTransport {
             st.session_id.take()
         };
         if let Some(sid) = sid {
-            let req = self
+            let mut req = self
                 .client
                 .delete(self.endpoint.clone())
-                .header("mcp-session-id", sid)
-                .send();
+                .header("mcp-session-id", sid);
+            for (k, v) in auth_headers(&lock(&self.sink.shared)) {
+                req = req.header(k, v);
+            }
+            let req = req.send();
             let _ = tokio::time::timeout(Duration::from_secs(2), req).await;
         }
     }

@@ -29,7 +29,7 @@ pub struct Resumer {
 
 /// The headers a conforming client sends on every request of an open session.
 pub fn session_headers(st: &exchange::HttpState) -> Vec<(String, String)> {
-    let mut h = Vec::new();
+    let mut h = auth_headers(st);
     if let Some(sid) = &st.session_id {
         h.push(("mcp-session-id".into(), sid.clone()));
     }
@@ -40,6 +40,14 @@ pub fn session_headers(st: &exchange::HttpState) -> Vec<(String, String)> {
         }
     }
     h
+}
+
+/// `Authorization: Bearer …` when the user gave a token.
+pub fn auth_headers(st: &exchange::HttpState) -> Vec<(String, String)> {
+    st.bearer
+        .iter()
+        .map(|b| ("authorization".to_string(), format!("Bearer {b}")))
+        .collect()
 }
 
 /// Called when the stream of exchange `index` ended on the server's side.

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::exchange::{self, lock, origin_of, Exchange, Shared, Sink};
 use super::http::{client, describe_exchanges};
+use super::resume::auth_headers;
 use super::{Incoming, Limits, TransportError};
 
 pub struct SseTransport {
@@ -29,17 +30,27 @@ pub struct SseTransport {
 
 impl SseTransport {
     /// Opens the SSE stream at once (the GET runs in the background).
-    pub fn open(sse_url: url::Url, limits: Limits) -> Result<SseTransport, TransportError> {
+    /// `bearer`: an access token sent with the GET and every POST (`--bearer`).
+    pub fn open(
+        sse_url: url::Url,
+        limits: Limits,
+        bearer: Option<String>,
+    ) -> Result<SseTransport, TransportError> {
         let (tx, rx) = mpsc::channel(1024);
         let c = client()?;
+        let shared = Shared::default();
+        lock(&shared).bearer = bearer;
         let sink = Sink {
-            shared: Shared::default(),
+            shared,
             tx,
             limits,
             legacy: true,
             resume: None,
         };
-        let builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
+        let mut builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
+        for (k, v) in auth_headers(&lock(&sink.shared)) {
+            builder = builder.header(k, v);
+        }
         let record = Exchange {
             method: "GET".into(),
             url: sse_url.to_string(),
@@ -134,11 +145,15 @@ impl SseTransport {
 
     pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
         let url = self.await_endpoint().await?;
-        let builder = self
+        let mut builder = self
             .client
             .post(url.clone())
             .header("content-type", "application/json")
             .body(text.to_string());
+        // The endpoint is on the target's origin (checked when it arrived).
+        for (k, v) in auth_headers(&lock(&self.sink.shared)) {
+            builder = builder.header(k, v);
+        }
         let record = Exchange {
             method: "POST".into(),
             url: url.to_string(),

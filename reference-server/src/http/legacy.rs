@@ -33,7 +33,7 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
     if server.legacy().len() >= MAX_SESSIONS {
         return plain(StatusCode::SERVICE_UNAVAILABLE, "too many sessions");
     }
-    let id = super::new_session_id();
+    let id = server.session_id();
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let core = Session::new(server.config.clone(), out_tx);
     server

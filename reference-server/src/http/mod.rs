@@ -8,6 +8,7 @@
 // boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod auth;
 mod legacy;
 mod streamable;
 mod streams;
@@ -47,6 +48,14 @@ pub struct Server {
     pub poll: bool,
     pub sessions: Mutex<HashMap<String, Arc<streamable::HttpSession>>>,
     pub legacy: Mutex<HashMap<String, Arc<legacy::LegacySession>>>,
+    /// `--bearer`: the one access token accepted.
+    pub bearer: Option<String>,
+    /// `http://127.0.0.1:PORT`, for the metadata documents.
+    pub base: String,
+    /// The port, for checking `Host`.
+    pub port: u16,
+    /// Counter for the `sequential-session-ids` fault.
+    pub issued: std::sync::atomic::AtomicU64,
 }
 
 impl Server {
@@ -61,10 +70,28 @@ impl Server {
     pub fn has(&self, f: Fault) -> bool {
         self.config.faults.has(f)
     }
+
+    /// A fresh session id (a counter under the `sequential-session-ids` fault).
+    pub fn session_id(&self) -> String {
+        let n = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if self.has(Fault::SequentialSessionIds) {
+            format!("{n:032x}")
+        } else {
+            new_session_id()
+        }
+    }
 }
 
 /// Serves until the process is killed. `addr` must be a loopback address.
-pub async fn run(config: Config, addr: SocketAddr, poll: bool) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    addr: SocketAddr,
+    poll: bool,
+    bearer: Option<String>,
+) -> anyhow::Result<()> {
     if !addr.ip().is_loopback() {
         anyhow::bail!("refusing to listen on {addr}: only loopback addresses are allowed");
     }
@@ -76,6 +103,10 @@ pub async fn run(config: Config, addr: SocketAddr, poll: bool) -> anyhow::Result
         poll,
         sessions: Mutex::new(HashMap::new()),
         legacy: Mutex::new(HashMap::new()),
+        bearer,
+        base: format!("http://{local}"),
+        port: local.port(),
+        issued: std::sync::atomic::AtomicU64::new(0),
     });
     loop {
         let (tcp, _) = match listener.accept().await {
@@ -99,14 +130,28 @@ pub async fn run(config: Config, addr: SocketAddr, poll: bool) -> anyhow::Result
 }
 
 async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
-    if !server.has(Fault::NoOriginCheck) && !origin_allowed(req.headers()) {
+    let origin_ok = if server.has(Fault::OriginRejectAll) {
+        req.headers().get("origin").is_none()
+    } else {
+        server.has(Fault::NoOriginCheck) || origin_allowed(req.headers())
+    };
+    if !origin_ok {
         return jsonrpc_error(
             StatusCode::FORBIDDEN,
             -32000,
             "Forbidden: Origin not allowed",
         );
     }
+    if !server.has(Fault::NoHostCheck) && !host_allowed(req.headers(), server.port) {
+        return jsonrpc_error(StatusCode::FORBIDDEN, -32000, "Forbidden: Host not allowed");
+    }
     let path = req.uri().path().to_string();
+    if let Some(doc) = auth::well_known(&server, &path) {
+        return doc;
+    }
+    if let Err(refusal) = auth::check(&server, &req) {
+        return refusal;
+    }
     match path.as_str() {
         "/mcp" => streamable::handle(server, req).await,
         "/sse" => legacy::open(server, req).await,
@@ -130,6 +175,26 @@ fn origin_allowed(headers: &HeaderMap) -> bool {
         ),
         Err(_) => false,
     }
+}
+
+/// DNS rebinding defence: the `Host` must name this loopback listener.
+fn host_allowed(headers: &HeaderMap, port: u16) -> bool {
+    let Some(host) = header(headers, "host") else {
+        return true; // HTTP/1.0 without Host: nothing to rebind
+    };
+    let name = match host.rsplit_once(':') {
+        Some((n, p)) if !n.is_empty() && !host.ends_with(']') => {
+            if p.parse::<u16>().ok() != Some(port) {
+                return false;
+            }
+            n
+        }
+        _ => host,
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "[::1]"
+    )
 }
 
 pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -159,7 +159,7 @@ async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Bod
                 return jsonrpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, "too many sessions");
             }
             let s = HttpSession::new(server);
-            let mut id = super::new_session_id();
+            let mut id = server.session_id();
             if server.has(Fault::SessionIdWithSpace) {
                 id = format!("ref session {id}");
             }

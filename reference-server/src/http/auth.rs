@@ -1,0 +1,122 @@
+//! `--bearer TOKEN`: the HTTP fronts demand `Authorization: Bearer TOKEN` on every
+//! request (AUTH-04, AUTH-05, SEC-01) and publish what a client needs to get one:
+//! OAuth 2.0 Protected Resource Metadata (RFC 9728, AUTH-01/02) and, acting as its
+//! own authorization server, RFC 8414 metadata (AUTH-10). There is no real OAuth flow
+//! behind the endpoints: the token is fixed on the command line.
+
+use hyper::header::HeaderValue;
+use hyper::{Request, Response, StatusCode};
+use serde_json::json;
+
+use super::{header, json_body, jsonrpc_error, Body, Server};
+use crate::faults::Fault;
+
+/// The scope the challenge names (AUTH-03).
+const SCOPE: &str = "mcp:tools";
+
+/// The well-known document for `path`, if it is one this server publishes.
+pub fn well_known(server: &Server, path: &str) -> Option<Response<Body>> {
+    server.bearer.as_ref()?;
+    let base = &server.base;
+    match path {
+        "/.well-known/oauth-protected-resource/mcp" | "/.well-known/oauth-protected-resource" => {
+            if server.has(Fault::AuthNoResourceMetadata) {
+                return None;
+            }
+            let servers = if server.has(Fault::AuthPrmNoServers) {
+                json!([])
+            } else {
+                json!([base])
+            };
+            let resource = if server.has(Fault::AuthPrmWrongResource) {
+                format!("{base}/other")
+            } else {
+                format!("{base}/mcp")
+            };
+            Some(json_body(
+                StatusCode::OK,
+                &json!({
+                    "resource": resource,
+                    "authorization_servers": servers,
+                    "scopes_supported": [SCOPE],
+                    "bearer_methods_supported": ["header"],
+                }),
+            ))
+        }
+        "/.well-known/oauth-authorization-server" => {
+            let mut doc = json!({
+                "issuer": base,
+                "authorization_endpoint": format!("{base}/authorize"),
+                "token_endpoint": format!("{base}/token"),
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code"],
+                "code_challenge_methods_supported": ["S256"],
+            });
+            if server.has(Fault::AuthAsNoPkce) {
+                if let Some(o) = doc.as_object_mut() {
+                    o.remove("code_challenge_methods_supported");
+                }
+            }
+            Some(json_body(StatusCode::OK, &doc))
+        }
+        _ => None,
+    }
+}
+
+/// `Err` with the refusal when the request lacks the right token.
+pub fn check<B>(server: &Server, req: &Request<B>) -> Result<(), Response<Body>> {
+    let Some(token) = &server.bearer else {
+        return Ok(());
+    };
+    let given = header(req.headers(), "authorization").and_then(|v| {
+        let (scheme, rest) = v.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| rest.trim().to_string())
+    });
+    if server.has(Fault::AuthSessionTrusted) {
+        let known = header(req.headers(), "mcp-session-id")
+            .is_some_and(|sid| server.sessions().contains_key(sid));
+        if known {
+            return Ok(());
+        }
+    }
+    match given {
+        Some(t) if &t == token || server.has(Fault::AuthAnyToken) => Ok(()),
+        Some(_) => Err(challenge(server, Some("invalid_token"))),
+        None if server.has(Fault::AuthOptional) => Ok(()),
+        None if server.has(Fault::Auth403ForMissing) => Err(jsonrpc_error(
+            StatusCode::FORBIDDEN,
+            -32000,
+            "Forbidden: no credentials",
+        )),
+        None => Err(challenge(server, None)),
+    }
+}
+
+/// A 401 with `WWW-Authenticate: Bearer resource_metadata="…", scope="…"`.
+fn challenge(server: &Server, error: Option<&str>) -> Response<Body> {
+    let mut params = Vec::new();
+    if let Some(e) = error {
+        params.push(format!("error=\"{e}\""));
+    }
+    if !server.has(Fault::AuthNoResourceMetadata) {
+        params.push(format!(
+            "resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
+            server.base
+        ));
+    }
+    if !server.has(Fault::AuthNoScope) {
+        params.push(format!("scope=\"{SCOPE}\""));
+    }
+    let value = if params.is_empty() {
+        "Bearer".to_string()
+    } else {
+        format!("Bearer {}", params.join(", "))
+    };
+    let mut r = jsonrpc_error(StatusCode::UNAUTHORIZED, -32000, "Unauthorized");
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        r.headers_mut().insert("www-authenticate", v);
+    }
+    r
+}
