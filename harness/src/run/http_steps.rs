@@ -61,9 +61,7 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
     ctx.last_sent = Some(sent.clone());
     let started = match session.transport() {
         Transport::StreamableHttp(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Sse(_) => {
-            return Err("the `http` step is not available on the legacy SSE transport".into())
-        }
+        Transport::Sse(t) => t.request(&req).map_err(|e| e.to_string())?,
         Transport::Stdio(_) => return Err("the `http` step needs an HTTP transport".into()),
     };
     session.note_sent(sent);

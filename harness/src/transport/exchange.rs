@@ -297,7 +297,11 @@ async fn run(
         .exchanges
         .get(index)
         .is_some_and(|x| x.document);
-    if sse && !document {
+    if sse && document {
+        // A case's own stream request: the head is what it judges; the stream (which
+        // would belong to another session) is dropped unread.
+        finish(&sink, index, None);
+    } else if sse {
         super::event_stream::read_sse(response, index, &sink).await;
     } else {
         read_body(response, index, &sink).await;

@@ -6,13 +6,13 @@
 //! origin the user named. It is reported as a finding (SSE-01/SSE-02: the endpoint
 //! event names the *server's own* POST endpoint), and every send then fails.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::exchange::{self, lock, origin_of, Exchange, Shared, Sink};
-use super::http::{client, describe_exchanges};
+use super::http::{client, describe_exchanges, same_origin, HttpRequest};
 use super::resume::auth_headers;
 use super::{Incoming, Limits, TransportError};
 
@@ -205,6 +205,56 @@ impl SseTransport {
                 a.abort();
             }
         }
+    }
+}
+
+impl SseTransport {
+    /// A request of a case's own (a GET of the SSE endpoint with other headers, a
+    /// metadata document): only its head and, for non-SSE answers, its body are kept;
+    /// nothing in it is taken as a message of this session. GET when no method is given.
+    pub fn request(
+        &mut self,
+        req: &HttpRequest,
+    ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
+        let method = if req.method.is_empty() {
+            "GET".to_string()
+        } else {
+            req.method.to_ascii_uppercase()
+        };
+        let verb = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TransportError::Unreachable(format!("bad HTTP method `{method}`: {e}")))?;
+        let url = match &req.path {
+            Some(p) => same_origin(&self.sse_url, p)?,
+            None => self.sse_url.clone(),
+        };
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        let mut defaults = auth_headers(&lock(&self.sink.shared));
+        if method == "GET" {
+            defaults.push(("accept".into(), "text/event-stream".into()));
+        }
+        for (k, v) in defaults {
+            if !req.omit.iter().any(|o| o.eq_ignore_ascii_case(&k)) {
+                headers.insert(k, v);
+            }
+        }
+        for (k, v) in &req.headers {
+            headers.insert(k.to_ascii_lowercase(), v.clone());
+        }
+        let mut builder = self.client.request(verb, url.clone());
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        let record = Exchange {
+            method,
+            url: url.to_string(),
+            request_headers: headers,
+            document: true,
+            ..Exchange::default()
+        };
+        Ok(exchange::start(builder, record, &self.sink))
     }
 }
 
