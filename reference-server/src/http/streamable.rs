@@ -280,6 +280,16 @@ fn get(server: &Server, headers: &HeaderMap) -> Response<Body> {
             if let Some(stream) = r.stream_of(last) {
                 return sse(r.attach(stream, Some(last), &server.config.faults));
             }
+            if server.has(Fault::ReplayAcrossSessions) {
+                // Fault: an event id unknown here is looked up in every other session.
+                let others: Vec<Arc<HttpSession>> = server.sessions().values().cloned().collect();
+                for other in others.iter().filter(|o| !Arc::ptr_eq(o, &session)) {
+                    let mut theirs = lock(&other.router);
+                    if let Some(stream) = theirs.stream_of(last) {
+                        return sse(theirs.attach(stream, Some(last), &server.config.faults));
+                    }
+                }
+            }
         }
     }
     let busy = r
