@@ -42,6 +42,7 @@ impl HttpSession {
         let mut r = Router::new();
         r.per_stream_ids = server.has(Fault::EventIdPerStream);
         r.broadcast = server.has(Fault::BroadcastToStandalone);
+        r.progress_to_standalone = server.has(Fault::ProgressOnStandalone);
         r.keep_open = server.has(Fault::KeepStreamOpen);
         let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
         let task = tokio::spawn(streams::run_router(router.clone(), rx));
@@ -217,6 +218,7 @@ async fn serve(
         return match msgs.len() {
             0 if server.has(Fault::Notification200) => empty(StatusCode::OK),
             0 => empty(StatusCode::ACCEPTED),
+            _ if server.has(Fault::AcceptInvalidNotification) => empty(StatusCode::ACCEPTED),
             1 => json_body(StatusCode::BAD_REQUEST, &msgs[0]),
             _ => json_body(StatusCode::BAD_REQUEST, &Value::Array(msgs)),
         };

@@ -52,6 +52,8 @@ pub struct Router {
     pub per_stream_ids: bool,
     /// Fault `broadcast-to-standalone`: POST-stream messages also go on the GET stream.
     pub broadcast: bool,
+    /// Fault `progress-on-standalone`: progress notifications go on the GET stream.
+    pub progress_to_standalone: bool,
     /// Fault `keep-stream-open`: a finished POST stream is not ended.
     pub keep_open: bool,
 }
@@ -143,6 +145,9 @@ impl Router {
             .pointer("/params/progressToken")
             .and_then(|t| self.by_token.get(&id_key(t)))
         {
+            if self.progress_to_standalone {
+                return STANDALONE;
+            }
             return *s;
         }
         if let Some(c) = self.current {
