@@ -43,6 +43,7 @@ impl HttpSession {
         r.per_stream_ids = server.has(Fault::EventIdPerStream);
         r.broadcast = server.has(Fault::BroadcastToStandalone);
         r.progress_to_standalone = server.has(Fault::ProgressOnStandalone);
+        r.progress_to_newest = server.has(Fault::ProgressOnNewestStream);
         r.keep_open = server.has(Fault::KeepStreamOpen);
         let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
         let task = tokio::spawn(streams::run_router(router.clone(), rx));

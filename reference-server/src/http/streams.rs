@@ -54,6 +54,8 @@ pub struct Router {
     pub broadcast: bool,
     /// Fault `progress-on-standalone`: progress notifications go on the GET stream.
     pub progress_to_standalone: bool,
+    /// Fault `progress-on-newest-stream`: progress goes on the newest open POST stream.
+    pub progress_to_newest: bool,
     /// Fault `keep-stream-open`: a finished POST stream is not ended.
     pub keep_open: bool,
 }
@@ -147,6 +149,11 @@ impl Router {
         {
             if self.progress_to_standalone {
                 return STANDALONE;
+            }
+            if self.progress_to_newest {
+                if let Some(newest) = self.streams.iter().rposition(|s| s.from_post && !s.done) {
+                    return newest;
+                }
             }
             return *s;
         }
