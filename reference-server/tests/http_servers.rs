@@ -17,6 +17,32 @@ struct Running {
 
 type Registry = Mutex<BTreeMap<String, Arc<Mutex<Option<Running>>>>>;
 
+type SpawnRequest = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
+
+/// Spawns on one thread that lives as long as the test binary. The parent-death signal
+/// fires when the *thread* that forked ends, so servers spawned from a trial's thread
+/// would be killed as soon as the test harness retired that thread, under other trials.
+fn spawn(cmd: Command) -> std::io::Result<Child> {
+    static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<SpawnRequest>>> = OnceLock::new();
+    let tx = SPAWNER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<SpawnRequest>();
+        std::thread::spawn(move || {
+            for (mut cmd, reply) in rx {
+                let _ = reply.send(cmd.spawn());
+            }
+        });
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+    tx.lock()
+        .map_err(|_| std::io::Error::other("spawner poisoned"))?
+        .send((cmd, reply_tx))
+        .map_err(|_| std::io::Error::other("spawner gone"))?;
+    reply_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("spawner gone"))?
+}
+
 fn registry() -> &'static Registry {
     static R: OnceLock<Registry> = OnceLock::new();
     R.get_or_init(|| Mutex::new(BTreeMap::new()))
@@ -46,9 +72,7 @@ pub fn base_url(name: &str, binary: &Path, args: &[String]) -> Result<url::Url, 
                 .map_err(std::io::Error::from)
         });
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {name}: {e}"))?;
+    let mut child = spawn(cmd).map_err(|e| format!("cannot start {name}: {e}"))?;
     let stderr = child.stderr.take().ok_or("no stderr")?;
     let (tx, rx) = std::sync::mpsc::channel();
     // Reads the URL line, then keeps draining stderr so the server never blocks on it.

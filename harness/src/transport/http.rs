@@ -58,6 +58,9 @@ pub fn client() -> Result<reqwest::Client, TransportError> {
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
+        // No idle connections kept: a server may close a connection (SSE polling) just
+        // as a pooled one is reused, and the request would fail for the harness's sake.
+        .pool_max_idle_per_host(0)
         .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| TransportError::Unreachable(format!("cannot build the HTTP client: {e}")))

@@ -44,6 +44,9 @@ pub fn well_known(server: &Server, path: &str) -> Option<Response<Body>> {
             ))
         }
         "/.well-known/oauth-authorization-server" => {
+            if server.has(Fault::AuthAsMissing) {
+                return None;
+            }
             let mut doc = json!({
                 "issuer": base,
                 "authorization_endpoint": format!("{base}/authorize"),

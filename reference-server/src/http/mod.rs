@@ -130,34 +130,53 @@ pub async fn run(
 }
 
 async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
+    if let Some(refusal) = gate(&server, &req) {
+        // Read the body before answering: a connection closed under a client that is
+        // still sending would lose the answer (it sees a reset, not the status).
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            read_body(req.into_body()),
+        )
+        .await;
+        return refusal;
+    }
+    match req.uri().path() {
+        "/mcp" => streamable::handle(server, req).await,
+        "/sse" => legacy::open(server, req).await,
+        _ => legacy::post(server, req).await,
+    }
+}
+
+/// The answer to a request that never reaches the MCP endpoints: a refused Origin or
+/// Host, a metadata document, an unknown path, missing credentials.
+fn gate(server: &Server, req: &Request<Incoming>) -> Option<Response<Body>> {
     let origin_ok = if server.has(Fault::OriginRejectAll) {
         req.headers().get("origin").is_none()
     } else {
         server.has(Fault::NoOriginCheck) || origin_allowed(req.headers())
     };
     if !origin_ok {
-        return jsonrpc_error(
+        return Some(jsonrpc_error(
             StatusCode::FORBIDDEN,
             -32000,
             "Forbidden: Origin not allowed",
-        );
+        ));
     }
     if !server.has(Fault::NoHostCheck) && !host_allowed(req.headers(), server.port) {
-        return jsonrpc_error(StatusCode::FORBIDDEN, -32000, "Forbidden: Host not allowed");
+        return Some(jsonrpc_error(
+            StatusCode::FORBIDDEN,
+            -32000,
+            "Forbidden: Host not allowed",
+        ));
     }
-    let path = req.uri().path().to_string();
-    if let Some(doc) = auth::well_known(&server, &path) {
-        return doc;
+    let path = req.uri().path();
+    if let Some(doc) = auth::well_known(server, path) {
+        return Some(doc);
     }
-    if let Err(refusal) = auth::check(&server, &req) {
-        return refusal;
+    if !matches!(path, "/mcp" | "/sse" | "/messages") {
+        return Some(plain(StatusCode::NOT_FOUND, "not found"));
     }
-    match path.as_str() {
-        "/mcp" => streamable::handle(server, req).await,
-        "/sse" => legacy::open(server, req).await,
-        "/messages" => legacy::post(server, req).await,
-        _ => plain(StatusCode::NOT_FOUND, "not found"),
-    }
+    auth::check(server, req).err()
 }
 
 /// An absent `Origin` (a non-browser client) or a loopback one is allowed.
