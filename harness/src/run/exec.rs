@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step};
+use crate::case::{
+    Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step, TransportKind,
+};
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
@@ -157,7 +159,28 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
         };
     result.revision = Some(revision);
     result.duration_ms = started.elapsed().as_millis() as u64;
+    let kind = cfg.transport_kind();
+    result.requirements = for_transport(&result.requirements, kind);
+    for f in &mut result.findings {
+        f.requirements = for_transport(&f.requirements, kind);
+    }
     result
+}
+
+/// A case may cite rules of several transports (RPC-10 with STDIO-09, say); a result
+/// names only those of the transport it ran on, unless that would leave none.
+fn for_transport(ids: &[String], kind: TransportKind) -> Vec<String> {
+    let foreign = |id: &String| match kind {
+        TransportKind::Stdio => id.starts_with("HTTP-") || id.starts_with("SSE-"),
+        TransportKind::StreamableHttp => id.starts_with("STDIO-") || id.starts_with("SSE-"),
+        TransportKind::Sse => id.starts_with("STDIO-"),
+    };
+    let kept: Vec<String> = ids.iter().filter(|id| !foreign(id)).cloned().collect();
+    if kept.is_empty() {
+        ids.to_vec()
+    } else {
+        kept
+    }
 }
 
 /// Per-case state while the steps run.
@@ -611,5 +634,33 @@ async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
             None,
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod transport_citation_tests {
+    use super::*;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn results_cite_only_the_rules_of_their_transport() {
+        let both = ids(&["RPC-10", "STDIO-09"]);
+        assert_eq!(for_transport(&both, TransportKind::Stdio), both);
+        assert_eq!(
+            for_transport(&both, TransportKind::StreamableHttp),
+            ids(&["RPC-10"])
+        );
+        let sse = ids(&["SSE-04", "HTTP-02"]);
+        assert_eq!(for_transport(&sse, TransportKind::Sse), sse);
+        assert_eq!(
+            for_transport(&sse, TransportKind::StreamableHttp),
+            ids(&["HTTP-02"])
+        );
+        // Never an empty list: a stdio-only citation stays as it is.
+        let only = ids(&["STDIO-01"]);
+        assert_eq!(for_transport(&only, TransportKind::Sse), only);
     }
 }
