@@ -159,11 +159,7 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
         };
     result.revision = Some(revision);
     result.duration_ms = started.elapsed().as_millis() as u64;
-    let kind = cfg.transport_kind();
-    result.requirements = for_transport(&result.requirements, kind);
-    for f in &mut result.findings {
-        f.requirements = for_transport(&f.requirements, kind);
-    }
+    result.requirements = for_transport(&result.requirements, cfg.transport_kind());
     result
 }
 
@@ -364,6 +360,10 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
                 Some(v.evidence),
             ));
         }
+    }
+    let kind = cfg.transport_kind();
+    for f in &mut findings {
+        f.requirements = for_transport(&f.requirements, kind);
     }
     let (verdict, reason) = match setup_error {
         // A broken wire rule explains a failed setup better than the setup error does.
