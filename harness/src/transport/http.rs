@@ -315,3 +315,30 @@ pub fn describe_exchanges(shared: &Shared) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod same_origin_tests {
+    use super::*;
+
+    #[test]
+    fn a_case_path_never_leaves_the_target_origin() {
+        let base = url::Url::parse("http://127.0.0.1:9/mcp").expect("url");
+        let ok = same_origin(&base, "/.well-known/oauth-protected-resource/mcp?x=1").expect("ok");
+        assert_eq!(
+            ok.as_str(),
+            "http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp?x=1"
+        );
+        for bad in [
+            "//evil.example/x",
+            "http://evil.example/x",
+            "evil",
+            "",
+            "${unset}",
+        ] {
+            assert!(same_origin(&base, bad).is_err(), "{bad} must be refused");
+        }
+        // Whatever the path holds, the origin stays.
+        let odd = same_origin(&base, "/@evil.example/../x").expect("a path");
+        assert_eq!(odd.origin(), base.origin());
+    }
+}
