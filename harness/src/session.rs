@@ -272,6 +272,8 @@ impl Session {
                     requirements,
                     message,
                 } in wire::judge(&msg)
+                    .into_iter()
+                    .chain(wire::judge_meta_keys(&msg, self.revision.as_deref()))
                 {
                     self.violate(&requirements, message, &msg);
                 }

@@ -148,6 +148,7 @@ faults! {
     NoHostCheck => "no-host-check": "HTTP: the Host header is not checked (DNS rebinding)",
     OriginRejectAll => "origin-reject-all": "HTTP: every request with an Origin header gets 403, localhost too",
     ProgressOnNewestStream => "progress-on-newest-stream": "HTTP: progress notifications go on the newest open POST stream, whatever request they belong to",
+    MetaKeyInvalid => "meta-key-invalid": "the first tool of tools/list carries the _meta key \"not a key!\"",
     ReplayAcrossSessions => "replay-across-sessions": "HTTP: a Last-Event-ID unknown in the session is looked up in the other sessions and replayed from there",
 }
 

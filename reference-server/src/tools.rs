@@ -188,6 +188,11 @@ pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
             last["name"] = name;
         }
     }
+    if faults.has(Fault::MetaKeyInvalid) {
+        if let Some(Value::Object(first)) = tools.first_mut() {
+            first.insert("_meta".into(), json!({"not a key!": true}));
+        }
+    }
     for t in tools.iter_mut() {
         if faults.has(Fault::ToolsBadAnnotation) {
             if let Some(a) = t.get_mut("annotations").and_then(Value::as_object_mut) {

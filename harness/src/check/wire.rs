@@ -22,6 +22,76 @@ fn violation(reqs: &[&'static str], message: String) -> WireViolation {
     }
 }
 
+/// RPC-15: every `_meta` key a server emits is `[prefix/]name`, where the prefix is
+/// dot-separated labels (a letter first, a letter or digit last, hyphens inside) and
+/// the name, unless empty, starts and ends with a letter or digit (with `-`, `_`, `.`
+/// inside). The rule exists from 2025-06-18 on; older revisions are not judged.
+pub fn judge_meta_keys(msg: &Value, revision: Option<&str>) -> Vec<WireViolation> {
+    let mut out = Vec::new();
+    if revision.is_some_and(|r| r >= "2025-06-18") {
+        walk_meta(msg, "", 0, &mut out);
+    }
+    out
+}
+
+/// Depth and count caps: a hostile message must not make the walk expensive.
+const META_DEPTH_CAP: usize = 64;
+const META_VIOLATION_CAP: usize = 5;
+
+fn walk_meta(v: &Value, at: &str, depth: usize, out: &mut Vec<WireViolation>) {
+    if depth > META_DEPTH_CAP || out.len() >= META_VIOLATION_CAP {
+        return;
+    }
+    match v {
+        Value::Object(obj) => {
+            for (k, child) in obj {
+                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                if k == "_meta" {
+                    if let Value::Object(meta) = child {
+                        for key in meta.keys() {
+                            if !meta_key_ok(key) && out.len() < META_VIOLATION_CAP {
+                                out.push(violation(
+                                    &["RPC-15"],
+                                    format!("`_meta` key {key:?} at {here} is not of the form [prefix/]name"),
+                                ));
+                            }
+                        }
+                    }
+                }
+                walk_meta(child, &here, depth + 1, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_meta(item, &format!("{at}/{i}"), depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn meta_key_ok(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let label_ok = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphabetic()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    let prefix_ok = prefix.is_none_or(|p| p.split('.').all(label_ok));
+    let n = name.as_bytes();
+    let name_ok = n.is_empty()
+        || (n[0].is_ascii_alphanumeric()
+            && n[n.len() - 1].is_ascii_alphanumeric()
+            && n.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')));
+    prefix_ok && name_ok
+}
+
 /// Judges one received JSON value (a message, or a batch answer).
 pub fn judge(msg: &Value) -> Vec<WireViolation> {
     let mut out = Vec::new();
@@ -142,6 +212,31 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meta_keys_follow_the_prefix_name_format() {
+        for good in [
+            "progressToken",
+            "io.modelcontextprotocol/related-task",
+            "com.example/x_y.z",
+            "a/",
+            "",
+        ] {
+            assert!(meta_key_ok(good), "{good}");
+        }
+        for bad in ["bad key", "-x", "x-", "1abc.example/x", "a..b/x", "/x", "é"] {
+            assert!(!meta_key_ok(bad), "{bad}");
+        }
+        let msg = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": [{"name": "t", "_meta": {"bad key": 1}}]}});
+        let v = judge_meta_keys(&msg, Some("2025-11-25"));
+        assert_eq!(v.len(), 1);
+        assert!(
+            v[0].message.contains("/result/tools/0/_meta"),
+            "{}",
+            v[0].message
+        );
+        assert!(judge_meta_keys(&msg, Some("2025-03-26")).is_empty());
+    }
     use serde_json::json;
 
     #[test]
