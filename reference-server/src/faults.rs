@@ -132,6 +132,11 @@ faults! {
     BroadcastToStandalone => "broadcast-to-standalone": "HTTP: every message sent on a POST stream is also sent on the standalone GET stream",
     KeepStreamOpen => "keep-stream-open": "HTTP: the SSE stream of a POST stays open after the last response",
     SseWrongEventName => "sse-wrong-event-name": "legacy SSE: messages go out as `event: msg` instead of `message`",
+    TraversalDotdot => "traversal-dotdot": "--root files: relative paths are joined to the root without a `..` check",
+    TraversalEncoded => "traversal-encoded": "--root files: the path is checked, then percent-decoded and used",
+    TraversalAbsolute => "traversal-absolute": "--root files: absolute paths are used as given",
+    TraversalSymlink => "traversal-symlink": "--root files: a lexical check only; symlinks inside the root are followed out of it",
+    TraversalPrefix => "traversal-prefix": "--root files: containment is a string starts_with on the root (root-x passes)",
 }
 
 impl Fault {
