@@ -252,10 +252,10 @@ pub fn probes(sb: &Sandbox, family: Family) -> Vec<Probe> {
             ]
         }
         Family::LongPath => vec![
-            (format!("{}{file_rel}", "./".repeat(2048)), false),
-            (format!("{}{file_rel}", "sub/../".repeat(600)), false),
-            (format!("{root}/{}{file_rel}", "./".repeat(2048)), true),
-            (format!("{}{dir_rel}", "./".repeat(2048)), false),
+            (format!("{}{file_rel}", "./".repeat(1000)), false),
+            (format!("{}{file_rel}", "sub/../".repeat(280)), false),
+            (format!("{root}/{}{file_rel}", "./".repeat(1000)), true),
+            (format!("{}{dir_rel}", "./".repeat(1000)), false),
         ],
     };
     let mut seen = std::collections::BTreeSet::new();
