@@ -729,6 +729,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_family_the_server_stopped_answering_is_never_a_pass_or_fail() {
+        let sb = Sandbox::create().expect("sandbox");
+        let probes = probes::probes(&sb, Family::Dotdot);
+        let targets = vec![Target::FileUris];
+        let unanswered = || {
+            vec![(
+                json!({"method": "resources/read"}),
+                "resources/read with `../x`: the connection closed".to_string(),
+            )]
+        };
+        // Some answered, some not: a warning naming the probe that stopped it.
+        let mut r = base(Family::Dotdot, Some("2025-11-25"));
+        let st = FamilyState {
+            sent: 5,
+            answered: 4,
+            unanswered: unanswered(),
+            ..FamilyState::default()
+        };
+        finish_family(&mut r, st, &probes, &targets, &[], &sb);
+        assert_eq!(r.verdict, Verdict::Warn);
+        assert!(r
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("not fully observed") && w.contains("connection closed")));
+        // Nothing answered: not observed at all.
+        let mut r = base(Family::Dotdot, None);
+        let st = FamilyState {
+            sent: 1,
+            unanswered: unanswered(),
+            ..FamilyState::default()
+        };
+        finish_family(&mut r, st, &probes, &targets, &[], &sb);
+        assert_eq!(r.verdict, Verdict::Skip);
+        // Out of time before the family ended: a warning too.
+        let mut r = base(Family::Dotdot, None);
+        let st = FamilyState {
+            sent: 3,
+            answered: 3,
+            stopped: Some("the traversal time budget (1 s) ran out".into()),
+            ..FamilyState::default()
+        };
+        finish_family(&mut r, st, &probes, &targets, &[], &sb);
+        assert_eq!(r.verdict, Verdict::Warn);
+        // Nothing to probe: skipped with the reasons.
+        let mut r = base(Family::Dotdot, None);
+        let why = vec!["the server declares no tools".to_string()];
+        finish_family(&mut r, FamilyState::default(), &probes, &[], &why, &sb);
+        assert_eq!(r.verdict, Verdict::Skip);
+        assert!(r.reason.as_deref().is_some_and(|w| w.contains("no tools")));
+    }
+
+    #[test]
     fn templates_expand_with_their_operator() {
         assert_eq!(expand("file:///r/{+path}", "../x"), "file:///r/../x");
         assert_eq!(expand("ref://items/{id}", "a/b"), "ref://items/a/b");
