@@ -130,9 +130,19 @@ pub struct Args {
     #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "fuzz")]
     pub fuzz_tools: Vec<String>,
 
-    /// With --fuzz: also fuzz tools annotated destructiveHint: true.
-    #[arg(long, requires = "fuzz")]
+    /// Also call tools annotated destructiveHint: true (fuzzing and traversal probes).
+    #[arg(long)]
     pub allow_destructive: bool,
+
+    /// The folder the server serves, for a server the harness does not start (a URL):
+    /// traversal canaries go into a temp folder beside it. For a command, put `{root}`
+    /// (or `{sandbox}`) in its arguments instead: the harness makes a temp sandbox.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Do not run the path-traversal probes (run by default after the cases).
+    #[arg(long)]
+    pub no_traversal: bool,
     /// For a URL target: `streamable` (Streamable HTTP, the default) or `sse` (the
     /// legacy 2024-11-05 HTTP+SSE transport; the URL is then the SSE endpoint).
     #[arg(long, value_name = "KIND", value_parser = ["streamable", "sse"])]
@@ -273,19 +283,40 @@ async fn run_cli(args: Args) -> i32 {
         );
         return EXIT_OK;
     }
+    let families = match select_families(&args.only, &args.skip) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("mcp-conform: {e}");
+            return EXIT_USAGE;
+        }
+    };
     if args.list {
         for c in &cases {
             println!("{:<48} [{}] {}", c.id, c.requirements.join(", "), c.title);
         }
         println!("{} cases", cases.len());
+        for f in &families {
+            println!(
+                "{:<48} [TOOL-15, RES-10] Path traversal: {}",
+                f.id(),
+                f.title()
+            );
+        }
+        println!("{} traversal probe families", families.len());
         return EXIT_OK;
     }
+    // Traversal runs with the cases (not in a fuzz-only run), unless turned off.
+    let families = if args.no_traversal || (args.fuzz && !args.with_cases) {
+        Vec::new()
+    } else {
+        families
+    };
     let cases = if args.fuzz && !args.with_cases {
         Vec::new()
     } else {
         cases
     };
-    if cases.is_empty() && !args.fuzz {
+    if cases.is_empty() && !args.fuzz && families.is_empty() {
         eprintln!("mcp-conform: no case matches the --only/--skip patterns");
         return EXIT_USAGE;
     }
@@ -323,6 +354,13 @@ async fn run_cli(args: Args) -> i32 {
     let many = targets.len() > 1;
     let mut worst = EXIT_OK;
     for (name, target) in targets {
+        let (target, sandbox, unavailable) = match traversal_sandbox(target, &args) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("mcp-conform: {e}");
+                return EXIT_USAGE;
+            }
+        };
         let mut cfg = match config_for(&target, &args) {
             Ok(c) => c,
             Err(e) => {
@@ -347,7 +385,15 @@ async fn run_cli(args: Args) -> i32 {
             cfg.jobs = j.max(1);
         }
         let fuzz = args.fuzz.then(|| fuzz_config(&args, &cfg));
-        let code = match run_suite(&target, &cases, &cfg, fuzz.as_ref()).await {
+        let traversal = (!families.is_empty()).then(|| crate::traversal::TraversalConfig {
+            sandbox: sandbox.clone(),
+            unavailable: unavailable.clone(),
+            families: families.clone(),
+            allow_destructive: args.allow_destructive,
+            hints: cfg.hints.clone(),
+            budget: crate::traversal::DEFAULT_BUDGET,
+        });
+        let code = match run_suite(&target, &cases, &cfg, fuzz.as_ref(), traversal.as_ref()).await {
             None => EXIT_UNREACHABLE,
             Some(mut report) => {
                 report.target.config_name = name.clone();
@@ -363,6 +409,72 @@ async fn run_cli(args: Args) -> i32 {
         worst = worst.max(code);
     }
     worst
+}
+
+/// The traversal families that `--only`/`--skip` select (by id `traversal.<family>`).
+pub fn select_families(
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<crate::traversal::Family>, String> {
+    let only: Vec<Regex> = only
+        .iter()
+        .map(|p| glob_or_substring(p))
+        .collect::<Result<_, _>>()?;
+    let skip: Vec<Regex> = skip
+        .iter()
+        .map(|p| glob_or_substring(p))
+        .collect::<Result<_, _>>()?;
+    Ok(crate::traversal::Family::ALL
+        .into_iter()
+        .filter(|f| only.is_empty() || only.iter().any(|r| r.is_match(&f.id())))
+        .filter(|f| !skip.iter().any(|r| r.is_match(&f.id())))
+        .collect())
+}
+
+type SandboxChoice = (
+    Target,
+    Option<std::sync::Arc<crate::traversal::sandbox::Sandbox>>,
+    String,
+);
+
+/// The traversal sandbox of a target: beside `--root DIR`, or a fresh one when the
+/// command names `{root}`/`{sandbox}` (substituted here, before the probe). Without
+/// either, the reason the traversal families skip.
+fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, String> {
+    use crate::traversal::sandbox::Sandbox;
+    let placeholders = match &target {
+        Target::Command(l) => std::iter::once(&l.program)
+            .chain(l.args.iter())
+            .chain(l.env.iter().map(|(_, v)| v))
+            .any(|w| w.contains("{root}") || w.contains("{sandbox}")),
+        Target::Url(_) => false,
+    };
+    let sandbox = match &args.root {
+        Some(dir) => Some(Sandbox::beside(dir)?),
+        None if placeholders => Some(Sandbox::create()?),
+        None => None,
+    };
+    let Some(sb) = sandbox else {
+        let why = match &target {
+            Target::Command(_) => "no sandbox: put {root} where the server takes the folder it serves (e.g. `mcp-conform -- mcp-server-filesystem {root}`): the harness then makes a temp sandbox with canary files outside that root; or give --root DIR for a folder the server already serves",
+            Target::Url(_) => "no sandbox: give --root DIR, the folder the server serves; the harness puts canary files in a temp folder beside it",
+        };
+        return Ok((target, None, why.to_string()));
+    };
+    let target = match target {
+        Target::Command(mut l) => {
+            l.program = sb.substitute(&l.program);
+            l.args = l.args.iter().map(|a| sb.substitute(a)).collect();
+            l.env = l
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), sb.substitute(v)))
+                .collect();
+            Target::Command(l)
+        }
+        other => other,
+    };
+    Ok((target, Some(std::sync::Arc::new(sb)), String::new()))
 }
 
 fn fuzz_config(args: &Args, cfg: &RunConfig) -> crate::fuzz::FuzzConfig {
@@ -508,6 +620,7 @@ pub async fn run_suite(
     cases: &[Case],
     cfg: &RunConfig,
     fuzz: Option<&crate::fuzz::FuzzConfig>,
+    traversal: Option<&crate::traversal::TraversalConfig>,
 ) -> Option<RunReport> {
     let started = Instant::now();
     let started_at = crate::report::model::now_rfc3339();
@@ -526,6 +639,24 @@ pub async fn run_suite(
         let (fuzzed, notes) = fuzz_results(cfg, fz, &facts).await;
         results.extend(fuzzed);
         server.notes.extend(notes);
+    }
+    if let Some(tc) = traversal {
+        let revision = cfg
+            .revision_pin
+            .clone()
+            .or_else(|| facts.newest_supported().map(str::to_string));
+        match revision {
+            Some(rev) => {
+                let run = crate::traversal::run(cfg, tc, &rev).await;
+                results.extend(run.results);
+                server.notes.extend(run.notes);
+            }
+            None => results.extend(crate::traversal::skipped_all(
+                &tc.families,
+                None,
+                "the server echoed no protocol revision in initialize",
+            )),
+        }
     }
     Some(RunReport {
         format_version: REPORT_FORMAT_VERSION,

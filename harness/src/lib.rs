@@ -17,3 +17,4 @@ pub mod run;
 pub mod session;
 pub mod target;
 pub mod transport;
+pub mod traversal;

@@ -20,8 +20,9 @@ pub struct Mutant {
     /// A whole command instead (program first), relative to the repository root.
     #[serde(default)]
     pub command: Vec<String>,
-    /// What shows the mutant can be caught: `cases` (the default: a case names it) or
-    /// `fuzz` (the fuzzer finds it; checked by reference-server/tests/fuzz.rs).
+    /// What shows the mutant can be caught: `cases` (the default: a case names it),
+    /// `fuzz` (the fuzzer finds it; checked by reference-server/tests/fuzz.rs) or
+    /// `traversal` (a traversal probe family finds it; reference-server/tests/traversal.rs).
     #[serde(default = "cases")]
     pub used_by: String,
 }
@@ -55,9 +56,9 @@ pub fn load(path: &Path) -> Result<Vec<Mutant>, String> {
     let list: Vec<Mutant> =
         serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for m in &list {
-        if m.used_by != "cases" && m.used_by != "fuzz" {
+        if !["cases", "fuzz", "traversal"].contains(&m.used_by.as_str()) {
             return Err(format!(
-                "{}: mutant `{}` has used_by `{}` (expected cases or fuzz)",
+                "{}: mutant `{}` has used_by `{}` (expected cases, fuzz or traversal)",
                 path.display(),
                 m.name,
                 m.used_by

@@ -31,6 +31,8 @@ pub struct Config {
     pub faults: Faults,
     /// Page size of the paginated list methods (at least 1).
     pub page_size: usize,
+    /// `--root DIR` (canonical): serve the files under it (see `files.rs`).
+    pub root: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
         Config {
             faults: Faults::none(),
             page_size: 3,
+            root: None,
         }
     }
 }

@@ -150,6 +150,11 @@ faults! {
     ProgressOnNewestStream => "progress-on-newest-stream": "HTTP: progress notifications go on the newest open POST stream, whatever request they belong to",
     MetaKeyInvalid => "meta-key-invalid": "the first tool of tools/list carries the _meta key \"not a key!\"",
     ReplayAcrossSessions => "replay-across-sessions": "HTTP: a Last-Event-ID unknown in the session is looked up in the other sessions and replayed from there",
+    TraversalDotdot => "traversal-dotdot": "--root files: relative paths are joined to the root without a `..` check",
+    TraversalEncoded => "traversal-encoded": "--root files: the path is checked, then percent-decoded and used",
+    TraversalAbsolute => "traversal-absolute": "--root files: absolute paths are used as given",
+    TraversalSymlink => "traversal-symlink": "--root files: a lexical check only; symlinks inside the root are followed out of it",
+    TraversalPrefix => "traversal-prefix": "--root files: containment is a string starts_with on the root (root-x passes)",
 }
 
 impl Fault {

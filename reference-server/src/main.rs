@@ -4,6 +4,7 @@
 mod completion;
 mod core;
 mod faults;
+mod files;
 mod http;
 mod jsonrpc;
 mod logging;
@@ -59,6 +60,11 @@ struct Cli {
     /// protected-resource and authorization-server metadata under /.well-known/.
     #[arg(long, value_name = "TOKEN", requires = "http")]
     bearer: Option<String>,
+
+    /// Serve the files under DIR: tools read_file and list_directory, and file://
+    /// resources (and a template), confined to DIR.
+    #[arg(long, value_name = "DIR")]
+    root: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -76,9 +82,23 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    let root = match &cli.root {
+        Some(dir) => match dir.canonicalize() {
+            Ok(r) if r.is_dir() => Some(r),
+            _ => {
+                eprintln!(
+                    "mcp-reference-server: --root {}: not a folder",
+                    dir.display()
+                );
+                std::process::exit(2);
+            }
+        },
+        None => None,
+    };
     let config = Config {
         faults,
         page_size: usize::try_from(cli.page_size).unwrap_or(3),
+        root,
     };
     if let Some(addr) = cli.http {
         let runtime = tokio::runtime::Builder::new_multi_thread()

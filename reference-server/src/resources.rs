@@ -147,6 +147,9 @@ pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
         .iter()
         .map(|r| resource_json(r, rev, session))
         .collect();
+    if let Some(root) = &session.config.root {
+        items.extend(crate::files::resources(root));
+    }
     if session.faults().has(Fault::ResourceUriNoScheme) {
         if let Some(first) = items.first_mut() {
             first["uri"] = json!("hello resource");
@@ -176,7 +179,11 @@ pub fn list_templates(
         json!("An item by id; reads as \"item <id>\"."),
     );
     t.insert("mimeType".into(), json!("text/plain"));
-    paginate_for(session, "resourceTemplates", vec![Value::Object(t)], params)
+    let mut templates = vec![Value::Object(t)];
+    if let Some(root) = &session.config.root {
+        templates.push(crate::files::template(root));
+    }
+    paginate_for(session, "resourceTemplates", templates, params)
 }
 
 fn uri_param(params: &Map<String, Value>) -> Result<&str, RpcError> {
@@ -212,6 +219,11 @@ fn contents(uri: &str, extra: bool) -> Option<Value> {
 /// `resources/read`.
 pub fn read(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
+    if let Some(root) = &session.config.root {
+        if let Some(answer) = crate::files::read(session, root, uri) {
+            return answer;
+        }
+    }
     let extra = session.state().extra_enabled;
     let faults = session.faults();
     let Some(mut c) = contents(uri, extra) else {

@@ -20,6 +20,7 @@ impl Peer {
         let config = Config {
             faults: Faults::of(faults),
             page_size: 3,
+            root: None,
         };
         Peer {
             session: Session::new(config, tx),

@@ -150,6 +150,21 @@ fn catalog(extra: bool) -> Vec<ToolDef> {
     tools
 }
 
+/// The file tools, present with `--root` (served by `files.rs`).
+fn file_tools() -> Vec<ToolDef> {
+    crate::files::tool_defs()
+        .into_iter()
+        .map(|(name, title, description)| ToolDef {
+            name,
+            title,
+            description,
+            input_schema: crate::files::input_schema(),
+            output_schema: None,
+            annotations: Some(json!({"readOnlyHint": true, "openWorldHint": false})),
+        })
+        .collect()
+}
+
 fn tool_json(def: &ToolDef, rev: Revision) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(def.name));
@@ -177,6 +192,9 @@ pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
     let extra = session.state().extra_enabled;
     let faults = session.faults();
     let mut tools: Vec<Value> = catalog(extra).iter().map(|t| tool_json(t, rev)).collect();
+    if session.config.root.is_some() {
+        tools.extend(file_tools().iter().map(|t| tool_json(t, rev)));
+    }
     if faults.has(Fault::ToolsNoInputSchema) {
         if let Some(Value::Object(first)) = tools.first_mut() {
             first.remove("inputSchema");
@@ -245,7 +263,19 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
         Some(_) => return bad_params("\"arguments\" must be an object"),
     };
     let extra = session.state().extra_enabled;
-    let tools = catalog(extra);
+    let mut tools = catalog(extra);
+    if let Some(root) = session.config.root.clone() {
+        if file_tools().iter().any(|t| t.name == name) {
+            if !args.get("path").is_some_and(Value::is_string) {
+                return Handled::Result(error_result(format!(
+                    "Invalid arguments for tool {name}: a string \"path\" is required"
+                )));
+            }
+            let path = crate::files::path_arg(&args).to_string();
+            return Handled::Result(crate::files::call_tool(session, &root, name, &path));
+        }
+        tools.extend(file_tools());
+    }
     let Some(def) = tools.iter().find(|t| t.name == name) else {
         if session.faults().has(Fault::UnknownToolIsErrorResult) {
             return Handled::Result(error_result(format!("Unknown tool: {name}")));

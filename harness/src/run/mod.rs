@@ -20,6 +20,7 @@ use crate::transport::{
     HttpTransport, Limits, SseTransport, StdioTransport, Transport, TransportError,
 };
 
+pub use discover::example as schema_example;
 pub use probe::Facts;
 
 /// Everything a case needs to reach the server and pace itself.

@@ -1,0 +1,270 @@
+//! The path-traversal probes judged against the reference server with `--root`:
+//! every family passes on the correct server (stdio with a fresh sandbox, and over
+//! HTTP with `--root` beside a folder it serves), no canary ever comes back from it,
+//! and each `traversal-*` mutant is caught by the family that targets it, with canary
+//! content as evidence.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcp_conform::case::TransportKind;
+use mcp_conform::report::model::{CaseResult, Verdict};
+use mcp_conform::run::RunConfig;
+use mcp_conform::transport::stdio::Launch;
+use mcp_conform::traversal::sandbox::Sandbox;
+use mcp_conform::traversal::{self, Family, TraversalConfig};
+use serde_json::json;
+
+const REVISION: &str = "2025-11-25";
+const REFERENCE: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn tc(sb: Sandbox) -> TraversalConfig {
+    TraversalConfig {
+        sandbox: Some(Arc::new(sb)),
+        unavailable: String::new(),
+        families: Family::ALL.to_vec(),
+        allow_destructive: false,
+        hints: json!({}),
+        budget: Duration::from_secs(120),
+    }
+}
+
+/// Runs every family against the reference server over stdio with a fresh sandbox.
+fn stdio_run(fault: Option<&str>) -> Vec<CaseResult> {
+    let sb = Sandbox::create().expect("sandbox");
+    let mut args = vec!["--root".to_string(), sb.substitute("{root}")];
+    if let Some(f) = fault {
+        args.extend(["--fault".to_string(), f.to_string()]);
+    }
+    let mut cfg = RunConfig::new(Launch {
+        program: REFERENCE.to_string(),
+        args,
+        env: Vec::new(),
+        cwd: None,
+    });
+    cfg.timeout = Duration::from_secs(5);
+    let tc = tc(sb);
+    runtime()
+        .block_on(traversal::run(&cfg, &tc, REVISION))
+        .results
+}
+
+fn summary(results: &[CaseResult]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| format!("{} {} {:?}", r.id, r.verdict.as_str(), r.reason))
+        .collect()
+}
+
+fn no_canary_anywhere(results: &[CaseResult]) {
+    let text = serde_json::to_string(results).expect("serialize");
+    assert!(
+        !text.contains("MCPCONFORM-CANARY-"),
+        "a canary token in the results: {:?}",
+        summary(results)
+    );
+}
+
+#[test]
+fn every_family_passes_on_the_reference_server_over_stdio() {
+    let results = stdio_run(None);
+    assert_eq!(results.len(), Family::ALL.len(), "{:?}", summary(&results));
+    for r in &results {
+        assert_eq!(r.verdict, Verdict::Pass, "{:?}", summary(&results));
+        assert!(r.findings.is_empty());
+        assert_eq!(r.area, "traversal");
+        // Both the file tools and the file resources were probed.
+        assert_eq!(r.requirements, ["TOOL-15", "RES-10"], "{}", r.id);
+    }
+    no_canary_anywhere(&results);
+}
+
+/// The reference server over HTTP, killed when dropped.
+struct HttpServer(Child);
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_http(root: &std::path::Path) -> (HttpServer, url::Url) {
+    let mut child = Command::new(REFERENCE)
+        .args(["--http", "127.0.0.1:0", "--root"])
+        .arg(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the reference server");
+    let stderr = child.stderr.take().expect("stderr");
+    let server = HttpServer(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("http://127.0.0.1:") {
+                let url: String = line[at..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server prints its URL");
+    let url = url::Url::parse(&url).expect("URL");
+    (server, url)
+}
+
+#[test]
+fn every_applicable_family_passes_over_http_with_root() {
+    let outer = tempfile::tempdir().expect("tmp");
+    let data = outer.path().join("data");
+    std::fs::create_dir_all(data.join("docs")).expect("mkdir");
+    std::fs::write(data.join("docs/readme.txt"), "served\n").expect("write");
+    let (_server, url) = start_http(&data);
+    let mcp = url.join("/mcp").expect("url");
+    let mut cfg = RunConfig::for_url(mcp, TransportKind::StreamableHttp);
+    cfg.timeout = Duration::from_secs(5);
+    let sb = Sandbox::beside(&data).expect("canaries beside the root");
+    let canary_dir = sb.dir.clone();
+    let tc = tc(sb);
+    let results = runtime()
+        .block_on(traversal::run(&cfg, &tc, REVISION))
+        .results;
+    for r in &results {
+        if r.id == "traversal.symlink" {
+            assert_eq!(r.verdict, Verdict::Skip, "{:?}", summary(&results));
+            assert!(r.reason.as_deref().is_some_and(|w| w.contains("--root")));
+        } else {
+            assert_eq!(r.verdict, Verdict::Pass, "{:?}", summary(&results));
+        }
+    }
+    no_canary_anywhere(&results);
+    drop(tc);
+    assert!(!canary_dir.exists(), "the canary folder is removed");
+}
+
+/// Each mutant and the family that must catch it.
+const MUTANTS: [(&str, &str); 5] = [
+    ("traversal-dotdot", "traversal.dotdot"),
+    ("traversal-encoded", "traversal.percent-encoded"),
+    ("traversal-absolute", "traversal.absolute"),
+    ("traversal-symlink", "traversal.symlink"),
+    ("traversal-prefix", "traversal.prefix-sibling"),
+];
+
+#[test]
+fn each_traversal_mutant_is_caught_by_its_family() {
+    for (fault, family) in MUTANTS {
+        let results = stdio_run(Some(fault));
+        let r = results
+            .iter()
+            .find(|r| r.id == family)
+            .unwrap_or_else(|| panic!("{fault}: no {family} in {:?}", summary(&results)));
+        assert_eq!(r.verdict, Verdict::Fail, "{fault}: {:?}", summary(&results));
+        let f = &r.findings[0];
+        assert!(
+            f.message.contains("MCPCONFORM-CANARY-"),
+            "{fault}: {}",
+            f.message
+        );
+        let excerpt = f
+            .actual
+            .as_ref()
+            .and_then(|a| a.get("excerpt"))
+            .and_then(|e| e.as_str())
+            .unwrap_or_default();
+        assert!(excerpt.contains("MCPCONFORM-CANARY-"), "{fault}: {excerpt}");
+        assert!(f.sent.is_some(), "{fault}: the request is evidence");
+        // Only canary content or a never-sent listing token fails a family.
+        for other in results.iter().filter(|r| r.verdict == Verdict::Fail) {
+            assert!(other
+                .findings
+                .iter()
+                .all(|f| f.message.contains("MCPCONFORM-CANARY-")
+                    || f.message.contains("mcpconform-list-")));
+        }
+    }
+}
+
+#[test]
+fn every_traversal_mutant_is_tested_here() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let catalogue =
+        mcp_conform::mutants::load(&root.join("fixtures/mutants.yaml")).expect("catalogue");
+    let listed: BTreeSet<&str> = catalogue
+        .iter()
+        .filter(|m| m.used_by == "traversal")
+        .map(|m| m.name.as_str())
+        .collect();
+    let tested: BTreeSet<&str> = MUTANTS.iter().map(|(m, _)| *m).collect();
+    assert_eq!(listed, tested);
+}
+
+fn cli(words: &[&str]) -> (i32, Vec<CaseResult>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path().display().to_string();
+    let mut argv: Vec<String> = vec!["mcp-conform".into(), "--format".into(), "json".into()];
+    argv.extend(["-o".to_string(), d]);
+    argv.extend(words.iter().map(|w| w.to_string()));
+    let code = mcp_conform::cli::main_with(argv);
+    let text = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
+    let report: mcp_conform::report::model::RunReport =
+        serde_json::from_str(&text).expect("report");
+    (code, report.cases)
+}
+
+#[test]
+fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
+    let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE, "--root", "{root}"]);
+    assert_eq!(code, 0, "{:?}", summary(&cases));
+    assert_eq!(cases.len(), Family::ALL.len());
+    assert!(cases.iter().all(|c| c.verdict == Verdict::Pass));
+    let (code, cases) = cli(&[
+        "--only",
+        "traversal.dotdot",
+        "--",
+        REFERENCE,
+        "--root",
+        "{root}",
+        "--fault",
+        "traversal-dotdot",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].verdict, Verdict::Fail);
+    // Without {root} or --root: every family skips and says how to enable it.
+    let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE]);
+    assert_eq!(code, 0);
+    assert!(cases
+        .iter()
+        .all(|c| c.verdict == Verdict::Skip
+            && c.reason.as_deref().is_some_and(|r| r.contains("{root}"))));
+    let (_, cases) = cli(&[
+        "--only",
+        "ping.*",
+        "--no-traversal",
+        "--",
+        REFERENCE,
+        "--root",
+        "{root}",
+    ]);
+    assert!(!cases.is_empty());
+    assert!(cases.iter().all(|c| c.area != "traversal"));
+}
