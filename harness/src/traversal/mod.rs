@@ -363,6 +363,11 @@ fn tool_targets(tools: &[Value], tc: &TraversalConfig) -> (Vec<Target>, Vec<Stri
             ));
             continue;
         }
+        if tool.pointer("/annotations/openWorldHint") == Some(&Value::Bool(true)) {
+            // Its other arguments (defaults included) may make it reach the network.
+            left_out.push(format!("{name} (openWorldHint: true)"));
+            continue;
+        }
         if tool
             .pointer("/execution/taskSupport")
             .and_then(Value::as_str)
@@ -800,6 +805,8 @@ mod tests {
                 "text": {"type": "string"}}}}),
             json!({"name": "hinted", "inputSchema": {"type": "object", "properties": {
                 "q": {"type": "string"}}}}),
+            json!({"name": "fetch", "inputSchema": {"type": "object", "properties": {
+                "url": {"type": "string"}}}, "annotations": {"openWorldHint": true}}),
         ];
         let mut tc = TraversalConfig {
             sandbox: None,
@@ -812,6 +819,7 @@ mod tests {
         let (t, left) = tool_targets(&tools, &tc);
         assert_eq!(t.len(), 2);
         assert!(left[0].starts_with("write"));
+        assert!(left[1].starts_with("fetch (openWorldHint"));
         match &t[0] {
             Target::Tool {
                 base, read_only, ..
