@@ -532,6 +532,9 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     } else {
         why_none.push("the server declares no resources".into());
     }
+    if sb.owns_root && !targets.is_empty() {
+        out.notes.push(control(&mut conn, &sb, &targets).await);
+    }
     let needles = oracle::needles(&sb);
     let deadline = started + tc.budget;
     for family in &tc.families {
@@ -652,6 +655,40 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
         conn.starts
     ));
     out
+}
+
+/// Text of the sandbox's `root/allowed.txt`.
+const ALLOWED_TEXT: &str = "mcp-conform sandbox: a file inside the root";
+
+/// The control: `allowed.txt` (inside the root) sent to every target, to show how
+/// many of them reach the server's file handling at all (a note, not a verdict).
+async fn control(conn: &mut Conn<'_>, sb: &Sandbox, targets: &[Target]) -> String {
+    let probe = Probe {
+        family: Family::Dotdot,
+        text: "allowed.txt".into(),
+        absolute: false,
+    };
+    let mut read = Vec::new();
+    for t in targets {
+        let (method, params) = t.request(sb, &probe);
+        let ex = conn.request(method, params).await;
+        if ex
+            .response
+            .is_some_and(|r| r.to_string().contains(ALLOWED_TEXT))
+        {
+            read.push(t.describe());
+        }
+    }
+    format!(
+        "traversal control: {} of {} probe targets returned the content of root/allowed.txt when asked for `allowed.txt`{}",
+        read.len(),
+        targets.len(),
+        if read.is_empty() {
+            " (the others may list, search or refuse the other arguments)".to_string()
+        } else {
+            format!(": {}", read.join(", "))
+        }
+    )
 }
 
 fn finish_family(

@@ -128,7 +128,7 @@ impl Sandbox {
         mkdir(&root.join("sub"))?;
         write(
             &root.join("allowed.txt"),
-            "mcp-conform sandbox: a file inside the root\n",
+            &format!("{}\n", super::ALLOWED_TEXT),
         )?;
         write(
             &root.join("sub/inner.txt"),
