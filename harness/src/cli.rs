@@ -456,8 +456,8 @@ fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, Strin
     };
     let Some(sb) = sandbox else {
         let why = match &target {
-            Target::Command(_) => "no sandbox: put {root} where the server takes the folder it serves (e.g. `mcp-conform -- mcp-server-filesystem {root}`): the harness then makes a temp sandbox with canary files outside that root; or give --root DIR for a folder the server already serves",
-            Target::Url(_) => "no sandbox: give --root DIR, the folder the server serves; the harness puts canary files in a temp folder beside it",
+            Target::Command(_) => "no sandbox: put {root} where the server takes its folder (`mcp-conform -- mcp-server-filesystem {root}`), or give --root DIR, the folder it serves",
+            Target::Url(_) => "no sandbox: give --root DIR, the folder the server serves (canaries go beside it)",
         };
         return Ok((target, None, why.to_string()));
     };

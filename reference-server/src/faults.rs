@@ -155,6 +155,7 @@ faults! {
     TraversalAbsolute => "traversal-absolute": "--root files: absolute paths are used as given",
     TraversalSymlink => "traversal-symlink": "--root files: a lexical check only; symlinks inside the root are followed out of it",
     TraversalPrefix => "traversal-prefix": "--root files: containment is a string starts_with on the root (root-x passes)",
+    TraversalWrite => "traversal-write": "--root files: adds write_file (destructiveHint: false), which joins the path to the root with no check",
 }
 
 impl Fault {

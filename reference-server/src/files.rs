@@ -229,6 +229,18 @@ pub fn call_tool(session: &Arc<Session>, root: &Path, name: &str, path: &str) ->
     }
 }
 
+/// `write_file` of the `traversal-write` fault: the path is joined to the root with
+/// no check at all (a write that can escape the root).
+pub fn write_careless(root: &Path, path: &str, content: &str) -> Value {
+    if path.contains('\0') || path.is_empty() {
+        return crate::tools::error_result("Access refused: bad path");
+    }
+    match std::fs::write(root.join(path), content) {
+        Ok(()) => crate::tools::text_result(format!("wrote {} bytes", content.len())),
+        Err(_) => crate::tools::error_result("the file cannot be written"),
+    }
+}
+
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     if depth > MAX_DEPTH || out.len() >= MAX_LISTED {
         return;

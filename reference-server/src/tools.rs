@@ -150,9 +150,10 @@ fn catalog(extra: bool) -> Vec<ToolDef> {
     tools
 }
 
-/// The file tools, present with `--root` (served by `files.rs`).
-fn file_tools() -> Vec<ToolDef> {
-    crate::files::tool_defs()
+/// The file tools, present with `--root` (served by `files.rs`); with the
+/// `traversal-write` fault also a careless `write_file`.
+fn file_tools(session: &Session) -> Vec<ToolDef> {
+    let mut tools: Vec<ToolDef> = crate::files::tool_defs()
         .into_iter()
         .map(|(name, title, description)| ToolDef {
             name,
@@ -162,7 +163,21 @@ fn file_tools() -> Vec<ToolDef> {
             output_schema: None,
             annotations: Some(json!({"readOnlyHint": true, "openWorldHint": false})),
         })
-        .collect()
+        .collect();
+    if session.faults().has(Fault::TraversalWrite) {
+        tools.push(ToolDef {
+            name: "write_file",
+            title: "Write file",
+            description: "Writes text to a file under the server's root folder.",
+            input_schema: json!({"type": "object", "properties": {
+                "path": {"type": "string", "description": "Path relative to the root folder"},
+                "content": {"type": "string"}}, "required": ["path", "content"]}),
+            output_schema: None,
+            annotations: Some(json!({"readOnlyHint": false, "destructiveHint": false,
+                "openWorldHint": false})),
+        });
+    }
+    tools
 }
 
 fn tool_json(def: &ToolDef, rev: Revision) -> Value {
@@ -193,7 +208,7 @@ pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
     let faults = session.faults();
     let mut tools: Vec<Value> = catalog(extra).iter().map(|t| tool_json(t, rev)).collect();
     if session.config.root.is_some() {
-        tools.extend(file_tools().iter().map(|t| tool_json(t, rev)));
+        tools.extend(file_tools(session).iter().map(|t| tool_json(t, rev)));
     }
     if faults.has(Fault::ToolsNoInputSchema) {
         if let Some(Value::Object(first)) = tools.first_mut() {
@@ -265,16 +280,20 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
     let extra = session.state().extra_enabled;
     let mut tools = catalog(extra);
     if let Some(root) = session.config.root.clone() {
-        if file_tools().iter().any(|t| t.name == name) {
+        if file_tools(session).iter().any(|t| t.name == name) {
             if !args.get("path").is_some_and(Value::is_string) {
                 return Handled::Result(error_result(format!(
                     "Invalid arguments for tool {name}: a string \"path\" is required"
                 )));
             }
             let path = crate::files::path_arg(&args).to_string();
+            if name == "write_file" {
+                let content = str_arg(&args, "content").to_string();
+                return Handled::Result(crate::files::write_careless(&root, &path, &content));
+            }
             return Handled::Result(crate::files::call_tool(session, &root, name, &path));
         }
-        tools.extend(file_tools());
+        tools.extend(file_tools(session));
     }
     let Some(def) = tools.iter().find(|t| t.name == name) else {
         if session.faults().has(Fault::UnknownToolIsErrorResult) {

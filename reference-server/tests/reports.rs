@@ -261,7 +261,8 @@ fn check_run(server_args: &[&str], want_exit: i32, shot: &str) -> Value {
 
 #[test]
 fn every_format_from_one_run_against_the_reference_server() {
-    let report = check_run(&[], 0, "reference.png");
+    // With a root (a fresh traversal sandbox) so the traversal probes run too.
+    let report = check_run(&["--root", "{root}"], 0, "reference.png");
     let (total, passed, _, _, skipped, _) = summary(&report);
     assert_eq!(
         total,

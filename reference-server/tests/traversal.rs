@@ -204,6 +204,27 @@ fn each_traversal_mutant_is_caught_by_its_family() {
 }
 
 #[test]
+fn a_write_that_escapes_the_root_is_caught() {
+    let results = stdio_run(Some("traversal-write"));
+    let r = results
+        .iter()
+        .find(|r| r.id == "traversal.dotdot")
+        .expect("dotdot");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", summary(&results));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.message.contains("a write escaped the root"))
+        .unwrap_or_else(|| panic!("no write finding: {:?}", summary(&results)));
+    // The file outside the root is named, and the request is the evidence.
+    assert!(f.message.contains("sibling/secret.txt"), "{}", f.message);
+    assert!(f
+        .sent
+        .as_ref()
+        .is_some_and(|s| s.pointer("/params/name") == Some(&json!("write_file"))));
+}
+
+#[test]
 fn every_traversal_mutant_is_tested_here() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let catalogue =
@@ -213,7 +234,8 @@ fn every_traversal_mutant_is_tested_here() {
         .filter(|m| m.used_by == "traversal")
         .map(|m| m.name.as_str())
         .collect();
-    let tested: BTreeSet<&str> = MUTANTS.iter().map(|(m, _)| *m).collect();
+    let mut tested: BTreeSet<&str> = MUTANTS.iter().map(|(m, _)| *m).collect();
+    tested.insert("traversal-write");
     assert_eq!(listed, tested);
 }
 

@@ -363,6 +363,11 @@ fn tool_targets(tools: &[Value], tc: &TraversalConfig) -> (Vec<Target>, Vec<Stri
             ));
             continue;
         }
+        if tool.pointer("/annotations/openWorldHint") == Some(&Value::Bool(true)) {
+            // Its other arguments (defaults included) may make it reach the network.
+            left_out.push(format!("{name} (openWorldHint: true)"));
+            continue;
+        }
         if tool
             .pointer("/execution/taskSupport")
             .and_then(Value::as_str)
@@ -527,6 +532,9 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     } else {
         why_none.push("the server declares no resources".into());
     }
+    if sb.owns_root && !targets.is_empty() {
+        out.notes.push(control(&mut conn, &sb, &targets).await);
+    }
     let needles = oracle::needles(&sb);
     let deadline = started + tc.budget;
     for family in &tc.families {
@@ -647,6 +655,40 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
         conn.starts
     ));
     out
+}
+
+/// Text of the sandbox's `root/allowed.txt`.
+const ALLOWED_TEXT: &str = "mcp-conform sandbox: a file inside the root";
+
+/// The control: `allowed.txt` (inside the root) sent to every target, to show how
+/// many of them reach the server's file handling at all (a note, not a verdict).
+async fn control(conn: &mut Conn<'_>, sb: &Sandbox, targets: &[Target]) -> String {
+    let probe = Probe {
+        family: Family::Dotdot,
+        text: "allowed.txt".into(),
+        absolute: false,
+    };
+    let mut read = Vec::new();
+    for t in targets {
+        let (method, params) = t.request(sb, &probe);
+        let ex = conn.request(method, params).await;
+        if ex
+            .response
+            .is_some_and(|r| r.to_string().contains(ALLOWED_TEXT))
+        {
+            read.push(t.describe());
+        }
+    }
+    format!(
+        "traversal control: {} of {} probe targets returned the content of root/allowed.txt when asked for `allowed.txt`{}",
+        read.len(),
+        targets.len(),
+        if read.is_empty() {
+            " (the others may list, search or refuse the other arguments)".to_string()
+        } else {
+            format!(": {}", read.join(", "))
+        }
+    )
 }
 
 fn finish_family(
@@ -800,6 +842,8 @@ mod tests {
                 "text": {"type": "string"}}}}),
             json!({"name": "hinted", "inputSchema": {"type": "object", "properties": {
                 "q": {"type": "string"}}}}),
+            json!({"name": "fetch", "inputSchema": {"type": "object", "properties": {
+                "url": {"type": "string"}}}, "annotations": {"openWorldHint": true}}),
         ];
         let mut tc = TraversalConfig {
             sandbox: None,
@@ -812,6 +856,7 @@ mod tests {
         let (t, left) = tool_targets(&tools, &tc);
         assert_eq!(t.len(), 2);
         assert!(left[0].starts_with("write"));
+        assert!(left[1].starts_with("fetch (openWorldHint"));
         match &t[0] {
             Target::Tool {
                 base, read_only, ..

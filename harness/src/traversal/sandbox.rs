@@ -128,7 +128,7 @@ impl Sandbox {
         mkdir(&root.join("sub"))?;
         write(
             &root.join("allowed.txt"),
-            "mcp-conform sandbox: a file inside the root\n",
+            &format!("{}\n", super::ALLOWED_TEXT),
         )?;
         write(
             &root.join("sub/inner.txt"),
@@ -245,12 +245,17 @@ impl Sandbox {
             } else if t.is_dir() {
                 out.insert(path.clone(), b"dir".to_vec());
                 self.walk(&path, depth + 1, out);
-            } else {
+            } else if t.is_file() {
+                // At most 64 KiB of a regular file (never a FIFO or device a server
+                // might have planted).
                 let mut v = b"file:".to_vec();
-                if let Ok(bytes) = std::fs::read(&path) {
-                    v.extend(bytes.into_iter().take(64 * 1024));
+                if let Ok(f) = std::fs::File::open(&path) {
+                    use std::io::Read;
+                    let _ = f.take(64 * 1024).read_to_end(&mut v);
                 }
                 out.insert(path, v);
+            } else {
+                out.insert(path, b"special".to_vec());
             }
         }
     }
