@@ -72,6 +72,12 @@ pub fn citations(cases: &[Case]) -> BTreeMap<String, Vec<String>> {
             map.entry(id).or_default().push(c.id.clone());
         }
     }
+    // The traversal probes are generated, not YAML, but run in every suite run.
+    for family in crate::traversal::Family::ALL {
+        for id in crate::traversal::REQUIREMENTS {
+            map.entry(id.to_string()).or_default().push(family.id());
+        }
+    }
     map
 }
 

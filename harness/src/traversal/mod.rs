@@ -54,6 +54,10 @@ pub struct TraversalConfig {
     pub budget: Duration,
 }
 
+/// What every traversal family checks: tool inputs are validated (TOOL-15) and
+/// resource paths cannot escape their root (RES-10).
+pub const REQUIREMENTS: [&str; 2] = ["TOOL-15", "RES-10"];
+
 /// The traversal part of a report.
 #[derive(Debug, Default)]
 pub struct TraversalRun {
@@ -66,7 +70,7 @@ fn base(family: Family, revision: Option<&str>) -> CaseResult {
         id: family.id(),
         title: format!("Path traversal: {}", family.title()),
         area: "traversal".into(),
-        requirements: vec!["TOOL-15".into(), "RES-10".into()],
+        requirements: REQUIREMENTS.iter().map(|r| r.to_string()).collect(),
         severity: Severity::Must,
         file: "(generated: traversal probes)".into(),
         revision: revision.map(str::to_string),
