@@ -541,6 +541,15 @@ async fn fuzz_results(
         .revision_pin
         .clone()
         .or_else(|| facts.newest_supported().map(str::to_string));
+    if revision.as_deref().is_some_and(crate::revision::is_modern) {
+        let mut r = crate::fuzz::results::skipped(
+            "tools",
+            revision.as_deref().unwrap_or(""),
+            "fuzzing at the stateless revision (2026-07-28) is not implemented yet; run it at a session-based revision".into(),
+        );
+        r.verdict = Verdict::Skip;
+        return (vec![r], vec![format!("fuzzing seed: {}", fz.seed)]);
+    }
     let declares_tools = revision
         .as_deref()
         .and_then(|r| facts.init_result(r))
@@ -598,12 +607,41 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         };
         notes.push(format!("{rev} not tested: {why}"));
     }
-    notes.push("2026-07-28 not tested: this build tests the session-based revisions only".into());
+    notes.extend(modern_notes(facts, cfg));
     ServerFacts {
-        supported_revisions: facts.supported.clone(),
+        supported_revisions: facts.runnable(),
         negotiated_revision: negotiated,
         server_info: init.and_then(|r| r.get("serverInfo")).cloned(),
         capabilities: init.and_then(|r| r.get("capabilities")).cloned(),
         notes,
     }
+}
+
+/// Why the stateless revision (2026-07-28) was or was not tested.
+fn modern_notes(facts: &probe::Facts, cfg: &RunConfig) -> Vec<String> {
+    let mut notes = Vec::new();
+    for rev in crate::revision::MODERN_REVISIONS {
+        if facts.modern.iter().any(|m| m == rev) {
+            if cfg.revision_pin.as_deref().is_some_and(|p| p != rev) {
+                notes.push(format!(
+                    "{rev} not tested: the server supports it (server/discover), but the run is pinned to another revision"
+                ));
+            }
+            continue;
+        }
+        let why = match &facts.discover {
+            None => "the legacy HTTP+SSE transport has no stateless form".to_string(),
+            Some(d) => match (&d.result, &d.problem) {
+                (Some(r), _) => format!(
+                    "server/discover does not list it (supportedVersions: {})",
+                    r.get("supportedVersions")
+                        .unwrap_or(&serde_json::Value::Null)
+                ),
+                (None, Some(p)) => p.clone(),
+                (None, None) => "no answer to server/discover".to_string(),
+            },
+        };
+        notes.push(format!("{rev} not tested: {why}"));
+    }
+    notes
 }

@@ -86,6 +86,8 @@ pub struct State {
     pub extra_enabled: bool,
     /// The id of the `initialize` request (JSON text), once one was answered.
     pub init_id: Option<String>,
+    /// 2026-07-28: the request being served asked for a later page (a cursor).
+    pub modern_page_cursor_seen: bool,
     /// Requests being served asynchronously, by id key (see [`id_key`]).
     in_flight: HashMap<String, AbortHandle>,
     /// Our own requests awaiting the client's response, by id key.
@@ -102,6 +104,7 @@ impl State {
             subscriptions: BTreeSet::new(),
             extra_enabled: false,
             init_id: None,
+            modern_page_cursor_seen: false,
             in_flight: HashMap::new(),
             pending: HashMap::new(),
         }

@@ -132,6 +132,19 @@ faults! {
     BroadcastToStandalone => "broadcast-to-standalone": "HTTP: every message sent on a POST stream is also sent on the standalone GET stream",
     KeepStreamOpen => "keep-stream-open": "HTTP: the SSE stream of a POST stays open after the last response",
     SseWrongEventName => "sse-wrong-event-name": "legacy SSE: messages go out as `event: msg` instead of `message`",
+    ModernDiscoverNoCapabilities => "modern-discover-no-capabilities": "2026-07-28: the server/discover result lacks capabilities",
+    ModernVersionWrongCode => "modern-version-wrong-code": "2026-07-28: an unsupported _meta protocol version gets -32602 instead of -32022",
+    ModernMetaOptional => "modern-meta-optional": "2026-07-28: a request without _meta clientCapabilities is served as if it declared none",
+    ModernNoResultType => "modern-no-result-type": "2026-07-28: results lack resultType",
+    ModernCacheScopeVaries => "modern-cache-scope-varies": "2026-07-28: list pages after the first say cacheScope \"private\"",
+    ModernToolsOrderVaries => "modern-tools-order-varies": "2026-07-28: every second tools/list returns its page in reverse order",
+    ModernResourceOldCode => "modern-resource-old-code": "2026-07-28: an unknown resource gets -32002 instead of -32602",
+    ModernLogsUnasked => "modern-logs-unasked": "2026-07-28: the log tool sends notifications/message although the request set no log level",
+    ModernSendsRequests => "modern-sends-requests": "2026-07-28: ask_roots sends a roots/list request to the client",
+    ModernMissingCapabilityServed => "modern-missing-capability-served": "2026-07-28: ask_roots without the roots client capability gets a tool error instead of -32021",
+    ModernHeadersUnchecked => "modern-headers-unchecked": "2026-07-28 HTTP: Mcp-Method, Mcp-Name and MCP-Protocol-Version are not compared with the body",
+    ModernUnknownMethod200 => "modern-unknown-method-200": "2026-07-28 HTTP: an unknown method gets its -32601 with status 200 instead of 404",
+    ModernErrorStatus200 => "modern-error-status-200": "2026-07-28 HTTP: -32022, -32602 (_meta) and -32021 errors come with status 200 instead of 400",
 }
 
 impl Fault {

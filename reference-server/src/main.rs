@@ -7,6 +7,7 @@ mod faults;
 mod http;
 mod jsonrpc;
 mod logging;
+mod modern;
 mod pagination;
 mod prompts;
 mod protocol;

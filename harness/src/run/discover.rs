@@ -28,6 +28,8 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         _ => Map::new(),
     };
     let mut items: Vec<Value> = Vec::new();
+    // Each page's result without its items (cache hints, `_meta`, `resultType`, …).
+    let mut results: Vec<Value> = Vec::new();
     let mut cursors: Vec<Value> = Vec::new();
     let mut cursor: Option<Value> = None;
     let mut pages = 0u32;
@@ -97,6 +99,11 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         };
         let room = ITEM_CAP.saturating_sub(items.len());
         items.extend(page.iter().take(room).cloned());
+        let mut rest = result.clone();
+        if let Some(o) = rest.as_object_mut() {
+            o.remove(&p.key);
+        }
+        results.push(rest);
         match result.get("nextCursor") {
             None | Some(Value::Null) => break,
             Some(c @ Value::String(_)) => {
@@ -152,6 +159,8 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         }
     }
     ctx.vars.insert(format!("{}_pages", p.into), json!(pages));
+    ctx.vars
+        .insert(format!("{}_results", p.into), Value::Array(results));
     ctx.vars.insert(p.into.clone(), Value::Array(items));
 }
 
