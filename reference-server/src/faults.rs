@@ -145,6 +145,9 @@ faults! {
     ModernHeadersUnchecked => "modern-headers-unchecked": "2026-07-28 HTTP: Mcp-Method, Mcp-Name and MCP-Protocol-Version are not compared with the body",
     ModernUnknownMethod200 => "modern-unknown-method-200": "2026-07-28 HTTP: an unknown method gets its -32601 with status 200 instead of 404",
     ModernErrorStatus200 => "modern-error-status-200": "2026-07-28 HTTP: -32022, -32602 (_meta) and -32021 errors come with status 200 instead of 400",
+    ModernNoServerInfo => "modern-no-server-info": "2026-07-28: results carry no io.modelcontextprotocol/serverInfo in _meta",
+    ModernNoAccelBuffering => "modern-no-accel-buffering": "2026-07-28 HTTP: SSE answers lack X-Accel-Buffering: no",
+    ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 
 impl Fault {

@@ -190,9 +190,11 @@ pub fn shape_result(session: &Session, method: &str, mut result: Value) -> Value
         obj.entry("resultType").or_insert(json!("complete"));
     }
     let complete = obj.get("resultType").and_then(Value::as_str) != Some("input_required");
-    let meta = obj.entry("_meta").or_insert_with(|| json!({}));
-    if let Some(m) = meta.as_object_mut() {
-        m.insert(META_SERVER_INFO.into(), server_info());
+    if !faults.has(Fault::ModernNoServerInfo) {
+        let meta = obj.entry("_meta").or_insert_with(|| json!({}));
+        if let Some(m) = meta.as_object_mut() {
+            m.insert(META_SERVER_INFO.into(), server_info());
+        }
     }
     if complete && CACHEABLE.contains(&method) {
         let later_page = method.ends_with("/list")
@@ -218,6 +220,10 @@ pub fn shape_result(session: &Session, method: &str, mut result: Value) -> Value
 /// The error a stateless request gets instead of a session-era one.
 fn shape_error(session: &Session, mut err: RpcError) -> RpcError {
     // MOD-17: a missing resource is -32602 in 2026-07-28.
+    if session.faults().has(Fault::ModernLegacyErrorCode) && err.message.starts_with("Unknown tool")
+    {
+        err.code = -32001;
+    }
     if err.code == jsonrpc::RESOURCE_NOT_FOUND
         && !session.faults().has(Fault::ModernResourceOldCode)
     {

@@ -208,10 +208,11 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
     let session = HttpSession::new(server);
     let (ids, tokens) = requests_in(&msg);
     let mut resp = serve(server, &session, Ok(msg), &ids, &tokens, true).await;
-    if resp
-        .headers()
-        .get("content-type")
-        .is_some_and(|c| c.as_bytes().starts_with(b"text/event-stream"))
+    if !server.has(Fault::ModernNoAccelBuffering)
+        && resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|c| c.as_bytes().starts_with(b"text/event-stream"))
     {
         // MOD-24: proxies must not buffer the stream.
         resp.headers_mut()
