@@ -509,6 +509,17 @@ pub async fn run_suite(
     }
     let mut results = run::run_cases(cases, cfg, &facts).await;
     let mut server = server_facts(&facts, cfg);
+    let tested: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Skip)
+        .filter_map(|r| r.revision.as_deref())
+        .collect();
+    if !tested.is_empty() {
+        let list: Vec<&str> = tested.into_iter().collect();
+        server
+            .notes
+            .insert(0, format!("revisions tested: {}", list.join(", ")));
+    }
     if let Some(fz) = fuzz {
         let (fuzzed, notes) = fuzz_results(cfg, fz, &facts).await;
         results.extend(fuzzed);
