@@ -147,6 +147,7 @@ faults! {
     ModernErrorStatus200 => "modern-error-status-200": "2026-07-28 HTTP: -32022, -32602 (_meta) and -32021 errors come with status 200 instead of 400",
     ModernNoServerInfo => "modern-no-server-info": "2026-07-28: results carry no io.modelcontextprotocol/serverInfo in _meta",
     ModernNoAccelBuffering => "modern-no-accel-buffering": "2026-07-28 HTTP: SSE answers lack X-Accel-Buffering: no",
+    ModernInputRequestUndeclared => "modern-input-request-undeclared": "2026-07-28: ask_roots also asks for sampling/createMessage, which the client did not declare",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 

@@ -333,10 +333,21 @@ impl Session {
                         }))
                     }
                     None if ctx.client_capabilities.get("roots").is_some() => {
-                        Handled::Result(json!({
+                        let mut r = json!({
                             "resultType": "input_required",
                             "inputRequests": {"roots": {"method": "roots/list", "params": {}}},
-                        }))
+                        });
+                        let sampling = ctx.client_capabilities.get("sampling").is_some();
+                        if self.faults().has(Fault::ModernInputRequestUndeclared) && !sampling {
+                            r["inputRequests"]["summary"] = json!({
+                                "method": "sampling/createMessage",
+                                "params": {
+                                    "messages": [{"role": "user", "content": {"type": "text", "text": "Summarise the roots"}}],
+                                    "maxTokens": 100
+                                }
+                            });
+                        }
+                        Handled::Result(r)
                     }
                     None => Handled::Result(crate::tools::error_result(
                         "The client did not declare the roots capability.",
