@@ -606,6 +606,7 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         .as_deref()
         .and_then(|r| facts.init_result(r))
         .or_else(|| facts.outcomes.values().find_map(|o| o.result.as_ref()));
+    let discovered = facts.discover.as_ref().and_then(|d| d.result.as_ref());
     let mut notes = Vec::new();
     for (rev, o) in &facts.outcomes {
         if facts.supported.contains(rev) {
@@ -622,8 +623,17 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
     ServerFacts {
         supported_revisions: facts.runnable(),
         negotiated_revision: negotiated,
-        server_info: init.and_then(|r| r.get("serverInfo")).cloned(),
-        capabilities: init.and_then(|r| r.get("capabilities")).cloned(),
+        // A stateless-only server names itself in server/discover's `_meta`.
+        server_info: init
+            .and_then(|r| r.get("serverInfo"))
+            .or_else(|| {
+                discovered.and_then(|r| r.pointer("/_meta/io.modelcontextprotocol~1serverInfo"))
+            })
+            .cloned(),
+        capabilities: init
+            .and_then(|r| r.get("capabilities"))
+            .or_else(|| discovered.and_then(|r| r.get("capabilities")))
+            .cloned(),
         notes,
     }
 }
