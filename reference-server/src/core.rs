@@ -31,6 +31,8 @@ pub struct Config {
     pub faults: Faults,
     /// Page size of the paginated list methods (at least 1).
     pub page_size: usize,
+    /// Speak only 2026-07-28: no `initialize`, no sessions, GET/DELETE get 405.
+    pub modern_only: bool,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
         Config {
             faults: Faults::none(),
             page_size: 3,
+            modern_only: false,
         }
     }
 }

@@ -148,6 +148,8 @@ faults! {
     ModernNoServerInfo => "modern-no-server-info": "2026-07-28: results carry no io.modelcontextprotocol/serverInfo in _meta",
     ModernNoAccelBuffering => "modern-no-accel-buffering": "2026-07-28 HTTP: SSE answers lack X-Accel-Buffering: no",
     ModernInputRequestUndeclared => "modern-input-request-undeclared": "2026-07-28: ask_roots also asks for sampling/createMessage, which the client did not declare",
+    ModernInitializeBareError => "modern-initialize-bare-error": "2026-07-28 only (--modern-only): the error to initialize names no supported version",
+    ModernOnlyServesGet => "modern-only-serves-get": "2026-07-28 only (--modern-only): GET and DELETE are handled as by a session-era server instead of 405",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 

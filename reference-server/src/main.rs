@@ -55,6 +55,10 @@ struct Cli {
     /// by the spec; used to test clients' polling).
     #[arg(long, requires = "http")]
     sse_poll: bool,
+
+    /// Speak only revision 2026-07-28 (stateless): no initialize, no sessions.
+    #[arg(long)]
+    modern_only: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -75,6 +79,7 @@ fn main() -> anyhow::Result<()> {
     let config = Config {
         faults,
         page_size: usize::try_from(cli.page_size).unwrap_or(3),
+        modern_only: cli.modern_only,
     };
     if let Some(addr) = cli.http {
         let runtime = tokio::runtime::Builder::new_multi_thread()

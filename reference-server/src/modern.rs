@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::core::Session;
+use crate::core::{Config, Session};
 use crate::faults::Fault;
 use crate::jsonrpc::{self, RpcError};
 use crate::logging::LogLevel;
@@ -79,9 +79,11 @@ pub struct RequestCtx {
 
 /// Every revision this server speaks, newest first (for `supportedVersions` and
 /// `UnsupportedProtocolVersionError.data.supported`).
-pub fn supported_versions() -> Vec<&'static str> {
+pub fn supported_versions(config: &Config) -> Vec<&'static str> {
     let mut v = vec![MODERN];
-    v.extend(Revision::ALL.iter().rev().map(|r| r.as_str()));
+    if !config.modern_only {
+        v.extend(Revision::ALL.iter().rev().map(|r| r.as_str()));
+    }
     v
 }
 
@@ -91,8 +93,20 @@ pub fn supported_versions() -> Vec<&'static str> {
 pub fn precheck(
     method: &str,
     params: &Map<String, Value>,
-    faults: &crate::faults::Faults,
+    config: &Config,
 ) -> Result<RequestCtx, RpcError> {
+    let faults = &config.faults;
+    if method == "initialize" && config.modern_only {
+        // MOD-19: a legacy client's only diagnostic names the versions spoken here.
+        let mut err = RpcError::method_not_found(method);
+        if !faults.has(Fault::ModernInitializeBareError) {
+            err.message = format!(
+                "Method not found: initialize (this server speaks only protocol version {MODERN}, without initialize)"
+            );
+            err = err.with_data(json!({"supported": supported_versions(config)}));
+        }
+        return Err(err);
+    }
     let meta = params.get("_meta").and_then(Value::as_object);
     let Some(version) = meta.and_then(|m| m.get(META_PROTOCOL_VERSION)) else {
         return Err(RpcError::invalid_params(format!(
@@ -112,7 +126,7 @@ pub fn precheck(
         };
         return Err(
             RpcError::new(code, "Unsupported protocol version").with_data(json!({
-                "supported": supported_versions(),
+                "supported": supported_versions(config),
                 "requested": version,
             })),
         );
@@ -235,7 +249,7 @@ fn shape_error(session: &Session, mut err: RpcError) -> RpcError {
 impl Session {
     /// Serves one request of the stateless era.
     pub fn handle_modern(self: &Arc<Self>, method: &str, params: &Map<String, Value>) -> Handled {
-        let ctx = match precheck(method, params, self.faults()) {
+        let ctx = match precheck(method, params, &self.config) {
             Ok(c) => c,
             Err(e) => return Handled::Error(e),
         };
@@ -266,7 +280,7 @@ impl Session {
             caps = Value::Null;
         }
         let mut r = json!({
-            "supportedVersions": supported_versions(),
+            "supportedVersions": supported_versions(&self.config),
             "instructions": INSTRUCTIONS,
         });
         if !caps.is_null() {

@@ -205,7 +205,7 @@ impl Session {
     ) -> Handled {
         let faults = self.faults();
         let phase = self.state().phase;
-        if crate::modern::is_modern(method, &params) {
+        if self.config.modern_only || crate::modern::is_modern(method, &params) {
             // Dual-era: a request carrying 2026-07-28 metadata is served statelessly.
             return self.handle_modern(method, &params);
         }

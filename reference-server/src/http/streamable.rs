@@ -62,13 +62,20 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
             Ok(b) => b,
             Err(r) => return r,
         };
-        if let Some(msg) = modern_request(&parts.headers, &bytes) {
+        if let Some(msg) = modern_request(&server, &parts.headers, &bytes) {
             return modern_post(&server, &parts.headers, msg).await;
         }
         if let Err(r) = check_version(&server, &parts.headers) {
             return r;
         }
         return post(&server, &parts.headers, &bytes).await;
+    }
+    if server.config.modern_only && !server.has(Fault::ModernOnlyServesGet) {
+        // MOD-10: no standalone stream and no sessions to end.
+        let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("POST"));
+        return r;
     }
     if let Err(r) = check_version(&server, &parts.headers) {
         return r;
@@ -88,7 +95,7 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
 /// The body of a POST of the stateless era: a single request that carries 2026-07-28
 /// metadata (or `server/discover`), or any single request sent with
 /// `MCP-Protocol-Version: 2026-07-28`.
-fn modern_request(headers: &HeaderMap, body: &[u8]) -> Option<Value> {
+fn modern_request(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<Value> {
     let msg: Value = serde_json::from_slice(body).ok()?;
     let method = msg.get("method").and_then(Value::as_str)?;
     msg.get("id")?;
@@ -98,7 +105,7 @@ fn modern_request(headers: &HeaderMap, body: &[u8]) -> Option<Value> {
         .cloned()
         .unwrap_or_default();
     let by_header = header(headers, "mcp-protocol-version") == Some(modern::MODERN);
-    (by_header || modern::is_modern(method, &params)).then_some(msg)
+    (server.config.modern_only || by_header || modern::is_modern(method, &params)).then_some(msg)
 }
 
 /// Decodes a header value in the Base64 sentinel form (`=?base64?…?=`); `None` when
@@ -181,7 +188,11 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         let responder = crate::jsonrpc::Responder::new(server.config.faults.clone());
         json_body(status, &responder.error(&id, &err))
     };
-    if !server.has(Fault::ModernHeadersUnchecked) {
+    let legacy_opening = server.config.modern_only
+        && msg.get("method").and_then(Value::as_str) == Some("initialize");
+    // A legacy client's `initialize` carries no metadata headers; it gets the error
+    // that names the versions spoken here (MOD-19), not a header mismatch.
+    if !server.has(Fault::ModernHeadersUnchecked) && !legacy_opening {
         if let Err(why) = check_metadata_headers(headers, &msg) {
             let err = RpcError::new(modern::HEADER_MISMATCH, format!("Header mismatch: {why}"));
             return error(StatusCode::BAD_REQUEST, err);
@@ -193,7 +204,7 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Err(err) = modern::precheck(method, &params, &server.config.faults) {
+    if let Err(err) = modern::precheck(method, &params, &server.config) {
         let status = if err.code == crate::jsonrpc::METHOD_NOT_FOUND {
             if server.has(Fault::ModernUnknownMethod200) {
                 StatusCode::OK
