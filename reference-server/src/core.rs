@@ -91,6 +91,9 @@ pub struct State {
     pub init_id: Option<String>,
     /// 2026-07-28: the request being served asked for a later page (a cursor).
     pub modern_page_cursor_seen: bool,
+    /// 2026-07-28, only with the fault that breaks statelessness: capabilities that
+    /// earlier requests declared.
+    pub modern_remembered_capabilities: Option<Value>,
     /// Requests being served asynchronously, by id key (see [`id_key`]).
     in_flight: HashMap<String, AbortHandle>,
     /// Our own requests awaiting the client's response, by id key.
@@ -108,6 +111,7 @@ impl State {
             extra_enabled: false,
             init_id: None,
             modern_page_cursor_seen: false,
+            modern_remembered_capabilities: None,
             in_flight: HashMap::new(),
             pending: HashMap::new(),
         }

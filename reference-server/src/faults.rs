@@ -150,6 +150,7 @@ faults! {
     ModernInputRequestUndeclared => "modern-input-request-undeclared": "2026-07-28: ask_roots also asks for sampling/createMessage, which the client did not declare",
     ModernInitializeBareError => "modern-initialize-bare-error": "2026-07-28 only (--modern-only): the error to initialize names no supported version",
     ModernOnlyServesGet => "modern-only-serves-get": "2026-07-28 only (--modern-only): GET and DELETE are handled as by a session-era server instead of 405",
+    ModernRemembersCapabilities => "modern-remembers-capabilities": "2026-07-28: client capabilities declared by an earlier request on the connection count for later requests",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 

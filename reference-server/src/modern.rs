@@ -249,6 +249,11 @@ fn shape_error(session: &Session, mut err: RpcError) -> RpcError {
 impl Session {
     /// Serves one request of the stateless era.
     pub fn handle_modern(self: &Arc<Self>, method: &str, params: &Map<String, Value>) -> Handled {
+        let mut params = params.clone();
+        if self.faults().has(Fault::ModernRemembersCapabilities) {
+            self.remember_capabilities(&mut params);
+        }
+        let params = &params;
         let ctx = match precheck(method, params, &self.config) {
             Ok(c) => c,
             Err(e) => return Handled::Error(e),
@@ -272,6 +277,27 @@ impl Session {
             })),
             Handled::Sent => Handled::Sent,
         }
+    }
+
+    /// The fault that breaks MOD-04: the connection remembers what earlier requests
+    /// declared, and a later request is served as if it had declared it too.
+    fn remember_capabilities(&self, params: &mut Map<String, Value>) {
+        let Some(meta) = params.get_mut("_meta").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let Some(Value::Object(caps)) = meta.get(META_CLIENT_CAPABILITIES).cloned() else {
+            return;
+        };
+        let mut st = self.state();
+        let mut merged = st
+            .modern_remembered_capabilities
+            .as_ref()
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        merged.extend(caps);
+        st.modern_remembered_capabilities = Some(Value::Object(merged.clone()));
+        meta.insert(META_CLIENT_CAPABILITIES.into(), Value::Object(merged));
     }
 
     fn discover(&self) -> Value {
