@@ -87,6 +87,29 @@ impl RequestMeta {
     }
 }
 
+/// Properties carrying `x-mcp-header`, reachable from the schema root through
+/// `properties` keys only (the only placement the 2026-07-28 rules allow); depth-capped.
+fn annotated_properties(
+    schema: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
+    if path.len() > 8 || out.len() > 64 {
+        return;
+    }
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (key, sub) in props {
+        path.push(key.clone());
+        if let Some(h) = sub.get("x-mcp-header").and_then(Value::as_str) {
+            out.push((h.to_string(), path.clone()));
+        }
+        annotated_properties(sub, path, out);
+        path.pop();
+    }
+}
+
 pub struct Session {
     transport: Transport,
     started: Instant,
@@ -200,6 +223,9 @@ impl Session {
                 self.server_capabilities = result.get("capabilities").cloned();
             }
         }
+        if answered.as_deref() == Some("tools/list") && self.request_meta.is_some() {
+            self.learn_param_headers(msg);
+        }
         if let Some(rev) = self.revision.clone() {
             for v in schema::judge(&rev, msg, answered.as_deref()) {
                 self.violate(&v.requirements, v.message, msg);
@@ -207,6 +233,32 @@ impl Session {
         }
         self.judge_capability_use(msg);
         self.judge_cancellation(msg);
+    }
+
+    /// 2026-07-28 over HTTP: remembers which `Mcp-Param-*` headers each listed tool asks
+    /// for, so that calls to it mirror those arguments (the transport adds them).
+    fn learn_param_headers(&mut self, msg: &Value) {
+        let Transport::StreamableHttp(t) = &self.transport else {
+            return;
+        };
+        let Some(tools) = msg.pointer("/result/tools").and_then(Value::as_array) else {
+            return;
+        };
+        let mut st = crate::transport::exchange::lock(t.shared());
+        for tool in tools.iter().take(1000) {
+            let Some(name) = tool.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            if let Some(schema) = tool.get("inputSchema") {
+                annotated_properties(schema, &mut Vec::new(), &mut found);
+            }
+            if found.is_empty() {
+                st.param_headers.remove(name);
+            } else {
+                st.param_headers.insert(name.to_string(), found);
+            }
+        }
     }
 
     /// CANC-05: the server cancels only requests it sent itself.

@@ -220,6 +220,9 @@ pub fn shape_result(session: &Session, method: &str, mut result: Value) -> Value
             json!(if later_page { "private" } else { "public" }),
         );
     }
+    if method == "tools/list" {
+        annotate_headers(obj, faults.has(Fault::ModernBadXMcpHeader));
+    }
     if method == "tools/list" && faults.has(Fault::ModernToolsOrderVaries) {
         let n = TOOLS_LISTED.fetch_add(1, Ordering::Relaxed);
         if n % 2 == 1 {
@@ -229,6 +232,27 @@ pub fn shape_result(session: &Session, method: &str, mut result: Value) -> Value
         }
     }
     result
+}
+
+/// 2026-07-28 tools may ask for arguments to be mirrored into `Mcp-Param-*` headers:
+/// echo's `text` is (as `Mcp-Param-Text`). The server does not check that header yet.
+fn annotate_headers(list: &mut Map<String, Value>, bad: bool) {
+    let Some(tools) = list.get_mut("tools").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for t in tools {
+        let (prop, header) = match t.get("name").and_then(Value::as_str) {
+            Some("echo") => ("text", "Text"),
+            Some("add") if bad => ("a", "A"),
+            _ => continue,
+        };
+        if let Some(p) = t
+            .pointer_mut(&format!("/inputSchema/properties/{prop}"))
+            .and_then(Value::as_object_mut)
+        {
+            p.insert("x-mcp-header".into(), json!(header));
+        }
+    }
 }
 
 /// The error a stateless request gets instead of a session-era one.

@@ -268,7 +268,7 @@ pub struct ExpectHttp {
     /// Or: the newest exchange whose request carried this JSON-RPC id.
     #[serde(default)]
     pub request_id: Option<Value>,
-    /// A matcher applied to `{method, status, headers, body, events, complete, error}`
+    /// A matcher applied to `{method, request_headers, status, headers, body, events, complete, error}`
     /// (for `all`: `{exchanges: [...], events: [...]}`).
     #[serde(rename = "match", default)]
     pub matcher: Option<Value>,

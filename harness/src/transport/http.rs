@@ -111,7 +111,8 @@ impl HttpTransport {
             .is_some_and(crate::revision::is_modern);
         if modern && method == "POST" {
             if let Some(body) = &req.body {
-                for (k, v) in metadata_headers(body) {
+                let params = lock(&self.sink.shared).param_headers.clone();
+                for (k, v) in metadata_headers(body, &params) {
                     defaults.retain(|(d, _)| *d != k);
                     defaults.push((k, v));
                 }
@@ -264,7 +265,10 @@ impl Drop for HttpTransport {
 /// `Mcp-Name` (for `tools/call`, `resources/read`, `prompts/get`) and
 /// `MCP-Protocol-Version` as the body's `_meta` states it. Values that are not plain
 /// header text are sent in the Base64 sentinel form.
-pub fn metadata_headers(body: &str) -> Vec<(String, String)> {
+pub fn metadata_headers(
+    body: &str,
+    param_headers: &BTreeMap<String, Vec<(String, Vec<String>)>>,
+) -> Vec<(String, String)> {
     let Ok(msg) = serde_json::from_str::<Value>(body) else {
         return Vec::new();
     };
@@ -280,6 +284,22 @@ pub fn metadata_headers(body: &str) -> Vec<(String, String)> {
     };
     if let Some(name) = name.and_then(Value::as_str) {
         h.push(("mcp-name".to_string(), header_value(name)));
+        if method == "tools/call" {
+            let args = msg.pointer("/params/arguments");
+            for (header, path) in param_headers.get(name).into_iter().flatten() {
+                let value = args
+                    .and_then(|a| path.iter().try_fold(a, |v, key| v.get(key)))
+                    .and_then(|v| match v {
+                        Value::String(s) => Some(header_value(s)),
+                        Value::Bool(b) => Some(b.to_string()),
+                        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+                        _ => None, // null or absent: no header (numbers are not allowed)
+                    });
+                if let Some(v) = value {
+                    h.push((format!("mcp-param-{}", header.to_ascii_lowercase()), v));
+                }
+            }
+        }
     }
     let version = msg
         .get("params")
@@ -378,11 +398,26 @@ mod tests {
     #[test]
     fn metadata_headers_follow_the_body() {
         let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#;
-        let h = metadata_headers(body);
+        let h = metadata_headers(body, &BTreeMap::new());
         assert!(h.contains(&("mcp-method".into(), "tools/call".into())));
         assert!(h.contains(&("mcp-name".into(), "echo".into())));
         assert!(h.contains(&("mcp-protocol-version".into(), "2026-07-28".into())));
         let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-        assert_eq!(metadata_headers(list).len(), 1);
+        assert_eq!(metadata_headers(list, &BTreeMap::new()).len(), 1);
+        let mut params = BTreeMap::new();
+        params.insert(
+            "echo".to_string(),
+            vec![("Text".to_string(), vec!["text".to_string()])],
+        );
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"Hello, 世界"}}}"#;
+        let h = metadata_headers(call, &params);
+        assert!(h.contains(&(
+            "mcp-param-text".into(),
+            "=?base64?SGVsbG8sIOS4lueVjA==?=".into()
+        )));
+        let none = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":null}}}"#;
+        assert!(!metadata_headers(none, &params)
+            .iter()
+            .any(|(k, _)| k == "mcp-param-text"));
     }
 }
