@@ -152,6 +152,7 @@ faults! {
     ModernOnlyServesGet => "modern-only-serves-get": "2026-07-28 only (--modern-only): GET and DELETE are handled as by a session-era server instead of 405",
     ModernRemembersCapabilities => "modern-remembers-capabilities": "2026-07-28: client capabilities declared by an earlier request on the connection count for later requests",
     ModernBadXMcpHeader => "modern-bad-x-mcp-header": "2026-07-28: the add tool's number property a carries x-mcp-header (only integer, string and boolean may)",
+    ModernParamHeaderUnchecked => "modern-param-header-unchecked": "2026-07-28 HTTP: Mcp-Param-* headers are not checked against the tool arguments",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 

@@ -234,8 +234,16 @@ pub fn shape_result(session: &Session, method: &str, mut result: Value) -> Value
     result
 }
 
+/// The `Mcp-Param-*` headers (name part, argument) a tool asks for.
+pub fn param_headers(tool: &str) -> &'static [(&'static str, &'static str)] {
+    match tool {
+        "echo" => &[("Text", "text")],
+        _ => &[],
+    }
+}
+
 /// 2026-07-28 tools may ask for arguments to be mirrored into `Mcp-Param-*` headers:
-/// echo's `text` is (as `Mcp-Param-Text`). The server does not check that header yet.
+/// echo's `text` is (as `Mcp-Param-Text`; checked by the HTTP front).
 fn annotate_headers(list: &mut Map<String, Value>, bad: bool) {
     let Some(tools) = list.get_mut("tools").and_then(Value::as_array_mut) else {
         return;

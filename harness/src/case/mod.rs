@@ -231,6 +231,9 @@ pub enum DeriveHow {
     SchemaExample,
     /// `{name: "mcp-conform", …}` for every required entry of a prompt's `arguments`.
     PromptArguments,
+    /// `schema_example`, plus a value for every top-level property that carries
+    /// `x-mcp-header` (so a call mirrors it into an `Mcp-Param-*` header).
+    HeaderArguments,
 }
 
 /// An HTTP request of a case. The transport's defaults (`Accept`, `Content-Type`,

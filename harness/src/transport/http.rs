@@ -119,7 +119,7 @@ impl HttpTransport {
             }
         }
         for (k, v) in defaults {
-            if !req.omit.iter().any(|o| o.eq_ignore_ascii_case(&k)) {
+            if !req.omit.iter().any(|o| omits(o, &k)) {
                 headers.insert(k, v);
             }
         }
@@ -322,6 +322,17 @@ pub fn header_value(v: &str) -> String {
         v.to_string()
     } else {
         format!("=?base64?{}?=", base64(v.as_bytes()))
+    }
+}
+
+/// Whether an `omit_headers` entry names header `name`: equal ignoring case, or a
+/// prefix followed by `*` (`mcp-param-*`).
+fn omits(entry: &str, name: &str) -> bool {
+    match entry.strip_suffix('*') {
+        Some(prefix) => name
+            .to_ascii_lowercase()
+            .starts_with(&prefix.to_ascii_lowercase()),
+        None => entry.eq_ignore_ascii_case(name),
     }
 }
 

@@ -122,7 +122,11 @@ fn decode_header_value(v: &str) -> Option<String> {
 }
 
 /// MOD-08: the request metadata headers must match the body.
-fn check_metadata_headers(headers: &HeaderMap, msg: &Value) -> Result<(), String> {
+fn check_metadata_headers(
+    headers: &HeaderMap,
+    msg: &Value,
+    params_unchecked: bool,
+) -> Result<(), String> {
     let get = |name: &str| -> Result<Option<String>, String> {
         match headers.get(name) {
             None => Ok(None),
@@ -161,6 +165,32 @@ fn check_metadata_headers(headers: &HeaderMap, msg: &Value) -> Result<(), String
         _ => return Ok(()),
     };
     let name = name.and_then(Value::as_str).unwrap_or("");
+    if method == "tools/call" && !params_unchecked {
+        // MOD-23: an argument the tool mirrors must come with a matching header.
+        for (header, arg) in modern::param_headers(name) {
+            let Some(value) = msg
+                .pointer(&format!("/params/arguments/{arg}"))
+                .filter(|v| !v.is_null())
+            else {
+                continue; // absent or null: no header expected
+            };
+            let hname = format!("mcp-param-{}", header.to_ascii_lowercase());
+            let Some(raw) = get(&hname)? else {
+                return Err(format!("Mcp-Param-{header} header is missing"));
+            };
+            let decoded = decode_header_value(&raw)
+                .ok_or_else(|| format!("Mcp-Param-{header} header has an invalid Base64 value"))?;
+            let expected = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if decoded != expected {
+                return Err(format!(
+                    "Mcp-Param-{header} header value '{raw}' does not match body value '{expected}'"
+                ));
+            }
+        }
+    }
     match get("mcp-name")? {
         None => Err("Mcp-Name header is missing".into()),
         Some(h) => match decode_header_value(&h) {
@@ -193,7 +223,8 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
     // A legacy client's `initialize` carries no metadata headers; it gets the error
     // that names the versions spoken here (MOD-19), not a header mismatch.
     if !server.has(Fault::ModernHeadersUnchecked) && !legacy_opening {
-        if let Err(why) = check_metadata_headers(headers, &msg) {
+        let unchecked = server.has(Fault::ModernParamHeaderUnchecked);
+        if let Err(why) = check_metadata_headers(headers, &msg, unchecked) {
             let err = RpcError::new(modern::HEADER_MISMATCH, format!("Header mismatch: {why}"));
             return error(StatusCode::BAD_REQUEST, err);
         }
