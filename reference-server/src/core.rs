@@ -91,6 +91,8 @@ pub struct State {
     pub init_id: Option<String>,
     /// 2026-07-28: the request being served asked for a later page (a cursor).
     pub modern_page_cursor_seen: bool,
+    /// 2026-07-28: open `subscriptions/listen` requests (id, acknowledged filter).
+    pub listeners: Vec<(Value, Value)>,
     /// 2026-07-28, only with the fault that breaks statelessness: capabilities that
     /// earlier requests declared.
     pub modern_remembered_capabilities: Option<Value>,
@@ -112,6 +114,7 @@ impl State {
             init_id: None,
             modern_page_cursor_seen: false,
             modern_remembered_capabilities: None,
+            listeners: Vec::new(),
             in_flight: HashMap::new(),
             pending: HashMap::new(),
         }
@@ -259,7 +262,10 @@ impl Session {
 
     /// Cancels an in-flight request. Returns false if the id is unknown.
     pub fn cancel(&self, id: &Value) -> bool {
-        match self.state().in_flight.remove(&id_key(id)) {
+        let mut st = self.state();
+        // A cancelled `subscriptions/listen` ends its subscription.
+        st.listeners.retain(|(l, _)| l != id);
+        match st.in_flight.remove(&id_key(id)) {
             Some(handle) => {
                 handle.abort();
                 true

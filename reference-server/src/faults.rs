@@ -153,6 +153,8 @@ faults! {
     ModernRemembersCapabilities => "modern-remembers-capabilities": "2026-07-28: client capabilities declared by an earlier request on the connection count for later requests",
     ModernBadXMcpHeader => "modern-bad-x-mcp-header": "2026-07-28: the add tool's number property a carries x-mcp-header (only integer, string and boolean may)",
     ModernParamHeaderUnchecked => "modern-param-header-unchecked": "2026-07-28 HTTP: Mcp-Param-* headers are not checked against the tool arguments",
+    ModernSubscriptionUntagged => "modern-subscription-untagged": "2026-07-28: notifications of a subscriptions/listen stream lack io.modelcontextprotocol/subscriptionId",
+    ModernSubscriptionUnfiltered => "modern-subscription-unfiltered": "2026-07-28: a subscription gets every list_changed type, requested or not",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 

@@ -28,6 +28,7 @@ pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion
 pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
 pub const HEADER_MISMATCH: i64 = -32020;
 pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
@@ -37,8 +38,9 @@ pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 const TTL_MS: u64 = 60_000;
 
 /// Methods a 2026-07-28 client may call here.
-const METHODS: [&str; 9] = [
+const METHODS: [&str; 10] = [
     "server/discover",
+    "subscriptions/listen",
     "tools/list",
     "tools/call",
     "resources/list",
@@ -280,7 +282,12 @@ fn shape_error(session: &Session, mut err: RpcError) -> RpcError {
 
 impl Session {
     /// Serves one request of the stateless era.
-    pub fn handle_modern(self: &Arc<Self>, method: &str, params: &Map<String, Value>) -> Handled {
+    pub fn handle_modern(
+        self: &Arc<Self>,
+        id: &Value,
+        method: &str,
+        params: &Map<String, Value>,
+    ) -> Handled {
         let mut params = params.clone();
         if self.faults().has(Fault::ModernRemembersCapabilities) {
             self.remember_capabilities(&mut params);
@@ -293,6 +300,7 @@ impl Session {
         self.state().modern_page_cursor_seen = params.contains_key("cursor");
         let handled = match method {
             "server/discover" => Handled::Result(self.discover()),
+            "subscriptions/listen" => return self.listen(id, params),
             "tools/call" => self.modern_tool_call(params, &ctx),
             _ => self.dispatch_feature(method, params),
         };
@@ -332,6 +340,64 @@ impl Session {
         meta.insert(META_CLIENT_CAPABILITIES.into(), Value::Object(merged));
     }
 
+    /// `subscriptions/listen`: acknowledges the filter it honours (tagged with the
+    /// request id), then stays open until the client cancels it. Only the stdio
+    /// transport (one session per process) delivers change notifications to it.
+    fn listen(self: &Arc<Self>, id: &Value, params: &Map<String, Value>) -> Handled {
+        let id = id.clone();
+        let wanted = params.get("notifications").and_then(Value::as_object);
+        let mut agreed = Map::new();
+        for flag in [
+            "toolsListChanged",
+            "promptsListChanged",
+            "resourcesListChanged",
+        ] {
+            if wanted.and_then(|w| w.get(flag)) == Some(&Value::Bool(true)) {
+                agreed.insert(flag.into(), json!(true));
+            }
+        }
+        if let Some(uris) = wanted
+            .and_then(|w| w.get("resourceSubscriptions"))
+            .and_then(Value::as_array)
+        {
+            let uris: Vec<Value> = uris.iter().filter(|u| u.is_string()).cloned().collect();
+            agreed.insert("resourceSubscriptions".into(), Value::Array(uris));
+        }
+        let filter = Value::Object(agreed);
+        self.state().listeners.push((id.clone(), filter.clone()));
+        self.notify(
+            "notifications/subscriptions/acknowledged",
+            Some(json!({"_meta": {META_SUBSCRIPTION_ID: id}, "notifications": filter})),
+        );
+        Handled::Async(Box::pin(std::future::pending()))
+    }
+
+    /// Sends a change notification to every subscription that asked for it.
+    fn publish(&self, method: &str, flag: &str, uri: Option<&str>) {
+        let faults = self.faults();
+        let listeners = self.state().listeners.clone();
+        for (id, filter) in listeners {
+            let wanted = match uri {
+                Some(u) => filter
+                    .get("resourceSubscriptions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|l| l.iter().any(|x| x.as_str() == Some(u))),
+                None => filter.get(flag) == Some(&Value::Bool(true)),
+            };
+            if !wanted && !faults.has(Fault::ModernSubscriptionUnfiltered) {
+                continue;
+            }
+            let mut params = Map::new();
+            if !faults.has(Fault::ModernSubscriptionUntagged) {
+                params.insert("_meta".into(), json!({META_SUBSCRIPTION_ID: id}));
+            }
+            if let Some(u) = uri {
+                params.insert("uri".into(), json!(u));
+            }
+            self.notify(method, Some(Value::Object(params)));
+        }
+    }
+
     fn discover(&self) -> Value {
         let mut caps = capabilities();
         if self.faults().has(Fault::ModernDiscoverNoCapabilities) {
@@ -362,6 +428,34 @@ impl Session {
             .cloned()
             .unwrap_or_default();
         match name {
+            "toggle_extra" => {
+                let enabled = {
+                    let mut st = self.state();
+                    st.extra_enabled = !st.extra_enabled;
+                    st.extra_enabled
+                };
+                self.publish("notifications/tools/list_changed", "toolsListChanged", None);
+                self.publish(
+                    "notifications/prompts/list_changed",
+                    "promptsListChanged",
+                    None,
+                );
+                self.publish(
+                    "notifications/resources/list_changed",
+                    "resourcesListChanged",
+                    None,
+                );
+                Handled::Result(crate::tools::text_result(if enabled {
+                    "extra tool, resource and prompt added"
+                } else {
+                    "extra tool, resource and prompt removed"
+                }))
+            }
+            "touch" => {
+                let uri = args.get("uri").and_then(Value::as_str).unwrap_or("");
+                self.publish("notifications/resources/updated", "", Some(uri));
+                Handled::Result(crate::tools::text_result(format!("touched {uri}")))
+            }
             "log" => {
                 let level = args
                     .get("level")

@@ -207,7 +207,7 @@ impl Session {
         let phase = self.state().phase;
         if self.config.modern_only || crate::modern::is_modern(method, &params) {
             // Dual-era: a request carrying 2026-07-28 metadata is served statelessly.
-            return self.handle_modern(method, &params);
+            return self.handle_modern(id, method, &params);
         }
         let not_initialized =
             || Handled::Error(RpcError::invalid_request("server not initialized"));

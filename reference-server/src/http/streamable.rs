@@ -235,7 +235,14 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Err(err) = modern::precheck(method, &params, &server.config) {
+    // Not served over HTTP yet: each stateless request has its own short-lived core,
+    // so no change would ever reach the stream.
+    let precheck = if method == "subscriptions/listen" {
+        Err(RpcError::method_not_found(method))
+    } else {
+        modern::precheck(method, &params, &server.config)
+    };
+    if let Err(err) = precheck {
         let status = if err.code == crate::jsonrpc::METHOD_NOT_FOUND {
             if server.has(Fault::ModernUnknownMethod200) {
                 StatusCode::OK
