@@ -635,6 +635,17 @@ pub async fn run_suite(
     }
     let mut results = run::run_cases(cases, cfg, &facts).await;
     let mut server = server_facts(&facts, cfg);
+    let tested: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Skip)
+        .filter_map(|r| r.revision.as_deref())
+        .collect();
+    if !tested.is_empty() {
+        let list: Vec<&str> = tested.into_iter().collect();
+        server
+            .notes
+            .insert(0, format!("revisions tested: {}", list.join(", ")));
+    }
     if let Some(fz) = fuzz {
         let (fuzzed, notes) = fuzz_results(cfg, fz, &facts).await;
         results.extend(fuzzed);
@@ -685,6 +696,15 @@ async fn fuzz_results(
         .revision_pin
         .clone()
         .or_else(|| facts.newest_supported().map(str::to_string));
+    if revision.as_deref().is_some_and(crate::revision::is_modern) {
+        let mut r = crate::fuzz::results::skipped(
+            "tools",
+            revision.as_deref().unwrap_or(""),
+            "fuzzing at the stateless revision (2026-07-28) is not implemented yet; run it at a session-based revision".into(),
+        );
+        r.verdict = Verdict::Skip;
+        return (vec![r], vec![format!("fuzzing seed: {}", fz.seed)]);
+    }
     let declares_tools = revision
         .as_deref()
         .and_then(|r| facts.init_result(r))
@@ -730,6 +750,7 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         .as_deref()
         .and_then(|r| facts.init_result(r))
         .or_else(|| facts.outcomes.values().find_map(|o| o.result.as_ref()));
+    let discovered = facts.discover.as_ref().and_then(|d| d.result.as_ref());
     let mut notes = Vec::new();
     for (rev, o) in &facts.outcomes {
         if facts.supported.contains(rev) {
@@ -742,7 +763,7 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         };
         notes.push(format!("{rev} not tested: {why}"));
     }
-    notes.push("2026-07-28 not tested: this build tests the session-based revisions only".into());
+    notes.extend(modern_notes(facts, cfg));
     let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
     if let Some(a) = &facts.auth {
         if a.demands_token() && !bearer {
@@ -754,10 +775,48 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
         }
     }
     ServerFacts {
-        supported_revisions: facts.supported.clone(),
+        supported_revisions: facts.runnable(),
         negotiated_revision: negotiated,
-        server_info: init.and_then(|r| r.get("serverInfo")).cloned(),
-        capabilities: init.and_then(|r| r.get("capabilities")).cloned(),
+        // A stateless-only server names itself in server/discover's `_meta`.
+        server_info: init
+            .and_then(|r| r.get("serverInfo"))
+            .or_else(|| {
+                discovered.and_then(|r| r.pointer("/_meta/io.modelcontextprotocol~1serverInfo"))
+            })
+            .cloned(),
+        capabilities: init
+            .and_then(|r| r.get("capabilities"))
+            .or_else(|| discovered.and_then(|r| r.get("capabilities")))
+            .cloned(),
         notes,
     }
+}
+
+/// Why the stateless revision (2026-07-28) was or was not tested.
+fn modern_notes(facts: &probe::Facts, cfg: &RunConfig) -> Vec<String> {
+    let mut notes = Vec::new();
+    for rev in crate::revision::MODERN_REVISIONS {
+        if facts.modern.iter().any(|m| m == rev) {
+            if cfg.revision_pin.as_deref().is_some_and(|p| p != rev) {
+                notes.push(format!(
+                    "{rev} not tested: the server supports it (server/discover), but the run is pinned to another revision"
+                ));
+            }
+            continue;
+        }
+        let why = match &facts.discover {
+            None => "the legacy HTTP+SSE transport has no stateless form".to_string(),
+            Some(d) => match (&d.result, &d.problem) {
+                (Some(r), _) => format!(
+                    "server/discover does not list it (supportedVersions: {})",
+                    r.get("supportedVersions")
+                        .unwrap_or(&serde_json::Value::Null)
+                ),
+                (None, Some(p)) => p.clone(),
+                (None, None) => "no answer to server/discover".to_string(),
+            },
+        };
+        notes.push(format!("{rev} not tested: {why}"));
+    }
+    notes
 }

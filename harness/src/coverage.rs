@@ -2,7 +2,8 @@
 //! each uncited one is not covered (`harness/data/uncovered.yaml`, reasons as data).
 //!
 //! Counted rows are the MUST and SHOULD rows (with their NOT and † forms) of sections
-//! 1–16 of REQUIREMENTS.md; `info` and MAY-only rows are not requirements to test. A
+//! 1–16 of REQUIREMENTS.md, and of section 19 (MOD: revision 2026-07-28), which has
+//! its own line so the session-era figures stay comparable; `info` and MAY-only rows are not requirements to test. A
 //! row marked `testable: false` in the reasons file cannot be observed from outside a
 //! server (a client-side rule, server internals) and leaves the denominator.
 
@@ -16,6 +17,8 @@ use crate::requirements::{self, Requirement};
 
 /// Sections whose rows are counted.
 pub const SECTIONS: std::ops::RangeInclusive<u32> = 1..=16;
+/// The 2026-07-28 section (MOD-*), counted and reported on its own line.
+pub const MODERN_SECTION: u32 = 19;
 /// Transport and authorization sections, reported separately (HTTP work).
 pub const HTTP_SECTIONS: [u32; 3] = [4, 5, 16];
 
@@ -41,7 +44,8 @@ pub fn reasons() -> Result<Vec<Uncovered>, String> {
 
 /// Whether a row is a MUST/SHOULD requirement (not `info`, not MAY alone).
 pub fn counted(r: &Requirement) -> bool {
-    SECTIONS.contains(&r.section) && (r.keyword.contains("MUST") || r.keyword.contains("SHOULD"))
+    (SECTIONS.contains(&r.section) || r.section == MODERN_SECTION)
+        && (r.keyword.contains("MUST") || r.keyword.contains("SHOULD"))
 }
 
 fn cite_steps(steps: &[Step], out: &mut BTreeSet<String>) {
@@ -113,14 +117,26 @@ impl Figures {
 }
 
 impl Coverage {
+    /// Figures of sections 1–16 (with or without the HTTP sections).
     pub fn figures(&self, include_http: bool) -> Figures {
+        self.figures_where(|s| {
+            SECTIONS.contains(&s) && (include_http || !HTTP_SECTIONS.contains(&s))
+        })
+    }
+
+    /// Figures of section 19 (2026-07-28).
+    pub fn modern_figures(&self) -> Figures {
+        self.figures_where(|s| s == MODERN_SECTION)
+    }
+
+    fn figures_where(&self, wanted: impl Fn(u32) -> bool) -> Figures {
         let mut f = Figures {
             counted: 0,
             testable: 0,
             covered: 0,
         };
         for a in &self.areas {
-            if !include_http && HTTP_SECTIONS.contains(&a.section) {
+            if !wanted(a.section) {
                 continue;
             }
             f.covered += a.covered.len();
@@ -205,11 +221,11 @@ pub fn render(c: &Coverage) -> String {
             let _ = writeln!(out, "  {tag} {id:<10} {why}");
         }
     }
-    for (label, with_http) in [
-        ("sections 1-16", true),
-        ("sections 1-16 without 4, 5, 16", false),
+    for (label, f) in [
+        ("sections 1-16", c.figures(true)),
+        ("sections 1-16 without 4, 5, 16", c.figures(false)),
+        ("section 19 (MOD, 2026-07-28)", c.modern_figures()),
     ] {
-        let f = c.figures(with_http);
         let _ = writeln!(
             out,
             "{label}: {} of {} testable MUST/SHOULD rows covered ({:.1}%); {} rows counted, {} not testable from outside",

@@ -8,6 +8,15 @@ pub const SESSION_REVISIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-1
 /// The stateless revision (no `initialize`); cases must name it explicitly.
 pub const STATELESS_REVISION: &str = "2026-07-28";
 
+/// Revisions without `initialize`: every request carries its version and the client's
+/// capabilities in `_meta` (the "modern" era of the 2026-07-28 versioning page).
+pub const MODERN_REVISIONS: [&str; 1] = [STATELESS_REVISION];
+
+/// Whether a revision is of the stateless (modern) era.
+pub fn is_modern(rev: &str) -> bool {
+    MODERN_REVISIONS.contains(&rev)
+}
+
 /// Every revision, oldest first.
 pub const ALL_REVISIONS: [&str; 5] = [
     "2024-11-05",

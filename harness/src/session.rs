@@ -33,6 +33,83 @@ pub struct Violation {
     pub evidence: Value,
 }
 
+/// `_meta` keys of the 2026-07-28 per-request protocol fields.
+pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+
+/// The per-request metadata a 2026-07-28 client puts into every request's `_meta`
+/// (there is no `initialize`: the same session model, another way to say who we are).
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub protocol_version: String,
+    pub client_capabilities: Value,
+    /// `io.modelcontextprotocol/logLevel`, only when a case asks for log messages.
+    pub log_level: Option<String>,
+}
+
+impl RequestMeta {
+    /// Adds the fields a request lacks to its `params._meta`. Fields the message
+    /// already has are kept, so a case can send them wrong on purpose; a field whose
+    /// value is `{"$omit": true}` is removed, so a case can leave it out on purpose.
+    /// Notifications, responses and non-objects pass unchanged.
+    pub fn decorate(&self, msg: &Value) -> Value {
+        let mut out = msg.clone();
+        let is_request = out.get("method").is_some() && out.get("id").is_some();
+        let Some(obj) = out.as_object_mut().filter(|_| is_request) else {
+            return out;
+        };
+        let params = obj.entry("params").or_insert_with(|| json!({}));
+        let Some(params) = params.as_object_mut() else {
+            return out; // non-object params are the case's business
+        };
+        let meta = params.entry("_meta").or_insert_with(|| json!({}));
+        let Some(meta) = meta.as_object_mut() else {
+            return out;
+        };
+        let mut defaults = vec![
+            (META_PROTOCOL_VERSION, json!(self.protocol_version)),
+            (META_CLIENT_CAPABILITIES, self.client_capabilities.clone()),
+            (
+                META_CLIENT_INFO,
+                json!({"name": "mcp-conform", "version": env!("CARGO_PKG_VERSION")}),
+            ),
+        ];
+        if let Some(level) = &self.log_level {
+            defaults.push((META_LOG_LEVEL, json!(level)));
+        }
+        for (k, v) in defaults {
+            meta.entry(k).or_insert(v);
+        }
+        meta.retain(|_, v| v != &json!({"$omit": true}));
+        out
+    }
+}
+
+/// Properties carrying `x-mcp-header`, reachable from the schema root through
+/// `properties` keys only (the only placement the 2026-07-28 rules allow); depth-capped.
+fn annotated_properties(
+    schema: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
+    if path.len() > 8 || out.len() > 64 {
+        return;
+    }
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (key, sub) in props {
+        path.push(key.clone());
+        if let Some(h) = sub.get("x-mcp-header").and_then(Value::as_str) {
+            out.push((h.to_string(), path.clone()));
+        }
+        annotated_properties(sub, path, out);
+        path.pop();
+    }
+}
+
 pub struct Session {
     transport: Transport,
     started: Instant,
@@ -50,6 +127,8 @@ pub struct Session {
     server_capabilities: Option<Value>,
     /// Ids of the requests the server sent (JSON text), for judging its cancellations.
     server_request_ids: Vec<String>,
+    /// Set for the stateless revision: `_meta` added to every request sent.
+    request_meta: Option<RequestMeta>,
 }
 
 impl Session {
@@ -66,6 +145,30 @@ impl Session {
             sent_methods: HashMap::new(),
             server_capabilities: None,
             server_request_ids: Vec::new(),
+            request_meta: None,
+        }
+    }
+
+    /// Switches the session to per-request metadata (2026-07-28): no handshake, every
+    /// request carries `meta`, and over HTTP the request metadata headers follow.
+    pub fn set_request_meta(&mut self, meta: RequestMeta) {
+        self.revision = Some(meta.protocol_version.clone());
+        if let Transport::StreamableHttp(t) = &mut self.transport {
+            crate::transport::exchange::lock(t.shared()).protocol_version =
+                Some(meta.protocol_version.clone());
+        }
+        self.request_meta = Some(meta);
+    }
+
+    pub fn request_meta(&self) -> Option<&RequestMeta> {
+        self.request_meta.as_ref()
+    }
+
+    /// A message as this session sends it: with the per-request `_meta` when set.
+    pub fn decorate(&self, msg: &Value) -> Value {
+        match &self.request_meta {
+            Some(m) => m.decorate(msg),
+            None => msg.clone(),
         }
     }
 
@@ -120,6 +223,9 @@ impl Session {
                 self.server_capabilities = result.get("capabilities").cloned();
             }
         }
+        if answered.as_deref() == Some("tools/list") && self.request_meta.is_some() {
+            self.learn_param_headers(msg);
+        }
         if let Some(rev) = self.revision.clone() {
             for v in schema::judge(&rev, msg, answered.as_deref()) {
                 self.violate(&v.requirements, v.message, msg);
@@ -127,6 +233,32 @@ impl Session {
         }
         self.judge_capability_use(msg);
         self.judge_cancellation(msg);
+    }
+
+    /// 2026-07-28 over HTTP: remembers which `Mcp-Param-*` headers each listed tool asks
+    /// for, so that calls to it mirror those arguments (the transport adds them).
+    fn learn_param_headers(&mut self, msg: &Value) {
+        let Transport::StreamableHttp(t) = &self.transport else {
+            return;
+        };
+        let Some(tools) = msg.pointer("/result/tools").and_then(Value::as_array) else {
+            return;
+        };
+        let mut st = crate::transport::exchange::lock(t.shared());
+        for tool in tools.iter().take(1000) {
+            let Some(name) = tool.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            if let Some(schema) = tool.get("inputSchema") {
+                annotated_properties(schema, &mut Vec::new(), &mut found);
+            }
+            if found.is_empty() {
+                st.param_headers.remove(name);
+            } else {
+                st.param_headers.insert(name.to_string(), found);
+            }
+        }
     }
 
     /// CANC-05: the server cancels only requests it sent itself.
@@ -243,14 +375,16 @@ impl Session {
     }
 
     /// Sends a JSON value as one message.
+    /// In the stateless revision, requests get the per-request `_meta` first.
     pub async fn send(&mut self, msg: &Value) -> Result<(), TransportError> {
+        let msg = &self.decorate(msg);
         let text = msg.to_string();
         self.remember_requests(msg);
         self.record(Direction::Sent, msg.clone());
         self.transport.send(&text).await
     }
 
-    /// Sends text verbatim as one message.
+    /// Sends text verbatim as one message (no `_meta` is added).
     pub async fn send_raw(&mut self, text: &str) -> Result<(), TransportError> {
         let body =
             serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into()));
@@ -286,7 +420,17 @@ impl Session {
                     single => self.judge_content(single),
                 }
                 if MessageKind::of(&msg) == MessageKind::Request {
-                    self.answer_server_request(&msg).await;
+                    if self.request_meta.is_some() {
+                        // MOD-12: a 2026-07-28 server asks through InputRequiredResult;
+                        // a client of that revision sends no responses, so none is sent.
+                        self.violate(
+                            &["MOD-12"],
+                            "the server sent a JSON-RPC request to the client, which 2026-07-28 forbids (input is asked for with InputRequiredResult)".into(),
+                            &msg,
+                        );
+                    } else {
+                        self.answer_server_request(&msg).await;
+                    }
                 }
                 Some(msg)
             }

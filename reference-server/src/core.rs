@@ -33,6 +33,9 @@ pub struct Config {
     pub page_size: usize,
     /// `--root DIR` (canonical): serve the files under it (see `files.rs`).
     pub root: Option<std::path::PathBuf>,
+
+    /// Speak only 2026-07-28: no `initialize`, no sessions, GET/DELETE get 405.
+    pub modern_only: bool,
 }
 
 impl Default for Config {
@@ -41,6 +44,7 @@ impl Default for Config {
             faults: Faults::none(),
             page_size: 3,
             root: None,
+            modern_only: false,
         }
     }
 }
@@ -89,6 +93,13 @@ pub struct State {
     pub extra_enabled: bool,
     /// The id of the `initialize` request (JSON text), once one was answered.
     pub init_id: Option<String>,
+    /// 2026-07-28: the request being served asked for a later page (a cursor).
+    pub modern_page_cursor_seen: bool,
+    /// 2026-07-28: open `subscriptions/listen` requests (id, acknowledged filter).
+    pub listeners: Vec<(Value, Value)>,
+    /// 2026-07-28, only with the fault that breaks statelessness: capabilities that
+    /// earlier requests declared.
+    pub modern_remembered_capabilities: Option<Value>,
     /// Requests being served asynchronously, by id key (see [`id_key`]).
     in_flight: HashMap<String, AbortHandle>,
     /// Our own requests awaiting the client's response, by id key.
@@ -105,6 +116,9 @@ impl State {
             subscriptions: BTreeSet::new(),
             extra_enabled: false,
             init_id: None,
+            modern_page_cursor_seen: false,
+            modern_remembered_capabilities: None,
+            listeners: Vec::new(),
             in_flight: HashMap::new(),
             pending: HashMap::new(),
         }
@@ -252,7 +266,10 @@ impl Session {
 
     /// Cancels an in-flight request. Returns false if the id is unknown.
     pub fn cancel(&self, id: &Value) -> bool {
-        match self.state().in_flight.remove(&id_key(id)) {
+        let mut st = self.state();
+        // A cancelled `subscriptions/listen` ends its subscription.
+        st.listeners.retain(|(l, _)| l != id);
+        match st.in_flight.remove(&id_key(id)) {
             Some(handle) => {
                 handle.abort();
                 true

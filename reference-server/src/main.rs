@@ -8,6 +8,7 @@ mod files;
 mod http;
 mod jsonrpc;
 mod logging;
+mod modern;
 mod pagination;
 mod prompts;
 mod protocol;
@@ -65,6 +66,10 @@ struct Cli {
     /// resources (and a template), confined to DIR.
     #[arg(long, value_name = "DIR")]
     root: Option<std::path::PathBuf>,
+
+    /// Speak only revision 2026-07-28 (stateless): no initialize, no sessions.
+    #[arg(long)]
+    modern_only: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,6 +104,7 @@ fn main() -> anyhow::Result<()> {
         faults,
         page_size: usize::try_from(cli.page_size).unwrap_or(3),
         root,
+        modern_only: cli.modern_only,
     };
     if let Some(addr) = cli.http {
         let runtime = tokio::runtime::Builder::new_multi_thread()

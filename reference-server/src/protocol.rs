@@ -205,6 +205,10 @@ impl Session {
     ) -> Handled {
         let faults = self.faults();
         let phase = self.state().phase;
+        if self.config.modern_only || crate::modern::is_modern(method, &params) {
+            // Dual-era: a request carrying 2026-07-28 metadata is served statelessly.
+            return self.handle_modern(id, method, &params);
+        }
         let not_initialized =
             || Handled::Error(RpcError::invalid_request("server not initialized"));
         match method {
@@ -241,7 +245,7 @@ impl Session {
             _ if phase == Phase::Uninitialized && !faults.has(Fault::ServeBeforeInit) => {
                 not_initialized()
             }
-            _ => self.dispatch(method, &params),
+            _ => self.dispatch_feature(method, &params),
         }
     }
 
@@ -368,7 +372,11 @@ impl Session {
         }
     }
 
-    fn dispatch(self: &Arc<Self>, method: &str, params: &Map<String, Value>) -> Handled {
+    pub(crate) fn dispatch_feature(
+        self: &Arc<Self>,
+        method: &str,
+        params: &Map<String, Value>,
+    ) -> Handled {
         match method {
             "tools/list" => tools::list(self, params).into(),
             "tools/call" => tools::call(self, params),

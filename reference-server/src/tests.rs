@@ -18,6 +18,7 @@ impl Peer {
     fn new(faults: &[Fault]) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let config = Config {
+            modern_only: false,
             faults: Faults::of(faults),
             page_size: 3,
             root: None,

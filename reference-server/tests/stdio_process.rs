@@ -244,7 +244,9 @@ async fn cli_errors_and_fault_list() {
         .collect();
     let mut catalogued: Vec<&str> = catalogue
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("reference_args: [--fault, "))
+        .filter_map(|l| l.trim().strip_prefix("reference_args: ["))
+        // The fault name follows `--fault, `; other switches (`--modern-only`) may precede it.
+        .filter_map(|rest| rest.split_once("--fault, ").map(|(_, f)| f))
         .filter_map(|rest| rest.strip_suffix(']'))
         .collect();
     listed.sort_unstable();

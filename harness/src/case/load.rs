@@ -272,6 +272,32 @@ mod tests {
         parse("cases/tools/x.yaml", &text)
     }
 
+    /// Session-era cases never run at 2026-07-28 and stateless cases never at a
+    /// session-based revision: the eras do not share a setup (initialize vs `_meta`).
+    #[test]
+    fn bundled_cases_keep_to_one_era() {
+        let cases = load_bundled().expect("bundled cases load");
+        for c in &cases {
+            let members = c.revisions.members();
+            let modern = members
+                .iter()
+                .filter(|r| crate::revision::is_modern(r))
+                .count();
+            assert!(
+                modern == 0 || modern == members.len(),
+                "{} mixes eras: {:?}",
+                c.id,
+                members
+            );
+            assert_eq!(
+                modern > 0,
+                c.area() == "modern",
+                "{}: stateless cases live in cases/modern/, and only they",
+                c.id
+            );
+        }
+    }
+
     #[test]
     fn requirement_ids_must_exist_in_requirements_md() {
         assert!(with("TOOL-07", "TOOL-03").is_ok());

@@ -239,6 +239,9 @@ pub enum DeriveHow {
     /// `{same_origin, oauth_path, oidc_path}`: where an authorization server's metadata
     /// lies, when the issuer URL `from` is on the target's origin.
     IssuerPaths,
+    /// `schema_example`, plus a value for every top-level property that carries
+    /// `x-mcp-header` (so a call mirrors it into an `Mcp-Param-*` header).
+    HeaderArguments,
 }
 
 /// An HTTP request of a case. The transport's defaults (`Accept`, `Content-Type`,
@@ -280,7 +283,7 @@ pub struct ExpectHttp {
     /// Or: the newest exchange whose request carried this JSON-RPC id.
     #[serde(default)]
     pub request_id: Option<Value>,
-    /// A matcher applied to `{method, url, status, headers, body, json, events, complete, error}`
+    /// A matcher applied to `{method, url, request_headers, status, headers, body, json, events, complete, error}`
     /// (for `all`: `{exchanges: [...], events: [...]}`).
     #[serde(rename = "match", default)]
     pub matcher: Option<Value>,

@@ -19,6 +19,7 @@
 //! | `$any_of: [M…]` | at least one matcher matches |
 //! | `$all_of: [M…]` | every matcher matches |
 //! | `$each: M` | the value is an array and every element matches M |
+//! | `$each_value: M` | the value is an object and every member value matches M |
 //! | `$contains: M` | the value is an array with at least one element matching M |
 //! | `$min_items: n` / `$max_items: n` | array (or object key count) bounds |
 //! | `$regex: R` | the value is a string matching R (unanchored; anchor it yourself) |
@@ -59,7 +60,7 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
-const OPERATORS: [&str; 20] = [
+const OPERATORS: [&str; 21] = [
     "$absent",
     "$present",
     "$type",
@@ -71,6 +72,7 @@ const OPERATORS: [&str; 20] = [
     "$any_of",
     "$all_of",
     "$each",
+    "$each_value",
     "$contains",
     "$min_items",
     "$max_items",
@@ -140,7 +142,7 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                     "$var" | "$in_var" | "$conforms_to" if !arg.is_string() => {
                         return Err(format!("`{op}` takes a variable name at {here}"))
                     }
-                    "$not" | "$each" | "$contains" => validate_at(arg, &here)?,
+                    "$not" | "$each" | "$each_value" | "$contains" => validate_at(arg, &here)?,
                     "$any_of" | "$all_of" => match arg {
                         Value::Array(items) if !items.is_empty() => {
                             for (i, item) in items.iter().enumerate() {
@@ -358,6 +360,19 @@ fn check_present_operator(
             }
             other => Some(format!("expected an array, got {}", describe(other))),
         },
+        "$each_value" => match a {
+            Value::Object(members) => {
+                let mut problems = Vec::new();
+                for (k, x) in members {
+                    let key = k.replace('~', "~0").replace('/', "~1");
+                    let mut sub = Vec::new();
+                    check_at(arg, Some(x), vars, &format!("{path}/{key}"), &mut sub);
+                    problems.extend(sub.into_iter().map(|m| m.to_string()));
+                }
+                (!problems.is_empty()).then(|| problems.join("; "))
+            }
+            other => Some(format!("expected an object, got {}", describe(other))),
+        },
         "$contains" => match a {
             Value::Array(xs) => {
                 let ok = xs.iter().any(|x| check(arg, Some(x), vars).is_empty());
@@ -526,6 +541,15 @@ mod tests {
             json!(["a"])
         ));
         assert!(!ok(json!({"$each": {"$type": "string"}}), json!(["a", 1])));
+        assert!(ok(
+            json!({"$each_value": {"m": 1}}),
+            json!({"a": {"m": 1}, "b/c": {"m": 1}})
+        ));
+        assert!(!ok(
+            json!({"$each_value": {"m": 1}}),
+            json!({"a": {"m": 2}})
+        ));
+        assert!(!ok(json!({"$each_value": {"m": 1}}), json!([{"m": 1}])));
         assert!(ok(
             json!({"$contains": {"id": 2}}),
             json!([{"id": 1}, {"id": 2}])

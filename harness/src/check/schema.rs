@@ -139,6 +139,8 @@ pub fn result_type(method: &str) -> Option<(&'static str, &'static str)> {
         "prompts/get" => ("GetPromptResult", "PROMPT-03"),
         "completion/complete" => ("CompleteResult", "COMP-02"),
         "logging/setLevel" => ("EmptyResult", "LOG-02"),
+        "server/discover" => ("DiscoverResult", "MOD-01"),
+        "subscriptions/listen" => ("SubscriptionsListenResult", "MOD-13"),
         _ => return None,
     })
 }
@@ -222,6 +224,11 @@ pub fn judge(revision: &str, msg: &Value, answered_method: Option<&str>) -> Vec<
             && schema.has_def("CreateTaskResult")
         {
             "CreateTaskResult"
+        } else if result.get("resultType").and_then(Value::as_str) == Some("input_required")
+            && schema.has_def("InputRequiredResult")
+        {
+            // 2026-07-28 multi round-trip: an interim result asking for client input.
+            "InputRequiredResult"
         } else {
             def
         };

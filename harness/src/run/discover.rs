@@ -28,6 +28,8 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         _ => Map::new(),
     };
     let mut items: Vec<Value> = Vec::new();
+    // Each page's result without its items (cache hints, `_meta`, `resultType`, …).
+    let mut results: Vec<Value> = Vec::new();
     let mut cursors: Vec<Value> = Vec::new();
     let mut cursor: Option<Value> = None;
     let mut pages = 0u32;
@@ -97,6 +99,11 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         };
         let room = ITEM_CAP.saturating_sub(items.len());
         items.extend(page.iter().take(room).cloned());
+        let mut rest = result.clone();
+        if let Some(o) = rest.as_object_mut() {
+            o.remove(&p.key);
+        }
+        results.push(rest);
         match result.get("nextCursor") {
             None | Some(Value::Null) => break,
             Some(c @ Value::String(_)) => {
@@ -152,6 +159,8 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         }
     }
     ctx.vars.insert(format!("{}_pages", p.into), json!(pages));
+    ctx.vars
+        .insert(format!("{}_results", p.into), Value::Array(results));
     ctx.vars.insert(p.into.clone(), Value::Array(items));
 }
 
@@ -240,8 +249,32 @@ pub(super) fn derive(d: &Derive, ctx: &mut Ctx<'_>) {
             from.as_str().unwrap_or(""),
             ctx.cfg.http.as_ref().map(|h| &h.url),
         ),
+        DeriveHow::HeaderArguments => header_arguments(&from),
     };
     ctx.vars.insert(d.into.clone(), value);
+}
+
+fn header_arguments(schema: &Value) -> Value {
+    let mut args = match example(schema, 0) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let props = schema.get("properties").and_then(Value::as_object);
+    for (name, p) in props.into_iter().flatten() {
+        if p.get("x-mcp-header").is_none() || args.get(name).is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        let v = match p.get("type").and_then(Value::as_str) {
+            Some("integer") => json!(1),
+            Some("boolean") => json!(true),
+            _ => match example(p, 1) {
+                v @ Value::String(_) => v,
+                _ => json!("mcp-conform"),
+            },
+        };
+        args.insert(name.clone(), v);
+    }
+    Value::Object(args)
 }
 
 fn prompt_arguments(args: &Value) -> Value {

@@ -14,12 +14,12 @@ use crate::case::{
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
-use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
+use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
 use crate::session::Session;
 use crate::transport::Transport;
 
 use super::http_steps;
-use super::probe::{initialize_params, Facts};
+use super::probe::{initialize_params, request_meta, Facts};
 pub use super::substitute::substitute;
 use super::RunConfig;
 
@@ -78,8 +78,8 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
             ));
         }
     }
-    let candidates: Vec<&String> = facts
-        .supported
+    let runnable = facts.runnable();
+    let candidates: Vec<&String> = runnable
         .iter()
         .filter(|r| wanted.contains(&r.as_str()))
         .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
@@ -100,16 +100,23 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
     }
     // A server that answers `initialize` but echoes no revision still gets the cases
     // that start from a fresh process: they are what shows it is broken.
-    if candidates.is_empty() && facts.supported.is_empty() && case.given == Given::Fresh {
+    // (Not for a stateless-only server that refuses `initialize`: it is of another era.)
+    let answers_initialize = facts.outcomes.values().any(|o| o.result.is_some());
+    if candidates.is_empty()
+        && facts.supported.is_empty()
+        && (facts.modern.is_empty() || answers_initialize)
+        && case.given == Given::Fresh
+        && wanted.iter().all(|r| !is_modern(r))
+    {
         if let Some(newest) = wanted.last() {
             return Ok(newest.to_string());
         }
     }
     let Some(revision) = candidates.last() else {
-        let supported = if facts.supported.is_empty() {
+        let supported = if runnable.is_empty() {
             "none".to_string()
         } else {
-            facts.supported.join(", ")
+            runnable.join(", ")
         };
         return Err(format!(
             "applies to {}; the server supports {supported}",
@@ -274,6 +281,15 @@ fn builtin_vars(facts: &Facts, revision: &str) -> Vars {
     vars.insert("newest_revision".into(), json!(facts.newest_supported()));
     vars.insert("known_revisions".into(), json!(ALL_REVISIONS));
     vars.insert("session_revisions".into(), json!(SESSION_REVISIONS));
+    vars.insert("modern_revisions".into(), json!(facts.modern));
+    vars.insert(
+        "discover_result".into(),
+        facts
+            .discover
+            .as_ref()
+            .and_then(|d| d.result.clone())
+            .unwrap_or(Value::Null),
+    );
     vars
 }
 
@@ -397,6 +413,11 @@ async fn setup(
     client_caps: &Value,
     wait: Duration,
 ) -> Result<Option<Value>, String> {
+    if is_modern(revision) {
+        // Stateless: no handshake; every request carries the metadata instead.
+        session.set_request_meta(request_meta(revision, client_caps));
+        return Ok(None);
+    }
     if given == Given::Fresh {
         return Ok(None);
     }
@@ -444,7 +465,7 @@ pub(super) fn run_step<'a, 'c: 'a>(
         match step {
             Step::Send(msg) => {
                 let msg = substitute(msg, &ctx.vars);
-                ctx.last_sent = Some(msg.clone());
+                ctx.last_sent = Some(session.decorate(&msg));
                 send_or_note(session.send(&msg).await, session, ctx)?;
             }
             Step::SendRaw(text) => {

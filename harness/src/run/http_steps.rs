@@ -37,7 +37,8 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
         .map(|(k, v)| (k.clone(), text_of(&substitute(&json!(v), &ctx.vars))))
         .collect();
     let body = match (&step.body, &step.body_raw) {
-        (Some(b), _) => Some(substitute(b, &ctx.vars).to_string()),
+        // In the stateless revision the body gets the per-request `_meta` like any send.
+        (Some(b), _) => Some(session.decorate(&substitute(b, &ctx.vars)).to_string()),
         (None, Some(raw)) => Some(raw.clone()),
         (None, None) => None,
     };

@@ -4,13 +4,18 @@
 //! with that revision and records the answer. A revision counts as supported when
 //! the server echoes it (LIFE-03). The answers also give the declared capabilities
 //! that capability-gated cases need.
+//!
+//! In parallel, a fresh server is asked `server/discover` with 2026-07-28 per-request
+//! metadata (the era probe of the 2026-07-28 stdio binding): a `DiscoverResult` naming
+//! 2026-07-28 means the stateless cases run too; any other answer is recorded as the
+//! reason why they do not.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use crate::report::model::Direction;
-use crate::revision::SESSION_REVISIONS;
-use crate::session::Session;
+use crate::revision::{MODERN_REVISIONS, SESSION_REVISIONS, STATELESS_REVISION};
+use crate::session::{RequestMeta, Session};
 
 use super::RunConfig;
 
@@ -36,19 +41,33 @@ impl ProbeOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub outcomes: BTreeMap<String, ProbeOutcome>,
-    /// Revisions the server echoed, oldest first.
+    /// Session-based revisions the server echoed, oldest first.
     pub supported: Vec<String>,
     /// Over HTTP: the answer to a request without credentials.
     pub auth: Option<super::auth::AuthProbe>,
+    /// The `server/discover` probe (2026-07-28), when it ran.
+    pub discover: Option<ProbeOutcome>,
+    /// Stateless revisions the server named in `supportedVersions`.
+    pub modern: Vec<String>,
 }
 
 impl Facts {
+    /// The newest session-based revision the server supports.
     pub fn newest_supported(&self) -> Option<&str> {
         self.supported.last().map(String::as_str)
     }
 
-    /// The `initialize` result for a revision the server supports.
+    /// Every revision cases can run at: the session-based ones, then the stateless ones.
+    pub fn runnable(&self) -> Vec<String> {
+        self.supported.iter().chain(&self.modern).cloned().collect()
+    }
+
+    /// The `initialize` result for a session-based revision the server supports, or
+    /// the `server/discover` result for a stateless one (both carry `capabilities`).
     pub fn init_result(&self, rev: &str) -> Option<&Value> {
+        if crate::revision::is_modern(rev) {
+            return self.discover.as_ref()?.result.as_ref();
+        }
         self.outcomes.get(rev)?.result.as_ref()
     }
 
@@ -56,6 +75,7 @@ impl Facts {
     pub fn unreachable(&self) -> bool {
         self.outcomes.values().all(|o| !o.answered)
             && !self.auth.as_ref().is_some_and(|a| a.demands_token())
+            && self.discover.as_ref().is_none_or(|o| !o.answered)
     }
 
     /// The most telling reason why the server could not be reached.
@@ -136,26 +156,124 @@ pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
     outcome
 }
 
-/// Probes every session-based revision (in parallel) and derives the facts.
+/// The `_meta` the harness sends at a stateless revision with these client capabilities.
+pub fn request_meta(revision: &str, client_capabilities: &Value) -> RequestMeta {
+    RequestMeta {
+        protocol_version: revision.to_string(),
+        client_capabilities: client_capabilities.clone(),
+        log_level: None,
+    }
+}
+
+/// Asks a fresh server `server/discover` at 2026-07-28. The outcome's `result` is the
+/// `DiscoverResult`; `problem` says why there is none (a legacy server's error, say).
+pub async fn probe_discover(cfg: &RunConfig) -> ProbeOutcome {
+    let mut outcome = ProbeOutcome {
+        requested: STATELESS_REVISION.to_string(),
+        ..ProbeOutcome::default()
+    };
+    let transport = match cfg.connect() {
+        Ok(t) => t,
+        Err(e) => {
+            outcome.problem = Some(e.to_string());
+            return outcome;
+        }
+    };
+    let mut session = Session::new(transport, json!({}));
+    session.set_request_meta(request_meta(STATELESS_REVISION, &json!({})));
+    let answer = session
+        .request(
+            json!("mcp-conform-discover"),
+            "server/discover",
+            json!({}),
+            cfg.timeout,
+        )
+        .await;
+    match answer {
+        Ok(resp) => {
+            outcome.answered = true;
+            match (resp.get("result"), resp.get("error")) {
+                (Some(r), _) if r.get("supportedVersions").is_some_and(Value::is_array) => {
+                    outcome.result = Some(r.clone())
+                }
+                (Some(r), _) => {
+                    outcome.problem = Some(format!(
+                        "server/discover was answered without supportedVersions: {r}"
+                    ))
+                }
+                (_, Some(e)) if e.get("code") == Some(&json!(-32022)) => {
+                    outcome.problem = Some(format!(
+                        "a modern server that does not support 2026-07-28 (it supports {})",
+                        e.pointer("/data/supported").unwrap_or(&Value::Null)
+                    ))
+                }
+                (_, Some(e)) => {
+                    outcome.problem = Some(format!(
+                        "server/discover was answered with an error, so the server is of the session era: {e}"
+                    ))
+                }
+                _ => outcome.problem = Some(format!("malformed answer to server/discover: {resp}")),
+            }
+        }
+        Err(e) => outcome.problem = Some(format!("{e}: the server is of the session era")),
+    }
+    let (transcript, stderr, _) = session.finish().await;
+    outcome.answered |= transcript
+        .iter()
+        .any(|t| t.direction == Direction::Received);
+    outcome.stderr = stderr;
+    outcome
+}
+
+/// Probes every session-based revision and `server/discover` (in parallel) and
+/// derives the facts.
 pub async fn probe(cfg: &RunConfig) -> Facts {
+    let auth = super::auth::probe(cfg).await;
+    let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
+    if !bearer && auth.as_ref().is_some_and(|a| a.demands_token()) {
+        // Every initialize (and server/discover) would get the same 401: only the auth
+        // cases can run.
+        return Facts {
+            auth,
+            ..Facts::default()
+        };
+    }
     let mut set = tokio::task::JoinSet::new();
     for rev in SESSION_REVISIONS {
         let cfg = cfg.clone();
         set.spawn(async move { probe_revision(&cfg, rev).await });
     }
+    // The legacy HTTP+SSE transport has no stateless form.
+    let discover = (cfg.transport_kind() != crate::case::TransportKind::Sse).then(|| {
+        let cfg = cfg.clone();
+        tokio::spawn(async move { probe_discover(&cfg).await })
+    });
     let mut facts = Facts {
-        auth: super::auth::probe(cfg).await,
+        auth,
         ..Facts::default()
     };
-    let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
-    if !bearer && facts.auth.as_ref().is_some_and(|a| a.demands_token()) {
-        // Every initialize would get the same 401: only the auth cases can run.
-        return facts;
-    }
     while let Some(done) = set.join_next().await {
         if let Ok(o) = done {
             facts.outcomes.insert(o.requested.clone(), o);
         }
+    }
+    if let Some(Ok(d)) = match discover {
+        Some(h) => Some(h.await),
+        None => None,
+    } {
+        let named = d
+            .result
+            .as_ref()
+            .and_then(|r| r.get("supportedVersions"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        facts.modern = MODERN_REVISIONS
+            .iter()
+            .filter(|r| named.iter().any(|n| n.as_str() == Some(**r)))
+            .map(|r| r.to_string())
+            .collect();
+        facts.discover = Some(d);
     }
     facts.supported = SESSION_REVISIONS
         .iter()

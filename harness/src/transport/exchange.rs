@@ -103,6 +103,7 @@ impl Exchange {
         json!({
             "method": self.method,
             "url": self.url,
+            "request_headers": self.request_headers,
             "status": self.status,
             "headers": self.headers,
             "body": self.body,
@@ -121,6 +122,9 @@ pub struct HttpState {
     pub session_id: Option<String>,
     /// Negotiated revision, learnt from the initialize result.
     pub protocol_version: Option<String>,
+    /// 2026-07-28: per tool name, the `Mcp-Param-*` headers its inputSchema asks for
+    /// (`x-mcp-header`): header name part and the property path in the arguments.
+    pub param_headers: BTreeMap<String, Vec<(String, Vec<String>)>>,
     /// Ids of `initialize` requests sent, to recognise their answers.
     pub init_ids: Vec<Value>,
     pub exchanges: Vec<Exchange>,

@@ -136,8 +136,22 @@ impl HttpTransport {
         let verb = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|e| TransportError::Unreachable(format!("bad HTTP method `{method}`: {e}")))?;
         let mut headers: BTreeMap<String, String> = BTreeMap::new();
-        for (k, v) in self.default_headers(&method) {
-            if !req.omit.iter().any(|o| o.eq_ignore_ascii_case(&k)) {
+        let mut defaults = self.default_headers(&method);
+        let modern = lock(&self.sink.shared)
+            .protocol_version
+            .as_deref()
+            .is_some_and(crate::revision::is_modern);
+        if modern && method == "POST" {
+            if let Some(body) = &req.body {
+                let params = lock(&self.sink.shared).param_headers.clone();
+                for (k, v) in metadata_headers(body, &params) {
+                    defaults.retain(|(d, _)| *d != k);
+                    defaults.push((k, v));
+                }
+            }
+        }
+        for (k, v) in defaults {
+            if !req.omit.iter().any(|o| omits(o, &k)) {
                 headers.insert(k, v);
             }
         }
@@ -287,6 +301,103 @@ impl Drop for HttpTransport {
     }
 }
 
+/// The 2026-07-28 request metadata headers a POST of `body` carries: `Mcp-Method`,
+/// `Mcp-Name` (for `tools/call`, `resources/read`, `prompts/get`) and
+/// `MCP-Protocol-Version` as the body's `_meta` states it. Values that are not plain
+/// header text are sent in the Base64 sentinel form.
+pub fn metadata_headers(
+    body: &str,
+    param_headers: &BTreeMap<String, Vec<(String, Vec<String>)>>,
+) -> Vec<(String, String)> {
+    let Ok(msg) = serde_json::from_str::<Value>(body) else {
+        return Vec::new();
+    };
+    let mut h = Vec::new();
+    let Some(method) = msg.get("method").and_then(Value::as_str) else {
+        return h;
+    };
+    h.push(("mcp-method".to_string(), header_value(method)));
+    let name = match method {
+        "tools/call" | "prompts/get" => msg.pointer("/params/name"),
+        "resources/read" => msg.pointer("/params/uri"),
+        _ => None,
+    };
+    if let Some(name) = name.and_then(Value::as_str) {
+        h.push(("mcp-name".to_string(), header_value(name)));
+        if method == "tools/call" {
+            let args = msg.pointer("/params/arguments");
+            for (header, path) in param_headers.get(name).into_iter().flatten() {
+                let value = args
+                    .and_then(|a| path.iter().try_fold(a, |v, key| v.get(key)))
+                    .and_then(|v| match v {
+                        Value::String(s) => Some(header_value(s)),
+                        Value::Bool(b) => Some(b.to_string()),
+                        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+                        _ => None, // null or absent: no header (numbers are not allowed)
+                    });
+                if let Some(v) = value {
+                    h.push((format!("mcp-param-{}", header.to_ascii_lowercase()), v));
+                }
+            }
+        }
+    }
+    let version = msg
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(crate::session::META_PROTOCOL_VERSION))
+        .and_then(Value::as_str);
+    if let Some(v) = version {
+        h.push(("mcp-protocol-version".to_string(), header_value(v)));
+    }
+    h
+}
+
+/// A value as a header carries it: verbatim when it is visible ASCII (spaces only
+/// inside), else `=?base64?…?=` of its UTF-8 bytes (also when it looks like one).
+pub fn header_value(v: &str) -> String {
+    let printable = v.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    let padded = v.starts_with(' ') || v.ends_with(' ');
+    let sentinel_like = v.starts_with("=?base64?") && v.ends_with("?=");
+    if printable && !padded && !sentinel_like {
+        v.to_string()
+    } else {
+        format!("=?base64?{}?=", base64(v.as_bytes()))
+    }
+}
+
+/// Whether an `omit_headers` entry names header `name`: equal ignoring case, or a
+/// prefix followed by `*` (`mcp-param-*`).
+fn omits(entry: &str, name: &str) -> bool {
+    match entry.strip_suffix('*') {
+        Some(prefix) => name
+            .to_ascii_lowercase()
+            .starts_with(&prefix.to_ascii_lowercase()),
+        None => entry.eq_ignore_ascii_case(name),
+    }
+}
+
+/// Standard Base64 with padding (RFC 4648 §4).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 pub fn describe_exchanges(shared: &Shared) -> String {
     let st = lock(shared);
     let mut out = String::new();
@@ -340,5 +451,51 @@ mod same_origin_tests {
         // Whatever the path holds, the origin stays.
         let odd = same_origin(&base, "/@evil.example/../x").expect("a path");
         assert_eq!(odd.origin(), base.origin());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_sentinel_as_in_the_spec() {
+        assert_eq!(header_value("us-west1"), "us-west1");
+        assert_eq!(
+            header_value("Hello, 世界"),
+            "=?base64?SGVsbG8sIOS4lueVjA==?="
+        );
+        assert_eq!(header_value(" padded "), "=?base64?IHBhZGRlZCA=?=");
+        assert_eq!(header_value("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
+        assert_eq!(
+            header_value("=?base64?literal?="),
+            "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="
+        );
+    }
+
+    #[test]
+    fn metadata_headers_follow_the_body() {
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#;
+        let h = metadata_headers(body, &BTreeMap::new());
+        assert!(h.contains(&("mcp-method".into(), "tools/call".into())));
+        assert!(h.contains(&("mcp-name".into(), "echo".into())));
+        assert!(h.contains(&("mcp-protocol-version".into(), "2026-07-28".into())));
+        let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        assert_eq!(metadata_headers(list, &BTreeMap::new()).len(), 1);
+        let mut params = BTreeMap::new();
+        params.insert(
+            "echo".to_string(),
+            vec![("Text".to_string(), vec!["text".to_string()])],
+        );
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"Hello, 世界"}}}"#;
+        let h = metadata_headers(call, &params);
+        assert!(h.contains(&(
+            "mcp-param-text".into(),
+            "=?base64?SGVsbG8sIOS4lueVjA==?=".into()
+        )));
+        let none = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":null}}}"#;
+        assert!(!metadata_headers(none, &params)
+            .iter()
+            .any(|(k, _)| k == "mcp-param-text"));
     }
 }

@@ -275,6 +275,31 @@ pub fn sse(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<Body> {
 }
 
 /// A fresh session id: 128 random bits from the OS, as hex (visible ASCII, HTTP-22).
+/// Decodes standard Base64 (padding optional); `None` on any other character.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    Some(out)
+}
+
 pub fn new_session_id() -> String {
     use std::io::Read as _;
     let mut buf = [0u8; 16];

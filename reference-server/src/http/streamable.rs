@@ -18,7 +18,8 @@ use super::streams::{self, lock, Router, SharedRouter, STANDALONE};
 use super::{empty, header, json_body, jsonrpc_error, read_body, sse, Body, Server, MAX_SESSIONS};
 use crate::core::Session;
 use crate::faults::Fault;
-use crate::jsonrpc::is_valid_id;
+use crate::jsonrpc::{is_valid_id, RpcError};
+use crate::modern;
 use crate::version::Revision;
 
 pub struct HttpSession {
@@ -58,14 +59,30 @@ impl HttpSession {
 
 pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    if parts.method == Method::POST {
+        let bytes = match read_body(body).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Some(msg) = modern_request(&server, &parts.headers, &bytes) {
+            return modern_post(&server, &parts.headers, msg).await;
+        }
+        if let Err(r) = check_version(&server, &parts.headers) {
+            return r;
+        }
+        return post(&server, &parts.headers, &bytes).await;
+    }
+    if server.config.modern_only && !server.has(Fault::ModernOnlyServesGet) {
+        // MOD-10: no standalone stream and no sessions to end.
+        let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("POST"));
+        return r;
+    }
     if let Err(r) = check_version(&server, &parts.headers) {
         return r;
     }
     match parts.method {
-        Method::POST => match read_body(body).await {
-            Ok(bytes) => post(&server, &parts.headers, &bytes).await,
-            Err(r) => r,
-        },
         Method::GET => get(&server, &parts.headers),
         Method::DELETE => delete(&server, &parts.headers),
         _ => {
@@ -75,6 +92,184 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
             r
         }
     }
+}
+
+/// The body of a POST of the stateless era: a single request that carries 2026-07-28
+/// metadata (or `server/discover`), or any single request sent with
+/// `MCP-Protocol-Version: 2026-07-28`.
+fn modern_request(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<Value> {
+    let msg: Value = serde_json::from_slice(body).ok()?;
+    let method = msg.get("method").and_then(Value::as_str)?;
+    msg.get("id")?;
+    let params = msg
+        .get("params")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let by_header = header(headers, "mcp-protocol-version") == Some(modern::MODERN);
+    (server.config.modern_only || by_header || modern::is_modern(method, &params)).then_some(msg)
+}
+
+/// Decodes a header value in the Base64 sentinel form (`=?base64?…?=`); `None` when
+/// it is not valid.
+fn decode_header_value(v: &str) -> Option<String> {
+    let Some(inner) = v
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    else {
+        return Some(v.to_string());
+    };
+    let bytes = crate::http::base64_decode(inner)?;
+    String::from_utf8(bytes).ok()
+}
+
+/// MOD-08: the request metadata headers must match the body.
+fn check_metadata_headers(
+    headers: &HeaderMap,
+    msg: &Value,
+    params_unchecked: bool,
+) -> Result<(), String> {
+    let get = |name: &str| -> Result<Option<String>, String> {
+        match headers.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .to_str()
+                .map(|s| Some(s.to_string()))
+                .map_err(|_| format!("{name} contains invalid characters")),
+        }
+    };
+    let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
+    let body_version = msg
+        .pointer("/params/_meta")
+        .and_then(|m| m.get(modern::META_PROTOCOL_VERSION))
+        .and_then(Value::as_str);
+    match (get("mcp-protocol-version")?, body_version) {
+        (None, _) => return Err("MCP-Protocol-Version header is missing".into()),
+        (Some(h), Some(b)) if h != b => {
+            return Err(format!(
+                "MCP-Protocol-Version header value '{h}' does not match body value '{b}'"
+            ))
+        }
+        _ => {}
+    }
+    match get("mcp-method")? {
+        None => return Err("Mcp-Method header is missing".into()),
+        Some(h) if h != method => {
+            return Err(format!(
+                "Mcp-Method header value '{h}' does not match body value '{method}'"
+            ))
+        }
+        _ => {}
+    }
+    let name = match method {
+        "tools/call" | "prompts/get" => msg.pointer("/params/name"),
+        "resources/read" => msg.pointer("/params/uri"),
+        _ => return Ok(()),
+    };
+    let name = name.and_then(Value::as_str).unwrap_or("");
+    if method == "tools/call" && !params_unchecked {
+        // MOD-23: an argument the tool mirrors must come with a matching header.
+        for (header, arg) in modern::param_headers(name) {
+            let Some(value) = msg
+                .pointer(&format!("/params/arguments/{arg}"))
+                .filter(|v| !v.is_null())
+            else {
+                continue; // absent or null: no header expected
+            };
+            let hname = format!("mcp-param-{}", header.to_ascii_lowercase());
+            let Some(raw) = get(&hname)? else {
+                return Err(format!("Mcp-Param-{header} header is missing"));
+            };
+            let decoded = decode_header_value(&raw)
+                .ok_or_else(|| format!("Mcp-Param-{header} header has an invalid Base64 value"))?;
+            let expected = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if decoded != expected {
+                return Err(format!(
+                    "Mcp-Param-{header} header value '{raw}' does not match body value '{expected}'"
+                ));
+            }
+        }
+    }
+    match get("mcp-name")? {
+        None => Err("Mcp-Name header is missing".into()),
+        Some(h) => match decode_header_value(&h) {
+            None => Err("Mcp-Name header has an invalid Base64 value".into()),
+            Some(d) if d != name => Err(format!(
+                "Mcp-Name header value '{h}' does not match body value '{name}'"
+            )),
+            Some(_) => Ok(()),
+        },
+    }
+}
+
+/// A request of the stateless era: headers and `_meta` are checked first (400 with
+/// -32020, -32602, -32022 or -32021; 404 with -32601 for an unknown method), then it
+/// is served by a session that lives for this one request.
+async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Response<Body> {
+    let id = msg.get("id").cloned().unwrap_or(Value::Null);
+    let error = |status: StatusCode, err: RpcError| {
+        let status = if server.has(Fault::ModernErrorStatus200) && status == StatusCode::BAD_REQUEST
+        {
+            StatusCode::OK
+        } else {
+            status
+        };
+        let responder = crate::jsonrpc::Responder::new(server.config.faults.clone());
+        json_body(status, &responder.error(&id, &err))
+    };
+    let legacy_opening = server.config.modern_only
+        && msg.get("method").and_then(Value::as_str) == Some("initialize");
+    // A legacy client's `initialize` carries no metadata headers; it gets the error
+    // that names the versions spoken here (MOD-19), not a header mismatch.
+    if !server.has(Fault::ModernHeadersUnchecked) && !legacy_opening {
+        let unchecked = server.has(Fault::ModernParamHeaderUnchecked);
+        if let Err(why) = check_metadata_headers(headers, &msg, unchecked) {
+            let err = RpcError::new(modern::HEADER_MISMATCH, format!("Header mismatch: {why}"));
+            return error(StatusCode::BAD_REQUEST, err);
+        }
+    }
+    let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
+    let params = msg
+        .get("params")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    // Not served over HTTP yet: each stateless request has its own short-lived core,
+    // so no change would ever reach the stream.
+    let precheck = if method == "subscriptions/listen" {
+        Err(RpcError::method_not_found(method))
+    } else {
+        modern::precheck(method, &params, &server.config)
+    };
+    if let Err(err) = precheck {
+        let status = if err.code == crate::jsonrpc::METHOD_NOT_FOUND {
+            if server.has(Fault::ModernUnknownMethod200) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return error(status, err);
+    }
+    let session = HttpSession::new(server);
+    let (ids, tokens) = requests_in(&msg);
+    let mut resp = serve(server, &session, Ok(msg), &ids, &tokens, true).await;
+    if !server.has(Fault::ModernNoAccelBuffering)
+        && resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|c| c.as_bytes().starts_with(b"text/event-stream"))
+    {
+        // MOD-24: proxies must not buffer the stream.
+        resp.headers_mut()
+            .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    }
+    resp
 }
 
 /// HTTP-26: a malformed or unsupported `MCP-Protocol-Version` gets 400.
@@ -174,7 +369,7 @@ async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Bod
         Ok(None) => return missing_session(),
     };
     let (ids, tokens) = parsed.as_ref().map(requests_in).unwrap_or_default();
-    let mut response = serve(server, &session, parsed, &ids, &tokens).await;
+    let mut response = serve(server, &session, parsed, &ids, &tokens, false).await;
     if let Some(id) = issued {
         if let Ok(v) = HeaderValue::from_str(&id) {
             response.headers_mut().insert("mcp-session-id", v);
@@ -190,6 +385,7 @@ async fn serve(
     parsed: Result<Value, String>,
     ids: &[Value],
     tokens: &[Value],
+    modern: bool,
 ) -> Response<Body> {
     let _gate = session.post_gate.lock().await;
     let stream = {
@@ -242,7 +438,8 @@ async fn serve(
         }
         return resp;
     }
-    let primed = revision >= Revision::V2025_11_25 && !server.has(Fault::NoPrimingEvent);
+    // 2026-07-28 streams are not resumable: no priming event.
+    let primed = !modern && revision >= Revision::V2025_11_25 && !server.has(Fault::NoPrimingEvent);
     if primed {
         // HTTP-13: a priming event (id, empty data) opens the stream.
         let id = r.next_id(stream);
