@@ -143,6 +143,7 @@ faults! {
     AuthPrmNoServers => "auth-prm-no-servers": "HTTP with --bearer: the protected-resource metadata lists no authorization server",
     AuthPrmWrongResource => "auth-prm-wrong-resource": "HTTP with --bearer: the protected-resource metadata names another resource than the server's URL",
     AuthAsNoPkce => "auth-as-no-pkce": "HTTP with --bearer: the authorization-server metadata omits code_challenge_methods_supported",
+    AuthOfflineAccess => "auth-offline-access": "HTTP with --bearer: the challenge and the metadata ask for the offline_access scope",
     AuthAsMissing => "auth-as-missing": "HTTP with --bearer: no authorization-server metadata and no /authorize, /token, /register endpoints",
     SequentialSessionIds => "sequential-session-ids": "HTTP: session ids are a zero-padded counter",
     NoHostCheck => "no-host-check": "HTTP: the Host header is not checked (DNS rebinding)",

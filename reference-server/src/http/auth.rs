@@ -14,6 +14,15 @@ use crate::faults::Fault;
 /// The scope the challenge names (AUTH-03).
 const SCOPE: &str = "mcp:tools";
 
+/// The scopes the server names (with `offline_access` under its fault, MOD-25).
+fn scopes(server: &Server) -> Vec<&'static str> {
+    if server.has(Fault::AuthOfflineAccess) {
+        vec![SCOPE, "offline_access"]
+    } else {
+        vec![SCOPE]
+    }
+}
+
 /// The well-known document for `path`, if it is one this server publishes.
 pub fn well_known(server: &Server, path: &str) -> Option<Response<Body>> {
     server.bearer.as_ref()?;
@@ -38,7 +47,7 @@ pub fn well_known(server: &Server, path: &str) -> Option<Response<Body>> {
                 &json!({
                     "resource": resource,
                     "authorization_servers": servers,
-                    "scopes_supported": [SCOPE],
+                    "scopes_supported": scopes(server),
                     "bearer_methods_supported": ["header"],
                 }),
             ))
@@ -110,7 +119,7 @@ fn challenge(server: &Server, error: Option<&str>) -> Response<Body> {
         ));
     }
     if !server.has(Fault::AuthNoScope) {
-        params.push(format!("scope=\"{SCOPE}\""));
+        params.push(format!("scope=\"{}\"", scopes(server).join(" ")));
     }
     let value = if params.is_empty() {
         "Bearer".to_string()
