@@ -274,49 +274,22 @@ pub fn sse(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<Body> {
     r
 }
 
-/// A fresh session id: 128 random bits from the OS, as hex (visible ASCII, HTTP-22).
 /// Decodes standard Base64 (padding optional); `None` on any other character.
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut bits: u32 = 0;
-    let mut n = 0;
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for c in text.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    Some(out)
+    use base64::engine::{general_purpose, GeneralPurpose};
+    use base64::{alphabet, Engine as _};
+    const LENIENT: GeneralPurpose =
+        GeneralPurpose::new(&alphabet::STANDARD, general_purpose::PAD_INDIFFERENT);
+    LENIENT.decode(text).ok()
 }
 
+/// A fresh session id: 128 random bits from the OS, as hex (visible ASCII, HTTP-22).
 pub fn new_session_id() -> String {
-    use std::io::Read as _;
     let mut buf = [0u8; 16];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .is_ok();
-    if !ok {
-        // No /dev/urandom: fall back to the process's randomly keyed hasher.
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        buf[..8].copy_from_slice(&h.finish().to_le_bytes());
+    // Without the OS's random source no id would be unguessable: better to stop.
+    if let Err(e) = getrandom::fill(&mut buf) {
+        eprintln!("mcp-reference-server: no random source for session ids: {e}");
+        std::process::exit(70);
     }
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
