@@ -31,6 +31,43 @@ pub struct HttpRequest {
     pub path: Option<String>,
 }
 
+impl HttpRequest {
+    /// The method (`default` when the case named none) for the wire and for reqwest.
+    pub fn verb(&self, default: &str) -> Result<(String, reqwest::Method), TransportError> {
+        let method = if self.method.is_empty() {
+            default.to_string()
+        } else {
+            self.method.to_ascii_uppercase()
+        };
+        let verb = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TransportError::Unreachable(format!("bad HTTP method `{method}`: {e}")))?;
+        Ok((method, verb))
+    }
+
+    /// The transport's `defaults` less the omitted ones, then the case's own headers
+    /// (lowercase names; a case's header replaces a default of the same name).
+    pub fn headers_over(&self, defaults: Vec<(String, String)>) -> BTreeMap<String, String> {
+        let mut headers = BTreeMap::new();
+        for (k, v) in defaults {
+            if !self.omit.iter().any(|o| omits(o, &k)) {
+                headers.insert(k, v);
+            }
+        }
+        for (k, v) in &self.headers {
+            headers.insert(k.to_ascii_lowercase(), v.clone());
+        }
+        headers
+    }
+
+    /// Where the request goes: `endpoint`, or the case's `path` on its origin.
+    pub fn url_on(&self, endpoint: &url::Url) -> Result<url::Url, TransportError> {
+        match &self.path {
+            Some(p) => same_origin(endpoint, p),
+            None => Ok(endpoint.clone()),
+        }
+    }
+}
+
 /// The URL for `path` on `endpoint`'s origin. Only the path and query change, so the
 /// request cannot leave the target's origin whatever the case (or a server) says.
 pub fn same_origin(endpoint: &url::Url, path: &str) -> Result<url::Url, TransportError> {
@@ -128,14 +165,7 @@ impl HttpTransport {
         &mut self,
         req: &HttpRequest,
     ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
-        let method = if req.method.is_empty() {
-            "POST".to_string()
-        } else {
-            req.method.to_ascii_uppercase()
-        };
-        let verb = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| TransportError::Unreachable(format!("bad HTTP method `{method}`: {e}")))?;
-        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        let (method, verb) = req.verb("POST")?;
         let mut defaults = self.default_headers(&method);
         let modern = lock(&self.sink.shared)
             .protocol_version
@@ -150,18 +180,8 @@ impl HttpTransport {
                 }
             }
         }
-        for (k, v) in defaults {
-            if !req.omit.iter().any(|o| omits(o, &k)) {
-                headers.insert(k, v);
-            }
-        }
-        for (k, v) in &req.headers {
-            headers.insert(k.to_ascii_lowercase(), v.clone());
-        }
-        let url = match &req.path {
-            Some(p) => same_origin(&self.endpoint, p)?,
-            None => self.endpoint.clone(),
-        };
+        let headers = req.headers_over(defaults);
+        let url = req.url_on(&self.endpoint)?;
         let mut builder = self.client.request(verb, url.clone());
         for (k, v) in &headers {
             builder = builder.header(k.as_str(), v.as_str());

@@ -6,13 +6,13 @@
 //! origin the user named. It is reported as a finding (SSE-01/SSE-02: the endpoint
 //! event names the *server's own* POST endpoint), and every send then fails.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::exchange::{self, lock, origin_of, Exchange, Shared, Sink};
-use super::http::{client, describe_exchanges, same_origin, HttpRequest};
+use super::http::{client, describe_exchanges, HttpRequest};
 use super::resume::auth_headers;
 use super::{Incoming, Limits, TransportError};
 
@@ -216,30 +216,13 @@ impl SseTransport {
         &mut self,
         req: &HttpRequest,
     ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
-        let method = if req.method.is_empty() {
-            "GET".to_string()
-        } else {
-            req.method.to_ascii_uppercase()
-        };
-        let verb = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| TransportError::Unreachable(format!("bad HTTP method `{method}`: {e}")))?;
-        let url = match &req.path {
-            Some(p) => same_origin(&self.sse_url, p)?,
-            None => self.sse_url.clone(),
-        };
-        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        let (method, verb) = req.verb("GET")?;
+        let url = req.url_on(&self.sse_url)?;
         let mut defaults = auth_headers(&lock(&self.sink.shared));
         if method == "GET" {
             defaults.push(("accept".into(), "text/event-stream".into()));
         }
-        for (k, v) in defaults {
-            if !req.omit.iter().any(|o| o.eq_ignore_ascii_case(&k)) {
-                headers.insert(k, v);
-            }
-        }
-        for (k, v) in &req.headers {
-            headers.insert(k.to_ascii_lowercase(), v.clone());
-        }
+        let headers = req.headers_over(defaults);
         let mut builder = self.client.request(verb, url.clone());
         for (k, v) in &headers {
             builder = builder.header(k.as_str(), v.as_str());
