@@ -111,10 +111,20 @@ pub fn initialize_params(revision: &str, client_capabilities: &Value) -> Value {
     })
 }
 
-/// Probes one revision in a fresh server process.
-pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
+/// Sends one request to a fresh server (process or HTTP session) and records the
+/// outcome: `judge` turns the response into the result to keep, or why there is none;
+/// `no_answer` words a missing answer. The probe only learns; judging a malformed
+/// envelope is the cases' job.
+async fn ask(
+    cfg: &RunConfig,
+    requested: &str,
+    meta: Option<RequestMeta>,
+    (method, params): (&str, Value),
+    judge: impl Fn(&Value) -> Result<Value, String>,
+    no_answer: impl Fn(String) -> String,
+) -> ProbeOutcome {
     let mut outcome = ProbeOutcome {
-        requested: revision.to_string(),
+        requested: requested.to_string(),
         ..ProbeOutcome::default()
     };
     let transport = match cfg.connect() {
@@ -125,27 +135,19 @@ pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
         }
     };
     let mut session = Session::new(transport, json!({}));
-    let answer = session
-        .request(
-            json!("mcp-conform-probe"),
-            "initialize",
-            initialize_params(revision, &json!({})),
-            cfg.timeout,
-        )
-        .await;
-    match answer {
+    if let Some(m) = meta {
+        session.set_request_meta(m);
+    }
+    let id = json!(format!("mcp-conform-probe-{}", method.replace('/', "-")));
+    match session.request(id, method, params, cfg.timeout).await {
         Ok(resp) => {
             outcome.answered = true;
-            // The probe only learns; judging a malformed envelope is the cases' job.
-            match (resp.get("result"), resp.get("error")) {
-                (Some(r), _) if r.is_object() => outcome.result = Some(r.clone()),
-                (_, Some(e)) => {
-                    outcome.problem = Some(format!("error response to initialize: {e}"))
-                }
-                _ => outcome.problem = Some(format!("malformed answer to initialize: {resp}")),
+            match judge(&resp) {
+                Ok(r) => outcome.result = Some(r),
+                Err(why) => outcome.problem = Some(why),
             }
         }
-        Err(e) => outcome.problem = Some(e),
+        Err(e) => outcome.problem = Some(no_answer(e)),
     }
     let (transcript, stderr, _) = session.finish().await;
     // Output that is not JSON-RPC (a pretty-printed answer, say) still shows a live server.
@@ -154,6 +156,17 @@ pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
         .any(|t| t.direction == Direction::Received);
     outcome.stderr = stderr;
     outcome
+}
+
+/// Probes one revision in a fresh server process.
+pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
+    let judge = |resp: &Value| match (resp.get("result"), resp.get("error")) {
+        (Some(r), _) if r.is_object() => Ok(r.clone()),
+        (_, Some(e)) => Err(format!("error response to initialize: {e}")),
+        _ => Err(format!("malformed answer to initialize: {resp}")),
+    };
+    let params = initialize_params(revision, &json!({}));
+    ask(cfg, revision, None, ("initialize", params), judge, |e| e).await
 }
 
 /// The `_meta` the harness sends at a stateless revision with these client capabilities.
@@ -168,61 +181,29 @@ pub fn request_meta(revision: &str, client_capabilities: &Value) -> RequestMeta 
 /// Asks a fresh server `server/discover` at 2026-07-28. The outcome's `result` is the
 /// `DiscoverResult`; `problem` says why there is none (a legacy server's error, say).
 pub async fn probe_discover(cfg: &RunConfig) -> ProbeOutcome {
-    let mut outcome = ProbeOutcome {
-        requested: STATELESS_REVISION.to_string(),
-        ..ProbeOutcome::default()
+    let judge = |resp: &Value| match (resp.get("result"), resp.get("error")) {
+        (Some(r), _) if r.get("supportedVersions").is_some_and(Value::is_array) => Ok(r.clone()),
+        (Some(r), _) => Err(format!(
+            "server/discover was answered without supportedVersions: {r}"
+        )),
+        (_, Some(e)) if e.get("code") == Some(&json!(-32022)) => Err(format!(
+            "a modern server that does not support 2026-07-28 (it supports {})",
+            e.pointer("/data/supported").unwrap_or(&Value::Null)
+        )),
+        (_, Some(e)) => Err(format!(
+            "server/discover was answered with an error, so the server is of the session era: {e}"
+        )),
+        _ => Err(format!("malformed answer to server/discover: {resp}")),
     };
-    let transport = match cfg.connect() {
-        Ok(t) => t,
-        Err(e) => {
-            outcome.problem = Some(e.to_string());
-            return outcome;
-        }
-    };
-    let mut session = Session::new(transport, json!({}));
-    session.set_request_meta(request_meta(STATELESS_REVISION, &json!({})));
-    let answer = session
-        .request(
-            json!("mcp-conform-discover"),
-            "server/discover",
-            json!({}),
-            cfg.timeout,
-        )
-        .await;
-    match answer {
-        Ok(resp) => {
-            outcome.answered = true;
-            match (resp.get("result"), resp.get("error")) {
-                (Some(r), _) if r.get("supportedVersions").is_some_and(Value::is_array) => {
-                    outcome.result = Some(r.clone())
-                }
-                (Some(r), _) => {
-                    outcome.problem = Some(format!(
-                        "server/discover was answered without supportedVersions: {r}"
-                    ))
-                }
-                (_, Some(e)) if e.get("code") == Some(&json!(-32022)) => {
-                    outcome.problem = Some(format!(
-                        "a modern server that does not support 2026-07-28 (it supports {})",
-                        e.pointer("/data/supported").unwrap_or(&Value::Null)
-                    ))
-                }
-                (_, Some(e)) => {
-                    outcome.problem = Some(format!(
-                        "server/discover was answered with an error, so the server is of the session era: {e}"
-                    ))
-                }
-                _ => outcome.problem = Some(format!("malformed answer to server/discover: {resp}")),
-            }
-        }
-        Err(e) => outcome.problem = Some(format!("{e}: the server is of the session era")),
-    }
-    let (transcript, stderr, _) = session.finish().await;
-    outcome.answered |= transcript
-        .iter()
-        .any(|t| t.direction == Direction::Received);
-    outcome.stderr = stderr;
-    outcome
+    ask(
+        cfg,
+        STATELESS_REVISION,
+        Some(request_meta(STATELESS_REVISION, &json!({}))),
+        ("server/discover", json!({})),
+        judge,
+        |e| format!("{e}: the server is of the session era"),
+    )
+    .await
 }
 
 /// Probes every session-based revision and `server/discover` (in parallel) and
