@@ -193,21 +193,22 @@ fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
     Regex::new(&src).map_err(|e| format!("bad pattern `{pattern}`: {e}"))
 }
 
+/// `--only` and `--skip` as a predicate on ids.
+fn id_filter(only: &[String], skip: &[String]) -> Result<impl Fn(&str) -> bool, String> {
+    let compile = |ps: &[String]| -> Result<Vec<Regex>, String> {
+        ps.iter().map(|p| glob_or_substring(p)).collect()
+    };
+    let (only, skip) = (compile(only)?, compile(skip)?);
+    Ok(move |id: &str| {
+        (only.is_empty() || only.iter().any(|r| r.is_match(id)))
+            && !skip.iter().any(|r| r.is_match(id))
+    })
+}
+
 /// Applies `--only` and `--skip`.
 pub fn select(cases: Vec<Case>, only: &[String], skip: &[String]) -> Result<Vec<Case>, String> {
-    let only: Vec<Regex> = only
-        .iter()
-        .map(|p| glob_or_substring(p))
-        .collect::<Result<_, _>>()?;
-    let skip: Vec<Regex> = skip
-        .iter()
-        .map(|p| glob_or_substring(p))
-        .collect::<Result<_, _>>()?;
-    Ok(cases
-        .into_iter()
-        .filter(|c| only.is_empty() || only.iter().any(|r| r.is_match(&c.id)))
-        .filter(|c| !skip.iter().any(|r| r.is_match(&c.id)))
-        .collect())
+    let keep = id_filter(only, skip)?;
+    Ok(cases.into_iter().filter(|c| keep(&c.id)).collect())
 }
 
 pub fn load_cases(dir: Option<&PathBuf>) -> Result<Vec<Case>, String> {
@@ -416,18 +417,10 @@ pub fn select_families(
     only: &[String],
     skip: &[String],
 ) -> Result<Vec<crate::traversal::Family>, String> {
-    let only: Vec<Regex> = only
-        .iter()
-        .map(|p| glob_or_substring(p))
-        .collect::<Result<_, _>>()?;
-    let skip: Vec<Regex> = skip
-        .iter()
-        .map(|p| glob_or_substring(p))
-        .collect::<Result<_, _>>()?;
+    let keep = id_filter(only, skip)?;
     Ok(crate::traversal::Family::ALL
         .into_iter()
-        .filter(|f| only.is_empty() || only.iter().any(|r| r.is_match(&f.id())))
-        .filter(|f| !skip.iter().any(|r| r.is_match(&f.id())))
+        .filter(|f| keep(&f.id()))
         .collect())
 }
 
