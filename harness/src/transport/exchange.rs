@@ -445,6 +445,50 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
     finish(sink, index, error);
 }
 
+/// Why request `id` will get no JSON-RPC response: the HTTP exchange that carried it
+/// has ended with a non-2xx status and no response to it arrived. `None` while that
+/// is not (yet) known.
+/// With `id` `None`: the newest POST, when its answer cannot hold a JSON-RPC message.
+pub fn refused(shared: &Shared, id: Option<&Value>) -> Option<String> {
+    let st = lock(shared);
+    let x = match id {
+        Some(id) => {
+            if st.answered.contains(id) {
+                return None;
+            }
+            st.exchanges
+                .iter()
+                .rev()
+                .find(|x| x.request_ids.contains(id))?
+        }
+        None => {
+            let x = st.exchanges.iter().rev().find(|x| x.method == "POST")?;
+            let json = x
+                .headers
+                .get("content-type")
+                .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
+            if json {
+                return None;
+            }
+            x
+        }
+    };
+    let status = x.status?;
+    if !x.complete || (200..300).contains(&status) {
+        return None;
+    }
+    let ctype = x
+        .headers
+        .get("content-type")
+        .map_or("no content type", |c| c.as_str());
+    let body: String = x.body.chars().take(200).collect();
+    Some(format!(
+        "the HTTP {} carrying it was answered {status} ({ctype}) without a JSON-RPC response to it: {}",
+        x.method,
+        if body.trim().is_empty() { "empty body" } else { body.trim() }
+    ))
+}
+
 /// Scheme, host and port of a URL: the only place the harness may send to.
 pub fn origin_of(url: &url::Url) -> String {
     url.origin().ascii_serialization()

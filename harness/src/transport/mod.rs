@@ -92,6 +92,16 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// Over HTTP: why request `id` will get no JSON-RPC response (see
+    /// [`exchange::refused`]); always `None` on stdio.
+    pub fn refused(&self, id: Option<&serde_json::Value>) -> Option<String> {
+        match self {
+            Transport::Stdio(_) => None,
+            Transport::StreamableHttp(t) => exchange::refused(t.shared(), id),
+            Transport::Sse(t) => exchange::refused(t.shared(), id),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Transport::Stdio(_) => "stdio",
