@@ -156,7 +156,11 @@ pub fn precheck(
         })?),
     };
     if !METHODS.contains(&method) {
-        return Err(RpcError::method_not_found(method));
+        let mut err = RpcError::method_not_found(method);
+        if faults.has(Fault::UnknownMethodWrongCode) {
+            err.code = crate::jsonrpc::INVALID_REQUEST;
+        }
+        return Err(err);
     }
     // ask_roots needs the client's roots (asked for with InputRequiredResult).
     let asks_roots =
