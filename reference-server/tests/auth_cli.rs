@@ -2,9 +2,8 @@
 //! the token only the auth cases run and every other case is skipped with the reason;
 //! with it, every auth case passes.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -15,41 +14,15 @@ fn conform_binary() -> PathBuf {
     Path::new(REFERENCE).with_file_name("mcp-conform")
 }
 
-/// The HTTP reference server, killed and reaped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
+mod http_servers;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Server {
-    let mut child = Command::new(REFERENCE)
-        .args(["--http", "127.0.0.1:0", "--bearer", TOKEN])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+/// The HTTP reference server demanding TOKEN, with its `/mcp` URL.
+fn start() -> (http_servers::Owned, String) {
+    let args = ["--bearer".to_string(), TOKEN.to_string()];
+    let server = http_servers::start_owned("auth-cli", Path::new(REFERENCE), &args)
         .expect("start the reference server");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the server printed no `listening on` line")
-            .expect("read stderr");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap_or("").to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
+    let url = server.base.join("mcp").expect("url").to_string();
+    (server, url)
 }
 
 fn run(args: &[&str]) -> (i32, Value) {
@@ -79,8 +52,8 @@ fn case<'a>(report: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn without_a_token_only_the_auth_cases_run() {
-    let server = start();
-    let (code, report) = run(&[&server.url]);
+    let (_server, url) = start();
+    let (code, report) = run(&[&url]);
     assert_eq!(code, 0, "nothing failed: {report}");
     assert_eq!(case(&report, "auth.missing-token-401")["verdict"], "pass");
     assert_eq!(case(&report, "auth.token-required")["verdict"], "pass");
@@ -96,8 +69,8 @@ fn without_a_token_only_the_auth_cases_run() {
 
 #[test]
 fn with_the_token_every_auth_case_passes() {
-    let server = start();
-    let (code, report) = run(&["--bearer", TOKEN, "--only", "auth.*", &server.url]);
+    let (_server, url) = start();
+    let (code, report) = run(&["--bearer", TOKEN, "--only", "auth.*", &url]);
     assert_eq!(code, 0, "{report}");
     let cases = report["cases"].as_array().cloned().unwrap_or_default();
     assert!(cases.len() >= 10, "all auth cases ran: {}", cases.len());

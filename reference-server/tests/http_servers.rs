@@ -1,6 +1,9 @@
 //! HTTP server processes for the conformance suite: the reference server and each
 //! HTTP mutant, started once per test binary on 127.0.0.1 (port 0), shared by the
 //! trials, and always killed when the binary ends (and by the kernel if it dies).
+//! `start_owned` starts one that belongs to a single test and is stopped when dropped.
+//! Each test binary uses only some of these functions.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -59,6 +62,21 @@ pub fn base_url(name: &str, binary: &Path, args: &[String]) -> Result<url::Url, 
     if let Some(r) = running.as_ref() {
         return Ok(r.base.clone());
     }
+    let (child, base) = spawn_listening(name, binary, args)?;
+    *running = Some(Running {
+        child,
+        base: base.clone(),
+    });
+    Ok(base)
+}
+
+/// Starts `binary --http 127.0.0.1:0 ARGS` and waits for its `listening on` line;
+/// returns the child and its base URL (`http://127.0.0.1:N/`).
+fn spawn_listening(
+    name: &str,
+    binary: &Path,
+    args: &[String],
+) -> Result<(Child, url::Url), String> {
     let mut cmd = Command::new(binary);
     cmd.args(["--http", "127.0.0.1:0"])
         .args(args)
@@ -96,14 +114,33 @@ pub fn base_url(name: &str, binary: &Path, args: &[String]) -> Result<url::Url, 
             return Err(format!("{name}: no `listening on` line within 10 s"));
         }
     };
-    let base = url::Url::parse(&url)
-        .and_then(|u| u.join("/"))
-        .map_err(|e| format!("{name}: bad URL {url}: {e}"))?;
-    *running = Some(Running {
-        child,
-        base: base.clone(),
-    });
-    Ok(base)
+    match url::Url::parse(&url).and_then(|u| u.join("/")) {
+        Ok(base) => Ok((child, base)),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("{name}: bad URL {url}: {e}"))
+        }
+    }
+}
+
+/// A server that belongs to one test: killed and reaped when dropped.
+pub struct Owned {
+    child: Child,
+    pub base: url::Url,
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a server of the test's own (not shared with other tests).
+pub fn start_owned(name: &str, binary: &Path, args: &[String]) -> Result<Owned, String> {
+    let (child, base) = spawn_listening(name, binary, args)?;
+    Ok(Owned { child, base })
 }
 
 /// Kills and reaps every server started by this binary.

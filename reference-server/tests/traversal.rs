@@ -5,9 +5,7 @@
 //! content as evidence.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,44 +90,7 @@ fn every_family_passes_on_the_reference_server_over_stdio() {
 }
 
 /// The reference server over HTTP, killed when dropped.
-struct HttpServer(Child);
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_http(root: &std::path::Path) -> (HttpServer, url::Url) {
-    let mut child = Command::new(REFERENCE)
-        .args(["--http", "127.0.0.1:0", "--root"])
-        .arg(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the reference server");
-    let stderr = child.stderr.take().expect("stderr");
-    let server = HttpServer(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("http://127.0.0.1:") {
-                let url: String = line[at..]
-                    .chars()
-                    .take_while(|c| !c.is_whitespace())
-                    .collect();
-                let _ = tx.send(url);
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the server prints its URL");
-    let url = url::Url::parse(&url).expect("URL");
-    (server, url)
-}
+mod http_servers;
 
 #[test]
 fn every_applicable_family_passes_over_http_with_root() {
@@ -137,8 +98,10 @@ fn every_applicable_family_passes_over_http_with_root() {
     let data = outer.path().join("data");
     std::fs::create_dir_all(data.join("docs")).expect("mkdir");
     std::fs::write(data.join("docs/readme.txt"), "served\n").expect("write");
-    let (_server, url) = start_http(&data);
-    let mcp = url.join("/mcp").expect("url");
+    let args = ["--root".to_string(), data.display().to_string()];
+    let server = http_servers::start_owned("traversal", std::path::Path::new(REFERENCE), &args)
+        .expect("start the reference server");
+    let mcp = server.base.join("mcp").expect("url");
     let mut cfg = RunConfig::for_url(mcp, TransportKind::StreamableHttp);
     cfg.timeout = Duration::from_secs(5);
     let sb = Sandbox::beside(&data).expect("canaries beside the root");

@@ -110,6 +110,34 @@ pub struct CaseResult {
     pub stderr: String,
 }
 
+impl CaseResult {
+    /// A MUST-level result that has observed nothing yet (a pass until a finding
+    /// says otherwise): the start of every generated result (fuzzing, traversal).
+    pub fn generated(
+        (id, title): (String, String),
+        area: &str,
+        requirements: &[&str],
+        file: &str,
+        revision: Option<&str>,
+    ) -> CaseResult {
+        CaseResult {
+            id,
+            title,
+            area: area.into(),
+            requirements: requirements.iter().map(|r| r.to_string()).collect(),
+            severity: Severity::Must,
+            file: file.into(),
+            revision: revision.map(str::to_string),
+            verdict: Verdict::Pass,
+            reason: None,
+            duration_ms: 0,
+            findings: Vec::new(),
+            transcript: Vec::new(),
+            stderr: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub requirements: Vec<String>,

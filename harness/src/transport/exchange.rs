@@ -142,6 +142,14 @@ pub struct HttpState {
 
 pub type Shared = Arc<Mutex<HttpState>>;
 
+/// Fresh state for a new connection; `bearer` is the user's `--bearer` token.
+pub fn new_shared(bearer: Option<String>) -> Shared {
+    Arc::new(Mutex::new(HttpState {
+        bearer,
+        ..HttpState::default()
+    }))
+}
+
 pub fn lock(shared: &Shared) -> MutexGuard<'_, HttpState> {
     shared.lock().unwrap_or_else(|e| e.into_inner())
 }

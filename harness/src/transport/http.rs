@@ -119,8 +119,7 @@ impl HttpTransport {
     ) -> Result<HttpTransport, TransportError> {
         let (tx, rx) = mpsc::channel(1024);
         let client = client()?;
-        let shared = Shared::default();
-        lock(&shared).bearer = bearer;
+        let shared = exchange::new_shared(bearer);
         Ok(HttpTransport {
             sink: Sink {
                 shared,

@@ -38,8 +38,7 @@ impl SseTransport {
     ) -> Result<SseTransport, TransportError> {
         let (tx, rx) = mpsc::channel(1024);
         let c = client()?;
-        let shared = Shared::default();
-        lock(&shared).bearer = bearer;
+        let shared = exchange::new_shared(bearer);
         let sink = Sink {
             shared,
             tx,

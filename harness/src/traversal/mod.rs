@@ -66,21 +66,13 @@ pub struct TraversalRun {
 }
 
 fn base(family: Family, revision: Option<&str>) -> CaseResult {
-    CaseResult {
-        id: family.id(),
-        title: format!("Path traversal: {}", family.title()),
-        area: "traversal".into(),
-        requirements: REQUIREMENTS.iter().map(|r| r.to_string()).collect(),
-        severity: Severity::Must,
-        file: "(generated: traversal probes)".into(),
-        revision: revision.map(str::to_string),
-        verdict: Verdict::Pass,
-        reason: None,
-        duration_ms: 0,
-        findings: Vec::new(),
-        transcript: Vec::new(),
-        stderr: String::new(),
-    }
+    CaseResult::generated(
+        (family.id(), format!("Path traversal: {}", family.title())),
+        "traversal",
+        &REQUIREMENTS,
+        "(generated: traversal probes)",
+        revision,
+    )
 }
 
 /// Every selected family skipped with one reason.
