@@ -144,6 +144,21 @@ const MODERN_ONLY: &str = "reference-modern-only";
 /// 2026-07-28 (see cases/modern/http-modern-only-405.yaml).
 const MODERN_ONLY_SKIP: &str = "applies to servers that speak only 2026-07-28";
 
+/// A trial's verdict on a correct server: it must pass. A dual-era server may skip
+/// the rules for servers that speak only 2026-07-28 (judged against --modern-only).
+fn must_pass(r: &CaseResult, server: &str, dual_era: bool) -> Result<(), Failed> {
+    let modern_only_rule = dual_era
+        && r.verdict == Verdict::Skip
+        && r.reason
+            .as_deref()
+            .is_some_and(|w| w.contains(MODERN_ONLY_SKIP));
+    if r.verdict == Verdict::Pass || modern_only_rule {
+        Ok(())
+    } else {
+        Err(Failed::from(format!("{server} must pass: {}", explain(r))))
+    }
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials mostly wait (silence windows, slow tools, server round trips), so more
@@ -191,21 +206,11 @@ fn main() {
                 };
                 let cfg = config(kind, "reference", launch, &[])?;
                 let facts = facts_for(&cache_c, &format!("reference/{prefix}"), &cfg);
-                let r = run_one(&case_c, &cfg, &facts);
-                // Rules for servers that speak only 2026-07-28 are judged against the
-                // reference server's --modern-only mode (below); the dual-era server skips them.
-                let modern_only_rule = r.verdict == Verdict::Skip
-                    && r.reason
-                        .as_deref()
-                        .is_some_and(|w| w.contains(MODERN_ONLY_SKIP));
-                if r.verdict == Verdict::Pass || modern_only_rule {
-                    Ok(())
-                } else {
-                    Err(Failed::from(format!(
-                        "the reference server must pass: {}",
-                        explain(&r)
-                    )))
-                }
+                must_pass(
+                    &run_one(&case_c, &cfg, &facts),
+                    "the reference server",
+                    true,
+                )
             }));
             if case.area() == "modern" && kind != TransportKind::Sse {
                 let (case_c, cache_c, reference_c) =
@@ -222,15 +227,11 @@ fn main() {
                         };
                         let cfg = config(kind, MODERN_ONLY, launch, &args)?;
                         let facts = facts_for(&cache_c, &format!("{MODERN_ONLY}/{prefix}"), &cfg);
-                        let r = run_one(&case_c, &cfg, &facts);
-                        if r.verdict == Verdict::Pass {
-                            Ok(())
-                        } else {
-                            Err(Failed::from(format!(
-                                "the reference server in --modern-only mode must pass: {}",
-                                explain(&r)
-                            )))
-                        }
+                        must_pass(
+                            &run_one(&case_c, &cfg, &facts),
+                            "the reference server in --modern-only mode",
+                            false,
+                        )
                     },
                 ));
             }
@@ -245,19 +246,11 @@ fn main() {
                     };
                     let cfg = config(kind, POLLING, launch, &["--sse-poll".to_string()])?;
                     let facts = facts_for(&cache_c, POLLING, &cfg);
-                    let r = run_one(&case_c, &cfg, &facts);
-                    let modern_only_rule = r.verdict == Verdict::Skip
-                        && r.reason
-                            .as_deref()
-                            .is_some_and(|w| w.contains(MODERN_ONLY_SKIP));
-                    if r.verdict == Verdict::Pass || modern_only_rule {
-                        Ok(())
-                    } else {
-                        Err(Failed::from(format!(
-                            "the polling reference server must pass: {}",
-                            explain(&r)
-                        )))
-                    }
+                    must_pass(
+                        &run_one(&case_c, &cfg, &facts),
+                        "the polling reference server",
+                        true,
+                    )
                 }));
             }
             for name in &case.mutants {
