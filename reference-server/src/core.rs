@@ -36,6 +36,9 @@ pub struct Config {
 
     /// Speak only 2026-07-28: no `initialize`, no sessions, GET/DELETE get 405.
     pub modern_only: bool,
+    /// 2026-07-28 `subscriptions/listen` requests open anywhere on this front (shared
+    /// by every clone of the configuration).
+    pub subscriptions: crate::modern::Subscriptions,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             page_size: 3,
             root: None,
             modern_only: false,
+            subscriptions: Default::default(),
         }
     }
 }
@@ -95,8 +99,6 @@ pub struct State {
     pub init_id: Option<String>,
     /// 2026-07-28: the request being served asked for a later page (a cursor).
     pub modern_page_cursor_seen: bool,
-    /// 2026-07-28: open `subscriptions/listen` requests (id, acknowledged filter).
-    pub listeners: Vec<(Value, Value)>,
     /// 2026-07-28, only with the fault that breaks statelessness: capabilities that
     /// earlier requests declared.
     pub modern_remembered_capabilities: Option<Value>,
@@ -118,7 +120,6 @@ impl State {
             init_id: None,
             modern_page_cursor_seen: false,
             modern_remembered_capabilities: None,
-            listeners: Vec::new(),
             in_flight: HashMap::new(),
             pending: HashMap::new(),
         }
@@ -266,9 +267,9 @@ impl Session {
 
     /// Cancels an in-flight request. Returns false if the id is unknown.
     pub fn cancel(&self, id: &Value) -> bool {
-        let mut st = self.state();
         // A cancelled `subscriptions/listen` ends its subscription.
-        st.listeners.retain(|(l, _)| l != id);
+        self.config.subscriptions.end(self, id);
+        let mut st = self.state();
         match st.in_flight.remove(&id_key(id)) {
             Some(handle) => {
                 handle.abort();

@@ -180,6 +180,9 @@ faults! {
     ModernParamHeaderUnchecked => "modern-param-header-unchecked": "2026-07-28 HTTP: Mcp-Param-* headers are not checked against the tool arguments",
     ModernSubscriptionUntagged => "modern-subscription-untagged": "2026-07-28: notifications of a subscriptions/listen stream lack io.modelcontextprotocol/subscriptionId",
     ModernSubscriptionUnfiltered => "modern-subscription-unfiltered": "2026-07-28: a subscription gets every list_changed type, requested or not",
+    ModernSubscriptionNoAck => "modern-subscription-no-ack": "2026-07-28: subscriptions/listen is never acknowledged (no notifications/subscriptions/acknowledged)",
+    ModernSubscriptionUntaggedAck => "modern-subscription-untagged-ack": "2026-07-28: the subscription acknowledgement lacks io.modelcontextprotocol/subscriptionId",
+    ModernCancelEndsAllSubscriptions => "modern-cancel-ends-all-subscriptions": "2026-07-28: cancelling one subscriptions/listen request (or closing its stream) ends every open subscription",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }
 

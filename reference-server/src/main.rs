@@ -105,6 +105,7 @@ fn main() -> anyhow::Result<()> {
         page_size: usize::try_from(cli.page_size).unwrap_or(3),
         root,
         modern_only: cli.modern_only,
+        subscriptions: Default::default(),
     };
     if let Some(addr) = cli.http {
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -10,7 +10,7 @@
 //! same [`precheck`] to pick the status code (400 / 404) before serving.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::{json, Map, Value};
 
@@ -77,6 +77,73 @@ pub struct RequestCtx {
     pub client_capabilities: Value,
     /// Log messages only when the request asked for them, at this level or above.
     pub log_level: Option<LogLevel>,
+}
+
+/// Most subscriptions open at once on one front; more are refused.
+const MAX_SUBSCRIPTIONS: usize = 1024;
+
+/// One open `subscriptions/listen` request.
+struct Listener {
+    id: Value,
+    /// What the acknowledgement agreed to deliver.
+    filter: Value,
+    /// The session serving the request: its output is the subscription's stream.
+    session: Weak<Session>,
+}
+
+/// The open subscriptions of a front: the whole process on stdio, the whole server
+/// over HTTP, where every stateless request has its own short-lived session. A change
+/// made while serving one request reaches the listeners of every other.
+#[derive(Clone, Default)]
+pub struct Subscriptions(Arc<Mutex<Vec<Listener>>>);
+
+impl std::fmt::Debug for Subscriptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Subscriptions({})", self.lock().len())
+    }
+}
+
+impl Subscriptions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Listener>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn open(&self, session: &Arc<Session>, id: &Value, filter: &Value) -> Result<(), RpcError> {
+        let mut all = self.lock();
+        all.retain(|l| l.session.strong_count() > 0);
+        if all.len() >= MAX_SUBSCRIPTIONS {
+            return Err(RpcError::new(
+                jsonrpc::INTERNAL_ERROR,
+                "Too many open subscriptions",
+            ));
+        }
+        all.push(Listener {
+            id: id.clone(),
+            filter: filter.clone(),
+            session: Arc::downgrade(session),
+        });
+        Ok(())
+    }
+
+    /// Ends the subscription `id` opened through `session` (a cancellation, or its
+    /// stream closing). The `modern-cancel-ends-all-subscriptions` fault ends every one.
+    pub fn end(&self, session: &Session, id: &Value) {
+        let everything = session
+            .faults()
+            .has(Fault::ModernCancelEndsAllSubscriptions);
+        self.lock().retain(|l| {
+            let this_one = std::ptr::eq(l.session.as_ptr(), session) && l.id == *id;
+            !(everything || this_one)
+        });
+    }
+
+    /// The live listeners: (id, filter, session).
+    fn current(&self) -> Vec<(Value, Value, Arc<Session>)> {
+        self.lock()
+            .iter()
+            .filter_map(|l| Some((l.id.clone(), l.filter.clone(), l.session.upgrade()?)))
+            .collect()
+    }
 }
 
 /// Every revision this server speaks, newest first (for `supportedVersions` and
@@ -181,13 +248,13 @@ pub fn precheck(
     })
 }
 
-/// The capabilities announced to 2026-07-28 clients: no `listChanged` or
-/// `subscribe`, which need `subscriptions/listen` (not served yet).
+/// The capabilities announced to 2026-07-28 clients. List changes and resource
+/// updates reach clients through `subscriptions/listen`.
 pub fn capabilities() -> Value {
     json!({
-        "tools": {},
-        "resources": {},
-        "prompts": {},
+        "tools": {"listChanged": true},
+        "resources": {"listChanged": true, "subscribe": true},
+        "prompts": {"listChanged": true},
         "logging": {},
         "completions": {},
     })
@@ -345,8 +412,8 @@ impl Session {
     }
 
     /// `subscriptions/listen`: acknowledges the filter it honours (tagged with the
-    /// request id), then stays open until the client cancels it. Only the stdio
-    /// transport (one session per process) delivers change notifications to it.
+    /// request id), then stays open until the client cancels it (stdio) or closes
+    /// its stream (HTTP).
     fn listen(self: &Arc<Self>, id: &Value, params: &Map<String, Value>) -> Handled {
         let id = id.clone();
         let wanted = params.get("notifications").and_then(Value::as_object);
@@ -368,19 +435,25 @@ impl Session {
             agreed.insert("resourceSubscriptions".into(), Value::Array(uris));
         }
         let filter = Value::Object(agreed);
-        self.state().listeners.push((id.clone(), filter.clone()));
-        self.notify(
-            "notifications/subscriptions/acknowledged",
-            Some(json!({"_meta": {META_SUBSCRIPTION_ID: id}, "notifications": filter})),
-        );
+        if let Err(e) = self.config.subscriptions.open(self, &id, &filter) {
+            return Handled::Error(e);
+        }
+        if self.faults().has(Fault::ModernSubscriptionNoAck) {
+            return Handled::Async(Box::pin(std::future::pending()));
+        }
+        let mut ack = json!({"_meta": {META_SUBSCRIPTION_ID: id}, "notifications": filter});
+        if self.faults().has(Fault::ModernSubscriptionUntaggedAck) {
+            ack = json!({"notifications": filter});
+        }
+        self.notify("notifications/subscriptions/acknowledged", Some(ack));
         Handled::Async(Box::pin(std::future::pending()))
     }
 
-    /// Sends a change notification to every subscription that asked for it.
+    /// Sends a change notification to every subscription that asked for it, on the
+    /// stream of that subscription.
     fn publish(&self, method: &str, flag: &str, uri: Option<&str>) {
         let faults = self.faults();
-        let listeners = self.state().listeners.clone();
-        for (id, filter) in listeners {
+        for (id, filter, listener) in self.config.subscriptions.current() {
             let wanted = match uri {
                 Some(u) => filter
                     .get("resourceSubscriptions")
@@ -398,7 +471,7 @@ impl Session {
             if let Some(u) = uri {
                 params.insert("uri".into(), json!(u));
             }
-            self.notify(method, Some(Value::Object(params)));
+            listener.notify(method, Some(Value::Object(params)));
         }
     }
 

@@ -22,6 +22,7 @@ impl Peer {
             faults: Faults::of(faults),
             page_size: 3,
             root: None,
+            subscriptions: Default::default(),
         };
         Peer {
             session: Session::new(config, tx),

@@ -253,7 +253,7 @@ fn main() {
                     )
                 }));
             }
-            for name in &case.mutants {
+            for name in case.mutants_for(kind) {
                 let Some(mutant) = by_name.get(name).cloned() else {
                     continue; // reported by the catalogue trial below
                 };
@@ -299,7 +299,7 @@ fn main() {
                         c.id, c.file
                     ));
                 }
-                for m in &c.mutants {
+                for m in c.all_mutants() {
                     if !names.contains(m) {
                         problems.push(format!(
                             "{} names mutant `{m}`, which is not in fixtures/mutants.yaml",
@@ -317,7 +317,7 @@ fn main() {
     ));
     let (cases_c, catalogue_c) = (cases.clone(), catalogue.clone());
     trials.push(Trial::test("suite::every-mutant-is-used", move || {
-        let used: BTreeSet<&String> = cases_c.iter().flat_map(|c| c.mutants.iter()).collect();
+        let used: BTreeSet<&String> = cases_c.iter().flat_map(|c| c.all_mutants()).collect();
         // Fuzz mutants are checked by tests/fuzz.rs, traversal mutants by
         // tests/traversal.rs; a case naming one is fine too.
         let unused: Vec<&str> = catalogue_c

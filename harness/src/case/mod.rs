@@ -41,6 +41,11 @@ pub struct Case {
     /// Names of mutants in `fixtures/mutants.yaml` that must fail this case.
     #[serde(default)]
     pub mutants: Vec<String>,
+    /// Further mutants that must fail the case on one transport only: their fault
+    /// concerns a mechanism the other transports do not use (the stdio way of
+    /// cancelling, say).
+    #[serde(default)]
+    pub mutants_on: BTreeMap<TransportKind, Vec<String>>,
     /// Free text for readers of the case file.
     #[serde(default)]
     pub notes: Option<String>,
@@ -56,6 +61,19 @@ impl Case {
         self.id.split('.').next().unwrap_or(&self.id)
     }
 
+    /// Every mutant that must fail the case on `kind`.
+    pub fn mutants_for(&self, kind: TransportKind) -> Vec<&String> {
+        let extra = self.mutants_on.get(&kind).into_iter().flatten();
+        self.mutants.iter().chain(extra).collect()
+    }
+
+    /// Every mutant the case names, on any transport.
+    pub fn all_mutants(&self) -> impl Iterator<Item = &String> {
+        self.mutants
+            .iter()
+            .chain(self.mutants_on.values().flatten())
+    }
+
     pub fn applies_to_transport(&self, kind: TransportKind) -> bool {
         match &self.transports {
             None => true,
@@ -64,7 +82,7 @@ impl Case {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransportKind {
     Stdio,
@@ -118,6 +136,10 @@ pub enum Step {
     ExpectHttp(ExpectHttp),
     /// Break the SSE stream carrying a request, as a network failure would.
     BreakStream(BreakStream),
+    /// Cancel a request the way its transport and era prescribe: close its SSE
+    /// response stream over Streamable HTTP at 2026-07-28, otherwise send
+    /// `notifications/cancelled`.
+    Cancel(Cancel),
     /// Call a list method, follow every `nextCursor` to the end (with a page cap) and
     /// collect the items into a variable, judging duplicates.
     Paginate(Paginate),
@@ -308,6 +330,16 @@ pub struct BreakStream {
     /// Variable that receives the last event id delivered on that stream (null if none).
     #[serde(default)]
     pub capture_last_event_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cancel {
+    /// The JSON-RPC id of the request to cancel.
+    pub request_id: Value,
+    /// The `reason` of the notification (when one is sent).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Which incoming messages an expectation looks at.

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::{
-    Case, ExitExpect, Expect, ForEach, Given, Judgement, MessageKind, Silence, Step, TransportKind,
+    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, MessageKind, Silence, Step,
+    TransportKind,
 };
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
@@ -484,6 +485,7 @@ pub(super) fn run_step<'a, 'c: 'a>(
             Step::Http(h) => http_steps::http(h, session, ctx).await?,
             Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await?,
             Step::BreakStream(b) => http_steps::break_stream(b, session, ctx)?,
+            Step::Cancel(c) => cancel(c, session, ctx).await?,
             Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
             Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
             Step::Paginate(p) => super::discover::paginate(p, session, ctx).await,
@@ -541,6 +543,28 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
 
 /// A failed write is evidence about the server (it closed or stopped reading), so it
 /// is recorded; the following expectation will then report what is missing.
+/// Cancels a request. At 2026-07-28 over Streamable HTTP closing the request's
+/// response stream is the cancellation (no notification exists there); on stdio, and
+/// in the session-based revisions, the client says so with `notifications/cancelled`.
+async fn cancel(c: &Cancel, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
+    let id = substitute(&c.request_id, &ctx.vars);
+    let stateless = session.request_meta().is_some();
+    if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
+        t.break_stream(&id)?;
+        session.note(format!(
+            "cancelled request {id} by closing its SSE response stream"
+        ));
+        return Ok(());
+    }
+    let mut params = json!({"requestId": id});
+    if let Some(r) = &c.reason {
+        params["reason"] = Value::String(r.clone());
+    }
+    let msg = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
+    ctx.last_sent = Some(session.decorate(&msg));
+    send_or_note(session.send(&msg).await, session, ctx)
+}
+
 fn send_or_note(
     res: Result<(), crate::transport::TransportError>,
     session: &mut Session,

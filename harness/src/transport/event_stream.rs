@@ -91,7 +91,14 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         };
         let duplicate = {
             let mut st = lock(&sink.shared);
-            let dup = id.as_ref().and_then(|i| {
+            // HTTP-28 is about the streams of one session; 2026-07-28 has no sessions,
+            // and every request's stream stands alone.
+            let stateless = st.exchanges.get(index).is_some_and(|x| {
+                x.request_headers
+                    .get("mcp-protocol-version")
+                    .is_some_and(|v| crate::revision::is_modern(v))
+            });
+            let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
                 st.seen_ids
                     .insert(i.clone(), index)
                     .map(|first| (i.clone(), first))

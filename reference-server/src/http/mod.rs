@@ -262,10 +262,19 @@ pub fn jsonrpc_error(status: StatusCode, code: i64, message: &str) -> Response<B
 
 /// An SSE response whose events come from `rx`; the body ends when the sender is dropped.
 pub fn sse(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<Body> {
-    let events = stream::unfold(rx, |mut rx| async move {
+    sse_guarded(rx, ())
+}
+
+/// An SSE response that holds `guard` until the body is dropped: when it has ended,
+/// or when the client closed the connection.
+pub fn sse_guarded<G: Send + Sync + 'static>(
+    rx: mpsc::UnboundedReceiver<Bytes>,
+    guard: G,
+) -> Response<Body> {
+    let events = stream::unfold((rx, guard), |(mut rx, guard)| async move {
         rx.recv()
             .await
-            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), (rx, guard)))
     });
     let mut r = Response::new(StreamBody::new(events).boxed());
     let h = r.headers_mut();

@@ -15,7 +15,10 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::streams::{self, lock, Router, SharedRouter, STANDALONE};
-use super::{empty, header, json_body, jsonrpc_error, read_body, sse, Body, Server, MAX_SESSIONS};
+use super::{
+    empty, header, json_body, jsonrpc_error, read_body, sse, sse_guarded, Body, Server,
+    MAX_SESSIONS,
+};
 use crate::core::Session;
 use crate::faults::Fault;
 use crate::jsonrpc::{is_valid_id, RpcError};
@@ -237,14 +240,7 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    // Not served over HTTP yet: each stateless request has its own short-lived core,
-    // so no change would ever reach the stream.
-    let precheck = if method == "subscriptions/listen" {
-        Err(RpcError::method_not_found(method))
-    } else {
-        modern::precheck(method, &params, &server.config)
-    };
-    if let Err(err) = precheck {
+    if let Err(err) = modern::precheck(method, &params, &server.config) {
         let status = if err.code == crate::jsonrpc::METHOD_NOT_FOUND {
             if server.has(Fault::ModernUnknownMethod200) {
                 StatusCode::OK
@@ -454,7 +450,35 @@ async fn serve(
             s.live = None;
         }
     }
+    if modern {
+        // MOD-11: the request's stream is its only channel, and closing it cancels it.
+        return sse_guarded(
+            rx,
+            CancelOnClose {
+                session: session.clone(),
+                ids: ids.to_vec(),
+            },
+        );
+    }
     sse(rx)
+}
+
+/// Held by a 2026-07-28 response stream: when the body is dropped (it ended, or the
+/// client went away) the requests it carried are cancelled, which is a no-op for
+/// those already answered. It also keeps the request's session alive meanwhile.
+struct CancelOnClose {
+    session: Arc<HttpSession>,
+    ids: Vec<Value>,
+}
+
+impl Drop for CancelOnClose {
+    fn drop(&mut self) {
+        for id in &self.ids {
+            if self.session.core.cancel(id) {
+                eprintln!("mcp-reference-server: request {id} cancelled: its stream was closed");
+            }
+        }
+    }
 }
 
 fn get(server: &Server, headers: &HeaderMap) -> Response<Body> {
