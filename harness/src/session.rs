@@ -17,6 +17,32 @@ use crate::report::model::{Direction, TranscriptEntry};
 use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
 
+/// How often a wait for a response looks whether the HTTP request was refused.
+const REFUSAL_POLL: Duration = Duration::from_millis(100);
+/// How long to look for a JSON-RPC body after a refusal was seen.
+const REFUSAL_GRACE: Duration = Duration::from_millis(200);
+
+/// Why a wait for a message ended without one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unanswered {
+    Timeout,
+    /// The connection is gone (the reason).
+    Closed(String),
+    /// Over HTTP the request was refused without a JSON-RPC answer (status and body).
+    Refused(String),
+}
+
+impl Unanswered {
+    /// The reason, as the end of a sentence ("no response arrived: …").
+    pub fn describe(&self, waited: Duration) -> String {
+        match self {
+            Unanswered::Timeout => format!("no answer within {} ms", waited.as_millis()),
+            Unanswered::Closed(reason) => format!("the server closed the connection ({reason})"),
+            Unanswered::Refused(why) => why.clone(),
+        }
+    }
+}
+
 /// Cap on transcript entries per session, so a flooding server cannot exhaust memory.
 const TRANSCRIPT_CAP: usize = 2000;
 /// Cap on recorded wire violations per session, for the same reason.
@@ -525,6 +551,56 @@ impl Session {
         .await
     }
 
+    /// Waits for the response to `id` or, without one, the next message of `kind`.
+    /// Over HTTP a request may be refused outright (a 4xx without a JSON-RPC body): a
+    /// wait for a response then ends at once with the reason, not at the deadline.
+    pub async fn reply(
+        &mut self,
+        id: Option<&Value>,
+        kind: MessageKind,
+        deadline: Instant,
+    ) -> Result<Value, Unanswered> {
+        let watch_refusal =
+            id.is_some() || matches!(kind, MessageKind::Response | MessageKind::Batch);
+        loop {
+            // Waits go in slices when a refusal could end them early.
+            let slice = if watch_refusal {
+                (Instant::now() + REFUSAL_POLL).min(deadline)
+            } else {
+                deadline
+            };
+            if let Some(m) = self.next_of_or_id(id, kind, slice).await {
+                return Ok(m);
+            }
+            if let Some(reason) = &self.closed {
+                return Err(Unanswered::Closed(reason.clone()));
+            }
+            if Instant::now() >= deadline {
+                return Err(Unanswered::Timeout);
+            }
+            if let Some(why) = self.transport.refused(id) {
+                // Whatever the refusal's body held is queued by now; one short last look.
+                let grace = (Instant::now() + REFUSAL_GRACE).min(deadline);
+                return match self.next_of_or_id(id, kind, grace).await {
+                    Some(m) => Ok(m),
+                    None => Err(Unanswered::Refused(why)),
+                };
+            }
+        }
+    }
+
+    async fn next_of_or_id(
+        &mut self,
+        id: Option<&Value>,
+        kind: MessageKind,
+        deadline: Instant,
+    ) -> Option<Value> {
+        match id {
+            Some(id) => self.response_to(id, deadline).await,
+            None => self.next_of(kind, deadline).await,
+        }
+    }
+
     /// The first queued or arriving message that satisfies `wanted`; the others stay queued.
     async fn next_where(
         &mut self,
@@ -558,13 +634,10 @@ impl Session {
     ) -> Result<Value, String> {
         let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         self.send(&msg).await.map_err(|e| e.to_string())?;
-        match self.response_to(&id, Instant::now() + wait).await {
-            Some(resp) => Ok(resp),
-            None => Err(match &self.closed {
-                Some(reason) => format!("no answer to `{method}`: connection closed ({reason})"),
-                None => format!("no answer to `{method}` within {} ms", wait.as_millis()),
-            }),
-        }
+        let deadline = Instant::now() + wait;
+        self.reply(Some(&id), MessageKind::Response, deadline)
+            .await
+            .map_err(|u| format!("`{method}`: {}", u.describe(wait)))
     }
 
     /// Drains what arrives until `deadline`, returning the messages of `kind`

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use crate::case::{Check, Collect, Derive, DeriveHow, Judgement, Paginate, SkipUnless};
+use crate::case::{
+    Check, Collect, Derive, DeriveHow, Judgement, MessageKind, Paginate, SkipUnless,
+};
 use crate::check::matcher::{self, compact};
 use crate::report::model::Severity;
 use crate::session::Session;
@@ -61,20 +63,16 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
         if let Err(e) = session.send(&msg).await {
             session.note(format!("send failed: {e}"));
         }
-        let Some(resp) = session.response_to(&id, Instant::now() + wait).await else {
-            let why = match session.closed() {
-                Some(r) => format!(
-                    "page {pages} of `{}`: the server closed the connection ({r})",
-                    p.method
-                ),
-                None => format!(
-                    "page {pages} of `{}`: no response within {} ms",
-                    p.method,
-                    wait.as_millis()
-                ),
-            };
-            ctx.fail(&p.judgement, why, None, None);
-            return;
+        let resp = match session
+            .reply(Some(&id), MessageKind::Response, Instant::now() + wait)
+            .await
+        {
+            Ok(resp) => resp,
+            Err(u) => {
+                let why = format!("page {pages} of `{}`: {}", p.method, u.describe(wait));
+                ctx.fail(&p.judgement, why, None, None);
+                return;
+            }
         };
         let Some(result) = resp.get("result").filter(|r| r.is_object()) else {
             ctx.fail(

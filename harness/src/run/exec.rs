@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::{
-    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, MessageKind, Silence, Step,
-    TransportKind,
+    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step, TransportKind,
 };
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
-use crate::session::Session;
+use crate::session::{Session, Unanswered};
 use crate::transport::Transport;
 
 use super::http_steps;
@@ -580,58 +579,27 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
     let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
     let deadline = Instant::now() + wait;
-    let mut refused = None;
     let id = e.id.as_ref().map(|id| substitute(id, &ctx.vars));
-    // Over HTTP an answer may be refused outright (a 4xx without a JSON-RPC body); the
-    // wait goes in slices so that this ends it at once instead of at the deadline.
-    let watch_refusal =
-        id.is_some() || matches!(e.kind, MessageKind::Response | MessageKind::Batch);
-    let received = loop {
-        let slice = if watch_refusal {
-            (Instant::now() + Duration::from_millis(100)).min(deadline)
-        } else {
-            deadline
-        };
-        let got = match &id {
-            Some(id) => session.response_to(id, slice).await,
-            None => session.next_of(e.kind, slice).await,
-        };
-        if got.is_some() || Instant::now() >= deadline || session.closed().is_some() {
-            break got;
-        }
-        if let Some(why) = session.transport().refused(id.as_ref()) {
-            // Whatever the body held is queued by now; one short last look.
-            let grace = (Instant::now() + Duration::from_millis(200)).min(deadline);
-            let last = match &id {
-                Some(id) => session.response_to(id, grace).await,
-                None => session.next_of(e.kind, grace).await,
+    let received = session.reply(id.as_ref(), e.kind, deadline).await;
+    ctx.last_received = received.as_ref().ok().cloned();
+    let msg = match received {
+        Ok(msg) => msg,
+        Err(unanswered) => {
+            let why = match unanswered {
+                Unanswered::Timeout => format!(
+                    "no {} arrived within {} ms",
+                    e.kind.as_str(),
+                    wait.as_millis()
+                ),
+                other => format!("no {} arrived: {}", e.kind.as_str(), other.describe(wait)),
             };
-            if last.is_none() {
-                refused = Some(why);
-            }
-            break last;
+            let judgement = Judgement {
+                severity: e.missing_severity.or(e.judgement.severity),
+                ..e.judgement.clone()
+            };
+            ctx.fail(&judgement, why, matcher, None);
+            return;
         }
-    };
-    ctx.last_received = received.clone();
-    let Some(msg) = received else {
-        let why = match (session.closed(), refused) {
-            (_, Some(why)) => format!("no {} arrived: {why}", e.kind.as_str()),
-            (Some(reason), None) => format!(
-                "no {} arrived: the server closed the connection ({reason})",
-                e.kind.as_str()
-            ),
-            (None, None) => format!(
-                "no {} arrived within {} ms",
-                e.kind.as_str(),
-                wait.as_millis()
-            ),
-        };
-        let judgement = Judgement {
-            severity: e.missing_severity.or(e.judgement.severity),
-            ..e.judgement.clone()
-        };
-        ctx.fail(&judgement, why, matcher, None);
-        return;
     };
     if ctx.skip_if(e.skip_if.as_ref(), &msg, &e.judgement, session) {
         return;
