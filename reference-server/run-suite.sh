@@ -9,6 +9,7 @@
 # Extra arguments go to mcp-conform (e.g. --format html -o reports/out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. reference-server/scripts/http-server.sh
 cargo build --release --quiet
 bin=./target/release
 log=$(mktemp)
@@ -32,19 +33,7 @@ echo "### stdio"
 # The HTTP server demands a token, as a deployed server should (HTTP-05); the harness
 # sends it with every request, and the auth.* cases check the refusals without it.
 token="mcp-conform-suite-$RANDOM$RANDOM"
-"$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" --root "$root" 2>"$log" &
-server_pid=$!
-url=
-for _ in $(seq 1 50); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "$log" | head -n 1 || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-if [ -z "$url" ]; then
-  echo "the reference server did not start its HTTP listener:" >&2
-  cat "$log" >&2
-  exit 3
-fi
+start_http_server "$log" "$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" --root "$root" || exit 3
 echo
 echo "### streamable-http $url"
 "$bin/mcp-conform" --hints "$hints" --bearer "$token" --root "$root" "$@" "$url" || status=1

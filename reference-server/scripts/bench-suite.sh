@@ -6,6 +6,7 @@
 #   reference-server/scripts/bench-suite.sh [RUNS] [JOBS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. reference-server/scripts/http-server.sh
 runs=${1:-5}
 jobs=${2:-8}
 cargo build --release --quiet
@@ -39,13 +40,5 @@ echo "cases: $("$bin/mcp-conform" --list | tail -n 1), -j $jobs"
 time_runs "stdio" "$bin/mcp-conform" -j "$jobs" --hints "$hints" -- "$bin/mcp-reference-server"
 
 token=bench-token
-"$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" 2>"$log" &
-server_pid=$!
-url=
-for _ in $(seq 1 50); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "$log" | head -n 1 || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "the reference server did not start" >&2; exit 3; }
+start_http_server "$log" "$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" || exit 3
 time_runs "streamable-http" "$bin/mcp-conform" -j "$jobs" --hints "$hints" --bearer "$token" "$url"
