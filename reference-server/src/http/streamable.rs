@@ -244,9 +244,10 @@ fn check_metadata_headers(
     }
 }
 
-/// A request of the stateless era: headers and `_meta` are checked first (400 with
-/// -32020, -32602, -32022 or -32021; 404 with -32601 for an unknown method), then it
-/// is served by a session that lives for this one request.
+/// A request of the stateless era: the JSON-RPC envelope, the headers and `_meta` are
+/// checked first (400 with -32600, -32020, -32602, -32022 or -32021; 404 with -32601
+/// for an unknown method), then it is served by a session that lives for this one
+/// request.
 async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Response<Body> {
     let id = msg.get("id").cloned().unwrap_or(Value::Null);
     let error = |status: StatusCode, id: &Value, err: RpcError| {
