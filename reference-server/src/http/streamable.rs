@@ -70,6 +70,9 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
         if let Some(msg) = modern_request(&server, &parts.headers, &bytes) {
             return modern_post(&server, &parts.headers, msg).await;
         }
+        if let Some(parsed) = modern_malformed(&server, &parts.headers, &bytes) {
+            return modern_malformed_post(&server, parsed).await;
+        }
         if let Err(r) = check_version(&server, &parts.headers) {
             return r;
         }
@@ -111,6 +114,42 @@ fn modern_request(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<V
         .unwrap_or_default();
     let by_header = header(headers, "mcp-protocol-version") == Some(modern::MODERN);
     (server.config.modern_only || by_header || modern::is_modern(method, &params)).then_some(msg)
+}
+
+/// A POST of the stateless era (the server speaks only 2026-07-28, or the
+/// `MCP-Protocol-Version` header names it) whose body is no JSON-RPC request,
+/// notification or response: invalid JSON, a value that is not an object (a batch
+/// array too), or an object without a string `method` that is no response.
+fn modern_malformed(
+    server: &Server,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Result<Value, String>> {
+    let modern = server.config.modern_only
+        || header(headers, "mcp-protocol-version") == Some(modern::MODERN);
+    if !modern {
+        return None;
+    }
+    let parsed: Result<Value, String> = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()));
+    match &parsed {
+        Ok(Value::Object(obj)) => {
+            let is_message = obj.get("method").is_some_and(Value::is_string)
+                || obj.contains_key("result")
+                || obj.contains_key("error");
+            (!is_message).then_some(parsed)
+        }
+        _ => Some(parsed),
+    }
+}
+
+/// Answers a malformed stateless POST the way the session core answers such a line
+/// on stdio (-32700 or -32600, `id` null when it cannot be read), with status 400;
+/// no session is looked for. A batch is refused the same way (RPC-14).
+async fn modern_malformed_post(server: &Server, parsed: Result<Value, String>) -> Response<Body> {
+    let session = HttpSession::new(server);
+    serve(server, &session, parsed, &[], &[], true).await
 }
 
 /// Decodes a header value in the Base64 sentinel form (`=?base64?…?=`); `None` when
@@ -208,12 +247,13 @@ fn check_metadata_headers(
     }
 }
 
-/// A request of the stateless era: headers and `_meta` are checked first (400 with
-/// -32020, -32602, -32022 or -32021; 404 with -32601 for an unknown method), then it
-/// is served by a session that lives for this one request.
+/// A request of the stateless era: the JSON-RPC envelope, the headers and `_meta` are
+/// checked first (400 with -32600, -32020, -32602, -32022 or -32021; 404 with -32601
+/// for an unknown method), then it is served by a session that lives for this one
+/// request.
 async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Response<Body> {
     let id = msg.get("id").cloned().unwrap_or(Value::Null);
-    let error = |status: StatusCode, err: RpcError| {
+    let error = |status: StatusCode, id: &Value, err: RpcError| {
         let status = if server.has(Fault::ModernErrorStatus200) && status == StatusCode::BAD_REQUEST
         {
             StatusCode::OK
@@ -221,8 +261,15 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
             status
         };
         let responder = crate::jsonrpc::Responder::new(server.config.faults.clone());
-        json_body(status, &responder.error(&id, &err))
+        json_body(status, &responder.error(id, &err))
     };
+    // The JSON-RPC envelope first (jsonrpc, id, params): a message that is no valid
+    // request gets -32600 (or -32602 for params), whatever its headers say.
+    if let crate::jsonrpc::Incoming::Invalid { id, error: err } =
+        crate::jsonrpc::classify(msg.clone(), &server.config.faults)
+    {
+        return error(StatusCode::BAD_REQUEST, &id, err);
+    }
     let legacy_opening = server.config.modern_only
         && msg.get("method").and_then(Value::as_str) == Some("initialize");
     // A legacy client's `initialize` carries no metadata headers; it gets the error
@@ -231,7 +278,7 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         let unchecked = server.has(Fault::ModernParamHeaderUnchecked);
         if let Err(why) = check_metadata_headers(headers, &msg, unchecked) {
             let err = RpcError::new(modern::HEADER_MISMATCH, format!("Header mismatch: {why}"));
-            return error(StatusCode::BAD_REQUEST, err);
+            return error(StatusCode::BAD_REQUEST, &id, err);
         }
     }
     let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
@@ -250,7 +297,7 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         } else {
             StatusCode::BAD_REQUEST
         };
-        return error(status, err);
+        return error(status, &id, err);
     }
     let session = HttpSession::new(server);
     let (ids, tokens) = requests_in(&msg);
