@@ -467,6 +467,12 @@ impl Session {
         ctx: &RequestCtx,
     ) -> Handled {
         let name = params.get("name").and_then(Value::as_str).unwrap_or("");
+        // The tools served here check their arguments as `tools::call` does.
+        if matches!(name, "toggle_extra" | "touch" | "log" | "ask_roots") {
+            if let Some(refused) = crate::tools::refuse_arguments(self, params) {
+                return refused;
+            }
+        }
         let args = params
             .get("arguments")
             .and_then(Value::as_object)
