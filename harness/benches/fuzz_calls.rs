@@ -39,6 +39,7 @@ fn plan() -> ToolPlan {
         input_validator: jsonschema::validator_for(&schema).ok(),
         output_validator: None,
         tool_08: true,
+        stateless: false,
     }
 }
 

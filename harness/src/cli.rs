@@ -689,19 +689,18 @@ async fn fuzz_results(
         .revision_pin
         .clone()
         .or_else(|| facts.newest_supported().map(str::to_string));
-    if revision.as_deref().is_some_and(crate::revision::is_modern) {
-        let mut r = crate::fuzz::results::skipped(
-            "tools",
-            revision.as_deref().unwrap_or(""),
-            "fuzzing at the stateless revision (2026-07-28) is not implemented yet; run it at a session-based revision".into(),
-        );
-        r.verdict = Verdict::Skip;
-        return (vec![r], vec![format!("fuzzing seed: {}", fz.seed)]);
-    }
-    let declares_tools = revision
-        .as_deref()
-        .and_then(|r| facts.init_result(r))
-        .is_some_and(|r| r.pointer("/capabilities/tools").is_some());
+    // At the stateless revision the capabilities come from `server/discover`.
+    let declares_tools = match revision.as_deref() {
+        Some(r) if crate::revision::is_modern(r) => facts
+            .discover
+            .as_ref()
+            .and_then(|d| d.result.as_ref())
+            .is_some_and(|d| d.pointer("/capabilities/tools").is_some()),
+        Some(r) => facts
+            .init_result(r)
+            .is_some_and(|r| r.pointer("/capabilities/tools").is_some()),
+        None => false,
+    };
     if revision.is_some() && !declares_tools {
         let r = crate::fuzz::results::skipped(
             "tools",

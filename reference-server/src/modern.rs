@@ -295,6 +295,7 @@ pub fn shape_result(session: &Session, method: &str, mut result: Value) -> Value
     }
     if method == "tools/list" {
         annotate_headers(obj, faults.has(Fault::ModernBadXMcpHeader));
+        misplace_headers(obj, faults);
     }
     if method == "tools/list" && faults.has(Fault::ModernToolsOrderVaries) {
         let n = TOOLS_LISTED.fetch_add(1, Ordering::Relaxed);
@@ -332,6 +333,46 @@ fn annotate_headers(list: &mut Map<String, Value>, bad: bool) {
             .and_then(Value::as_object_mut)
         {
             p.insert("x-mcp-header".into(), json!(header));
+        }
+    }
+}
+
+/// MOD-22 mutants: echo's published inputSchema gains a property whose `x-mcp-header`
+/// sits where the rules do not allow it (the tool itself ignores the property).
+fn misplace_headers(list: &mut Map<String, Value>, faults: &crate::faults::Faults) {
+    let extra = if faults.has(Fault::ModernXMcpHeaderInItems) {
+        (
+            "tags",
+            json!({"type": "array", "items": {"type": "string", "x-mcp-header": "Tag"}}),
+        )
+    } else if faults.has(Fault::ModernXMcpHeaderInAnyOf) {
+        (
+            "mode",
+            json!({"anyOf": [{"type": "string", "x-mcp-header": "Mode"}, {"type": "integer"}]}),
+        )
+    } else if faults.has(Fault::ModernXMcpHeaderOnObject) {
+        (
+            "options",
+            json!({"type": "object", "x-mcp-header": "Options",
+            "properties": {"upper": {"type": "boolean"}}}),
+        )
+    } else if faults.has(Fault::ModernXMcpHeaderDuplicate) {
+        ("copy", json!({"type": "string", "x-mcp-header": "TEXT"}))
+    } else {
+        return;
+    };
+    let Some(tools) = list.get_mut("tools").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for t in tools {
+        if t.get("name").and_then(Value::as_str) != Some("echo") {
+            continue;
+        }
+        if let Some(p) = t
+            .pointer_mut("/inputSchema/properties")
+            .and_then(Value::as_object_mut)
+        {
+            p.insert(extra.0.into(), extra.1.clone());
         }
     }
 }
@@ -499,6 +540,12 @@ impl Session {
         ctx: &RequestCtx,
     ) -> Handled {
         let name = params.get("name").and_then(Value::as_str).unwrap_or("");
+        // The tools served here check their arguments as `tools::call` does.
+        if matches!(name, "toggle_extra" | "touch" | "log" | "ask_roots") {
+            if let Some(refused) = crate::tools::refuse_arguments(self, params) {
+                return refused;
+            }
+        }
         let args = params
             .get("arguments")
             .and_then(Value::as_object)

@@ -259,6 +259,36 @@ fn str_arg<'a>(args: &'a Map<String, Value>, key: &str) -> &'a str {
     args.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// Why the arguments of a call to one of the catalogue's tools are refused, if they
+/// are: not an object (-32602), or not valid for the tool's inputSchema (a tool error).
+/// For the tools the stateless era serves on its own path.
+pub fn refuse_arguments(session: &Arc<Session>, params: &Map<String, Value>) -> Option<Handled> {
+    let name = params.get("name").and_then(Value::as_str)?;
+    let args = match params.get("arguments") {
+        None => Map::new(),
+        Some(Value::Object(a)) => a.clone(),
+        Some(_) => {
+            let code = if session.faults().has(Fault::InvalidParamsInternalError) {
+                jsonrpc::INTERNAL_ERROR
+            } else {
+                jsonrpc::INVALID_PARAMS
+            };
+            let msg = "Invalid params: \"arguments\" must be an object";
+            return Some(Handled::Error(RpcError::new(code, msg)));
+        }
+    };
+    let tools = catalog(session.state().extra_enabled);
+    let def = tools.iter().find(|t| t.name == name)?;
+    if session.faults().has(Fault::ToolArgsUnchecked) {
+        return None;
+    }
+    validate(&def.input_schema, &args).err().map(|msg| {
+        Handled::Result(error_result(format!(
+            "Invalid arguments for tool {name}: {msg}"
+        )))
+    })
+}
+
 /// `tools/call`.
 pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
     let bad_params = |msg: &str| {

@@ -261,6 +261,76 @@ fn same_seed_same_inputs() {
     );
 }
 
+/// The reference server speaking 2026-07-28 only, fuzzed at that revision: no
+/// handshake, every call with the per-request `_meta`, `server/discover` as the
+/// liveness check.
+fn run_stateless(
+    fault: Option<&str>,
+    timeout_ms: u64,
+    cases: u32,
+    tools: &[&str],
+) -> Vec<CaseResult> {
+    let mut cfg = config(fault, timeout_ms);
+    cfg.launch.args.push("--modern-only".into());
+    let fz = fuzz_config(&cfg, 7, cases, tools);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(fuzz::run(&cfg, &fz, "2026-07-28"))
+        .expect("the modern-only reference server can be fuzzed at 2026-07-28")
+        .results
+}
+
+#[test]
+fn the_stateless_reference_server_yields_no_finding() {
+    // Without the per-request `_meta` every call would get -32602 (a finding). `slow`
+    // is left out: it runs for seconds by design.
+    let tools = [
+        "echo",
+        "add",
+        "fail",
+        "log",
+        "touch",
+        "toggle_extra",
+        "ask_roots",
+    ];
+    let results = run_stateless(None, 2000, 16, &tools);
+    assert_eq!(results.len(), tools.len() * 2, "{:?}", ids(&results));
+    for r in &results {
+        assert_eq!(r.revision.as_deref(), Some("2026-07-28"), "{}", r.id);
+        if r.id == "fuzz.fail.valid" {
+            assert_eq!(r.verdict, Verdict::Warn, "{:?}", r.reason);
+            assert_eq!(rule_of(r), "tool-error-on-valid-input");
+            continue;
+        }
+        assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        assert!(r.title.contains("16 cases"), "{}: {}", r.id, r.title);
+    }
+}
+
+#[test]
+fn crash_and_hang_are_found_at_the_stateless_revision() {
+    let results = run_stateless(Some("fuzz-crash-big-int"), 1000, 64, &["add"]);
+    let r = result(&results, "fuzz.add.invalid");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "crash");
+    assert!(r.findings[0].requirements.contains(&"RPC-02".to_string()));
+    assert!(!r.findings[0].requirements.contains(&"PING-01".to_string()));
+    assert_eq!(minimal(r), json!({"a": 0, "b": 9_007_199_254_740_993u64}));
+
+    let results = run_stateless(Some("fuzz-hang-missing-arg"), 300, 64, &["echo"]);
+    let r = result(&results, "fuzz.echo.invalid");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "unanswered");
+    assert!(
+        r.findings[0].message.contains("server/discover"),
+        "{}",
+        r.findings[0].message
+    );
+    assert_eq!(minimal(r), json!({}));
+}
+
 #[test]
 fn every_fuzz_mutant_is_tested_here() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");

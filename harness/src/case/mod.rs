@@ -261,9 +261,14 @@ pub enum DeriveHow {
     /// `{same_origin, oauth_path, oidc_path}`: where an authorization server's metadata
     /// lies, when the issuer URL `from` is on the target's origin.
     IssuerPaths,
-    /// `schema_example`, plus a value for every top-level property that carries
-    /// `x-mcp-header` (so a call mirrors it into an `Mcp-Param-*` header).
+    /// `schema_example`, plus a value for every property reachable through `properties`
+    /// keys that carries `x-mcp-header` (so a call mirrors it into an `Mcp-Param-*` header).
     HeaderArguments,
+    /// Arguments and header values probing the first well-placed `x-mcp-header` of an
+    /// inputSchema (null when there is none).
+    HeaderProbe,
+    /// Every `x-mcp-header` in the inputSchemas of an array of tools, with where it sits.
+    XMcpHeaders,
 }
 
 /// An HTTP request of a case. The transport's defaults (`Accept`, `Content-Type`,

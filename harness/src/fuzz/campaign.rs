@@ -67,6 +67,8 @@ pub struct ToolPlan {
     pub output_validator: Option<jsonschema::Validator>,
     /// The session's revision has TOOL-08 (2025-11-25 and later).
     pub tool_08: bool,
+    /// The revision is the stateless one (2026-07-28).
+    pub stateless: bool,
 }
 
 impl ToolPlan {
@@ -87,6 +89,7 @@ impl ToolPlan {
             output_schema: self.output_validator.as_ref(),
             arguments_not_object: !probe.value.is_object(),
             tool_08: self.tool_08,
+            stateless: self.stateless,
         };
         oracle::judge(&ctx, obs)
     }

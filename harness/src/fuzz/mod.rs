@@ -132,6 +132,7 @@ fn plan_tool(tool: &Value, revision: &str) -> Result<ToolPlan, String> {
     };
     Ok(ToolPlan {
         tool_08: revision >= "2025-11-25",
+        stateless: crate::revision::is_modern(revision),
         input_validator: compile(input),
         output_validator,
         gen,

@@ -151,6 +151,9 @@ pub struct Context<'a> {
     pub arguments_not_object: bool,
     /// The session's revision has TOOL-08 (2025-11-25 and later).
     pub tool_08: bool,
+    /// The revision is the stateless one (2026-07-28): the liveness check is
+    /// `server/discover`, as `ping` no longer exists, and a dead server breaks RPC-02.
+    pub stateless: bool,
 }
 
 /// The first text of a result's content, shortened, for messages.
@@ -178,6 +181,11 @@ pub fn shorten(text: &str, max: usize) -> String {
 /// as for a call that was still reporting progress at the timeout).
 pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
     let ping_failed = obs.ping_ok == Some(false);
+    let (alive, alive_req) = if ctx.stateless {
+        ("server/discover", "RPC-02")
+    } else {
+        ("ping", "PING-01")
+    };
     let invalid_note = if ctx.input_valid != Some(false) {
         ""
     } else {
@@ -185,7 +193,7 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
     };
     let response = match &obs.reply {
         Reply::Closed(why) => {
-            let mut reqs = vec!["PING-01"];
+            let mut reqs = vec![alive_req];
             if ctx.input_valid == Some(false) {
                 reqs.push("TOOL-15");
             }
@@ -197,26 +205,29 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
         }
         Reply::Timeout { progressed: true } => return None,
         Reply::Timeout { progressed: false } if ping_failed => {
+            let reqs: &[&str] = if ctx.stateless {
+                &["RPC-02"]
+            } else {
+                &["RPC-02", "PING-01"]
+            };
             return Some(Breach::new(
                 Rule::Hang,
-                &["RPC-02", "PING-01"],
-                "no answer to the call within the timeout, and ping went unanswered too".into(),
-            ))
+                reqs,
+                format!("no answer to the call within the timeout, and {alive} went unanswered too"),
+            ));
         }
         Reply::Timeout { progressed: false } if ctx.input_valid == Some(false) => {
             return Some(Breach::new(
                 Rule::Unanswered,
                 &["RPC-02", "TOOL-15"],
-                "no answer within the timeout to an input that breaks the inputSchema (ping still answered, no progress reported)"
-                    .into(),
+                format!("no answer within the timeout to an input that breaks the inputSchema ({alive} still answered, no progress reported)"),
             ))
         }
         Reply::Timeout { progressed: false } => {
             return Some(Breach::new(
                 Rule::SlowOrHung,
                 &["RPC-02"],
-                "no answer within the timeout, no progress reported, ping still answered: slow or hung (raise --timeout if the tool is meant to take longer)"
-                    .into(),
+                format!("no answer within the timeout, no progress reported, {alive} still answered: slow or hung (raise --timeout if the tool is meant to take longer)"),
             ))
         }
         Reply::Response(r) => r,
@@ -232,8 +243,8 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
     if ping_failed {
         return Some(Breach::new(
             Rule::StopsAnsweringPing,
-            &["PING-01"],
-            "the call was answered, but afterwards ping was not".into(),
+            &[alive_req],
+            format!("the call was answered, but afterwards {alive} was not"),
         ));
     }
     if ctx.arguments_not_object {
@@ -285,6 +296,11 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
     let Some(result) = response.get("result") else {
         return None; // neither result nor error: a wire violation, judged above
     };
+    // 2026-07-28: the server asks the client for input first (the fuzzer gives none);
+    // not a tool result, so there is nothing more to judge.
+    if result.get("resultType").and_then(Value::as_str) == Some("input_required") {
+        return None;
+    }
     if !result.get("content").is_some_and(Value::is_array) {
         return Some(Breach::new(
             Rule::BadResultShape,

@@ -31,6 +31,7 @@ fn rule(
         output_schema: schema,
         arguments_not_object: false,
         tool_08: true,
+        stateless: false,
     };
     judge(&ctx, o).map(|b| b.rule)
 }
@@ -175,6 +176,7 @@ fn non_object_arguments_need_invalid_params() {
             output_schema: None,
             arguments_not_object: true,
             tool_08,
+            stateless: false,
         };
         judge(&ctx, &obs(reply, None)).map(|b| (b.rule, b.severity()))
     };
@@ -196,4 +198,40 @@ fn non_object_arguments_need_invalid_params() {
         judge_with(false, ok(tool_err)),
         Some((Rule::SuccessOnInvalid, Severity::Should))
     );
+}
+
+#[test]
+fn an_input_required_result_is_not_judged_as_a_tool_result() {
+    let asks = json!({"resultType": "input_required",
+        "inputRequests": {"roots": {"method": "roots/list", "params": {}}}});
+    assert_eq!(rule(Some(true), None, &obs(ok(asks.clone()), None)), None);
+    assert_eq!(rule(Some(false), None, &obs(ok(asks), None)), None);
+    let bare = json!({"resultType": "complete"});
+    assert_eq!(
+        rule(Some(true), None, &obs(ok(bare), None)),
+        Some(Rule::BadResultShape)
+    );
+}
+
+#[test]
+fn the_stateless_revision_names_server_discover_and_rpc_02() {
+    let judge_stateless = |reply: Reply, alive: Option<bool>| {
+        let ctx = Context {
+            input_valid: Some(true),
+            output_schema: None,
+            arguments_not_object: false,
+            tool_08: true,
+            stateless: true,
+        };
+        judge(&ctx, &obs(reply, alive))
+    };
+    let crash = judge_stateless(Reply::Closed("exit".into()), None);
+    assert_eq!(crash.as_ref().map(|b| b.rule), Some(Rule::Crash));
+    assert_eq!(
+        crash.map(|b| b.requirements),
+        Some(vec!["RPC-02".to_string()])
+    );
+    let hang = judge_stateless(Reply::Timeout { progressed: false }, Some(false));
+    assert_eq!(hang.as_ref().map(|b| b.rule), Some(Rule::Hang));
+    assert!(hang.is_some_and(|b| b.message.contains("server/discover")));
 }

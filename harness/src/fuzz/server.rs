@@ -50,13 +50,53 @@ impl<'a> FuzzServer<'a> {
         json!(self.next_id)
     }
 
+    /// Whether the revision is the stateless one: no handshake, per-request `_meta`, and
+    /// `server/discover` instead of `ping` as the liveness check.
+    fn stateless(&self) -> bool {
+        crate::revision::is_modern(&self.revision)
+    }
+
+    /// The request that shows the server still answers: `ping`, or at 2026-07-28 (which
+    /// has no `ping`) `server/discover`.
+    fn liveness_method(&self) -> &'static str {
+        if self.stateless() {
+            "server/discover"
+        } else {
+            "ping"
+        }
+    }
+
     /// Starts a process and runs the handshake; `Err` when the server cannot be
-    /// brought to the initialized state.
+    /// brought to the initialized state. At the stateless revision every request
+    /// carries the per-request `_meta` (and over HTTP the metadata headers), and the
+    /// start is confirmed with `server/discover` instead.
     pub async fn start(&mut self) -> Result<(), String> {
         self.stop().await;
         let transport = self.cfg.connect().map_err(|e| e.to_string())?;
         self.starts += 1;
         let mut session = Session::new(transport, client_capabilities());
+        if self.stateless() {
+            session.set_request_meta(crate::run::probe::request_meta(
+                &self.revision,
+                &client_capabilities(),
+            ));
+            let resp = session
+                .request(
+                    json!("mcp-conform-fuzz-discover"),
+                    "server/discover",
+                    json!({}),
+                    self.cfg.timeout,
+                )
+                .await?;
+            if !resp.get("result").is_some_and(Value::is_object) {
+                let _ = session.finish().await;
+                return Err(format!(
+                    "server/discover was not answered with a result: {resp}"
+                ));
+            }
+            self.session = Some(session);
+            return Ok(());
+        }
         let resp = session
             .request(
                 json!("mcp-conform-fuzz-init"),
@@ -94,13 +134,15 @@ impl<'a> FuzzServer<'a> {
         Some((transcript, stderr))
     }
 
-    /// Sends `ping` and waits up to the call timeout for the answer.
+    /// Sends the liveness check (`ping`; `server/discover` at 2026-07-28) and waits up
+    /// to the call timeout for the answer.
     pub async fn ping(&mut self, wait: Duration) -> bool {
         let id = self.id();
+        let method = self.liveness_method();
         let Some(session) = self.session.as_mut() else {
             return false;
         };
-        match session.request(id, "ping", json!({}), wait).await {
+        match session.request(id, method, json!({}), wait).await {
             Ok(resp) => resp.get("result").is_some(),
             Err(_) => false,
         }

@@ -247,32 +247,11 @@ pub(super) fn derive(d: &Derive, ctx: &mut Ctx<'_>) {
             from.as_str().unwrap_or(""),
             ctx.cfg.http.as_ref().map(|h| &h.url),
         ),
-        DeriveHow::HeaderArguments => header_arguments(&from),
+        DeriveHow::HeaderArguments => super::header_probes::header_arguments(&from),
+        DeriveHow::HeaderProbe => super::header_probes::header_probe(&from),
+        DeriveHow::XMcpHeaders => super::header_probes::x_mcp_headers(&from),
     };
     ctx.vars.insert(d.into.clone(), value);
-}
-
-fn header_arguments(schema: &Value) -> Value {
-    let mut args = match example(schema, 0) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    let props = schema.get("properties").and_then(Value::as_object);
-    for (name, p) in props.into_iter().flatten() {
-        if p.get("x-mcp-header").is_none() || args.get(name).is_some_and(|v| !v.is_null()) {
-            continue;
-        }
-        let v = match p.get("type").and_then(Value::as_str) {
-            Some("integer") => json!(1),
-            Some("boolean") => json!(true),
-            _ => match example(p, 1) {
-                v @ Value::String(_) => v,
-                _ => json!("mcp-conform"),
-            },
-        };
-        args.insert(name.clone(), v);
-    }
-    Value::Object(args)
 }
 
 fn prompt_arguments(args: &Value) -> Value {

@@ -34,7 +34,10 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
     let headers: Vec<(String, String)> = step
         .headers
         .iter()
-        .map(|(k, v)| (k.clone(), text_of(&substitute(&json!(v), &ctx.vars))))
+        .map(|(k, v)| {
+            let name = text_of(&substitute(&json!(k), &ctx.vars));
+            (name, text_of(&substitute(&json!(v), &ctx.vars)))
+        })
         .collect();
     let body = match (&step.body, &step.body_raw) {
         // In the stateless revision the body gets the per-request `_meta` like any send.

@@ -3,6 +3,7 @@
 pub mod auth;
 mod discover;
 pub mod exec;
+mod header_probes;
 mod http_steps;
 pub mod probe;
 pub mod substitute;

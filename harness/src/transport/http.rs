@@ -183,7 +183,11 @@ impl HttpTransport {
         let url = req.url_on(&self.endpoint)?;
         let mut builder = self.client.request(verb, url.clone());
         for (k, v) in &headers {
-            builder = builder.header(k.as_str(), v.as_str());
+            // Raw bytes, so a case can send a value outside visible ASCII (MOD-23).
+            builder = match reqwest::header::HeaderValue::from_bytes(v.as_bytes()) {
+                Ok(value) => builder.header(k.as_str(), value),
+                Err(_) => builder.header(k.as_str(), v.as_str()),
+            };
         }
         let (ids, init) = req
             .body
@@ -396,7 +400,7 @@ fn omits(entry: &str, name: &str) -> bool {
 }
 
 /// Standard Base64 with padding (RFC 4648 §4).
-fn base64(bytes: &[u8]) -> String {
+pub fn base64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

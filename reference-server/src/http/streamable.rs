@@ -169,7 +169,7 @@ fn decode_header_value(v: &str) -> Option<String> {
 fn check_metadata_headers(
     headers: &HeaderMap,
     msg: &Value,
-    params_unchecked: bool,
+    faults: &crate::faults::Faults,
 ) -> Result<(), String> {
     let get = |name: &str| -> Result<Option<String>, String> {
         match headers.get(name) {
@@ -209,21 +209,47 @@ fn check_metadata_headers(
         _ => return Ok(()),
     };
     let name = name.and_then(Value::as_str).unwrap_or("");
-    if method == "tools/call" && !params_unchecked {
+    if method == "tools/call" && !faults.has(Fault::ModernParamHeaderUnchecked) {
         // MOD-23: an argument the tool mirrors must come with a matching header.
         for (header, arg) in modern::param_headers(name) {
+            let hname = format!("mcp-param-{}", header.to_ascii_lowercase());
             let Some(value) = msg
                 .pointer(&format!("/params/arguments/{arg}"))
                 .filter(|v| !v.is_null())
             else {
+                if faults.has(Fault::ModernParamHeaderRequiredWhenAbsent)
+                    && !headers.contains_key(&hname)
+                {
+                    return Err(format!("Mcp-Param-{header} header is missing"));
+                }
                 continue; // absent or null: no header expected
             };
-            let hname = format!("mcp-param-{}", header.to_ascii_lowercase());
-            let Some(raw) = get(&hname)? else {
+            let raw = if faults.has(Fault::ModernParamHeaderCharsUnchecked) {
+                headers
+                    .get(&hname)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            } else {
+                get(&hname)?
+            };
+            let Some(raw) = raw else {
                 return Err(format!("Mcp-Param-{header} header is missing"));
             };
-            let decoded = decode_header_value(&raw)
-                .ok_or_else(|| format!("Mcp-Param-{header} header has an invalid Base64 value"))?;
+            if faults.has(Fault::ModernParamHeaderMismatchAccepted) {
+                continue;
+            }
+            let decoded = if faults.has(Fault::ModernParamHeaderBase64Rejected) {
+                Some(raw.clone())
+            } else {
+                decode_header_value(&raw)
+            };
+            let Some(decoded) = decoded else {
+                if faults.has(Fault::ModernParamHeaderBadBase64Accepted) {
+                    continue;
+                }
+                return Err(format!(
+                    "Mcp-Param-{header} header has an invalid Base64 value"
+                ));
+            };
             let expected = match value {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
@@ -275,8 +301,7 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
     // A legacy client's `initialize` carries no metadata headers; it gets the error
     // that names the versions spoken here (MOD-19), not a header mismatch.
     if !server.has(Fault::ModernHeadersUnchecked) && !legacy_opening {
-        let unchecked = server.has(Fault::ModernParamHeaderUnchecked);
-        if let Err(why) = check_metadata_headers(headers, &msg, unchecked) {
+        if let Err(why) = check_metadata_headers(headers, &msg, &server.config.faults) {
             let err = RpcError::new(modern::HEADER_MISMATCH, format!("Header mismatch: {why}"));
             return error(StatusCode::BAD_REQUEST, &id, err);
         }
