@@ -10,6 +10,8 @@ use crate::report::model::Severity;
 
 /// JSON-RPC "invalid params".
 pub const INVALID_PARAMS: i64 = -32602;
+/// 2026-07-28 `HeaderMismatch`.
+pub const HEADER_MISMATCH: i64 = -32020;
 /// JSON-RPC "internal error".
 pub const INTERNAL_ERROR: i64 = -32603;
 
@@ -284,6 +286,10 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
                 ))
             }
         } else if code == INVALID_PARAMS || ctx.input_valid.is_none() {
+            None
+        } else if ctx.stateless && code == HEADER_MISMATCH {
+            // A value the schema does not allow may be one no header can mirror (an
+            // object where an x-mcp-header string belongs): the header check answers first.
             None
         } else {
             Some(Breach::new(

@@ -235,3 +235,23 @@ fn the_stateless_revision_names_server_discover_and_rpc_02() {
     assert_eq!(hang.as_ref().map(|b| b.rule), Some(Rule::Hang));
     assert!(hang.is_some_and(|b| b.message.contains("server/discover")));
 }
+
+#[test]
+fn header_mismatch_refuses_invalid_inputs_only_at_the_stateless_revision() {
+    let judge_at = |stateless: bool, valid: Option<bool>| {
+        let ctx = Context {
+            input_valid: valid,
+            output_schema: None,
+            arguments_not_object: false,
+            tool_08: true,
+            stateless,
+        };
+        judge(&ctx, &obs(err(HEADER_MISMATCH), None)).map(|b| b.rule)
+    };
+    // 2026-07-28: an invalid value may be one no Mcp-Param header can carry.
+    assert_eq!(judge_at(true, Some(false)), None);
+    // A valid input is mirrored correctly, so -32020 is the server's mistake.
+    assert_eq!(judge_at(true, Some(true)), Some(Rule::OtherErrorOnValid));
+    // In the session era -32020 is just another code.
+    assert_eq!(judge_at(false, Some(false)), Some(Rule::WrongCodeOnInvalid));
+}

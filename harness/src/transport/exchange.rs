@@ -183,11 +183,32 @@ fn header_map(h: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
     out
 }
 
+/// A JSON object parsed one level at a time: members (and members of `params`) that
+/// cannot be parsed on their own, too deep say, are left out.
+pub fn shallow_parse(text: &str) -> Value {
+    use serde_json::value::RawValue;
+    fn members(text: &str) -> Option<serde_json::Map<String, Value>> {
+        let raw: std::collections::BTreeMap<String, Box<RawValue>> =
+            serde_json::from_str(text).ok()?;
+        Some(
+            raw.into_iter()
+                .filter_map(|(k, v)| {
+                    let value = match serde_json::from_str::<Value>(v.get()) {
+                        Ok(value) => value,
+                        Err(_) if k == "params" => Value::Object(members(v.get())?),
+                        Err(_) => return None,
+                    };
+                    Some((k, value))
+                })
+                .collect(),
+        )
+    }
+    members(text).map(Value::Object).unwrap_or(Value::Null)
+}
+
 /// JSON-RPC request ids (and whether one is `initialize`) in an outgoing body.
 pub fn request_ids(body: &str) -> (Vec<Value>, Option<Value>) {
-    let Ok(v) = serde_json::from_str::<Value>(body) else {
-        return (Vec::new(), None);
-    };
+    let v = serde_json::from_str::<Value>(body).unwrap_or_else(|_| shallow_parse(body));
     let items = match v {
         Value::Array(a) => a,
         other => vec![other],

@@ -332,9 +332,9 @@ pub fn metadata_headers(
     body: &str,
     param_headers: &BTreeMap<String, Vec<(String, Vec<String>)>>,
 ) -> Vec<(String, String)> {
-    let Ok(msg) = serde_json::from_str::<Value>(body) else {
-        return Vec::new();
-    };
+    // Member by member: a body nested deeper than serde_json's recursion limit (the
+    // fuzzer sends such arguments) must still get the headers its method and name call for.
+    let msg = exchange::shallow_parse(body);
     let mut h = Vec::new();
     let Some(method) = msg.get("method").and_then(Value::as_str) else {
         return h;
@@ -478,6 +478,22 @@ mod tests {
             header_value("=?base64?literal?="),
             "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="
         );
+    }
+
+    #[test]
+    fn metadata_headers_survive_arguments_nested_too_deep_to_parse() {
+        let deep = format!("{}0{}", "[".repeat(300), "]".repeat(300));
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"add","arguments":{deep},"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}}}}"#
+        );
+        assert!(
+            serde_json::from_str::<Value>(&body).is_err(),
+            "deeper than serde_json parses"
+        );
+        let h = metadata_headers(&body, &BTreeMap::new());
+        assert!(h.contains(&("mcp-method".into(), "tools/call".into())));
+        assert!(h.contains(&("mcp-name".into(), "add".into())));
+        assert!(h.contains(&("mcp-protocol-version".into(), "2026-07-28".into())));
     }
 
     #[test]
