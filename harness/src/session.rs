@@ -18,7 +18,7 @@ use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
 
 /// How often a wait for a response looks whether the HTTP request was refused.
-const REFUSAL_POLL: Duration = Duration::from_millis(100);
+pub const REFUSAL_POLL: Duration = Duration::from_millis(100);
 /// How long to look for a JSON-RPC body after a refusal was seen.
 const REFUSAL_GRACE: Duration = Duration::from_millis(200);
 

@@ -179,8 +179,8 @@ async fn call_once(
     let ping_ok = match &reply {
         Reply::Closed(_) => Some(false),
         Reply::Timeout { .. } => Some(server.ping(wait).await),
-        Reply::Response(_) if ping_always => Some(server.ping(wait).await),
-        Reply::Response(_) => None,
+        Reply::Response(_) | Reply::Refused(_) if ping_always => Some(server.ping(wait).await),
+        Reply::Response(_) | Reply::Refused(_) => None,
     };
     let obs = Observation {
         reply,

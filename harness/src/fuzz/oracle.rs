@@ -25,6 +25,9 @@ pub enum Reply {
     Timeout { progressed: bool },
     /// The connection ended (process exit, stdout closed, stdin unwritable).
     Closed(String),
+    /// Over HTTP the POST was refused (a 4xx or 5xx) without a JSON-RPC response: the
+    /// status and body.
+    Refused(String),
 }
 
 /// Everything the oracle looks at for one call.
@@ -69,6 +72,8 @@ pub enum Rule {
     SuccessOnInvalid,
     /// A JSON-RPC error other than -32602 for an invalid input.
     WrongCodeOnInvalid,
+    /// Over HTTP the POST was refused without a JSON-RPC response.
+    RefusedWithoutAnswer,
 }
 
 impl Rule {
@@ -103,6 +108,7 @@ impl Rule {
             Rule::ToolErrorOnValid => "tool-error-on-valid-input",
             Rule::SuccessOnInvalid => "success-on-invalid-input",
             Rule::WrongCodeOnInvalid => "wrong-code-on-invalid-input",
+            Rule::RefusedWithoutAnswer => "refused-without-answer",
         }
     }
 
@@ -206,6 +212,13 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
             ));
         }
         Reply::Timeout { progressed: true } => return None,
+        Reply::Refused(why) => {
+            return Some(Breach::new(
+                Rule::RefusedWithoutAnswer,
+                &["HTTP-08"],
+                format!("no JSON-RPC answer: {why}{invalid_note}"),
+            ))
+        }
         Reply::Timeout { progressed: false } if ping_failed => {
             let reqs: &[&str] = if ctx.stateless {
                 &["RPC-02"]

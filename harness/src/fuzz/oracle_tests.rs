@@ -255,3 +255,19 @@ fn header_mismatch_refuses_invalid_inputs_only_at_the_stateless_revision() {
     // In the session era -32020 is just another code.
     assert_eq!(judge_at(false, Some(false)), Some(Rule::WrongCodeOnInvalid));
 }
+
+#[test]
+fn an_http_refusal_is_named_as_such_not_as_a_timeout() {
+    let o = obs(Reply::Refused("answered 415".into()), None);
+    let ctx = Context {
+        input_valid: Some(false),
+        output_schema: None,
+        arguments_not_object: false,
+        tool_08: true,
+        stateless: true,
+    };
+    let b = judge(&ctx, &o).expect("a refusal is a finding");
+    assert_eq!(b.rule, Rule::RefusedWithoutAnswer);
+    assert_eq!(b.rule.severity(), Severity::Should);
+    assert!(b.message.contains("answered 415"), "{}", b.message);
+}

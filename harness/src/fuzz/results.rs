@@ -127,6 +127,7 @@ fn reply_value(r: &Reply) -> Value {
         Reply::Response(v) => v.clone(),
         Reply::Timeout { progressed } => json!({"timeout": true, "progress_seen": progressed}),
         Reply::Closed(why) => json!({"connection_closed": why}),
+        Reply::Refused(why) => json!({"refused": why}),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::case::MessageKind;
 use crate::report::model::TranscriptEntry;
 use crate::run::probe::initialize_params;
 use crate::run::RunConfig;
-use crate::session::Session;
+use crate::session::{Session, REFUSAL_POLL};
 
 use super::oracle::Reply;
 
@@ -185,8 +185,22 @@ impl<'a> FuzzServer<'a> {
         }
         let deadline = Instant::now() + wait;
         while !pending.is_empty() {
-            let Some(msg) = session.next_of(MessageKind::Any, deadline).await else {
-                break;
+            // In slices, so that an HTTP refusal ends a call's wait at once.
+            let slice = (Instant::now() + REFUSAL_POLL).min(deadline);
+            let Some(msg) = session.next_of(MessageKind::Any, slice).await else {
+                if Instant::now() >= deadline || session.closed().is_some() {
+                    break;
+                }
+                let refused: Vec<(u64, String)> = pending
+                    .keys()
+                    .filter_map(|id| Some((*id, session.transport().refused(Some(&json!(id)))?)))
+                    .collect();
+                for (id, why) in refused {
+                    if let Some(i) = pending.remove(&id) {
+                        replies[i] = Some(Reply::Refused(why));
+                    }
+                }
+                continue;
             };
             let violations: Vec<(Vec<String>, String)> = session
                 .take_violations()
