@@ -47,29 +47,58 @@ enum Reply {
     Later(JoinHandle<Option<Value>>),
 }
 
+/// A message as the transports read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Json(Value),
+    /// Valid JSON nested deeper than serde_json parses (128 levels): it still deserves
+    /// an answer under its own id.
+    TooDeep {
+        id: Value,
+    },
+    /// Not JSON (or not UTF-8): why.
+    Invalid(String),
+}
+
+/// Reads one message.
+pub fn parse_message(bytes: &[u8]) -> Parsed {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Parsed::Invalid(format!("input is not valid UTF-8: {e}")),
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Parsed::Json(v),
+        Err(e) => {
+            let too_deep = e.to_string().contains("recursion limit");
+            match crate::shallow::top_level_id(text).filter(|id| too_deep && is_valid_id(id)) {
+                Some(id) => Parsed::TooDeep { id },
+                None => Parsed::Invalid(e.to_string()),
+            }
+        }
+    }
+}
+
 impl Session {
     /// Handles one complete incoming text message (a line on stdio).
     pub fn handle_text(self: &Arc<Self>, text: &str) -> Control {
-        match serde_json::from_str::<Value>(text) {
-            Ok(msg) => {
+        self.handle_parsed(parse_message(text.as_bytes()))
+    }
+
+    /// Handles a message as [`parse_message`] read it.
+    pub fn handle_parsed(self: &Arc<Self>, parsed: Parsed) -> Control {
+        match parsed {
+            Parsed::Json(msg) => {
                 self.handle_value(msg);
                 Control::Continue
             }
-            Err(e) => {
-                // Valid JSON nested beyond serde_json's limit still gets an answer
-                // under its own id.
-                let too_deep = e.to_string().contains("recursion limit");
-                match crate::shallow::top_level_id(text).filter(|id| too_deep && is_valid_id(id)) {
-                    Some(id) => {
-                        let err = RpcError::invalid_params(
-                            "Invalid params: the message nests more than 128 levels deep",
-                        );
-                        self.send_error(&id, &err);
-                        Control::Continue
-                    }
-                    None => self.parse_error(&e.to_string()),
-                }
+            Parsed::TooDeep { id } => {
+                let err = RpcError::invalid_params(
+                    "Invalid params: the message nests more than 128 levels deep",
+                );
+                self.send_error(&id, &err);
+                Control::Continue
             }
+            Parsed::Invalid(why) => self.parse_error(&why),
         }
     }
 

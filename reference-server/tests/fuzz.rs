@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod http_servers;
+
+use mcp_conform::case::TransportKind;
 use mcp_conform::fuzz::{self, FuzzConfig};
 use mcp_conform::report::model::{CaseResult, Verdict};
 use mcp_conform::run::RunConfig;
@@ -342,6 +345,7 @@ fn every_fuzz_mutant_is_tested_here() {
         .map(|m| m.name.clone())
         .collect();
     let tested: BTreeSet<String> = [
+        "fuzz-refuse-deep-json",
         "fuzz-crash-big-int",
         "fuzz-hang-missing-arg",
         "fuzz-internal-error-long-string",
@@ -350,4 +354,55 @@ fn every_fuzz_mutant_is_tested_here() {
     .map(String::from)
     .into();
     assert_eq!(fuzz_mutants, tested);
+}
+
+/// The reference server over Streamable HTTP (a server of the test's own, stopped on drop).
+fn run_http(fault: Option<&str>, revision: &str, cases: u32, tools: &[&str]) -> Vec<CaseResult> {
+    let mut args = Vec::new();
+    if let Some(f) = fault {
+        args.extend(["--fault".to_string(), f.to_string()]);
+    }
+    let server = http_servers::start_owned("fuzz", Path::new(&reference()), &args)
+        .expect("start the reference server over HTTP");
+    let url = server.base.join("mcp").expect("url");
+    let mut cfg = RunConfig::for_url(url, TransportKind::StreamableHttp);
+    cfg.timeout = Duration::from_millis(2000);
+    let fz = fuzz_config(&cfg, 11, cases, tools);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(fuzz::run(&cfg, &fz, revision))
+        .expect("the reference server can be fuzzed over HTTP")
+        .results
+}
+
+#[test]
+fn the_reference_server_over_http_yields_no_finding_in_either_era() {
+    for revision in [REVISION, "2026-07-28"] {
+        let results = run_http(None, revision, 16, &["echo", "add"]);
+        assert_eq!(results.len(), 4, "{:?}", ids(&results));
+        for r in &results {
+            assert_eq!(r.revision.as_deref(), Some(revision), "{}", r.id);
+            assert_eq!(
+                r.verdict,
+                Verdict::Pass,
+                "{revision} {}: {:?}",
+                r.id,
+                r.reason
+            );
+        }
+    }
+}
+
+#[test]
+fn an_http_refusal_without_an_answer_is_found_at_once_and_named() {
+    let results = run_http(Some("fuzz-refuse-deep-json"), REVISION, 64, &["add"]);
+    let r = result(&results, "fuzz.add.invalid");
+    assert_eq!(r.verdict, Verdict::Warn, "{:?}", r.reason);
+    assert_eq!(rule_of(r), "refused-without-answer");
+    let f = &r.findings[0];
+    assert!(f.requirements.contains(&"HTTP-08".to_string()));
+    assert!(f.message.contains("415"), "{}", f.message);
+    assert!(!f.message.contains("no answer within"), "{}", f.message);
 }

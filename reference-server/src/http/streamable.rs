@@ -23,6 +23,7 @@ use crate::core::Session;
 use crate::faults::Fault;
 use crate::jsonrpc::{is_valid_id, RpcError};
 use crate::modern;
+use crate::protocol::{parse_message, Parsed};
 use crate::version::Revision;
 
 pub struct HttpSession {
@@ -67,6 +68,9 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
             Ok(b) => b,
             Err(r) => return r,
         };
+        if server.has(Fault::FuzzRefuseDeepJson) && nesting_depth(&bytes) > 32 {
+            return super::plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body nested too deeply");
+        }
         if let Some(msg) = modern_request(&server, &parts.headers, &bytes) {
             return modern_post(&server, &parts.headers, msg).await;
         }
@@ -100,6 +104,33 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
     }
 }
 
+/// How deeply arrays and objects nest in a JSON text (brackets inside strings do not
+/// count); for the fault that refuses deep bodies.
+fn nesting_depth(body: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// The body of a POST of the stateless era: a single request that carries 2026-07-28
 /// metadata (or `server/discover`), or any single request sent with
 /// `MCP-Protocol-Version: 2026-07-28`.
@@ -120,21 +151,15 @@ fn modern_request(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<V
 /// `MCP-Protocol-Version` header names it) whose body is no JSON-RPC request,
 /// notification or response: invalid JSON, a value that is not an object (a batch
 /// array too), or an object without a string `method` that is no response.
-fn modern_malformed(
-    server: &Server,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Option<Result<Value, String>> {
+fn modern_malformed(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<Parsed> {
     let modern = server.config.modern_only
         || header(headers, "mcp-protocol-version") == Some(modern::MODERN);
     if !modern {
         return None;
     }
-    let parsed: Result<Value, String> = std::str::from_utf8(body)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()));
+    let parsed = parse_message(body);
     match &parsed {
-        Ok(Value::Object(obj)) => {
+        Parsed::Json(Value::Object(obj)) => {
             let is_message = obj.get("method").is_some_and(Value::is_string)
                 || obj.contains_key("result")
                 || obj.contains_key("error");
@@ -147,7 +172,7 @@ fn modern_malformed(
 /// Answers a malformed stateless POST the way the session core answers such a line
 /// on stdio (-32700 or -32600, `id` null when it cannot be read), with status 400;
 /// no session is looked for. A batch is refused the same way (RPC-14).
-async fn modern_malformed_post(server: &Server, parsed: Result<Value, String>) -> Response<Body> {
+async fn modern_malformed_post(server: &Server, parsed: Parsed) -> Response<Body> {
     let session = HttpSession::new(server);
     serve(server, &session, parsed, &[], &[], true).await
 }
@@ -326,7 +351,7 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
     }
     let session = HttpSession::new(server);
     let (ids, tokens) = requests_in(&msg);
-    let mut resp = serve(server, &session, Ok(msg), &ids, &tokens, true).await;
+    let mut resp = serve(server, &session, Parsed::Json(msg), &ids, &tokens, true).await;
     if !server.has(Fault::ModernNoAccelBuffering)
         && resp
             .headers()
@@ -409,12 +434,9 @@ fn requests_in(v: &Value) -> (Vec<Value>, Vec<Value>) {
 }
 
 async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Body> {
-    let parsed: Result<Value, String> = std::str::from_utf8(body)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()));
-    let is_init = parsed
-        .as_ref()
-        .is_ok_and(|v| v.get("method").and_then(Value::as_str) == Some("initialize"));
+    let parsed = parse_message(body);
+    let is_init = matches!(&parsed, Parsed::Json(v)
+        if v.get("method").and_then(Value::as_str) == Some("initialize"));
     let mut issued = None;
     let session = match lookup(server, headers) {
         Err(r) => return r,
@@ -436,7 +458,11 @@ async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Bod
         Ok(None) if server.has(Fault::NoSessionRequired) => HttpSession::new(server),
         Ok(None) => return missing_session(),
     };
-    let (ids, tokens) = parsed.as_ref().map(requests_in).unwrap_or_default();
+    let (ids, tokens) = match &parsed {
+        Parsed::Json(v) => requests_in(v),
+        Parsed::TooDeep { id } => (vec![id.clone()], Vec::new()),
+        Parsed::Invalid(_) => Default::default(),
+    };
     let mut response = serve(server, &session, parsed, &ids, &tokens, false).await;
     if let Some(id) = issued {
         if let Ok(v) = HeaderValue::from_str(&id) {
@@ -450,7 +476,7 @@ async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Bod
 async fn serve(
     server: &Server,
     session: &Arc<HttpSession>,
-    parsed: Result<Value, String>,
+    parsed: Parsed,
     ids: &[Value],
     tokens: &[Value],
     modern: bool,
@@ -462,12 +488,7 @@ async fn serve(
         r.current = Some(s);
         s
     };
-    match parsed {
-        Ok(v) => session.core.handle_value(v),
-        Err(e) => {
-            session.core.parse_error(&e);
-        }
-    }
+    session.core.handle_parsed(parsed);
     // Everything the core emitted while handling the body is routed before we look.
     session.core.flush().await;
     let mut r = lock(&session.router);
