@@ -97,7 +97,13 @@ run() {
   fi
 }
 
-run server-everything-stdio -- "$bin/mcp-server-everything" stdio
+# server-everything has a tool that streams progress: with it as a hint the progress,
+# cancellation and SSE stream / resumption cases run on a server that is not ours.
+cat >"$out/everything-hints.yaml" <<'EOF'
+progress: {tool: trigger-long-running-operation, arguments: {duration: 0.3, steps: 3}}
+long_running: {tool: trigger-long-running-operation, arguments: {duration: 1, steps: 10}}
+EOF
+run server-everything-stdio --hints "$out/everything-hints.yaml" -- "$bin/mcp-server-everything" stdio
 run server-filesystem -- "$bin/mcp-server-filesystem" '{root}'
 mkdir -p "$out/memory"
 run server-memory -- env MEMORY_FILE_PATH="$out/memory/memory.jsonl" "$bin/mcp-server-memory"
@@ -106,7 +112,7 @@ run python-sdk-stdio -- "$py" "$out/py_server.py"
 port=$(free_port)
 PORT=$port "$bin/mcp-server-everything" streamableHttp >"$out/everything-http.log" 2>&1 &
 pids+=($!)
-wait_port "$port" && run server-everything-http "http://127.0.0.1:$port/mcp"
+wait_port "$port" && run server-everything-http --hints "$out/everything-hints.yaml" "http://127.0.0.1:$port/mcp"
 
 port=$(free_port)
 "$py" "$out/py_server.py" "$port" >"$out/python-http.log" 2>&1 &
