@@ -33,10 +33,12 @@ echo "### stdio"
 # The HTTP server demands a token, as a deployed server should (HTTP-05); the harness
 # sends it with every request, and the auth.* cases check the refusals without it.
 token="mcp-conform-suite-$RANDOM$RANDOM"
-start_http_server "$log" "$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" --root "$root" || exit 3
+scoped="mcp-conform-scoped-$RANDOM$RANDOM"
+start_http_server "$log" "$bin/mcp-reference-server" --http 127.0.0.1:0 --bearer "$token" \
+  --scoped-bearer "$scoped" --root "$root" || exit 3
 echo
 echo "### streamable-http $url"
-"$bin/mcp-conform" --hints "$hints" --bearer "$token" --root "$root" "$@" "$url" || status=1
+"$bin/mcp-conform" --hints "$hints" --bearer "$token" --scoped-bearer "$scoped" --root "$root" "$@" "$url" || status=1
 echo
 echo "### sse ${url%/mcp}/sse"
 "$bin/mcp-conform" --hints "$hints" --bearer "$token" --root "$root" "$@" --transport sse "${url%/mcp}/sse" || status=1

@@ -152,6 +152,11 @@ pub struct Args {
     /// cases check what happens without it and with a wrong one.
     #[arg(long, value_name = "TOKEN")]
     pub bearer: Option<String>,
+    /// For a URL target, with --bearer: a second valid token granted fewer scopes. With
+    /// the `insufficient_scope` hint (a request --bearer may make and this token may
+    /// not), the scope-challenge cases check the 403 and its challenge.
+    #[arg(long, value_name = "TOKEN", requires = "bearer")]
+    pub scoped_bearer: Option<String>,
 
     /// A YAML file of hints: how to make this server show behaviours that no generic
     /// probe can trigger (list changes, progress, log messages). See cases/README.md.
@@ -543,6 +548,7 @@ fn config_for(target: &Target, args: &Args) -> Result<RunConfig, String> {
             let mut cfg = RunConfig::for_url(url, kind);
             if let Some(h) = cfg.http.as_mut() {
                 h.bearer = args.bearer.clone();
+                h.scoped_bearer = args.scoped_bearer.clone();
             }
             Ok(cfg)
         }

@@ -62,6 +62,12 @@ struct Cli {
     #[arg(long, value_name = "TOKEN", requires = "http")]
     bearer: Option<String>,
 
+    /// With --bearer: a second accepted token, granted scope `mcp:read` only (the
+    /// --bearer token has `mcp:admin`, which implies every scope). Calling a tool needs
+    /// `mcp:tools`, so this token gets 403 with an insufficient_scope challenge there.
+    #[arg(long, value_name = "TOKEN", requires = "bearer")]
+    scoped_bearer: Option<String>,
+
     /// Serve the files under DIR: tools read_file and list_directory, and file://
     /// resources (and a template), confined to DIR.
     #[arg(long, value_name = "DIR")]
@@ -122,7 +128,13 @@ fn main() -> anyhow::Result<()> {
                 config.faults.names()
             }
         );
-        return runtime.block_on(http::run(config, addr, cli.sse_poll, cli.bearer));
+        return runtime.block_on(http::run(
+            config,
+            addr,
+            cli.sse_poll,
+            cli.bearer,
+            cli.scoped_bearer,
+        ));
     }
     eprintln!(
         "mcp-reference-server {} on stdio (page size {}, faults: {})",

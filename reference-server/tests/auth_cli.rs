@@ -9,6 +9,7 @@ use serde_json::Value;
 
 const REFERENCE: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
 const TOKEN: &str = "auth-cli-test-token";
+const SCOPED: &str = "auth-cli-test-scoped-token";
 
 fn conform_binary() -> PathBuf {
     Path::new(REFERENCE).with_file_name("mcp-conform")
@@ -18,7 +19,12 @@ mod http_servers;
 
 /// The HTTP reference server demanding TOKEN, with its `/mcp` URL.
 fn start() -> (http_servers::Owned, String) {
-    let args = ["--bearer".to_string(), TOKEN.to_string()];
+    let args = [
+        "--bearer".to_string(),
+        TOKEN.to_string(),
+        "--scoped-bearer".to_string(),
+        SCOPED.to_string(),
+    ];
     let server = http_servers::start_owned("auth-cli", Path::new(REFERENCE), &args)
         .expect("start the reference server");
     let url = server.base.join("mcp").expect("url").to_string();
@@ -70,11 +76,35 @@ fn without_a_token_only_the_auth_cases_run() {
 #[test]
 fn with_the_token_every_auth_case_passes() {
     let (_server, url) = start();
-    let (code, report) = run(&["--bearer", TOKEN, "--only", "auth.*", &url]);
+    let hints = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/reference-hints.yaml");
+    let hints = hints.display().to_string();
+    let (code, report) = run(&[
+        "--bearer",
+        TOKEN,
+        "--scoped-bearer",
+        SCOPED,
+        "--hints",
+        &hints,
+        "--only",
+        "auth.*",
+        "--only",
+        "modern.auth-*",
+        &url,
+    ]);
     assert_eq!(code, 0, "{report}");
     let cases = report["cases"].as_array().cloned().unwrap_or_default();
-    assert!(cases.len() >= 10, "all auth cases ran: {}", cases.len());
+    assert!(cases.len() >= 13, "all auth cases ran: {}", cases.len());
     for c in &cases {
         assert_eq!(c["verdict"], "pass", "{}: {}", c["id"], c["reason"]);
     }
+    // The tokens went out with the requests, and no report shows them.
+    let text = report.to_string();
+    assert!(
+        !text.contains(TOKEN) && !text.contains(SCOPED),
+        "a token leaked into the report"
+    );
+    assert!(
+        text.contains("<the --scoped-bearer token>"),
+        "the scoped request is recorded, redacted"
+    );
 }

@@ -90,6 +90,8 @@ fn hints() -> serde_json::Value {
 
 /// The access token of the suite's HTTP servers.
 const BEARER: &str = "mcp-conform-test-token";
+/// A second token the reference server accepts with scope `mcp:read` only.
+const SCOPED_BEARER: &str = "mcp-conform-test-scoped-token";
 
 /// How a trial reaches its server: `args` are the reference server's fault switches.
 fn config(
@@ -104,7 +106,12 @@ fn config(
             // Every HTTP server of the suite demands a token, as a deployed one should
             // (HTTP-05); the harness sends it, and the `auth.*` cases check the refusals.
             let mut args = args.to_vec();
-            args.extend(["--bearer".to_string(), BEARER.to_string()]);
+            args.extend([
+                "--bearer".to_string(),
+                BEARER.to_string(),
+                "--scoped-bearer".to_string(),
+                SCOPED_BEARER.to_string(),
+            ]);
             let base = http_servers::base_url(server, &reference_binary(), &args)?;
             let path = if kind == TransportKind::Sse {
                 "sse"
@@ -115,6 +122,7 @@ fn config(
             let mut cfg = RunConfig::for_url(url, kind);
             if let Some(h) = cfg.http.as_mut() {
                 h.bearer = Some(BEARER.to_string());
+                h.scoped_bearer = Some(SCOPED_BEARER.to_string());
             }
             cfg
         }

@@ -298,6 +298,15 @@ pub struct HttpStep {
     /// the default is the endpoint. The origin itself can never be changed.
     #[serde(default)]
     pub path: Option<String>,
+    /// `scoped`: send the `--scoped-bearer` token instead of the `--bearer` one.
+    #[serde(default)]
+    pub bearer: Option<BearerChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BearerChoice {
+    Scoped,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -83,12 +83,15 @@ pub async fn probe(cfg: &RunConfig) -> Option<AuthProbe> {
     Some(out)
 }
 
-/// The `auth` variable of a case: `{in_use, bearer_given, status_without_token, challenge}`.
+/// The `auth` variable of a case: `{in_use, bearer_given, scoped_given,
+/// status_without_token, challenge}`.
 pub fn vars(cfg: &RunConfig, probe: Option<&AuthProbe>) -> Value {
     let given = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
+    let scoped = cfg.http.as_ref().is_some_and(|h| h.scoped_bearer.is_some());
     json!({
         "in_use": given || probe.is_some_and(AuthProbe::demands_token),
         "bearer_given": given,
+        "scoped_given": scoped,
         "status_without_token": probe.and_then(|p| p.status),
         "challenge": probe.and_then(|p| p.challenge.clone()),
     })

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{BreakStream, ExpectHttp, HttpStep};
+use crate::case::{BearerChoice, BreakStream, ExpectHttp, HttpStep};
 use crate::check::matcher;
 use crate::session::Session;
 use crate::transport::exchange::{lock, Shared};
@@ -45,6 +45,18 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
         (None, Some(raw)) => Some(raw.clone()),
         (None, None) => None,
     };
+    let mut headers = headers;
+    if step.bearer == Some(BearerChoice::Scoped) {
+        let token = ctx
+            .cfg
+            .http
+            .as_ref()
+            .and_then(|h| h.scoped_bearer.clone())
+            .ok_or("this step sends the --scoped-bearer token, which was not given")?;
+        lock(&shared_of(session)?).scoped_bearer = Some(token.clone());
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        headers.push(("authorization".into(), format!("Bearer {token}")));
+    }
     let req = HttpRequest {
         method: step.method.clone().unwrap_or_default(),
         headers,
@@ -57,7 +69,10 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
     };
     let sent = json!({
         "http": req.method.clone(),
-        "headers": req.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>(),
+        "headers": req.headers.iter().map(|(k, v)| {
+            let v = if step.bearer.is_some() && k == "authorization" { "Bearer <the --scoped-bearer token>" } else { v.as_str() };
+            format!("{k}: {v}")
+        }).collect::<Vec<_>>(),
         "omitted": req.omit.clone(),
         "path": req.path.clone(),
         "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),

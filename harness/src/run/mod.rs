@@ -53,6 +53,9 @@ pub struct HttpTarget {
     pub kind: TransportKind,
     /// `--bearer`: an access token for every request to the target.
     pub bearer: Option<String>,
+    /// `--scoped-bearer`: a second valid token with fewer scopes, sent only by `http`
+    /// steps that ask for it (`bearer: scoped`).
+    pub scoped_bearer: Option<String>,
 }
 
 impl RunConfig {
@@ -85,6 +88,7 @@ impl RunConfig {
             url,
             kind,
             bearer: None,
+            scoped_bearer: None,
         });
         cfg
     }

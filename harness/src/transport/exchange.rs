@@ -138,6 +138,25 @@ pub struct HttpState {
     pub manual: Vec<Value>,
     /// `--bearer`: the access token sent (to the target's origin only) with every request.
     pub bearer: Option<String>,
+    /// `--scoped-bearer`, once a case has sent it: never shown, like `bearer`.
+    pub scoped_bearer: Option<String>,
+}
+
+impl HttpState {
+    /// Keeps the user's tokens out of what is recorded (and so out of every report):
+    /// a header value carrying one names the option it came from instead.
+    fn redact(&self, headers: &mut BTreeMap<String, String>) {
+        for v in headers.values_mut() {
+            for (token, option) in [
+                (&self.bearer, "--bearer"),
+                (&self.scoped_bearer, "--scoped-bearer"),
+            ] {
+                if let Some(t) = token.as_deref().filter(|t| !t.is_empty() && v.contains(*t)) {
+                    *v = v.replace(t, &format!("<the {option} token>"));
+                }
+            }
+        }
+    }
 }
 
 pub type Shared = Arc<Mutex<HttpState>>;
@@ -233,8 +252,10 @@ pub fn start(
     record: Exchange,
     sink: &Sink,
 ) -> (usize, oneshot::Receiver<Result<u16, String>>) {
+    let mut record = record;
     let index = {
         let mut st = lock(&sink.shared);
+        st.redact(&mut record.request_headers);
         st.exchanges.push(record);
         st.exchanges.len() - 1
     };
@@ -245,11 +266,13 @@ pub fn start(
 /// when a case has taken over one of the requests (checked under the same lock as
 /// the record is added, so `break_stream` always sees the new connection).
 pub fn start_follow(request: reqwest::RequestBuilder, record: Exchange, sink: &Sink) {
+    let mut record = record;
     let index = {
         let mut st = lock(&sink.shared);
         if record.request_ids.iter().any(|id| st.manual.contains(id)) {
             return;
         }
+        st.redact(&mut record.request_headers);
         st.exchanges.push(record);
         st.exchanges.len() - 1
     };

@@ -4,7 +4,7 @@
 //! own authorization server, RFC 8414 metadata (AUTH-10). There is no real OAuth flow
 //! behind the endpoints: the token is fixed on the command line.
 
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
@@ -93,8 +93,9 @@ pub fn check<B>(server: &Server, req: &Request<B>) -> Result<(), Response<Body>>
             return Ok(());
         }
     }
+    let scoped = given.is_some() && given == server.scoped_bearer;
     match given {
-        Some(t) if &t == token || server.has(Fault::AuthAnyToken) => Ok(()),
+        Some(t) if &t == token || scoped || server.has(Fault::AuthAnyToken) => Ok(()),
         Some(_) => Err(challenge(server, Some("invalid_token"))),
         None if server.has(Fault::AuthOptional) => Ok(()),
         None if server.has(Fault::Auth403ForMissing) => Err(jsonrpc_error(
@@ -104,6 +105,66 @@ pub fn check<B>(server: &Server, req: &Request<B>) -> Result<(), Response<Body>>
         )),
         None => Err(challenge(server, None)),
     }
+}
+
+/// Scopes, for `--scoped-bearer`: the `--bearer` token is granted `mcp:admin`, which
+/// implies every other scope; the scoped token only `mcp:read`.
+const ADMIN: &str = "mcp:admin";
+const READ: &str = "mcp:read";
+
+/// The scopes an operation needs: calling a tool needs `mcp:tools` besides `mcp:read`.
+fn required_scopes(method: &str) -> &'static [&'static str] {
+    if method == "tools/call" {
+        &[READ, SCOPE]
+    } else {
+        &[READ]
+    }
+}
+
+/// `Err` with a 403 `insufficient_scope` challenge when the request's token lacks a
+/// scope that `method` needs (AUTH-06); all of them are named at once (MOD-26).
+pub fn check_scope(
+    server: &Server,
+    headers: &HeaderMap,
+    method: &str,
+) -> Result<(), Response<Body>> {
+    let Some(scoped) = &server.scoped_bearer else {
+        return Ok(());
+    };
+    let token = header(headers, "authorization")
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, t)| t.trim().to_string());
+    let granted: &[&str] = match token {
+        Some(t) if &t == scoped => &[READ],
+        Some(t) if server.bearer.as_ref() == Some(&t) => &[ADMIN],
+        _ => return Ok(()), // refused (or let through by a fault) before this
+    };
+    // The fault forgets that `mcp:admin` implies `mcp:tools` (the scope of calling tools).
+    let forgets = |s: &str| s == SCOPE && server.has(Fault::AuthScopeHierarchyIgnored);
+    let implied = |s: &&str| granted.contains(s) || (granted.contains(&ADMIN) && !forgets(s));
+    let needed = required_scopes(method);
+    if needed.iter().all(implied) {
+        return Ok(());
+    }
+    if server.has(Fault::AuthScope401) {
+        return Err(challenge(server, Some("invalid_token")));
+    }
+    let mut r = jsonrpc_error(
+        StatusCode::FORBIDDEN,
+        -32000,
+        "Forbidden: insufficient scope",
+    );
+    if !server.has(Fault::AuthScopeNoChallenge) {
+        let value = format!(
+            "Bearer error=\"insufficient_scope\", scope=\"{}\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
+            needed.join(" "),
+            server.base
+        );
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert("www-authenticate", v);
+        }
+    }
+    Err(r)
 }
 
 /// A 401 with `WWW-Authenticate: Bearer resource_metadata="…", scope="…"`.

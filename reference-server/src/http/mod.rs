@@ -48,8 +48,10 @@ pub struct Server {
     pub poll: bool,
     pub sessions: Mutex<HashMap<String, Arc<streamable::HttpSession>>>,
     pub legacy: Mutex<HashMap<String, Arc<legacy::LegacySession>>>,
-    /// `--bearer`: the one access token accepted.
+    /// `--bearer`: the access token accepted, with every scope.
     pub bearer: Option<String>,
+    /// `--scoped-bearer`: a second token, with scope `mcp:read` only.
+    pub scoped_bearer: Option<String>,
     /// `http://127.0.0.1:PORT`, for the metadata documents.
     pub base: String,
     /// The port, for checking `Host`.
@@ -91,6 +93,7 @@ pub async fn run(
     addr: SocketAddr,
     poll: bool,
     bearer: Option<String>,
+    scoped_bearer: Option<String>,
 ) -> anyhow::Result<()> {
     if !addr.ip().is_loopback() {
         anyhow::bail!("refusing to listen on {addr}: only loopback addresses are allowed");
@@ -104,6 +107,7 @@ pub async fn run(
         sessions: Mutex::new(HashMap::new()),
         legacy: Mutex::new(HashMap::new()),
         bearer,
+        scoped_bearer,
         base: format!("http://{local}"),
         port: local.port(),
         issued: std::sync::atomic::AtomicU64::new(0),

@@ -68,6 +68,15 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
             Ok(b) => b,
             Err(r) => return r,
         };
+        let method = match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => v.get("method").and_then(Value::as_str).map(str::to_string),
+            Err(_) => None,
+        };
+        if let Some(m) = method {
+            if let Err(r) = super::auth::check_scope(&server, &parts.headers, &m) {
+                return r;
+            }
+        }
         if server.has(Fault::FuzzRefuseDeepJson) && nesting_depth(&bytes) > 32 {
             return super::plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body nested too deeply");
         }
