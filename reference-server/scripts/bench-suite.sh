@@ -36,7 +36,7 @@ time_runs() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "cases: $("$bin/mcp-conform" --list | tail -n 1), -j $jobs"
+echo "cases: $("$bin/mcp-conform" --list | grep -E "^[0-9]+ cases$"), -j $jobs"
 time_runs "stdio" "$bin/mcp-conform" -j "$jobs" --hints "$hints" -- "$bin/mcp-reference-server"
 
 token=bench-token
