@@ -195,6 +195,7 @@ faults! {
     AuthScopeHierarchyIgnored => "auth-scope-hierarchy-ignored": "HTTP with --scoped-bearer: mcp:admin is not taken to imply mcp:tools, so the --bearer token cannot call tools",
     ModernSubscriptionNoAck => "modern-subscription-no-ack": "2026-07-28: subscriptions/listen is never acknowledged (no notifications/subscriptions/acknowledged)",
     ModernSubscriptionUntaggedAck => "modern-subscription-untagged-ack": "2026-07-28: the subscription acknowledgement lacks io.modelcontextprotocol/subscriptionId",
+    ModernClosedSubscriptionRerouted => "modern-closed-subscription-rerouted": "2026-07-28 HTTP: a subscription whose stream the client closed is not ended; its notifications go on another subscription's stream",
     ModernCancelEndsAllSubscriptions => "modern-cancel-ends-all-subscriptions": "2026-07-28: cancelling one subscriptions/listen request (or closing its stream) ends every open subscription",
     ModernLegacyErrorCode => "modern-legacy-error-code": "2026-07-28: an unknown tool gets -32001 (legacy implementation-defined range) instead of -32602",
 }

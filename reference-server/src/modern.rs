@@ -137,6 +137,27 @@ impl Subscriptions {
         });
     }
 
+    /// The fault `modern-closed-subscription-rerouted`: instead of ending when its
+    /// stream closes, subscription `id` of `session` moves onto the newest other
+    /// subscription's stream. Returns whether it moved.
+    pub fn reroute(&self, session: &Session, id: &Value) -> bool {
+        let mut all = self.lock();
+        let other = all
+            .iter()
+            .rev()
+            .find(|l| !std::ptr::eq(l.session.as_ptr(), session) && l.session.strong_count() > 0)
+            .map(|l| l.session.clone());
+        let (Some(other), Some(this)) = (
+            other,
+            all.iter_mut()
+                .find(|l| std::ptr::eq(l.session.as_ptr(), session) && l.id == *id),
+        ) else {
+            return false;
+        };
+        this.session = other;
+        true
+    }
+
     /// The live listeners: (id, filter, session).
     fn current(&self) -> Vec<(Value, Value, Arc<Session>)> {
         self.lock()

@@ -575,8 +575,14 @@ struct CancelOnClose {
 
 impl Drop for CancelOnClose {
     fn drop(&mut self) {
+        let core = &self.session.core;
         for id in &self.ids {
-            if self.session.core.cancel(id) {
+            if core.faults().has(Fault::ModernClosedSubscriptionRerouted)
+                && core.config.subscriptions.reroute(core, id)
+            {
+                continue;
+            }
+            if core.cancel(id) {
                 eprintln!("mcp-reference-server: request {id} cancelled: its stream was closed");
             }
         }
