@@ -258,7 +258,18 @@ impl Session {
             }
         }
         self.judge_capability_use(msg);
+        self.judge_request_modes(msg);
         self.judge_cancellation(msg);
+    }
+
+    /// SRVREQ-02 (from 2025-11-25), for every request the server sends.
+    fn judge_request_modes(&mut self, msg: &Value) {
+        if msg.get("id").is_none() || self.revision.as_deref().is_none_or(|r| r < "2025-11-25") {
+            return;
+        }
+        if let Some(p) = undeclared_request_mode(&self.client_capabilities, msg) {
+            self.violate(&["SRVREQ-02"], p, msg);
+        }
     }
 
     /// 2026-07-28 over HTTP: remembers which `Mcp-Param-*` headers each listed tool asks
@@ -679,5 +690,77 @@ impl Session {
         self.transport.shutdown().await;
         let stderr = self.transport.diagnostics();
         (self.transcript, stderr, self.violations)
+    }
+}
+
+/// SRVREQ-02: an elicitation in a mode the client did not declare, or a sampling
+/// request with tools for a client without `sampling.tools`; `None` when neither.
+fn undeclared_request_mode(client: &Value, msg: &Value) -> Option<String> {
+    match msg.get("method").and_then(Value::as_str) {
+        Some("elicitation/create") => {
+            let mode = msg
+                .pointer("/params/mode")
+                .and_then(Value::as_str)
+                .unwrap_or("form");
+            // An empty `elicitation` object declares form mode (backwards compatible);
+            // no `elicitation` at all is SRVREQ-01's business.
+            let declared = match client.get("elicitation") {
+                Some(Value::Object(m)) if m.is_empty() => mode == "form",
+                Some(Value::Object(m)) => m.contains_key(mode),
+                _ => true,
+            };
+            (!declared).then(|| {
+                format!("server sent a `{mode}`-mode elicitation/create, a mode the client did not declare")
+            })
+        }
+        Some("sampling/createMessage") => {
+            let with_tools = msg.pointer("/params/tools").is_some_and(|t| !t.is_null());
+            let declared =
+                client.pointer("/sampling/tools").is_some() || client.get("sampling").is_none();
+            (with_tools && !declared).then(|| {
+                "server sent sampling/createMessage with tools, but the client did not declare sampling.tools".to_string()
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_modes_follow_the_declared_capabilities() {
+        let req = |method: &str, params: Value| json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let form = req(
+            "elicitation/create",
+            json!({"message": "m", "requestedSchema": {}}),
+        );
+        let url = req(
+            "elicitation/create",
+            json!({"mode": "url", "message": "m", "url": "https://x.invalid", "elicitationId": "e"}),
+        );
+        let tools = req(
+            "sampling/createMessage",
+            json!({"messages": [], "maxTokens": 1, "tools": []}),
+        );
+        let plain = req(
+            "sampling/createMessage",
+            json!({"messages": [], "maxTokens": 1}),
+        );
+        let empty = json!({"elicitation": {}, "sampling": {}});
+        assert!(
+            undeclared_request_mode(&empty, &form).is_none(),
+            "{{}} declares form"
+        );
+        assert!(undeclared_request_mode(&empty, &url).is_some());
+        let url_only = json!({"elicitation": {"url": {}}});
+        assert!(undeclared_request_mode(&url_only, &form).is_some());
+        let both = json!({"elicitation": {"url": {}, "form": {}}});
+        assert!(undeclared_request_mode(&both, &url).is_none());
+        assert!(undeclared_request_mode(&empty, &tools).is_some());
+        assert!(undeclared_request_mode(&empty, &plain).is_none());
+        let sampling_tools = json!({"sampling": {"tools": {}}});
+        assert!(undeclared_request_mode(&sampling_tools, &tools).is_none());
     }
 }

@@ -564,6 +564,18 @@ fn ask_roots(session: &Arc<Session>) -> Handled {
             "notifications/initialized has not been received yet; roots/list was not sent.",
         ));
     }
+    if session.faults().has(Fault::ElicitUrlUndeclared) {
+        // Whatever the client declared, a URL-mode elicitation goes out first.
+        session.send_request_detached(
+            "elicitation/create",
+            Some(json!({
+                "mode": "url",
+                "message": "Open this page to grant access to your roots",
+                "url": "https://example.invalid/grant",
+                "elicitationId": "ref-roots-grant",
+            })),
+        );
+    }
     let session = Arc::clone(session);
     Handled::Async(Box::pin(async move {
         let outcome = session
