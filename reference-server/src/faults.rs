@@ -190,6 +190,7 @@ faults! {
     ModernParamHeaderRequiredWhenAbsent => "modern-param-header-required-when-absent": "2026-07-28 HTTP: an Mcp-Param-* header is required even when its argument is absent or null",
     ModernSubscriptionUntagged => "modern-subscription-untagged": "2026-07-28: notifications of a subscriptions/listen stream lack io.modelcontextprotocol/subscriptionId",
     ModernSubscriptionUnfiltered => "modern-subscription-unfiltered": "2026-07-28: a subscription gets every list_changed type, requested or not",
+    EmbeddedResourceUndeclared => "embedded-resource-undeclared": "initialize declares no resources capability, though the greeting tool returns an embedded resource",
     ElicitUrlUndeclared => "elicit-url-undeclared": "ask_roots first sends a URL-mode elicitation/create, whatever elicitation modes the client declared",
     AuthScopeNoChallenge => "auth-scope-no-challenge": "HTTP with --scoped-bearer: insufficient scope gets 403 without a WWW-Authenticate challenge",
     AuthScope401 => "auth-scope-401": "HTTP with --scoped-bearer: insufficient scope gets 401 invalid_token instead of 403 insufficient_scope",

@@ -311,6 +311,11 @@ impl Session {
             json!([])
         } else {
             let mut c = server_capabilities(rev);
+            if faults.has(Fault::EmbeddedResourceUndeclared) {
+                if let Some(m) = c.as_object_mut() {
+                    m.remove("resources");
+                }
+            }
             if faults.has(Fault::ListChangedUndeclared) {
                 for area in ["tools", "resources", "prompts"] {
                     if let Some(m) = c.get_mut(area).and_then(Value::as_object_mut) {

@@ -202,7 +202,7 @@ fn item_id(uri: &str) -> Option<&str> {
 }
 
 /// The contents of a readable uri, or `None` if unknown.
-fn contents(uri: &str, extra: bool) -> Option<Value> {
+pub fn contents(uri: &str, extra: bool) -> Option<Value> {
     if let Some(id) = item_id(uri) {
         return Some(json!({"uri": uri, "mimeType": "text/plain", "text": format!("item {id}")}));
     }

@@ -213,7 +213,7 @@ async fn tools_and_pagination() {
             None => break,
         }
     }
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 9);
     assert!(names.contains(&"echo".to_string()));
     let r = p
         .call(json!({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":"bogus"}}))

@@ -65,7 +65,7 @@ fn catalog(extra: bool) -> Vec<ToolDef> {
                 "properties": {"sum": {"type": "number"}},
                 "required": ["sum"],
             })),
-            annotations: Some(read_only),
+            annotations: Some(read_only.clone()),
         },
         ToolDef {
             name: "slow",
@@ -127,6 +127,14 @@ fn catalog(extra: bool) -> Vec<ToolDef> {
             input_schema: no_args(),
             output_schema: None,
             annotations: Some(json!({"destructiveHint": false, "idempotentHint": false})),
+        },
+        ToolDef {
+            name: "greeting",
+            title: "Greeting",
+            description: "Returns the ref://text/hello resource embedded in its result.",
+            input_schema: no_args(),
+            output_schema: None,
+            annotations: Some(read_only.clone()),
         },
         ToolDef {
             name: "ask_roots",
@@ -418,6 +426,12 @@ fn serve(
                 "extra tool, resource and prompt removed"
             }))
         }
+        "greeting" => match crate::resources::contents("ref://text/hello", false) {
+            Some(resource) => {
+                Handled::Result(json!({"content": [{"type": "resource", "resource": resource}]}))
+            }
+            None => Handled::Result(error_result("ref://text/hello is gone")),
+        },
         "ask_roots" => ask_roots(session),
         "extra" => Handled::Result(text_result("extra tool called")),
         _ => Handled::Error(RpcError::invalid_params(format!("Unknown tool: {name}"))),

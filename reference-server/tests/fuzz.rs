@@ -115,6 +115,7 @@ fn the_reference_server_yields_no_finding() {
         "log",
         "touch",
         "toggle_extra",
+        "greeting",
         "ask_roots",
     ];
     assert_eq!(results.len(), tools.len() * 2, "{:?}", ids(&results));
