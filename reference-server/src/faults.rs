@@ -71,7 +71,7 @@ faults! {
     Latin1Output => "latin1-output": "encodes stdout as Latin-1 (characters above U+00FF become '?')",
     IgnoreEof => "ignore-eof": "does not exit on stdin EOF",
     EarlyRootsRequest => "early-roots-request": "sends roots/list right after the initialize response, before notifications/initialized",
-    FuzzRefuseDeepJson => "fuzz-refuse-deep-json": "HTTP: a POST body nested deeper than 32 levels is refused with 415 and a text body, without a JSON-RPC response",
+    FuzzRefuseDeepJson => "fuzz-refuse-deep-json": "HTTP: a POST body nested too deeply for serde_json (128 levels) is refused with 415 and a text body, without a JSON-RPC response",
     FuzzCrashBigInt => "fuzz-crash-big-int": "tools/call: the process exits when a numeric argument exceeds 2^53 in magnitude",
     FuzzHangMissingArg => "fuzz-hang-missing-arg": "tools/call: never answers when a required argument is missing",
     FuzzInternalErrorLongString => "fuzz-internal-error-long-string": "tools/call: -32603 when a string argument is longer than 1000 characters",

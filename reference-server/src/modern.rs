@@ -500,14 +500,13 @@ impl Session {
         if let Err(e) = self.config.subscriptions.open(self, &id, &filter) {
             return Handled::Error(e);
         }
-        if self.faults().has(Fault::ModernSubscriptionNoAck) {
-            return Handled::Async(Box::pin(std::future::pending()));
+        if !self.faults().has(Fault::ModernSubscriptionNoAck) {
+            let mut ack = json!({"_meta": {META_SUBSCRIPTION_ID: id}, "notifications": filter});
+            if self.faults().has(Fault::ModernSubscriptionUntaggedAck) {
+                ack = json!({"notifications": filter});
+            }
+            self.notify("notifications/subscriptions/acknowledged", Some(ack));
         }
-        let mut ack = json!({"_meta": {META_SUBSCRIPTION_ID: id}, "notifications": filter});
-        if self.faults().has(Fault::ModernSubscriptionUntaggedAck) {
-            ack = json!({"notifications": filter});
-        }
-        self.notify("notifications/subscriptions/acknowledged", Some(ack));
         Handled::Async(Box::pin(std::future::pending()))
     }
 

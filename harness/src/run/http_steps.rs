@@ -31,7 +31,7 @@ fn text_of(v: &Value) -> String {
 }
 
 pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    let headers: Vec<(String, String)> = step
+    let mut headers: Vec<(String, String)> = step
         .headers
         .iter()
         .map(|(k, v)| {
@@ -45,7 +45,7 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
         (None, Some(raw)) => Some(raw.clone()),
         (None, None) => None,
     };
-    let mut headers = headers;
+    let shared = shared_of(session)?;
     if step.bearer == Some(BearerChoice::Scoped) {
         let token = ctx
             .cfg
@@ -53,7 +53,7 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
             .as_ref()
             .and_then(|h| h.scoped_bearer.clone())
             .ok_or("this step sends the --scoped-bearer token, which was not given")?;
-        lock(&shared_of(session)?).scoped_bearer = Some(token.clone());
+        lock(&shared).scoped_bearer = Some(token.clone()); // redacted from now on
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
         headers.push(("authorization".into(), format!("Bearer {token}")));
     }
@@ -67,12 +67,16 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
             .as_ref()
             .map(|p| text_of(&substitute(&json!(p), &ctx.vars))),
     };
+    let shown_headers: Vec<String> = {
+        let st = lock(&shared);
+        req.headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", st.redacted(v)))
+            .collect()
+    };
     let sent = json!({
         "http": req.method.clone(),
-        "headers": req.headers.iter().map(|(k, v)| {
-            let v = if step.bearer.is_some() && k == "authorization" { "Bearer <the --scoped-bearer token>" } else { v.as_str() };
-            format!("{k}: {v}")
-        }).collect::<Vec<_>>(),
+        "headers": shown_headers,
         "omitted": req.omit.clone(),
         "path": req.path.clone(),
         "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),

@@ -59,6 +59,13 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         }
         Ok(chunk)
     });
+    // HTTP-28 is about the streams of one session; 2026-07-28 has no sessions, and
+    // every request's stream stands alone.
+    let stateless = lock(&sink.shared).exchanges.get(index).is_some_and(|x| {
+        x.request_headers
+            .get("mcp-protocol-version")
+            .is_some_and(|v| crate::revision::is_modern(v))
+    });
     let mut events = bytes.eventsource();
     let mut previous_id = String::new();
     let mut error = None;
@@ -91,13 +98,6 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         };
         let duplicate = {
             let mut st = lock(&sink.shared);
-            // HTTP-28 is about the streams of one session; 2026-07-28 has no sessions,
-            // and every request's stream stands alone.
-            let stateless = st.exchanges.get(index).is_some_and(|x| {
-                x.request_headers
-                    .get("mcp-protocol-version")
-                    .is_some_and(|v| crate::revision::is_modern(v))
-            });
             let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
                 st.seen_ids
                     .insert(i.clone(), index)

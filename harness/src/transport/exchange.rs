@@ -144,17 +144,23 @@ pub struct HttpState {
 
 impl HttpState {
     /// Keeps the user's tokens out of what is recorded (and so out of every report):
-    /// a header value carrying one names the option it came from instead.
+    /// a value carrying one names the option it came from instead.
+    pub fn redacted(&self, value: &str) -> String {
+        let mut v = value.to_string();
+        for (token, option) in [
+            (&self.bearer, "--bearer"),
+            (&self.scoped_bearer, "--scoped-bearer"),
+        ] {
+            if let Some(t) = token.as_deref().filter(|t| !t.is_empty() && v.contains(*t)) {
+                v = v.replace(t, &format!("<the {option} token>"));
+            }
+        }
+        v
+    }
+
     fn redact(&self, headers: &mut BTreeMap<String, String>) {
         for v in headers.values_mut() {
-            for (token, option) in [
-                (&self.bearer, "--bearer"),
-                (&self.scoped_bearer, "--scoped-bearer"),
-            ] {
-                if let Some(t) = token.as_deref().filter(|t| !t.is_empty() && v.contains(*t)) {
-                    *v = v.replace(t, &format!("<the {option} token>"));
-                }
-            }
+            *v = self.redacted(v);
         }
     }
 }

@@ -75,17 +75,20 @@ pub fn well_known(server: &Server, path: &str) -> Option<Response<Body>> {
     }
 }
 
+/// The token of an `Authorization: Bearer …` header.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let (scheme, rest) = header(headers, "authorization")?.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim().to_string())
+}
+
 /// `Err` with the refusal when the request lacks the right token.
 pub fn check<B>(server: &Server, req: &Request<B>) -> Result<(), Response<Body>> {
     let Some(token) = &server.bearer else {
         return Ok(());
     };
-    let given = header(req.headers(), "authorization").and_then(|v| {
-        let (scheme, rest) = v.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| rest.trim().to_string())
-    });
+    let given = bearer_token(req.headers());
     if server.has(Fault::AuthSessionTrusted) {
         let known = header(req.headers(), "mcp-session-id")
             .is_some_and(|sid| server.sessions().contains_key(sid));
@@ -131,9 +134,7 @@ pub fn check_scope(
     let Some(scoped) = &server.scoped_bearer else {
         return Ok(());
     };
-    let token = header(headers, "authorization")
-        .and_then(|v| v.split_once(' '))
-        .map(|(_, t)| t.trim().to_string());
+    let token = bearer_token(headers);
     let granted: &[&str] = match token {
         Some(t) if &t == scoped => &[READ],
         Some(t) if server.bearer.as_ref() == Some(&t) => &[ADMIN],

@@ -68,28 +68,28 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
             Ok(b) => b,
             Err(r) => return r,
         };
-        let method = match serde_json::from_slice::<Value>(&bytes) {
-            Ok(v) => v.get("method").and_then(Value::as_str).map(str::to_string),
-            Err(_) => None,
-        };
-        if let Some(m) = method {
-            if let Err(r) = super::auth::check_scope(&server, &parts.headers, &m) {
+        // One parse per body: scope, era and shape are all read from it.
+        let parsed = parse_message(&bytes);
+        if let Some(m) = body_method(&parsed) {
+            if let Err(r) = super::auth::check_scope(&server, &parts.headers, m) {
                 return r;
             }
         }
-        if server.has(Fault::FuzzRefuseDeepJson) && nesting_depth(&bytes) > 32 {
+        if server.has(Fault::FuzzRefuseDeepJson) && matches!(parsed, Parsed::TooDeep { .. }) {
             return super::plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body nested too deeply");
         }
-        if let Some(msg) = modern_request(&server, &parts.headers, &bytes) {
-            return modern_post(&server, &parts.headers, msg).await;
-        }
-        if let Some(parsed) = modern_malformed(&server, &parts.headers, &bytes) {
-            return modern_malformed_post(&server, parsed).await;
-        }
-        if let Err(r) = check_version(&server, &parts.headers) {
-            return r;
-        }
-        return post(&server, &parts.headers, &bytes).await;
+        let modern_era = server.config.modern_only
+            || header(&parts.headers, "mcp-protocol-version") == Some(modern::MODERN);
+        return match parsed {
+            Parsed::Json(msg) if is_modern_request(&msg, modern_era) => {
+                modern_post(&server, &parts.headers, msg).await
+            }
+            p if modern_era && !is_message(&p) => modern_malformed_post(&server, p).await,
+            p => match check_version(&server, &parts.headers) {
+                Err(r) => r,
+                Ok(()) => post(&server, &parts.headers, p).await,
+            },
+        };
     }
     if server.config.modern_only && !server.has(Fault::ModernOnlyServesGet) {
         // MOD-10: no standalone stream and no sessions to end.
@@ -113,68 +113,42 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
     }
 }
 
-/// How deeply arrays and objects nest in a JSON text (brackets inside strings do not
-/// count); for the fault that refuses deep bodies.
-fn nesting_depth(body: &[u8]) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in body {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+fn body_method(parsed: &Parsed) -> Option<&str> {
+    match parsed {
+        Parsed::Json(v) => v.get("method").and_then(Value::as_str),
+        _ => None,
     }
-    max
 }
 
-/// The body of a POST of the stateless era: a single request that carries 2026-07-28
-/// metadata (or `server/discover`), or any single request sent with
-/// `MCP-Protocol-Version: 2026-07-28`.
-fn modern_request(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<Value> {
-    let msg: Value = serde_json::from_slice(body).ok()?;
-    let method = msg.get("method").and_then(Value::as_str)?;
-    msg.get("id")?;
+/// A request of the stateless era: a single request that carries 2026-07-28 metadata
+/// (or `server/discover`), or any single request on a POST of that era (the server
+/// speaks only 2026-07-28, or `MCP-Protocol-Version` names it).
+fn is_modern_request(msg: &Value, modern_era: bool) -> bool {
+    let Some(method) = msg.get("method").and_then(Value::as_str) else {
+        return false;
+    };
+    if msg.get("id").is_none() {
+        return false;
+    }
+    let empty = serde_json::Map::new();
     let params = msg
         .get("params")
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let by_header = header(headers, "mcp-protocol-version") == Some(modern::MODERN);
-    (server.config.modern_only || by_header || modern::is_modern(method, &params)).then_some(msg)
+        .unwrap_or(&empty);
+    modern_era || modern::is_modern(method, params)
 }
 
-/// A POST of the stateless era (the server speaks only 2026-07-28, or the
-/// `MCP-Protocol-Version` header names it) whose body is no JSON-RPC request,
-/// notification or response: invalid JSON, a value that is not an object (a batch
-/// array too), or an object without a string `method` that is no response.
-fn modern_malformed(server: &Server, headers: &HeaderMap, body: &[u8]) -> Option<Parsed> {
-    let modern = server.config.modern_only
-        || header(headers, "mcp-protocol-version") == Some(modern::MODERN);
-    if !modern {
-        return None;
-    }
-    let parsed = parse_message(body);
-    match &parsed {
+/// Whether a body is a JSON-RPC request, notification or response. Not so: invalid
+/// JSON, a value that is not an object (a batch array too), an object without a
+/// string `method` that is no response, or a body too deep to parse whole.
+fn is_message(parsed: &Parsed) -> bool {
+    match parsed {
         Parsed::Json(Value::Object(obj)) => {
-            let is_message = obj.get("method").is_some_and(Value::is_string)
+            obj.get("method").is_some_and(Value::is_string)
                 || obj.contains_key("result")
-                || obj.contains_key("error");
-            (!is_message).then_some(parsed)
+                || obj.contains_key("error")
         }
-        _ => Some(parsed),
+        _ => false,
     }
 }
 
@@ -442,8 +416,7 @@ fn requests_in(v: &Value) -> (Vec<Value>, Vec<Value>) {
     (ids, tokens)
 }
 
-async fn post(server: &Server, headers: &HeaderMap, body: &[u8]) -> Response<Body> {
-    let parsed = parse_message(body);
+async fn post(server: &Server, headers: &HeaderMap, parsed: Parsed) -> Response<Body> {
     let is_init = matches!(&parsed, Parsed::Json(v)
         if v.get("method").and_then(Value::as_str) == Some("initialize"));
     let mut issued = None;
