@@ -194,6 +194,7 @@ faults! {
     ElicitUrlUndeclared => "elicit-url-undeclared": "ask_roots first sends a URL-mode elicitation/create, whatever elicitation modes the client declared",
     AuthScopeNoChallenge => "auth-scope-no-challenge": "HTTP with --scoped-bearer: insufficient scope gets 403 without a WWW-Authenticate challenge",
     AuthScope401 => "auth-scope-401": "HTTP with --scoped-bearer: insufficient scope gets 401 invalid_token instead of 403 insufficient_scope",
+    AuthScopeVaries => "auth-scope-varies": "HTTP with --scoped-bearer: every other insufficient_scope challenge names only the missing scope, not all the operation needs",
     AuthScopeHierarchyIgnored => "auth-scope-hierarchy-ignored": "HTTP with --scoped-bearer: mcp:admin is not taken to imply mcp:tools, so the --bearer token cannot call tools",
     ModernSubscriptionNoAck => "modern-subscription-no-ack": "2026-07-28: subscriptions/listen is never acknowledged (no notifications/subscriptions/acknowledged)",
     ModernSubscriptionUntaggedAck => "modern-subscription-untagged-ack": "2026-07-28: the subscription acknowledgement lacks io.modelcontextprotocol/subscriptionId",

@@ -155,10 +155,18 @@ pub fn check_scope(
         -32000,
         "Forbidden: insufficient scope",
     );
+    // The fault names only the scopes still missing, on every other challenge.
+    static CHALLENGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CHALLENGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let named: Vec<&str> = if server.has(Fault::AuthScopeVaries) && n % 2 == 1 {
+        needed.iter().copied().filter(|s| !implied(s)).collect()
+    } else {
+        needed.to_vec()
+    };
     if !server.has(Fault::AuthScopeNoChallenge) {
         let value = format!(
             "Bearer error=\"insufficient_scope\", scope=\"{}\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
-            needed.join(" "),
+            named.join(" "),
             server.base
         );
         if let Ok(v) = HeaderValue::from_str(&value) {
