@@ -29,6 +29,8 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub faults: Faults,
+    /// Legal but unusual choices (`--variant`), see `variants.rs`.
+    pub variants: crate::variants::Variants,
     /// Page size of the paginated list methods (at least 1).
     pub page_size: usize,
     /// `--root DIR` (canonical): serve the files under it (see `files.rs`).
@@ -45,6 +47,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             faults: Faults::none(),
+            variants: Default::default(),
             page_size: 3,
             root: None,
             modern_only: false,
