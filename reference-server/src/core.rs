@@ -183,6 +183,11 @@ impl Session {
         self.state().revision.unwrap_or(Revision::LATEST)
     }
 
+    /// Whether the transport has stopped taking this session's output.
+    pub fn is_closed(&self) -> bool {
+        self.out.is_closed()
+    }
+
     /// Queues a message for the writer.
     pub fn send(&self, msg: Value) {
         // A closed channel means the transport is shutting down: drop it.

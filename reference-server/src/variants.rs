@@ -40,6 +40,9 @@ macro_rules! variants {
 
 variants! {
     OneItemPerPage => "one-item-per-page": "every paginated list returns one item per page",
+    ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
+    UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
+    ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
 }
 
 impl Variant {
