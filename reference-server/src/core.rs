@@ -159,7 +159,7 @@ impl Session {
     /// Creates a session that writes to `out`.
     pub fn new(config: Config, out: mpsc::UnboundedSender<Outgoing>) -> Arc<Session> {
         Arc::new(Session {
-            responder: Responder::new(config.faults.clone()),
+            responder: Responder::new(config.faults.clone()).with_variants(config.variants.clone()),
             config,
             out,
             state: Mutex::new(State::new()),

@@ -42,6 +42,8 @@ variants! {
     OneItemPerPage => "one-item-per-page": "every paginated list returns one item per page",
     ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
     UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
+    ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",
+    ErrorData => "error-data": "every error carries a data object with details",
     ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
 }
 
