@@ -644,7 +644,7 @@ pub fn nothing_judged(report: &RunReport) -> Option<String> {
             .or_default() += 1;
     }
     let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|r| std::cmp::Reverse(r.1));
     let lines: Vec<String> = top
         .iter()
         .take(3)
