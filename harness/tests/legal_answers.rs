@@ -59,6 +59,22 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Value)> {
             json!({"id": "mime-0", "error": {"code": -32603, "message": "backend unavailable"}}),
             json!({"id": "mime-0", "result": {"contents": [{"uri": "a:b", "text": "x", "mimeType": "plain text"}]}}),
         ),
+        (
+            // MCP-Protocol-Version names a version the body does not (-32020) and that a
+            // modern-only server does not speak (-32022): either refusal is due.
+            "modern/http-header-mismatch.yaml",
+            "/steps/7/expect_http/match",
+            json!({"status": 400, "body": "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32022,\"message\":\"Unsupported protocol version\",\"data\":{\"supported\":[\"2026-07-28\"],\"requested\":\"2025-11-25\"}}}"}),
+            json!({"status": 200, "body": "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"tools\":[]}}"}),
+        ),
+        (
+            // A body without its version under an MCP-Protocol-Version header: the
+            // missing field (-32602) or the header mismatch (-32020), both with 400.
+            "modern/http-error-status.yaml",
+            "/steps/5/expect_http/match",
+            json!({"status": 400, "body": "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32020,\"message\":\"Header mismatch\"}}"}),
+            json!({"status": 200, "body": "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,\"message\":\"Missing _meta\"}}"}),
+        ),
     ]
 }
 
