@@ -353,7 +353,9 @@ mod tests {
     fn a_note_has_its_own_badge_and_finding_label() {
         let html = render(&sample_report()).expect("renders");
         assert!(html.contains("<span class=\"badge v-note\">note</span>"));
-        assert!(html.contains("data-filter-verdict=\"note\" aria-pressed=\"false\">note (1)</button>"));
+        assert!(
+            html.contains("data-filter-verdict=\"note\" aria-pressed=\"false\">note (1)</button>")
+        );
         assert!(html.contains("<section class=\"finding sev-note\">"));
         assert!(html.contains("<span class=\"sev\">NOTE</span>"));
         assert!(html.contains("1 noted"));

@@ -47,7 +47,9 @@ pub(crate) mod fixtures {
                 Verdict::Warn => Some("server did not send a progress notification".to_string()),
                 Verdict::Skip => Some("server does not declare the tools capability".to_string()),
                 Verdict::Error => Some("server closed stdout before answering".to_string()),
-                Verdict::Note => Some("a request with a foreign Host header was served".to_string()),
+                Verdict::Note => {
+                    Some("a request with a foreign Host header was served".to_string())
+                }
             },
             duration_ms: 12,
             findings: Vec::new(),

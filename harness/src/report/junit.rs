@@ -109,8 +109,7 @@ fn test_case(case: &CaseResult, warnings_as_failures: bool) -> TestCase {
     if matches!(
         case.verdict,
         Verdict::Fail | Verdict::Error | Verdict::Warn | Verdict::Note
-    )
-        && !case.transcript.is_empty()
+    ) && !case.transcript.is_empty()
     {
         if !out.is_empty() {
             out.push('\n');
