@@ -5,7 +5,9 @@
 //! 1–16 of REQUIREMENTS.md, and of section 19 (MOD: revision 2026-07-28), which has
 //! its own line so the session-era figures stay comparable; `info` and MAY-only rows are not requirements to test. A
 //! row marked `testable: false` in the reasons file cannot be observed from outside a
-//! server (a client-side rule, server internals) and leaves the denominator.
+//! server (a client-side rule, server internals) and leaves the denominator. A citation
+//! counts only where it is judged at MUST or SHOULD level: a case (or step) at severity
+//! `note` covers nothing by itself.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
