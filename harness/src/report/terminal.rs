@@ -164,7 +164,7 @@ pub fn render(r: &RunReport, color: bool) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "Notes (practice no revision requires; they never count as a warning or a failure):"
+            "Notes (they rest on no MUST or SHOULD and never count as a warning or a failure):"
         );
         for c in noted {
             out.push_str(&details(c));
@@ -189,7 +189,7 @@ mod tests {
             "{out}"
         );
         let notes = out
-            .find("Notes (practice no revision requires")
+            .find("Notes (they rest on no MUST or SHOULD")
             .expect("a notes section");
         let detail = out
             .find("── http.foreign-host-rejected [note]")
