@@ -440,6 +440,72 @@ fn a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code() {
     );
 }
 
+/// The legacy SSE `endpoint` event may name another origin (no sentence of the
+/// 2024-11-05 transport forbids it), where the harness sends nothing: the cases that
+/// need it end as `error` naming the harness policy, never as a failure of the server.
+#[test]
+fn a_harness_refusal_is_an_error_naming_its_policy() {
+    let mut server = Command::new(REFERENCE)
+        .args([
+            "--http",
+            "127.0.0.1:0",
+            "--fault",
+            "sse-endpoint-foreign-origin",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the reference server");
+    let stderr = server.stderr.take().expect("stderr");
+    let mut line = String::new();
+    let mut reader = std::io::BufReader::new(stderr);
+    let mut url = None;
+    for _ in 0..10 {
+        line.clear();
+        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(at) = line.find("legacy SSE: ") {
+            let rest = &line[at + "legacy SSE: ".len()..];
+            url = Some(rest.trim().trim_end_matches(')').to_string());
+            break;
+        }
+    }
+    let Some(url) = url else {
+        let _ = server.kill();
+        panic!("the reference server printed no legacy SSE URL: {line}");
+    };
+    let out = conform(&[
+        "--transport",
+        "sse",
+        "--only",
+        "sse.endpoint-event",
+        "--no-traversal",
+        "--format",
+        "json",
+        &url,
+    ]);
+    let _ = server.kill();
+    let _ = server.wait();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let case = &report["cases"][0];
+    assert_eq!(case["id"], "sse.endpoint-event");
+    assert_eq!(case["verdict"], "error", "{case}");
+    let reason = case["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("harness policy: ") && reason.contains("mcp-conform-foreign.invalid"),
+        "{reason}"
+    );
+    assert_eq!(out.status.code(), Some(1), "an error still fails the run");
+    assert!(
+        report["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .all(|c| c["verdict"] != "fail"),
+        "no failure is charged to the server"
+    );
+}
+
 #[test]
 fn baseline_gates_new_failures_and_stale_entries() {
     let dir = tempfile::tempdir().expect("tempdir");
