@@ -506,6 +506,71 @@ fn a_harness_refusal_is_an_error_naming_its_policy() {
     );
 }
 
+/// A stdio server that answers `ping` with one line over the harness's 4 MiB cap.
+const BIG_PING_SERVER: &str = r#"
+import json, sys
+for line in sys.stdin:
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        continue
+    if "id" not in msg or "method" not in msg:
+        continue
+    method, rid = msg["method"], msg["id"]
+    if method == "initialize":
+        result = {"protocolVersion": msg["params"]["protocolVersion"], "capabilities": {},
+                  "serverInfo": {"name": "big-ping", "version": "0"}}
+        out = {"jsonrpc": "2.0", "id": rid, "result": result}
+    elif method == "ping":
+        out = {"jsonrpc": "2.0", "id": rid, "result": {"_meta": {"pad": "x" * (5 << 20)}}}
+    else:
+        out = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "no"}}
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+"#;
+
+/// A message over the harness's size cap (no MCP rule limits message size) is the
+/// harness's refusal: the case ends as `error` naming the policy, not as a failure of
+/// STDIO-01/02.
+#[test]
+fn a_message_over_the_size_cap_is_an_error_naming_the_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = note_cases(dir.path());
+    let script = dir.path().join("big_ping.py");
+    std::fs::write(&script, BIG_PING_SERVER).expect("write server");
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(!external_required(), "python3 is required here");
+        eprintln!("NOTE: python3 not installed; the size-cap refusal was not tried");
+        return;
+    }
+    let c = cases.display().to_string();
+    let s = script.display().to_string();
+    let out = conform(&[
+        "--cases",
+        &c,
+        "--only",
+        "notes.ping",
+        "--revision",
+        "2025-11-25",
+        "--no-traversal",
+        "--format",
+        "json",
+        "--",
+        "python3",
+        &s,
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON on stdout ({e}): {}", text(&out.stderr)));
+    let case = &report["cases"][0];
+    assert_eq!(case["id"], "notes.ping");
+    assert_eq!(case["verdict"], "error", "{case}");
+    let reason = case["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("harness policy: ") && reason.contains("size cap"),
+        "{reason}"
+    );
+}
+
 #[test]
 fn baseline_gates_new_failures_and_stale_entries() {
     let dir = tempfile::tempdir().expect("tempdir");
