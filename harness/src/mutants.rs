@@ -74,3 +74,64 @@ pub fn load(path: &Path) -> Result<Vec<Mutant>, String> {
     }
     Ok(list)
 }
+
+/// A legal variant (`fixtures/variants.yaml`): the reference server making one unusual
+/// choice the specification allows. The mirror of a mutant: every case must pass or
+/// skip against it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalVariant {
+    pub name: String,
+    pub description: String,
+    /// The sentence of the specification that allows the choice, quoted.
+    pub allows: String,
+    /// Where that sentence is (revision, page, section).
+    pub source: String,
+    /// The transports the variant's trials use: `stdio`, `http` (Streamable HTTP),
+    /// `sse` (legacy HTTP+SSE).
+    pub transports: Vec<String>,
+    /// Arguments for the reference server (its variant switches and options).
+    pub reference_args: Vec<String>,
+    /// `reference` (default): the reference server's hints fit this variant; `none`:
+    /// run without hints.
+    #[serde(default = "reference_hints")]
+    pub hints: String,
+}
+
+fn reference_hints() -> String {
+    "reference".into()
+}
+
+/// Loads and checks the variant catalogue.
+pub fn load_variants(path: &Path) -> Result<Vec<LegalVariant>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let list: Vec<LegalVariant> =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for v in &list {
+        let problem = if !seen.insert(v.name.as_str()) {
+            Some("is listed twice".to_string())
+        } else if v.allows.trim().is_empty() || v.source.trim().is_empty() {
+            Some("needs the sentence that allows it (`allows`) and its `source`".to_string())
+        } else if v.transports.is_empty() {
+            Some("names no transport".to_string())
+        } else if let Some(t) = v
+            .transports
+            .iter()
+            .find(|t| !["stdio", "http", "sse"].contains(&t.as_str()))
+        {
+            Some(format!("has transport `{t}` (expected stdio, http or sse)"))
+        } else if !["reference", "none"].contains(&v.hints.as_str()) {
+            Some(format!(
+                "has hints `{}` (expected reference or none)",
+                v.hints
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            return Err(format!("{}: variant `{}` {p}", path.display(), v.name));
+        }
+    }
+    Ok(list)
+}

@@ -29,6 +29,8 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub faults: Faults,
+    /// Legal but unusual choices (`--variant`), see `variants.rs`.
+    pub variants: crate::variants::Variants,
     /// Page size of the paginated list methods (at least 1).
     pub page_size: usize,
     /// `--root DIR` (canonical): serve the files under it (see `files.rs`).
@@ -45,6 +47,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             faults: Faults::none(),
+            variants: Default::default(),
             page_size: 3,
             root: None,
             modern_only: false,
@@ -156,7 +159,7 @@ impl Session {
     /// Creates a session that writes to `out`.
     pub fn new(config: Config, out: mpsc::UnboundedSender<Outgoing>) -> Arc<Session> {
         Arc::new(Session {
-            responder: Responder::new(config.faults.clone()),
+            responder: Responder::new(config.faults.clone()).with_variants(config.variants.clone()),
             config,
             out,
             state: Mutex::new(State::new()),
@@ -178,6 +181,11 @@ impl Session {
     /// initialization (only reachable with the `serve-before-init` fault).
     pub fn revision(&self) -> Revision {
         self.state().revision.unwrap_or(Revision::LATEST)
+    }
+
+    /// Whether the transport has stopped taking this session's output.
+    pub fn is_closed(&self) -> bool {
+        self.out.is_closed()
     }
 
     /// Queues a message for the writer.

@@ -1,6 +1,7 @@
 //! mcp-reference-server: the known-good MCP server of the mcp-conform
 //! suite, which `--fault NAME` turns into deliberately broken variants.
 
+mod chatter;
 mod completion;
 mod core;
 mod faults;
@@ -17,6 +18,7 @@ mod schema;
 mod shallow;
 mod stdio;
 mod tools;
+mod variants;
 mod version;
 
 #[cfg(test)]
@@ -27,6 +29,7 @@ use clap::Parser;
 
 use crate::core::Config;
 use crate::faults::{Fault, Faults};
+use crate::variants::{Variant, Variants};
 
 /// Reference MCP server (stdio) with fault switches for conformance testing.
 #[derive(Debug, Parser)]
@@ -45,6 +48,14 @@ struct Cli {
     /// Print the fault names with one-line descriptions and exit.
     #[arg(long)]
     list_faults: bool,
+
+    /// Make one legal but unusual choice (repeatable); see --list-variants.
+    #[arg(long = "variant", value_name = "NAME")]
+    variants: Vec<String>,
+
+    /// Print the variant names with one-line descriptions and exit.
+    #[arg(long)]
+    list_variants: bool,
 
     /// Serve HTTP on this loopback address instead of stdio: Streamable HTTP at /mcp,
     /// legacy HTTP+SSE at /sse. Port 0 picks a free port; the URL is printed on stderr.
@@ -86,6 +97,25 @@ fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if cli.list_variants {
+        for v in Variant::ALL {
+            println!("{:<30} {}", v.name(), v.description());
+        }
+        return Ok(());
+    }
+    let variants = match Variants::parse(&cli.variants) {
+        Ok(v) => v,
+        Err(name) => {
+            eprintln!("mcp-reference-server: unknown variant {name:?} (see --list-variants)");
+            std::process::exit(2);
+        }
+    };
+    chatter::at_startup(&variants);
+    let page_size = if variants.has(Variant::OneItemPerPage) {
+        1
+    } else {
+        usize::try_from(cli.page_size).unwrap_or(3)
+    };
     let faults = match Faults::parse(&cli.faults) {
         Ok(f) => f,
         Err(name) => {
@@ -108,7 +138,8 @@ fn main() -> anyhow::Result<()> {
     };
     let config = Config {
         faults,
-        page_size: usize::try_from(cli.page_size).unwrap_or(3),
+        variants,
+        page_size,
         root,
         modern_only: cli.modern_only,
         subscriptions: Default::default(),
@@ -120,8 +151,9 @@ fn main() -> anyhow::Result<()> {
             .build()
             .context("cannot start the async runtime")?;
         eprintln!(
-            "mcp-reference-server {} over HTTP (faults: {})",
+            "mcp-reference-server {} over HTTP (variants: {}, faults: {})",
             env!("CARGO_PKG_VERSION"),
+            config.variants.names(),
             if config.faults.is_empty() {
                 "none".to_string()
             } else {
@@ -137,9 +169,10 @@ fn main() -> anyhow::Result<()> {
         ));
     }
     eprintln!(
-        "mcp-reference-server {} on stdio (page size {}, faults: {})",
+        "mcp-reference-server {} on stdio (page size {}, variants: {}, faults: {})",
         env!("CARGO_PKG_VERSION"),
         config.page_size,
+        config.variants.names(),
         if config.faults.is_empty() {
             "none".to_string()
         } else {

@@ -20,6 +20,7 @@ impl Peer {
         let config = Config {
             modern_only: false,
             faults: Faults::of(faults),
+            variants: Default::default(),
             page_size: 3,
             root: None,
             subscriptions: Default::default(),

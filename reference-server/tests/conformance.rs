@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use mcp_conform::case::{load, Case, TransportKind};
-use mcp_conform::mutants::{self, Mutant};
+use mcp_conform::mutants::{self, LegalVariant, Mutant};
 use mcp_conform::report::model::{CaseResult, Verdict};
 use mcp_conform::run::{exec, probe, Facts, RunConfig};
 use mcp_conform::transport::stdio::Launch;
@@ -167,6 +167,103 @@ fn must_pass(r: &CaseResult, server: &str, dual_era: bool) -> Result<(), Failed>
     }
 }
 
+/// A trial's verdict on a legal variant: pass or skip (with its reason), never fail,
+/// warn or error. A variant makes a choice the specification allows, so a case that
+/// judges it otherwise is a false verdict.
+fn pass_or_skip(r: &CaseResult, variant: &LegalVariant) -> Result<(), Failed> {
+    match r.verdict {
+        Verdict::Pass | Verdict::Skip => Ok(()),
+        _ => Err(Failed::from(format!(
+            "variant `{}` ({}) makes a legal choice (\"{}\", {}), so this case must pass or skip, but: {}",
+            variant.name,
+            variant.description,
+            variant.allows,
+            variant.source,
+            explain(r)
+        ))),
+    }
+}
+
+/// The trials of one legal variant: every case on every transport the variant lists.
+fn variant_trials(
+    variant: &LegalVariant,
+    cases: &[Case],
+    cache: &Arc<FactsCache>,
+    reference: &Path,
+) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for (kind, prefix) in TRANSPORTS {
+        if !variant.transports.iter().any(|t| t == prefix) {
+            continue;
+        }
+        for case in cases.iter().filter(|c| c.applies_to_transport(kind)) {
+            let (case_c, cache_c, variant_c) = (case.clone(), cache.clone(), variant.clone());
+            let reference_c = reference.to_path_buf();
+            trials.push(Trial::test(
+                format!("variant::{}::{prefix}::{}", variant.name, case.id),
+                move || {
+                    let launch = Launch {
+                        program: reference_c.display().to_string(),
+                        args: variant_c.reference_args.clone(),
+                        env: Vec::new(),
+                        cwd: None,
+                    };
+                    let server = format!("variant-{}", variant_c.name);
+                    let mut cfg = config(kind, &server, launch, &variant_c.reference_args)?;
+                    if variant_c.hints == "none" {
+                        cfg.hints = serde_json::json!({});
+                    }
+                    let facts = facts_for(&cache_c, &format!("{server}/{prefix}"), &cfg);
+                    pass_or_skip(&run_one(&case_c, &cfg, &facts), &variant_c)
+                },
+            ));
+        }
+    }
+    trials
+}
+
+/// The variant catalogue and the reference server's `--list-variants` name the same
+/// variants, and every variant has at least one trial.
+fn variant_catalogue_trial(variants: &[LegalVariant], cases: &[Case], reference: &Path) -> Trial {
+    let (variants, cases, reference) = (variants.to_vec(), cases.to_vec(), reference.to_path_buf());
+    Trial::test("suite::every-variant-is-known-and-used", move || {
+        let out = std::process::Command::new(&reference)
+            .arg("--list-variants")
+            .output()
+            .map_err(|e| format!("cannot run the reference server: {e}"))?;
+        let listed: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect();
+        let catalogued: BTreeSet<String> = variants.iter().map(|v| v.name.clone()).collect();
+        let mut problems = Vec::new();
+        for n in listed.difference(&catalogued) {
+            problems.push(format!(
+                "variant `{n}` of the reference server is not in fixtures/variants.yaml"
+            ));
+        }
+        for n in catalogued.difference(&listed) {
+            problems.push(format!(
+                "fixtures/variants.yaml lists `{n}`, which the reference server does not know"
+            ));
+        }
+        for v in &variants {
+            let used = TRANSPORTS.iter().any(|(kind, prefix)| {
+                v.transports.iter().any(|t| t == prefix)
+                    && cases.iter().any(|c| c.applies_to_transport(*kind))
+            });
+            if !used {
+                problems.push(format!("variant `{}` is used by no trial", v.name));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n").into())
+        }
+    })
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials mostly wait (silence windows, slow tools, server round trips), so more
@@ -194,10 +291,21 @@ fn main() {
         .iter()
         .map(|m| (m.name.clone(), m.clone()))
         .collect();
+    let variants = match mutants::load_variants(&repo_root().join("fixtures/variants.yaml")) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
     let cache: Arc<FactsCache> = Arc::new(Mutex::new(BTreeMap::new()));
     let reference = reference_binary();
     let root = repo_root();
     let mut trials = Vec::new();
+    for variant in &variants {
+        trials.extend(variant_trials(variant, &cases, &cache, &reference));
+    }
+    trials.push(variant_catalogue_trial(&variants, &cases, &reference));
 
     for case in &cases {
         for (kind, prefix) in TRANSPORTS {

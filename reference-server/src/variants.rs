@@ -1,0 +1,112 @@
+//! Legal variants: each switch makes the reference server take one unusual choice that
+//! the specification allows and the default server does not take. They are the mirror
+//! of the fault switches: a fault must fail the cases that name it, a variant must fail
+//! no case (`fixtures/variants.yaml` quotes the sentence that allows each choice, and
+//! `reference-server/tests/conformance.rs` runs every case against every variant).
+//!
+//! To add one: a line in the `variants!` list below, the behaviour behind
+//! `config.variants.has(Variant::…)`, and an entry in `fixtures/variants.yaml`.
+
+use std::collections::BTreeSet;
+
+macro_rules! variants {
+    ($( $variant:ident => $name:literal : $desc:literal ),* $(,)?) => {
+        /// One legal but unusual choice.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Variant {
+            $( $variant, )*
+        }
+
+        impl Variant {
+            /// Every variant, in documentation order.
+            pub const ALL: &'static [Variant] = &[ $( Variant::$variant, )* ];
+
+            /// The command-line name of the variant.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Variant::$variant => $name, )*
+                }
+            }
+
+            /// One-line description of the choice the variant makes.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $( Variant::$variant => $desc, )*
+                }
+            }
+        }
+    };
+}
+
+variants! {
+    OneItemPerPage => "one-item-per-page": "every paginated list returns one item per page",
+    ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
+    UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
+    ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",
+    ErrorData => "error-data": "every error carries a data object with details",
+    ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
+}
+
+impl Variant {
+    /// Looks a variant up by its command-line name.
+    pub fn from_name(name: &str) -> Option<Variant> {
+        Variant::ALL.iter().copied().find(|v| v.name() == name)
+    }
+}
+
+/// The set of active variants (empty for the default reference server).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variants(BTreeSet<Variant>);
+
+impl Variants {
+    /// Parses command-line names; returns the first unknown name as error.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
+        let mut set = BTreeSet::new();
+        for name in names {
+            let name = name.as_ref();
+            set.insert(Variant::from_name(name).ok_or_else(|| name.to_string())?);
+        }
+        Ok(Variants(set))
+    }
+
+    /// Whether a variant is active.
+    pub fn has(&self, variant: Variant) -> bool {
+        self.0.contains(&variant)
+    }
+
+    /// Comma-separated names, for logs ("none" when empty).
+    pub fn names(&self) -> String {
+        if self.0.is_empty() {
+            return "none".to_string();
+        }
+        let names: Vec<&str> = self.0.iter().map(|v| v.name()).collect();
+        names.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = BTreeSet::new();
+        for v in Variant::ALL {
+            assert_eq!(Variant::from_name(v.name()), Some(*v));
+            assert!(seen.insert(v.name()), "duplicate name {}", v.name());
+            assert!(!v.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn parse_rejects_unknown() {
+        assert_eq!(
+            Variants::parse(&["one-item-per-page", "bogus"]),
+            Err("bogus".to_string())
+        );
+        let v = Variants::parse(&["one-item-per-page"]).expect("valid");
+        assert!(v.has(Variant::OneItemPerPage));
+        assert_eq!(v.names(), "one-item-per-page");
+        assert_eq!(Variants::default().names(), "none");
+    }
+}
