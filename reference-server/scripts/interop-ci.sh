@@ -33,8 +33,8 @@ root=$PWD
 fixtures=$root/fixtures/interop
 out=$root/target/interop-ci
 all_runs=(everything-stdio everything-http filesystem-stdio memory-stdio python-stdio python-http)
-run_limit=${INTEROP_RUN_LIMIT:-180}     # seconds for one run of the suite
-total_limit=${INTEROP_TOTAL_LIMIT:-420} # seconds for all the runs (installs not counted)
+run_limit=${INTEROP_RUN_LIMIT:-240}     # seconds for one run of the suite
+total_limit=${INTEROP_TOTAL_LIMIT:-450} # seconds for all the runs (installs not counted)
 jobs=${INTEROP_JOBS:-4}                 # cases at once: most of a run is waiting, not CPU
 
 write=0
@@ -246,6 +246,7 @@ run_suite() {
   timeout -k 10 "$limit" "$conform" --timeout "$wait_ms" -j "$jobs" \
     --format terminal --format json -o "$dir" "${mode[@]}" "$@" >"$log" 2>&1 || code=$?
   grep -E '^[0-9]+ passed' "$log" | sed "s/\$/ [$((SECONDS - t0)) s]/" || true
+  grep -E '^  (NOTRUN|UNKNOWN) ' "$log" || true
   local problems=()
   case $code in
     0 | 1) ;;
