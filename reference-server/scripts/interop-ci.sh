@@ -275,7 +275,7 @@ run_suite() {
     if [ -n "$base_lines" ]; then
       echo "$base_lines"
       while IFS= read -r line; do
-        problems+=("$(echo "$line" | sed -E 's/^ +//' | cut -c1-200)")
+        problems+=("$(echo "$line" | sed -E 's/^ +//; s/  +/ /' | cut -c1-200)")
       done <<<"$base_lines"
     elif [ ${#problems[@]} -eq 0 ]; then
       problems+=("mcp-conform exited 1 (see $log)")
@@ -325,9 +325,12 @@ for name in "${runs[@]}"; do
         start_http "$name" "$log" "$py" "$fixtures/python_server.py" --http "$port"
         hints=()
       fi
-      if wait_http "$server_pid" "$port" "$log"; then
+      if wait_http "$server_pid" "$port" "$log" 2>"$out/$name-wait.txt"; then
         run_suite "$name" "${hints[@]}" "http://127.0.0.1:$port/mcp"
       else
+        echo
+        echo "== $name"
+        sed 's/^/  | /' "$out/$name-wait.txt"
         echo "!! $name: the HTTP server did not come up"
         failed+=("$name: the HTTP server did not come up")
       fi
