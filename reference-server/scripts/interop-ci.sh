@@ -19,14 +19,15 @@
 # must be reviewed against the spec before it is committed (quote the MUST or SHOULD the
 # server breaks, or, when the spec does not back the verdict, start the reason with
 # "HARNESS FALSE VERDICT" and say why); entries whose case no longer fails are dropped and
-# named. Cases that ended in `error` are never written (they are the
-# harness's trouble, not the server's) and still make the script fail.
+# named. Cases that ended in `error` are never written (they are the harness's trouble, not
+# the server's) and still make the script fail.
 #
 # Installs (only when missing or changed): the npm servers from fixtures/interop/package.json
 # and its package-lock.json (`npm ci`), and the Python SDK from
 # fixtures/interop/requirements.txt, into target/interop-ci/. Every server is started by
 # this script, over stdio or on 127.0.0.1 (free ports), and is stopped when it ends, however
-# it ends. MCP_CONFORM=PATH uses that binary instead of building target/release/mcp-conform.
+# it ends. MCP_CONFORM=PATH uses that binary instead of building target/release/mcp-conform;
+# INTEROP_RUN_LIMIT, INTEROP_TOTAL_LIMIT (seconds) and INTEROP_JOBS change the bounds below.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -35,7 +36,7 @@ out=$root/target/interop-ci
 all_runs=(everything-stdio everything-http filesystem-stdio memory-stdio python-stdio python-http)
 run_limit=${INTEROP_RUN_LIMIT:-240}     # seconds for one run of the suite
 total_limit=${INTEROP_TOTAL_LIMIT:-450} # seconds for all the runs (installs not counted)
-jobs=${INTEROP_JOBS:-4}                 # cases at once: most of a run is waiting, not CPU
+jobs=${INTEROP_JOBS:-4}                 # cases at once, each in its own server process
 
 write=0
 runs=()
