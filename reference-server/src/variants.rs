@@ -40,6 +40,11 @@ macro_rules! variants {
 
 variants! {
     OneItemPerPage => "one-item-per-page": "every paginated list returns one item per page",
+    ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
+    UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
+    ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",
+    ErrorData => "error-data": "every error carries a data object with details",
+    ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
     SseEndpointRelative => "sse-endpoint-relative": "legacy SSE: the endpoint event is a relative reference (messages?sessionId=…)",
     SseEndpointQuery => "sse-endpoint-query": "legacy SSE: the endpoint URI carries a longer query string (several parameters, percent-encoding)",
     SseEndpointLocalhost => "sse-endpoint-localhost": "legacy SSE: the endpoint event is an absolute URL naming the host `localhost` (same port)",
