@@ -372,7 +372,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         if !findings.iter().any(|f| f.message == message) {
             findings.push(finding(
                 &v.requirements,
-                Severity::Must,
+                v.severity,
                 message,
                 None,
                 None,
