@@ -674,6 +674,12 @@ impl Session {
         }
     }
 
+    /// Why the harness's own safety policy keeps it from talking to the server, if it
+    /// does (the case's verdict is then `error`, naming the policy).
+    pub fn policy_refusal(&self) -> Option<String> {
+        self.transport.policy_refusal()
+    }
+
     pub fn take_violations(&mut self) -> Vec<Violation> {
         std::mem::take(&mut self.violations)
     }

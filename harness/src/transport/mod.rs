@@ -128,6 +128,15 @@ impl Transport {
         }
     }
 
+    /// Why the harness's own safety policy keeps it from talking to the server (a
+    /// legacy SSE endpoint on another origin), if it does.
+    pub fn policy_refusal(&self) -> Option<String> {
+        match self {
+            Transport::Sse(t) => t.policy_refusal().map(str::to_string),
+            _ => None,
+        }
+    }
+
     /// What the server wrote to its diagnostic channel so far (stderr for stdio; a
     /// line per HTTP exchange for the HTTP transports).
     pub fn diagnostics(&self) -> String {

@@ -3,10 +3,11 @@
 //! arrive on the stream as `message` events.
 //!
 //! An `endpoint` on another origin is never used: the harness only talks to the
-//! origin the user named. The one exception is the same loopback socket by another
-//! name (`localhost` for `127.0.0.1`, same port): the POSTs then go to the target's
-//! own origin, with the endpoint's path and query (see `same_loopback_socket`). It is reported as a finding (SSE-01/SSE-02: the endpoint
-//! event names the *server's own* POST endpoint), and every send then fails.
+//! origin the user named. That is the harness's policy, not a rule of the transport,
+//! so it is reported as such (`policy_refusal`: the case ends in `error`) and every
+//! send then fails. The one exception is the same loopback socket by another name
+//! (`localhost` for `127.0.0.1`, same port): the POSTs then go to the target's own
+//! origin, with the endpoint's path and query (see `same_loopback_socket`).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -28,6 +29,8 @@ pub struct SseTransport {
     post_url: Option<url::Url>,
     /// Why the endpoint cannot be used, once known.
     refused: Option<String>,
+    /// Set when the endpoint is refused by the harness's origin policy.
+    policy_refusal: Option<String>,
 }
 
 impl SseTransport {
@@ -66,6 +69,7 @@ impl SseTransport {
             held: VecDeque::new(),
             post_url: None,
             refused: None,
+            policy_refusal: None,
         })
     }
 
@@ -96,17 +100,17 @@ impl SseTransport {
                 None
             }
             Ok(u) => {
+                // No rule of the transport confines the endpoint to the SSE URL's
+                // origin: refusing it is the harness's own safety policy, reported as
+                // such (the case's verdict is `error`), not as a broken server rule.
                 let why = format!(
-                    "the endpoint event names {u}, on origin {} instead of the server's {}; the harness sends nothing there",
+                    "harness policy: the endpoint event names {u}, on origin {} instead of the target's {}; the harness sends only to the origin it was given, so it sends nothing there",
                     origin_of(&u),
                     origin_of(&self.sse_url)
                 );
                 self.refused = Some(why.clone());
-                Some(Incoming::Violation {
-                    requirements: vec!["SSE-01".into(), "SSE-02".into()],
-                    message: why,
-                    evidence: uri.chars().take(500).collect(),
-                })
+                self.policy_refusal = Some(why);
+                None
             }
             Err(e) => {
                 let why = format!("the endpoint event's data is not a URI reference: {e}");
@@ -209,6 +213,11 @@ impl SseTransport {
 
     pub fn diagnostics(&self) -> String {
         describe_exchanges(&self.sink.shared)
+    }
+
+    /// Why the harness's own policy keeps it from talking to the server, if it does.
+    pub fn policy_refusal(&self) -> Option<&str> {
+        self.policy_refusal.as_deref()
     }
 
     pub async fn shutdown(&mut self) {

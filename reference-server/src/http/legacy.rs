@@ -42,8 +42,8 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
         .insert(id.clone(), Arc::new(LegacySession { core }));
     let (tx, rx) = mpsc::unbounded_channel();
     let variants = &server.config.variants;
-    let endpoint = if server.has(Fault::SseEndpointForeignOrigin) {
-        format!("http://mcp-conform-foreign.invalid/messages?sessionId={id}")
+    let endpoint = if server.has(Fault::SseEndpointNotServed) {
+        format!("/messages-gone?sessionId={id}")
     } else if variants.has(Variant::SseEndpointRelative) {
         // Resolved against /sse: /messages?sessionId=…
         format!("messages?sessionId={id}")
