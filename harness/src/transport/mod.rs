@@ -43,6 +43,17 @@ pub enum Incoming {
     StreamEnded { exchange: usize, reason: String },
     /// A legacy-SSE `endpoint` event (consumed by that transport itself).
     Endpoint { uri: String },
+    /// The harness's own safety policy refused something the server sent or named (a
+    /// message over the size cap, an endpoint on another origin). No rule of the
+    /// server's is broken; the case that meets it cannot be judged and ends as `error`.
+    PolicyRefusal { policy: String, evidence: String },
+}
+
+/// The policy named when a message exceeds [`Limits::max_message_bytes`].
+pub fn size_cap_policy(cap: usize, what: &str) -> String {
+    format!(
+        "harness policy: {what} exceeds the harness's size cap of {cap} bytes, so the harness did not read it (no MCP rule limits message size)"
+    )
 }
 
 /// Why a send or receive could not happen.
@@ -125,15 +136,6 @@ impl Transport {
             Transport::Stdio(t) => t.recv(wait).await,
             Transport::StreamableHttp(t) => t.recv(wait).await,
             Transport::Sse(t) => t.recv(wait).await,
-        }
-    }
-
-    /// Why the harness's own safety policy keeps it from talking to the server (a
-    /// legacy SSE endpoint on another origin), if it does.
-    pub fn policy_refusal(&self) -> Option<String> {
-        match self {
-            Transport::Sse(t) => t.policy_refusal().map(str::to_string),
-            _ => None,
         }
     }
 

@@ -3,11 +3,12 @@
 //! arrive on the stream as `message` events.
 //!
 //! An `endpoint` on another origin is never used: the harness only talks to the
-//! origin the user named. That is the harness's policy, not a rule of the transport,
-//! so it is reported as such (`policy_refusal`: the case ends in `error`) and every
-//! send then fails. The one exception is the same loopback socket by another name
-//! (`localhost` for `127.0.0.1`, same port): the POSTs then go to the target's own
-//! origin, with the endpoint's path and query (see `same_loopback_socket`).
+//! origin the user named. No sentence of the 2024-11-05 transport requires the same
+//! origin, so this is the harness's policy, not a finding: the case ends as `error`
+//! naming the policy, and every send then fails. The one exception is the same
+//! loopback socket by another name (`localhost` for `127.0.0.1`, same port): the POSTs
+//! then go to the target's own origin, with the endpoint's path and query (see
+//! `same_loopback_socket`).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -29,8 +30,6 @@ pub struct SseTransport {
     post_url: Option<url::Url>,
     /// Why the endpoint cannot be used, once known.
     refused: Option<String>,
-    /// Set when the endpoint is refused by the harness's origin policy.
-    policy_refusal: Option<String>,
 }
 
 impl SseTransport {
@@ -69,7 +68,6 @@ impl SseTransport {
             held: VecDeque::new(),
             post_url: None,
             refused: None,
-            policy_refusal: None,
         })
     }
 
@@ -100,17 +98,16 @@ impl SseTransport {
                 None
             }
             Ok(u) => {
-                // No rule of the transport confines the endpoint to the SSE URL's
-                // origin: refusing it is the harness's own safety policy, reported as
-                // such (the case's verdict is `error`), not as a broken server rule.
                 let why = format!(
-                    "harness policy: the endpoint event names {u}, on origin {} instead of the target's {}; the harness sends only to the origin it was given, so it sends nothing there",
-                    origin_of(&u),
-                    origin_of(&self.sse_url)
+                    "harness policy: the harness sends only to the target's origin {}, and the endpoint event names {u}, on origin {} (the transport does not require the same origin)",
+                    origin_of(&self.sse_url),
+                    origin_of(&u)
                 );
                 self.refused = Some(why.clone());
-                self.policy_refusal = Some(why);
-                None
+                Some(Incoming::PolicyRefusal {
+                    policy: why,
+                    evidence: uri.chars().take(500).collect(),
+                })
             }
             Err(e) => {
                 let why = format!("the endpoint event's data is not a URI reference: {e}");
@@ -213,11 +210,6 @@ impl SseTransport {
 
     pub fn diagnostics(&self) -> String {
         describe_exchanges(&self.sink.shared)
-    }
-
-    /// Why the harness's own policy keeps it from talking to the server, if it does.
-    pub fn policy_refusal(&self) -> Option<&str> {
-        self.policy_refusal.as_deref()
     }
 
     pub async fn shutdown(&mut self) {

@@ -42,8 +42,8 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
         .insert(id.clone(), Arc::new(LegacySession { core }));
     let (tx, rx) = mpsc::unbounded_channel();
     let variants = &server.config.variants;
-    let endpoint = if server.has(Fault::SseEndpointNotServed) {
-        format!("/messages-gone?sessionId={id}")
+    let endpoint = if server.has(Fault::SseEndpointForeignOrigin) {
+        format!("http://mcp-conform-foreign.invalid/messages?sessionId={id}")
     } else if variants.has(Variant::SseEndpointRelative) {
         // Resolved against /sse: /messages?sessionId=…
         format!("messages?sessionId={id}")
@@ -54,9 +54,11 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
     } else {
         format!("/messages?sessionId={id}")
     };
-    let _ = tx.send(Bytes::from(format!(
-        "event: endpoint\ndata: {endpoint}\n\n"
-    )));
+    if !server.has(Fault::SseNoEndpointEvent) {
+        let _ = tx.send(Bytes::from(format!(
+            "event: endpoint\ndata: {endpoint}\n\n"
+        )));
+    }
     let event = if server.has(Fault::SseWrongEventName) {
         "msg"
     } else {
