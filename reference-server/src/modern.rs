@@ -579,16 +579,19 @@ impl Session {
                     st.extra_enabled
                 };
                 self.publish("notifications/tools/list_changed", "toolsListChanged", None);
-                self.publish(
-                    "notifications/prompts/list_changed",
-                    "promptsListChanged",
-                    None,
-                );
-                self.publish(
-                    "notifications/resources/list_changed",
-                    "resourcesListChanged",
-                    None,
-                );
+                let variants = &self.config.variants;
+                if !variants.has(crate::variants::Variant::ListChangeToolsOnly) {
+                    self.publish(
+                        "notifications/prompts/list_changed",
+                        "promptsListChanged",
+                        None,
+                    );
+                    self.publish(
+                        "notifications/resources/list_changed",
+                        "resourcesListChanged",
+                        None,
+                    );
+                }
                 Handled::Result(crate::tools::text_result(if enabled {
                     "extra tool, resource and prompt added"
                 } else {

@@ -145,7 +145,7 @@ fn mime(real: &str, session: &Session) -> String {
 /// `resources/list`.
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
-    let extra = session.state().extra_enabled;
+    let extra = session.extra_resource_and_prompt();
     let mut items: Vec<Value> = catalog(extra)
         .iter()
         .map(|r| resource_json(r, rev, session))
@@ -229,7 +229,14 @@ pub fn read(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
             return answer;
         }
     }
-    let extra = session.state().extra_enabled;
+    if session.config.variants.has(Variant::ResourceReadRefused) {
+        match uri {
+            "ref://text/long" => return Ok(json!({"contents": []})),
+            "ref://json/config" => return Err(not_found(uri)),
+            _ => {}
+        }
+    }
+    let extra = session.extra_resource_and_prompt();
     let faults = session.faults();
     let Some(mut c) = contents(uri, extra) else {
         if faults.has(Fault::ResourceNotFoundEmpty) {
@@ -269,8 +276,9 @@ pub fn subscribe(
             "resources/unsubscribe"
         }));
     }
+    let extra = session.extra_resource_and_prompt();
     let mut st = session.state();
-    if contents(uri, st.extra_enabled).is_none() {
+    if contents(uri, extra).is_none() {
         return Err(not_found(uri));
     }
     if on {

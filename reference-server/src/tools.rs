@@ -485,10 +485,20 @@ fn serve(
                 st.extra_enabled = !st.extra_enabled;
                 st.extra_enabled
             };
+            let tools_only = session.config.variants.has(Variant::ListChangeToolsOnly);
             if !session.faults().has(Fault::NoListChanged) {
                 session.notify("notifications/tools/list_changed", None);
-                session.notify("notifications/resources/list_changed", None);
-                session.notify("notifications/prompts/list_changed", None);
+                if !tools_only {
+                    session.notify("notifications/resources/list_changed", None);
+                    session.notify("notifications/prompts/list_changed", None);
+                }
+            }
+            if tools_only {
+                return Handled::Result(text_result(if enabled {
+                    "extra tool added"
+                } else {
+                    "extra tool removed"
+                }));
             }
             Handled::Result(text_result(if enabled {
                 "extra tool, resource and prompt added"

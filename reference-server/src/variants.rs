@@ -47,6 +47,8 @@ variants! {
     EmptyPageCursor => "empty-page-cursor": "the first page of each list is empty but carries nextCursor",
     ToolRefuses => "tool-refuses": "a read-only tool refuses schema-valid input with isError (file not found)",
     SlowTool => "slow-tool": "a read-only tool takes 30 s for its default input",
+    ResourceReadRefused => "resource-read-refused": "one listed resource reads as an empty contents array, another is answered -32002 (gone since it was listed)",
+    ListChangeToolsOnly => "list-change-tools-only": "toggle_extra changes (and notifies) only the tool list; resources and prompts never change",
     CompletionError => "completion-error": "completion/complete answers -32602 for an argument it cannot complete",
 }
 

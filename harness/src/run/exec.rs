@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::{
-    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step, TransportKind,
+    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, OnTimeout, Silence, Step,
+    TransportKind,
 };
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
@@ -199,6 +200,9 @@ pub(super) struct Ctx<'a> {
     pub(super) exchanges: BTreeMap<String, usize>,
     /// Set by a `skip_if` that held: the rest of the case is not run.
     pub(super) skipped: Option<String>,
+    /// Set by an `expect` with `on_timeout: cancel_and_skip` whose request went
+    /// unanswered: the rest of the current `for_each` element (or of the case) is not run.
+    pub(super) item_skipped: Option<String>,
 }
 
 /// What the interpreter does after a step.
@@ -319,6 +323,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         last_received: None,
         exchanges: BTreeMap::new(),
         skipped: None,
+        item_skipped: None,
     };
 
     let setup = setup(
@@ -345,7 +350,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             }
             match run_step(step, &mut session, &mut ctx).await {
                 Ok(Flow::Next) => {
-                    if let Some(reason) = ctx.skipped.take() {
+                    if let Some(reason) = ctx.skipped.take().or(ctx.item_skipped.take()) {
                         skip_reason = Some(reason);
                         break;
                     }
@@ -522,6 +527,8 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
         });
         return Ok(Flow::Skip(reason));
     }
+    let count = selected.len();
+    let mut passed_over: Vec<String> = Vec::new();
     for (i, item) in selected.into_iter().enumerate() {
         ctx.vars.insert(f.bind.clone(), item);
         ctx.vars.insert(format!("{}_index", f.bind), json!(i));
@@ -535,9 +542,26 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
             if let Some(reason) = ctx.skipped.take() {
                 return Ok(Flow::Skip(reason));
             }
+            if let Some(reason) = ctx.item_skipped.take() {
+                passed_over.push(reason);
+                break;
+            }
         }
     }
-    Ok(Flow::Next)
+    Ok(after_for_each(count, passed_over))
+}
+
+/// The flow after a `for_each` some of whose elements were passed over (their request
+/// went unanswered and was cancelled): the case skips when nothing was left to judge.
+fn after_for_each(count: usize, passed_over: Vec<String>) -> Flow {
+    if count > 0 && passed_over.len() == count {
+        Flow::Skip(format!(
+            "nothing could be judged: {}",
+            passed_over.join("; ")
+        ))
+    } else {
+        Flow::Next
+    }
 }
 
 /// A failed write is evidence about the server (it closed or stopped reading), so it
@@ -547,6 +571,15 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
 /// in the session-based revisions, the client says so with `notifications/cancelled`.
 async fn cancel(c: &Cancel, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
     let id = substitute(&c.request_id, &ctx.vars);
+    cancel_request(id, c.reason.as_deref(), session, ctx).await
+}
+
+async fn cancel_request(
+    id: Value,
+    reason: Option<&str>,
+    session: &mut Session,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), String> {
     let stateless = session.request_meta().is_some();
     if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
         t.break_stream(&id)?;
@@ -556,8 +589,8 @@ async fn cancel(c: &Cancel, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<
         return Ok(());
     }
     let mut params = json!({"requestId": id});
-    if let Some(r) = &c.reason {
-        params["reason"] = Value::String(r.clone());
+    if let Some(r) = reason {
+        params["reason"] = Value::String(r.to_string());
     }
     let msg = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
     ctx.last_sent = Some(session.decorate(&msg));
@@ -578,12 +611,38 @@ fn send_or_note(
 pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
     let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
-    let deadline = Instant::now() + wait;
+    let started = Instant::now();
+    let deadline = started + wait;
     let id = e.id.as_ref().map(|id| substitute(id, &ctx.vars));
     let received = session.reply(id.as_ref(), e.kind, deadline).await;
     ctx.last_received = received.as_ref().ok().cloned();
     let msg = match received {
-        Ok(msg) => msg,
+        Ok(msg) => {
+            if let Some(name) = &e.elapsed_into {
+                ctx.vars
+                    .insert(name.clone(), json!(started.elapsed().as_millis() as u64));
+            }
+            msg
+        }
+        Err(Unanswered::Timeout) if e.on_timeout == OnTimeout::CancelAndSkip && id.is_some() => {
+            let id = id.unwrap_or(Value::Null);
+            let why = format!(
+                "request {} got no answer within {} ms, so it was cancelled and not judged",
+                matcher::compact(&id),
+                wait.as_millis()
+            );
+            // A failed cancellation is noted by `send_or_note`; nothing else to do.
+            let _ = cancel_request(
+                id,
+                Some("mcp-conform: no answer within its wait"),
+                session,
+                ctx,
+            )
+            .await;
+            session.note(why.clone());
+            ctx.item_skipped = Some(why);
+            return;
+        }
         Err(unanswered) => {
             let why = match unanswered {
                 Unanswered::Timeout => format!(
@@ -630,8 +689,15 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
 }
 
 async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let extra = s
+        .plus_ms_of
+        .as_ref()
+        .and_then(|name| lookup(&ctx.vars, name))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let window = s.within_ms.saturating_add(extra);
     let got = session
-        .collect_until(s.kind, Instant::now() + Duration::from_millis(s.within_ms))
+        .collect_until(s.kind, Instant::now() + Duration::from_millis(window))
         .await;
     let matcher = s.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
     let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
@@ -647,7 +713,7 @@ async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
             format!(
                 "expected no {} within {} ms, got one",
                 s.kind.as_str(),
-                s.within_ms
+                window
             ),
             None,
             Some(first),
