@@ -298,9 +298,11 @@ fn builtin_vars(facts: &Facts, revision: &str) -> Vars {
 }
 
 async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
-    let transport = match cfg.connect() {
+    // `_sandbox` (a case's own `{root}`, if the command names one) lives until the
+    // server process is gone.
+    let (transport, _sandbox) = match cfg.connect_for_case() {
         Ok(t) => t,
-        Err(e) => return harness_error(case, e.to_string()),
+        Err(e) => return harness_error(case, e),
     };
     let client_caps = case
         .client_capabilities
