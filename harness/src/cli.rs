@@ -246,16 +246,37 @@ pub fn main_with(argv: Vec<String>) -> i32 {
             return EXIT_UNREACHABLE;
         }
     };
+    children::become_subreaper();
     runtime.block_on(async {
-        tokio::spawn(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                children::kill_all();
-                eprintln!("\nmcp-conform: interrupted; server processes stopped");
-                std::process::exit(130);
-            }
-        });
+        stop_servers_on_signals();
         run_cli(args).await
     })
+}
+
+/// SIGINT (Ctrl-C), SIGTERM (`timeout`, `docker stop`, a cancelled CI job) and SIGHUP
+/// (a closed terminal) all stop every server process before the harness exits with
+/// 128 + the signal's number.
+fn stop_servers_on_signals() {
+    use tokio::signal::unix::{signal, SignalKind};
+    for (kind, number, name) in [
+        (SignalKind::interrupt(), 2, "interrupted"),
+        (SignalKind::terminate(), 15, "terminated"),
+        (SignalKind::hangup(), 1, "hung up"),
+    ] {
+        let Ok(mut stream) = signal(kind) else {
+            eprintln!(
+                "mcp-conform: cannot watch for signal {number}; servers may outlive a {name} run"
+            );
+            continue;
+        };
+        tokio::spawn(async move {
+            if stream.recv().await.is_some() {
+                children::kill_all();
+                eprintln!("\nmcp-conform: {name}; server processes stopped");
+                std::process::exit(128 + number);
+            }
+        });
+    }
 }
 
 async fn run_cli(args: Args) -> i32 {

@@ -50,6 +50,11 @@ variants! {
     ResourceReadRefused => "resource-read-refused": "one listed resource reads as an empty contents array, another is answered -32002 (gone since it was listed)",
     ListChangeToolsOnly => "list-change-tools-only": "toggle_extra changes (and notifies) only the tool list; resources and prompts never change",
     CompletionError => "completion-error": "completion/complete answers -32602 for an argument it cannot complete",
+    ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
+    UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
+    ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",
+    ErrorData => "error-data": "every error carries a data object with details",
+    ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
 }
 
 impl Variant {
