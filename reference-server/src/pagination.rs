@@ -230,6 +230,44 @@ mod tests {
     }
 
     #[test]
+    fn dressed_cursors_round_trip_and_stay_strict() {
+        for names in [
+            vec!["cursor-odd"],
+            vec!["cursor-long"],
+            vec!["cursor-odd", "cursor-long"],
+        ] {
+            let v = Variants::parse(&names).expect("known variants");
+            let plain = encode_cursor(3);
+            let dressed = dress(&v, plain.clone());
+            assert_ne!(dressed, plain);
+            assert_eq!(undress(&v, &dressed), Some(plain.as_str()));
+            // A plain cursor is not one this server hands out.
+            assert_eq!(undress(&v, &plain), None, "{names:?}");
+        }
+        let long = Variants::parse(&["cursor-long"]).expect("known");
+        assert!(dress(&long, encode_cursor(3)).len() > 1000);
+        let odd = Variants::parse(&["cursor-odd"]).expect("known");
+        let c = dress(&odd, encode_cursor(3));
+        assert!(c.contains(' ') && c.contains('%') && c.contains("/../") && !c.is_ascii());
+    }
+
+    #[test]
+    fn the_empty_first_page_leads_to_offset_zero_only_through_its_cursor() {
+        let v = Variants::parse(&["empty-page-cursor"]).expect("known");
+        let mut params = Map::new();
+        params.insert("cursor".into(), json!(EMPTY_FIRST));
+        assert_eq!(plain_params(&v, &params)["cursor"], json!(encode_cursor(0)));
+        params.insert("cursor".into(), json!(encode_cursor(0)));
+        let page = paginate("x", items(4), &plain_params(&v, &params), 3);
+        assert!(
+            page.is_err(),
+            "offset 0 is not reachable by a forged cursor"
+        );
+        params.insert("cursor".into(), json!(encode_cursor(3)));
+        assert_eq!(plain_params(&v, &params)["cursor"], json!(encode_cursor(3)));
+    }
+
+    #[test]
     fn bad_cursors_are_invalid_params() {
         for bad in [json!("nope"), json!(5), json!(encode_cursor(99))] {
             let mut params = Map::new();
