@@ -269,12 +269,24 @@ fn variant_catalogue_trial(variants: &[LegalVariant], cases: &[Case], reference:
 /// still be caught (its late answer comes after a window sized for the reference
 /// tool), and the reference server must still pass.
 fn slower_long_running_trials(cases: &[Case], reference: &Path) -> Vec<Trial> {
-    const CASE: &str = "cancellation.no-response-after-cancel";
-    let Some(case) = cases.iter().find(|c| c.id == CASE) else {
-        return vec![Trial::test("slower-long-running::case-exists", move || {
-            Err(Failed::from(format!("case {CASE} is missing")))
-        })];
-    };
+    let mut trials = Vec::new();
+    for id in [
+        "cancellation.no-response-after-cancel",
+        "modern.cancelled-request-silent",
+    ] {
+        let Some(case) = cases.iter().find(|c| c.id == id) else {
+            trials.push(Trial::test(
+                format!("slower-long-running::{id}"),
+                move || Err(Failed::from(format!("case {id} is missing"))),
+            ));
+            continue;
+        };
+        trials.extend(slower_long_running_case(case, reference));
+    }
+    trials
+}
+
+fn slower_long_running_case(case: &Case, reference: &Path) -> Vec<Trial> {
     let mut trials = Vec::new();
     for (server, args, must_fail) in [
         ("reference", Vec::new(), false),
@@ -286,7 +298,7 @@ fn slower_long_running_trials(cases: &[Case], reference: &Path) -> Vec<Trial> {
     ] {
         let (case_c, reference_c) = (case.clone(), reference.to_path_buf());
         trials.push(Trial::test(
-            format!("slower-long-running::{server}::stdio::{CASE}"),
+            format!("slower-long-running::{server}::stdio::{}", case.id),
             move || {
                 let launch = Launch {
                     program: reference_c.display().to_string(),
