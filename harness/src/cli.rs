@@ -616,6 +616,10 @@ fn finish_report(
             }
         }
     }
+    if let Some(why) = nothing_judged(report) {
+        eprintln!("mcp-conform: {why}");
+        return EXIT_UNREACHABLE;
+    }
     let warned =
         args.warnings_as_failures && report.cases.iter().any(|c| c.verdict == Verdict::Warn);
     let code = match base {
@@ -631,6 +635,39 @@ fn finish_report(
     } else {
         code
     }
+}
+
+/// A run in which no case could judge anything (every one skipped or errored, e.g.
+/// because the target refused every request) proves nothing, so it must not pass: the
+/// reason, with the most frequent skip and error reasons, for exit code 3.
+pub fn nothing_judged(report: &RunReport) -> Option<String> {
+    if report.cases.is_empty()
+        || report
+            .cases
+            .iter()
+            .any(|c| !matches!(c.verdict, Verdict::Skip | Verdict::Error))
+    {
+        return None;
+    }
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in &report.cases {
+        *reasons
+            .entry(c.reason.as_deref().unwrap_or("no reason given"))
+            .or_default() += 1;
+    }
+    let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
+    top.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let lines: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(r, n)| format!("  {n} × {r}"))
+        .collect();
+    Some(format!(
+        "nothing could be judged: all {} cases were skipped or ended in error, so this run \
+         proves nothing about the server (exit 3). Most frequent reasons:\n{}",
+        report.cases.len(),
+        lines.join("\n")
+    ))
 }
 
 pub fn exit_code(report: &RunReport) -> i32 {

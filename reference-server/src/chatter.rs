@@ -14,6 +14,22 @@ use crate::variants::Variant;
 /// How often the `server-pings` variant pings its client.
 const PING_EVERY: Duration = Duration::from_millis(150);
 
+/// Right after the `initialize` response: with `early-ping`, one ping to the client,
+/// before `notifications/initialized` has arrived. Until then a server should send no
+/// requests "other than pings and logging" (lifecycle page, every session-era revision).
+///
+/// With `early-log`, a log message at level info at the same moment: logging is the
+/// other traffic that sentence allows (the server declares `logging`, and before any
+/// `logging/setLevel` it chooses what to send).
+pub fn after_initialize_answered(session: &Session) {
+    if session.config.variants.has(Variant::EarlyPing) {
+        session.send_request_detached("ping", None);
+    }
+    if session.config.variants.has(Variant::EarlyLog) {
+        session.log(LogLevel::Info, json!("initialize answered"));
+    }
+}
+
 /// After `notifications/initialized`: with `server-pings`, ping the client every
 /// [`PING_EVERY`] for as long as the session lives. Either party may send a ping, and
 /// the client answers it (ping page, session era).

@@ -344,6 +344,7 @@ impl Session {
         if faults.has(Fault::EarlyRootsRequest) {
             self.send_request_detached("roots/list", None);
         }
+        crate::chatter::after_initialize_answered(self);
         eprintln!(
             "mcp-reference-server: initialized (requested {requested}, answered {}, behaving as {})",
             negotiated.answered,

@@ -55,6 +55,8 @@ variants! {
     ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",
     ErrorData => "error-data": "every error carries a data object with details",
     ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
+    EarlyPing => "early-ping": "pings the client right after answering initialize, before notifications/initialized",
+    EarlyLog => "early-log": "logs a notifications/message at level info right after answering initialize, before notifications/initialized",
 }
 
 impl Variant {

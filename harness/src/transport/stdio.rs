@@ -197,9 +197,9 @@ async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming
             if line.len() + used > cap + 1 {
                 oversized = true;
                 let prefix = String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned();
-                let ev = Incoming::Invalid {
-                    raw: format!("{prefix}…"),
-                    reason: format!("message exceeds the size cap of {cap} bytes"),
+                let ev = Incoming::PolicyRefusal {
+                    policy: super::size_cap_policy(cap, "a line of output"),
+                    evidence: format!("{prefix}…"),
                 };
                 line.clear();
                 if tx.send(ev).await.is_err() {
