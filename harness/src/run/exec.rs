@@ -203,6 +203,9 @@ pub(super) struct Ctx<'a> {
     /// Set by an `expect` with `on_timeout: cancel_and_skip` whose request went
     /// unanswered: the rest of the current `for_each` element (or of the case) is not run.
     pub(super) item_skipped: Option<String>,
+    /// Every `for_each` element passed over that way, with the reason (shown when the
+    /// case passes on the others).
+    pub(super) passed_over: Vec<String>,
 }
 
 /// What the interpreter does after a step.
@@ -326,6 +329,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         exchanges: BTreeMap::new(),
         skipped: None,
         item_skipped: None,
+        passed_over: Vec::new(),
     };
 
     let setup = setup(
@@ -352,7 +356,11 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             }
             match run_step(step, &mut session, &mut ctx).await {
                 Ok(Flow::Next) => {
-                    if let Some(reason) = ctx.skipped.take().or(ctx.item_skipped.take()) {
+                    let passed_over = ctx
+                        .item_skipped
+                        .take()
+                        .map(|why| format!("nothing could be judged: {why}"));
+                    if let Some(reason) = ctx.skipped.take().or(passed_over) {
                         skip_reason = Some(reason);
                         break;
                     }
@@ -404,6 +412,10 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             let reason = findings.first().map(|f| {
                 let reqs = f.requirements.join(", ");
                 format!("[{reqs}] {}", f.message)
+            });
+            let reason = reason.or_else(|| {
+                (!ctx.passed_over.is_empty())
+                    .then(|| format!("not judged: {}", ctx.passed_over.join("; ")))
             });
             (verdict, reason)
         }
@@ -551,6 +563,7 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
                 return Ok(Flow::Skip(reason));
             }
             if let Some(reason) = ctx.item_skipped.take() {
+                ctx.passed_over.push(reason.clone());
                 passed_over.push(reason);
                 break;
             }
@@ -635,7 +648,7 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
         Err(Unanswered::Timeout) if e.on_timeout == OnTimeout::CancelAndSkip && id.is_some() => {
             let id = id.unwrap_or(Value::Null);
             let why = format!(
-                "request {} got no answer within {} ms, so it was cancelled and not judged",
+                "request {} got no answer within {} ms and was cancelled",
                 matcher::compact(&id),
                 wait.as_millis()
             );
@@ -647,7 +660,7 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
                 ctx,
             )
             .await;
-            session.note(why.clone());
+            session.note(format!("{why} (not judged)"));
             ctx.item_skipped = Some(why);
             return;
         }
@@ -774,5 +787,31 @@ mod transport_citation_tests {
         // Never an empty list: a stdio-only citation stays as it is.
         let only = ids(&["STDIO-01"]);
         assert_eq!(for_transport(&only, TransportKind::Sse), only);
+    }
+}
+
+#[cfg(test)]
+mod for_each_tests {
+    use super::*;
+
+    #[test]
+    fn a_for_each_skips_only_when_every_element_was_passed_over() {
+        let why = |n: usize| -> Vec<String> {
+            (0..n)
+                .map(|i| format!("request \"x-{i}\" got no answer within 10 ms and was cancelled"))
+                .collect()
+        };
+        assert!(matches!(after_for_each(3, why(0)), Flow::Next));
+        assert!(matches!(after_for_each(3, why(2)), Flow::Next));
+        match after_for_each(2, why(2)) {
+            Flow::Skip(reason) => {
+                assert!(reason.starts_with("nothing could be judged: "), "{reason}");
+                assert!(
+                    reason.contains("\"x-0\"") && reason.contains("\"x-1\""),
+                    "{reason}"
+                );
+            }
+            Flow::Next => panic!("every element was passed over: the case must skip"),
+        }
     }
 }
