@@ -381,6 +381,10 @@ async fn run_cli(args: Args) -> i32 {
     let many = targets.len() > 1;
     let mut worst = EXIT_OK;
     for (name, target) in targets {
+        let template = match &target {
+            Target::Command(l) => Some(l.clone()),
+            Target::Url(_) => None,
+        };
         let (target, sandbox, unavailable) = match traversal_sandbox(target, &args) {
             Ok(t) => t,
             Err(e) => {
@@ -396,6 +400,9 @@ async fn run_cli(args: Args) -> i32 {
                 continue;
             }
         };
+        // A command that names `{root}`/`{sandbox}` (without --root) starts on a fresh
+        // sandbox per case.
+        cfg.launch_template = template.filter(|l| args.root.is_none() && names_sandbox(l));
         cfg.timeout = Duration::from_millis(args.timeout.max(1));
         cfg.revision_pin = args.revision.clone();
         cfg.progress = std::io::stderr().is_terminal();
@@ -456,16 +463,21 @@ type SandboxChoice = (
     String,
 );
 
+/// Whether a command names the `{root}` or `{sandbox}` placeholder.
+fn names_sandbox(l: &Launch) -> bool {
+    std::iter::once(&l.program)
+        .chain(l.args.iter())
+        .chain(l.env.iter().map(|(_, v)| v))
+        .any(|w| w.contains("{root}") || w.contains("{sandbox}"))
+}
+
 /// The traversal sandbox of a target: beside `--root DIR`, or a fresh one when the
 /// command names `{root}`/`{sandbox}` (substituted here, before the probe). Without
 /// either, the reason the traversal families skip.
 fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, String> {
     use crate::traversal::sandbox::Sandbox;
     let placeholders = match &target {
-        Target::Command(l) => std::iter::once(&l.program)
-            .chain(l.args.iter())
-            .chain(l.env.iter().map(|(_, v)| v))
-            .any(|w| w.contains("{root}") || w.contains("{sandbox}")),
+        Target::Command(l) => names_sandbox(l),
         Target::Url(_) => false,
     };
     let sandbox = match &args.root {

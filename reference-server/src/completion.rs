@@ -9,6 +9,7 @@ use crate::faults::Fault;
 use crate::jsonrpc::RpcError;
 use crate::prompts;
 use crate::resources::ITEM_TEMPLATE;
+use crate::variants::Variant;
 
 const NAMES: &[&str] = &["Alice", "Alan", "Bob", "Carol"];
 const STYLES: &[&str] = &["casual", "formal", "friendly"];
@@ -26,6 +27,17 @@ pub fn filter(candidates: &[&str], prefix: &str) -> Vec<String> {
         .filter(|c| c.to_lowercase().starts_with(&prefix))
         .map(|c| c.to_string())
         .collect()
+}
+
+/// The candidates of an argument the server has no completions for: none, or with the
+/// `completion-error` variant an error (the spec leaves the answer to the server).
+fn cannot_complete(session: &Session, arg_name: &str) -> Result<&'static [&'static str], RpcError> {
+    if session.config.variants.has(Variant::CompletionError) {
+        return Err(bad(&format!(
+            "no completions are available for argument {arg_name:?}"
+        )));
+    }
+    Ok(&[])
 }
 
 /// `completion/complete`.
@@ -61,7 +73,7 @@ pub fn complete(session: &Arc<Session>, params: &Map<String, Value>) -> Result<V
             match (name, arg_name) {
                 ("greet", "name") => NAMES,
                 ("greet", "style") => STYLES,
-                _ => &[],
+                _ => cannot_complete(session, arg_name)?,
             }
         }
         Some("ref/resource") => {
@@ -75,7 +87,7 @@ pub fn complete(session: &Arc<Session>, params: &Map<String, Value>) -> Result<V
             if arg_name == "id" {
                 ITEM_IDS
             } else {
-                &[]
+                cannot_complete(session, arg_name)?
             }
         }
         _ => {

@@ -173,6 +173,16 @@ impl Session {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the extra resource and prompt are present: with `toggle_extra`, unless
+    /// the `list-change-tools-only` variant keeps those lists fixed.
+    pub fn extra_resource_and_prompt(&self) -> bool {
+        self.state().extra_enabled
+            && !self
+                .config
+                .variants
+                .has(crate::variants::Variant::ListChangeToolsOnly)
+    }
+
     pub fn faults(&self) -> &Faults {
         &self.config.faults
     }

@@ -597,7 +597,13 @@ impl Session {
                     ("prompts", "promptsListChanged"),
                     ("resources", "resourcesListChanged"),
                 ] {
-                    if self.config.variants.declares(area) {
+                    if self.config.variants.declares(area)
+                        && (area == "tools"
+                            || !self
+                                .config
+                                .variants
+                                .has(crate::variants::Variant::ListChangeToolsOnly))
+                    {
                         self.publish(&format!("notifications/{area}/list_changed"), filter, None);
                     }
                 }

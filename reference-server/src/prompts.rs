@@ -60,7 +60,7 @@ fn catalog(extra: bool) -> Vec<PromptDef> {
 
 /// Whether a prompt of that name currently exists.
 pub fn exists(session: &Session, name: &str) -> bool {
-    let extra = session.state().extra_enabled;
+    let extra = session.extra_resource_and_prompt();
     catalog(extra).iter().any(|p| p.name == name)
 }
 
@@ -92,7 +92,7 @@ fn prompt_json(def: &PromptDef, rev: Revision, required_as_text: bool) -> Value 
 /// `prompts/list`.
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
-    let extra = session.state().extra_enabled;
+    let extra = session.extra_resource_and_prompt();
     let as_text = session.faults().has(Fault::PromptRequiredString);
     let items = catalog(extra)
         .iter()
@@ -126,7 +126,7 @@ pub fn get(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value,
         }
         values.insert(k, v);
     }
-    let extra = session.state().extra_enabled;
+    let extra = session.extra_resource_and_prompt();
     let defs = catalog(extra);
     let def = defs.iter().find(|p| p.name == name).ok_or_else(|| {
         if session.faults().has(Fault::UnknownPromptWrongCode) {

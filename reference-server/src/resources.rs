@@ -8,6 +8,7 @@ use crate::core::Session;
 use crate::faults::Fault;
 use crate::jsonrpc::{self, RpcError};
 use crate::pagination::paginate_for;
+use crate::variants::Variant;
 use crate::version::Revision;
 
 /// The one resource template.
@@ -116,7 +117,9 @@ fn resource_json(def: &ResourceDef, rev: Revision, session: &Session) -> Value {
         m.insert("title".into(), json!(def.title));
     }
     m.insert("description".into(), json!(def.description));
-    m.insert("mimeType".into(), json!(mime(def.mime_type, session)));
+    if !session.config.variants.has(Variant::ResourcesNoMime) {
+        m.insert("mimeType".into(), json!(mime(def.mime_type, session)));
+    }
     if def.uri == "ref://text/readme" {
         let priority = if faults.has(Fault::ResourcePriorityOutOfRange) {
             json!(2)
@@ -142,7 +145,7 @@ fn mime(real: &str, session: &Session) -> String {
 /// `resources/list`.
 pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let rev = session.revision();
-    let extra = session.state().extra_enabled;
+    let extra = session.extra_resource_and_prompt();
     let mut items: Vec<Value> = catalog(extra)
         .iter()
         .map(|r| resource_json(r, rev, session))
@@ -178,7 +181,9 @@ pub fn list_templates(
         "description".into(),
         json!("An item by id; reads as \"item <id>\"."),
     );
-    t.insert("mimeType".into(), json!("text/plain"));
+    if !session.config.variants.has(Variant::ResourcesNoMime) {
+        t.insert("mimeType".into(), json!("text/plain"));
+    }
     let mut templates = vec![Value::Object(t)];
     if let Some(root) = &session.config.root {
         templates.push(crate::files::template(root));
@@ -224,7 +229,14 @@ pub fn read(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
             return answer;
         }
     }
-    let extra = session.state().extra_enabled;
+    if session.config.variants.has(Variant::ResourceReadRefused) {
+        match uri {
+            "ref://text/long" => return Ok(json!({"contents": []})),
+            "ref://json/config" => return Err(not_found(uri)),
+            _ => {}
+        }
+    }
+    let extra = session.extra_resource_and_prompt();
     let faults = session.faults();
     let Some(mut c) = contents(uri, extra) else {
         if faults.has(Fault::ResourceNotFoundEmpty) {
@@ -241,6 +253,11 @@ pub fn read(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
         .map(str::to_string)
     {
         c["mimeType"] = json!(mime(&m, session));
+    }
+    if session.config.variants.has(Variant::ResourcesNoMime) {
+        if let Some(o) = c.as_object_mut() {
+            o.remove("mimeType");
+        }
     }
     Ok(json!({"contents": [c]}))
 }
@@ -259,8 +276,9 @@ pub fn subscribe(
             "resources/unsubscribe"
         }));
     }
+    let extra = session.extra_resource_and_prompt();
     let mut st = session.state();
-    if contents(uri, st.extra_enabled).is_none() {
+    if contents(uri, extra).is_none() {
         return Err(not_found(uri));
     }
     if on {

@@ -12,7 +12,7 @@ use crate::logging::LogLevel;
 use crate::pagination::paginate_for;
 use crate::protocol::Handled;
 use crate::schema::validate;
-use crate::variants::Variant;
+use crate::variants::{Variant, Variants};
 use crate::version::Revision;
 
 /// How long `ask_roots` waits for the client's `roots/list` answer.
@@ -34,7 +34,7 @@ fn no_args() -> Value {
     json!({"type": "object", "properties": {}, "additionalProperties": false})
 }
 
-fn catalog(extra: bool) -> Vec<ToolDef> {
+fn catalog(extra: bool, variants: &Variants) -> Vec<ToolDef> {
     let read_only = json!({"readOnlyHint": true});
     let mut tools = vec![
         ToolDef {
@@ -146,6 +146,7 @@ fn catalog(extra: bool) -> Vec<ToolDef> {
             annotations: None,
         },
     ];
+    tools.extend(variant_tools(variants));
     if extra {
         tools.push(ToolDef {
             name: "extra",
@@ -154,6 +155,71 @@ fn catalog(extra: bool) -> Vec<ToolDef> {
             input_schema: no_args(),
             output_schema: None,
             annotations: None,
+        });
+    }
+    tools
+}
+
+/// The tools some legal variants add (each read-only, so the cases call them).
+fn variant_tools(variants: &Variants) -> Vec<ToolDef> {
+    let read_only = json!({"readOnlyHint": true, "openWorldHint": false});
+    let mut tools = Vec::new();
+    if variants.has(Variant::MetaInToolData) {
+        tools.push(ToolDef {
+            name: "label",
+            title: "Label",
+            description: "Returns the text with the labels given in the argument named _meta.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string"},
+                    "_meta": {
+                        "type": "object",
+                        "description": "Free-form labels (tool data, not protocol metadata)",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+                "required": ["text"],
+            }),
+            output_schema: Some(json!({
+                "type": "object",
+                "properties": {"text": {"type": "string"}, "_meta": {"type": "object"}},
+                "required": ["text", "_meta"],
+            })),
+            annotations: Some(read_only.clone()),
+        });
+    }
+    if variants.has(Variant::ToolRefuses) {
+        tools.push(ToolDef {
+            name: "read_note",
+            title: "Read note",
+            description: "Returns a stored note by name; there is only the note \"welcome\".",
+            input_schema: json!({
+                "type": "object",
+                "properties": {"name": {"type": "string", "description": "The note's name"}},
+                "required": ["name"],
+            }),
+            output_schema: Some(json!({
+                "type": "object",
+                "properties": {"note": {"type": "string"}},
+                "required": ["note"],
+            })),
+            annotations: Some(read_only.clone()),
+        });
+    }
+    if variants.has(Variant::SlowTool) {
+        tools.push(ToolDef {
+            name: "wait",
+            title: "Wait",
+            description: "Waits the given number of seconds (30 by default), then answers.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "seconds": {"type": "integer", "minimum": 1, "maximum": 30, "default": 30},
+                },
+            }),
+            output_schema: None,
+            annotations: Some(read_only),
         });
     }
     tools
@@ -215,7 +281,10 @@ pub fn list(session: &Arc<Session>, params: &Map<String, Value>) -> Result<Value
     let rev = session.revision();
     let extra = session.state().extra_enabled;
     let faults = session.faults();
-    let mut tools: Vec<Value> = catalog(extra).iter().map(|t| tool_json(t, rev)).collect();
+    let mut tools: Vec<Value> = catalog(extra, &session.config.variants)
+        .iter()
+        .map(|t| tool_json(t, rev))
+        .collect();
     if session.config.root.is_some() {
         tools.extend(file_tools(session).iter().map(|t| tool_json(t, rev)));
     }
@@ -286,7 +355,7 @@ pub fn refuse_arguments(session: &Arc<Session>, params: &Map<String, Value>) -> 
             return Some(Handled::Error(RpcError::new(code, msg)));
         }
     };
-    let tools = catalog(session.state().extra_enabled);
+    let tools = catalog(session.state().extra_enabled, &session.config.variants);
     let def = tools.iter().find(|t| t.name == name)?;
     if session.faults().has(Fault::ToolArgsUnchecked) {
         return None;
@@ -317,7 +386,7 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
         Some(_) => return bad_params("\"arguments\" must be an object"),
     };
     let extra = session.state().extra_enabled;
-    let mut tools = catalog(extra);
+    let mut tools = catalog(extra, &session.config.variants);
     if let Some(root) = session.config.root.clone() {
         if file_tools(session).iter().any(|t| t.name == name) {
             if !args.get("path").is_some_and(Value::is_string) {
@@ -421,12 +490,20 @@ fn serve(
                 st.extra_enabled = !st.extra_enabled;
                 st.extra_enabled
             };
+            let tools_only = session.config.variants.has(Variant::ListChangeToolsOnly);
             if !session.faults().has(Fault::NoListChanged) {
                 for area in ["tools", "resources", "prompts"] {
-                    if session.config.variants.declares(area) {
+                    if session.config.variants.declares(area) && (area == "tools" || !tools_only) {
                         session.notify(&format!("notifications/{area}/list_changed"), None);
                     }
                 }
+            }
+            if tools_only {
+                return Handled::Result(text_result(if enabled {
+                    "extra tool added"
+                } else {
+                    "extra tool removed"
+                }));
             }
             Handled::Result(text_result(if enabled {
                 "extra tool, resource and prompt added"
@@ -446,6 +523,36 @@ fn serve(
         },
         "ask_roots" => ask_roots(session),
         "extra" => Handled::Result(text_result("extra tool called")),
+        "label" => {
+            let text = str_arg(&args, "text");
+            let labels = match args.get("_meta") {
+                Some(Value::Object(m)) => Value::Object(m.clone()),
+                _ => json!({"labelled by": "mcp-reference-server"}),
+            };
+            let structured = json!({"text": text, "_meta": labels});
+            let mut r = text_result(structured.to_string());
+            if rev.has_2025_06_features() {
+                r["structuredContent"] = structured;
+            }
+            Handled::Result(r)
+        }
+        "read_note" => match str_arg(&args, "name") {
+            "welcome" => {
+                let mut r = text_result(r#"{"note":"Welcome to the reference server."}"#);
+                if rev.has_2025_06_features() {
+                    r["structuredContent"] = json!({"note": "Welcome to the reference server."});
+                }
+                Handled::Result(r)
+            }
+            other => Handled::Result(error_result(format!("Note not found: {other:?}"))),
+        },
+        "wait" => {
+            let seconds = int_arg(&args, "seconds", 30);
+            Handled::Async(Box::pin(async move {
+                tokio::time::sleep(Duration::from_secs(seconds)).await;
+                Ok(text_result(format!("waited {seconds} s")))
+            }))
+        }
         _ => Handled::Error(RpcError::invalid_params(format!("Unknown tool: {name}"))),
     }
 }

@@ -40,6 +40,16 @@ macro_rules! variants {
 
 variants! {
     OneItemPerPage => "one-item-per-page": "every paginated list returns one item per page",
+    MetaInToolData => "meta-in-tool-data": "a `_meta` key inside tool data: in structuredContent and as a tool argument",
+    ResourcesNoMime => "resources-no-mime": "resources are listed and read without mimeType",
+    CursorLong => "cursor-long": "pagination cursors are long (over 1,000 characters)",
+    CursorOdd => "cursor-odd": "pagination cursors hold spaces, %, /../ and non-ASCII characters",
+    EmptyPageCursor => "empty-page-cursor": "the first page of each list is empty but carries nextCursor",
+    ToolRefuses => "tool-refuses": "a read-only tool refuses schema-valid input with isError (file not found)",
+    SlowTool => "slow-tool": "a read-only tool takes 30 s for its default input",
+    ResourceReadRefused => "resource-read-refused": "one listed resource reads as an empty contents array, another is answered -32002 (gone since it was listed)",
+    ListChangeToolsOnly => "list-change-tools-only": "toggle_extra changes (and notifies) only the tool list; resources and prompts never change",
+    CompletionError => "completion-error": "completion/complete answers -32602 for an argument it cannot complete",
     ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
     UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
     ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",

@@ -265,6 +265,70 @@ fn variant_catalogue_trial(variants: &[LegalVariant], cases: &[Case], reference:
     })
 }
 
+/// The cancellation window follows the server's pace: with a `long_running` hint three
+/// times slower than the reference hint, a server that ignores the cancellation must
+/// still be caught (its late answer comes after a window sized for the reference
+/// tool), and the reference server must still pass.
+fn slower_long_running_trials(cases: &[Case], reference: &Path) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for id in [
+        "cancellation.no-response-after-cancel",
+        "modern.cancelled-request-silent",
+    ] {
+        let Some(case) = cases.iter().find(|c| c.id == id) else {
+            trials.push(Trial::test(
+                format!("slower-long-running::{id}"),
+                move || Err(Failed::from(format!("case {id} is missing"))),
+            ));
+            continue;
+        };
+        trials.extend(slower_long_running_case(case, reference));
+    }
+    trials
+}
+
+fn slower_long_running_case(case: &Case, reference: &Path) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for (server, args, must_fail) in [
+        ("reference", Vec::new(), false),
+        (
+            "ignore-cancel",
+            vec!["--fault".to_string(), "ignore-cancel".to_string()],
+            true,
+        ),
+    ] {
+        let (case_c, reference_c) = (case.clone(), reference.to_path_buf());
+        trials.push(Trial::test(
+            format!("slower-long-running::{server}::stdio::{}", case.id),
+            move || {
+                let launch = Launch {
+                    program: reference_c.display().to_string(),
+                    args: args.clone(),
+                    env: Vec::new(),
+                    cwd: None,
+                };
+                let mut cfg = config(TransportKind::Stdio, server, launch, &args)?;
+                cfg.hints["long_running"] =
+                    serde_json::json!({"tool": "slow", "arguments": {"steps": 40, "delay_ms": 75}});
+                let facts = runtime().block_on(probe::probe(&cfg));
+                let r = run_one(&case_c, &cfg, &facts);
+                match (must_fail, r.verdict) {
+                    (false, Verdict::Pass) | (true, Verdict::Fail | Verdict::Warn) => Ok(()),
+                    (false, _) => Err(Failed::from(format!(
+                        "the reference server with a slower long_running hint must pass: {}",
+                        explain(&r)
+                    ))),
+                    (true, _) => Err(Failed::from(format!(
+                        "a server that ignores the cancellation of a call slower than the reference hint's must fail: {}",
+                        explain(&r)
+                    ))),
+                }
+            },
+        ));
+    }
+    trials
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials mostly wait (silence windows, slow tools, server round trips), so more
@@ -307,6 +371,7 @@ fn main() {
         trials.extend(variant_trials(variant, &cases, &cache, &reference));
     }
     trials.push(variant_catalogue_trial(&variants, &cases, &reference));
+    trials.extend(slower_long_running_trials(&cases, &reference));
 
     for case in &cases {
         for (kind, prefix) in TRANSPORTS {

@@ -471,14 +471,37 @@ pub struct Expect {
     /// `because` as the reason.
     #[serde(default)]
     pub skip_if: Option<Value>,
+    /// What a response that does not come within `within_ms` means. Default: a finding.
+    #[serde(default)]
+    pub on_timeout: OnTimeout,
+    /// Variable that receives how many milliseconds the response took to arrive.
+    #[serde(default)]
+    pub elapsed_into: Option<String>,
     #[serde(flatten)]
     pub judgement: Judgement,
+}
+
+/// How an `expect` treats silence until its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnTimeout {
+    /// A finding (with `missing_severity` or the step's severity).
+    #[default]
+    Fail,
+    /// Cancel the request (`notifications/cancelled`, or closing its stream where that
+    /// is the cancellation), as the lifecycle page's Timeouts section has the sender do,
+    /// and skip the current `for_each` element (the case, outside one). For calls whose
+    /// duration no rule bounds, such as a tool run with placeholder arguments.
+    CancelAndSkip,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 // Unknown keys are caught by the case schema (serde cannot deny them next to `flatten`).
 pub struct Silence {
     pub within_ms: u64,
+    /// A variable holding milliseconds (e.g. from `elapsed_into`) added to the window.
+    #[serde(default)]
+    pub plus_ms_of: Option<String>,
     #[serde(default)]
     pub kind: MessageKind,
     /// Only messages matching this count as breaking the silence.

@@ -83,15 +83,22 @@ impl ToolPlan {
         }
     }
 
-    fn judge(&self, probe: &Probe, obs: &Observation) -> Option<Breach> {
-        let ctx = Context {
+    fn context(&self, probe: &Probe) -> Context<'_> {
+        Context {
             input_valid: self.input_valid(probe),
             output_schema: self.output_validator.as_ref(),
             arguments_not_object: !probe.value.is_object(),
             tool_08: self.tool_08,
             stateless: self.stateless,
-        };
-        oracle::judge(&ctx, obs)
+        }
+    }
+
+    fn judge(&self, probe: &Probe, obs: &Observation) -> Option<Breach> {
+        oracle::judge(&self.context(probe), obs)
+    }
+
+    fn outlived(&self, probe: &Probe, obs: &Observation) -> bool {
+        oracle::outlived_timeout(&self.context(probe), obs)
     }
 }
 
@@ -133,6 +140,9 @@ pub struct Outcome {
     pub calls: u64,
     /// Calls still reporting progress at the timeout (not judged).
     pub inconclusive: u32,
+    /// Calls whose input the schema allows that got no answer within the timeout while
+    /// the server still answered its liveness check: cancelled, not judged.
+    pub outlived: u32,
     /// Breaches seen in a window that did not happen again alone (e.g. a call that
     /// only timed out while queued behind others).
     pub unconfirmed: Vec<String>,
@@ -266,6 +276,9 @@ pub async fn run(
                 wire,
                 ping_ok: Some(ping_ok),
             };
+            if tool.outlived(&probes[i], &obs) {
+                out.outlived += 1;
+            }
             let Some(b) = tool.judge(&probes[i], &obs) else {
                 continue;
             };
@@ -330,7 +343,7 @@ async fn confirm(
     // Re-running a candidate that answers is quick; one that times out is not, so
     // only a few of those are tried. The budget rules either way.
     let limit = match rule {
-        Rule::Hang | Rule::Unanswered | Rule::SlowOrHung => MAX_CONFIRM,
+        Rule::Hang | Rule::Unanswered => MAX_CONFIRM,
         _ => usize::MAX,
     };
     for (n, (index, tree)) in candidates.into_iter().enumerate() {

@@ -49,9 +49,6 @@ pub enum Rule {
     Hang,
     /// No answer to an invalid input, while `ping` still works (validation is quick).
     Unanswered,
-    /// No answer to a valid input within the timeout, while `ping` still works and no
-    /// progress came: slow or hung, the harness cannot tell.
-    SlowOrHung,
     /// Non-object `arguments` not answered with a -32602 error (25-11+).
     ArgumentsNotObject,
     /// The call was answered but `ping` no longer is.
@@ -66,8 +63,6 @@ pub enum Rule {
     ProtocolErrorOnValid,
     /// Another JSON-RPC error code for a valid input.
     OtherErrorOnValid,
-    /// `isError: true` for a valid input.
-    ToolErrorOnValid,
     /// A plain success for an input that breaks the schema.
     SuccessOnInvalid,
     /// A JSON-RPC error other than -32602 for an invalid input.
@@ -97,7 +92,6 @@ impl Rule {
             Rule::Crash => "crash",
             Rule::Hang => "hang",
             Rule::Unanswered => "unanswered",
-            Rule::SlowOrHung => "slow-or-hung",
             Rule::ArgumentsNotObject => "arguments-not-object-accepted",
             Rule::StopsAnsweringPing => "stops-answering-ping",
             Rule::MalformedResponse => "malformed-response",
@@ -105,7 +99,6 @@ impl Rule {
             Rule::OutputSchema => "output-schema",
             Rule::ProtocolErrorOnValid => "protocol-error-on-valid-input",
             Rule::OtherErrorOnValid => "other-error-on-valid-input",
-            Rule::ToolErrorOnValid => "tool-error-on-valid-input",
             Rule::SuccessOnInvalid => "success-on-invalid-input",
             Rule::WrongCodeOnInvalid => "wrong-code-on-invalid-input",
             Rule::RefusedWithoutAnswer => "refused-without-answer",
@@ -116,7 +109,7 @@ impl Rule {
     pub fn needs_ping(self) -> bool {
         matches!(
             self,
-            Rule::Hang | Rule::Unanswered | Rule::SlowOrHung | Rule::StopsAnsweringPing
+            Rule::Hang | Rule::Unanswered | Rule::StopsAnsweringPing
         )
     }
 
@@ -185,6 +178,15 @@ pub fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// True when a call got no answer within the timeout while the server still answered
+/// its liveness check, for an input not known to break the schema: not a finding (the
+/// call was cancelled), but worth a note.
+pub fn outlived_timeout(ctx: &Context<'_>, obs: &Observation) -> bool {
+    obs.reply == Reply::Timeout { progressed: false }
+        && obs.ping_ok == Some(true)
+        && ctx.input_valid != Some(false)
+}
+
 /// Judges one observation; `None` when every rule holds (or nothing can be judged,
 /// as for a call that was still reporting progress at the timeout).
 pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
@@ -238,13 +240,10 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
                 format!("no answer within the timeout to an input that breaks the inputSchema ({alive} still answered, no progress reported)"),
             ))
         }
-        Reply::Timeout { progressed: false } => {
-            return Some(Breach::new(
-                Rule::SlowOrHung,
-                &["RPC-02"],
-                format!("no answer within the timeout, no progress reported, {alive} still answered: slow or hung (raise --timeout if the tool is meant to take longer)"),
-            ))
-        }
+        // A schema-valid input may take as long as the tool needs: no rule bounds it.
+        // The call was cancelled at the timeout (as the lifecycle page's Timeouts section
+        // has the sender do) and the campaign notes it (see [`outlived_timeout`]).
+        Reply::Timeout { progressed: false } => return None,
         Reply::Response(r) => r,
     };
     if let Some((reqs, message)) = obs.wire.first() {
@@ -327,20 +326,11 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
             "the tools/call result has no `content` array".into(),
         ));
     }
-    let is_error = result.get("isError") == Some(&Value::Bool(true));
-    if is_error {
-        return if ctx.input_valid == Some(true) {
-            Some(Breach::new(
-                Rule::ToolErrorOnValid,
-                &["TOOL-09"],
-                format!(
-                    "a valid input got an isError result: {} (the inputSchema accepts this input)",
-                    result_text(result)
-                ),
-            ))
-        } else {
-            None
-        };
+    // `isError: true` is how a tool reports a failure of its own (a file not found, an
+    // upstream API error): normal tool behaviour for any input the schema allows, and
+    // the answer the spec prefers for an input it does not.
+    if result.get("isError") == Some(&Value::Bool(true)) {
+        return None;
     }
     if let Some(validator) = ctx.output_schema {
         match result.get("structuredContent") {

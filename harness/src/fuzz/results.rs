@@ -243,6 +243,12 @@ pub fn campaign_result(
                 outcome.inconclusive
             ));
         }
+        if outcome.outlived > 0 {
+            notes.push(format!(
+                "{} calls with input the schema allows got no answer within the timeout while the server still answered its liveness check: cancelled (notifications/cancelled) and not judged, as no rule bounds how long a tool runs (raise --timeout to see them end)",
+                outcome.outlived
+            ));
+        }
         notes.extend(outcome.unconfirmed.iter().cloned());
         if let Some(s) = &outcome.stopped {
             notes.push(s.clone());

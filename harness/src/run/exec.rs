@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::{
-    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, Silence, Step, TransportKind,
+    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, OnTimeout, Silence, Step,
+    TransportKind,
 };
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
@@ -202,6 +203,12 @@ pub(super) struct Ctx<'a> {
     pub(super) exchanges: BTreeMap<String, usize>,
     /// Set by a `skip_if` that held: the rest of the case is not run.
     pub(super) skipped: Option<String>,
+    /// Set by an `expect` with `on_timeout: cancel_and_skip` whose request went
+    /// unanswered: the rest of the current `for_each` element (or of the case) is not run.
+    pub(super) item_skipped: Option<String>,
+    /// Every `for_each` element passed over that way, with the reason (shown when the
+    /// case passes on the others).
+    pub(super) passed_over: Vec<String>,
 }
 
 /// What the interpreter does after a step.
@@ -297,9 +304,11 @@ fn builtin_vars(facts: &Facts, revision: &str) -> Vars {
 }
 
 async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
-    let transport = match cfg.connect() {
+    // `_sandbox` (a case's own `{root}`, if the command names one) lives until the
+    // server process is gone.
+    let (transport, _sandbox) = match cfg.connect_for_case() {
         Ok(t) => t,
-        Err(e) => return harness_error(case, e.to_string()),
+        Err(e) => return harness_error(case, e),
     };
     let client_caps = case
         .client_capabilities
@@ -322,6 +331,8 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         last_received: None,
         exchanges: BTreeMap::new(),
         skipped: None,
+        item_skipped: None,
+        passed_over: Vec::new(),
     };
 
     let setup = setup(
@@ -348,7 +359,11 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             }
             match run_step(step, &mut session, &mut ctx).await {
                 Ok(Flow::Next) => {
-                    if let Some(reason) = ctx.skipped.take() {
+                    let passed_over = ctx
+                        .item_skipped
+                        .take()
+                        .map(|why| format!("nothing could be judged: {why}"));
+                    if let Some(reason) = ctx.skipped.take().or(passed_over) {
                         skip_reason = Some(reason);
                         break;
                     }
@@ -400,6 +415,10 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             let reason = findings.first().map(|f| {
                 let reqs = f.requirements.join(", ");
                 format!("[{reqs}] {}", f.message)
+            });
+            let reason = reason.or_else(|| {
+                (!ctx.passed_over.is_empty())
+                    .then(|| format!("not judged: {}", ctx.passed_over.join("; ")))
             });
             (verdict, reason)
         }
@@ -531,6 +550,8 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
         });
         return Ok(Flow::Skip(reason));
     }
+    let count = selected.len();
+    let mut passed_over: Vec<String> = Vec::new();
     for (i, item) in selected.into_iter().enumerate() {
         ctx.vars.insert(f.bind.clone(), item);
         ctx.vars.insert(format!("{}_index", f.bind), json!(i));
@@ -544,9 +565,27 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
             if let Some(reason) = ctx.skipped.take() {
                 return Ok(Flow::Skip(reason));
             }
+            if let Some(reason) = ctx.item_skipped.take() {
+                ctx.passed_over.push(reason.clone());
+                passed_over.push(reason);
+                break;
+            }
         }
     }
-    Ok(Flow::Next)
+    Ok(after_for_each(count, passed_over))
+}
+
+/// The flow after a `for_each` some of whose elements were passed over (their request
+/// went unanswered and was cancelled): the case skips when nothing was left to judge.
+fn after_for_each(count: usize, passed_over: Vec<String>) -> Flow {
+    if count > 0 && passed_over.len() == count {
+        Flow::Skip(format!(
+            "nothing could be judged: {}",
+            passed_over.join("; ")
+        ))
+    } else {
+        Flow::Next
+    }
 }
 
 /// A failed write is evidence about the server (it closed or stopped reading), so it
@@ -556,6 +595,15 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
 /// in the session-based revisions, the client says so with `notifications/cancelled`.
 async fn cancel(c: &Cancel, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
     let id = substitute(&c.request_id, &ctx.vars);
+    cancel_request(id, c.reason.as_deref(), session, ctx).await
+}
+
+async fn cancel_request(
+    id: Value,
+    reason: Option<&str>,
+    session: &mut Session,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), String> {
     let stateless = session.request_meta().is_some();
     if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
         t.break_stream(&id)?;
@@ -565,8 +613,8 @@ async fn cancel(c: &Cancel, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<
         return Ok(());
     }
     let mut params = json!({"requestId": id});
-    if let Some(r) = &c.reason {
-        params["reason"] = Value::String(r.clone());
+    if let Some(r) = reason {
+        params["reason"] = Value::String(r.to_string());
     }
     let msg = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
     ctx.last_sent = Some(session.decorate(&msg));
@@ -587,12 +635,38 @@ fn send_or_note(
 pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
     let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
-    let deadline = Instant::now() + wait;
+    let started = Instant::now();
+    let deadline = started + wait;
     let id = e.id.as_ref().map(|id| substitute(id, &ctx.vars));
     let received = session.reply(id.as_ref(), e.kind, deadline).await;
     ctx.last_received = received.as_ref().ok().cloned();
     let msg = match received {
-        Ok(msg) => msg,
+        Ok(msg) => {
+            if let Some(name) = &e.elapsed_into {
+                ctx.vars
+                    .insert(name.clone(), json!(started.elapsed().as_millis() as u64));
+            }
+            msg
+        }
+        Err(Unanswered::Timeout) if e.on_timeout == OnTimeout::CancelAndSkip && id.is_some() => {
+            let id = id.unwrap_or(Value::Null);
+            let why = format!(
+                "request {} got no answer within {} ms and was cancelled",
+                matcher::compact(&id),
+                wait.as_millis()
+            );
+            // A failed cancellation is noted by `send_or_note`; nothing else to do.
+            let _ = cancel_request(
+                id,
+                Some("mcp-conform: no answer within its wait"),
+                session,
+                ctx,
+            )
+            .await;
+            session.note(format!("{why} (not judged)"));
+            ctx.item_skipped = Some(why);
+            return;
+        }
         Err(unanswered) => {
             let why = match unanswered {
                 Unanswered::Timeout => format!(
@@ -639,8 +713,15 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
 }
 
 async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
+    let extra = s
+        .plus_ms_of
+        .as_ref()
+        .and_then(|name| lookup(&ctx.vars, name))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let window = s.within_ms.saturating_add(extra);
     let got = session
-        .collect_until(s.kind, Instant::now() + Duration::from_millis(s.within_ms))
+        .collect_until(s.kind, Instant::now() + Duration::from_millis(window))
         .await;
     let matcher = s.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
     let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
@@ -656,7 +737,7 @@ async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
             format!(
                 "expected no {} within {} ms, got one",
                 s.kind.as_str(),
-                s.within_ms
+                window
             ),
             None,
             Some(first),
@@ -709,5 +790,31 @@ mod transport_citation_tests {
         // Never an empty list: a stdio-only citation stays as it is.
         let only = ids(&["STDIO-01"]);
         assert_eq!(for_transport(&only, TransportKind::Sse), only);
+    }
+}
+
+#[cfg(test)]
+mod for_each_tests {
+    use super::*;
+
+    #[test]
+    fn a_for_each_skips_only_when_every_element_was_passed_over() {
+        let why = |n: usize| -> Vec<String> {
+            (0..n)
+                .map(|i| format!("request \"x-{i}\" got no answer within 10 ms and was cancelled"))
+                .collect()
+        };
+        assert!(matches!(after_for_each(3, why(0)), Flow::Next));
+        assert!(matches!(after_for_each(3, why(2)), Flow::Next));
+        match after_for_each(2, why(2)) {
+            Flow::Skip(reason) => {
+                assert!(reason.starts_with("nothing could be judged: "), "{reason}");
+                assert!(
+                    reason.contains("\"x-0\"") && reason.contains("\"x-1\""),
+                    "{reason}"
+                );
+            }
+            Flow::Next => panic!("every element was passed over: the case must skip"),
+        }
     }
 }

@@ -20,6 +20,7 @@ use crate::transport::stdio::Launch;
 use crate::transport::{
     HttpTransport, Limits, SseTransport, StdioTransport, Transport, TransportError,
 };
+use crate::traversal::sandbox::Sandbox;
 
 pub use discover::example as schema_example;
 pub use probe::Facts;
@@ -43,6 +44,11 @@ pub struct RunConfig {
     pub progress: bool,
     /// Set for a URL target: where and how to reach the server (`launch` is unused then).
     pub http: Option<HttpTarget>,
+    /// For a command naming `{root}`/`{sandbox}`: the command before substitution.
+    /// Each case then starts the server on a fresh sandbox of its own, so no case sees
+    /// files that another case's calls left behind; `launch` holds the run's shared
+    /// sandbox (the probe, path traversal and fuzzing use it).
+    pub launch_template: Option<Launch>,
 }
 
 /// A server reached over HTTP.
@@ -73,6 +79,7 @@ impl RunConfig {
             hints: serde_json::json!({}),
             progress: false,
             http: None,
+            launch_template: None,
         }
     }
 
@@ -109,6 +116,40 @@ impl RunConfig {
             Some(h) => HttpTransport::new(h.url.clone(), self.limits.clone(), h.bearer.clone())
                 .map(Transport::StreamableHttp),
         }
+    }
+}
+
+/// `launch` with `{root}` and `{sandbox}` replaced by the folders of `sandbox`.
+pub fn launch_in(sandbox: &Sandbox, launch: &Launch) -> Launch {
+    Launch {
+        program: sandbox.substitute(&launch.program),
+        args: launch.args.iter().map(|a| sandbox.substitute(a)).collect(),
+        env: launch
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), sandbox.substitute(v)))
+            .collect(),
+        cwd: launch.cwd.clone(),
+    }
+}
+
+impl RunConfig {
+    /// A fresh connection for one case (see [`RunConfig::connect`]). With a
+    /// `launch_template` the server process starts on a sandbox of its own, returned so
+    /// that it outlives the process (it is removed when dropped).
+    pub fn connect_for_case(&self) -> Result<(Transport, Option<Sandbox>), String> {
+        let template = self
+            .launch_template
+            .as_ref()
+            .filter(|_| self.http.is_none());
+        let Some(template) = template else {
+            return self.connect().map(|t| (t, None)).map_err(|e| e.to_string());
+        };
+        let sandbox = Sandbox::create().map_err(|e| format!("the case's sandbox: {e}"))?;
+        let launch = launch_in(&sandbox, template);
+        let transport =
+            StdioTransport::start(&launch, self.limits.clone()).map_err(|e| e.to_string())?;
+        Ok((Transport::Stdio(transport), Some(sandbox)))
     }
 }
 
@@ -153,4 +194,47 @@ pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<Ca
         }
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command that names `{root}` gives every case a sandbox of its own: a file a
+    /// server left in its root is not in the next case's root, and each root goes
+    /// away with its case.
+    #[test]
+    fn each_case_starts_the_server_on_a_fresh_root() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let mut cfg = RunConfig::new(Launch {
+                program: "sh".into(),
+                args: vec!["-c".into(), "touch '{root}/left-behind'; exec cat".into()],
+                env: Vec::new(),
+                cwd: None,
+            });
+            cfg.launch_template = Some(cfg.launch.clone());
+            let (first, first_root) = cfg.connect_for_case().expect("first case starts");
+            let first_root = first_root.expect("a sandbox of its own");
+            let mark = first_root.root.join("left-behind");
+            for _ in 0..200 {
+                if mark.exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert!(mark.exists(), "the first server wrote into its root");
+            let (second, second_root) = cfg.connect_for_case().expect("second case starts");
+            let second_root = second_root.expect("a sandbox of its own");
+            assert_ne!(first_root.root, second_root.root);
+            assert!(second_root.root.is_dir());
+            drop((first, second));
+            let gone = first_root.dir.clone();
+            drop(first_root);
+            assert!(!gone.exists(), "a case's sandbox is removed after it");
+        });
+    }
 }
