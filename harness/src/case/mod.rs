@@ -130,6 +130,9 @@ pub enum Step {
     ExpectExit(ExitExpect),
     /// Wait this many milliseconds.
     SleepMs(u64),
+    /// Over Streamable HTTP (session revisions), open the standalone GET stream so that
+    /// messages the server sends outside any request can arrive; elsewhere, nothing.
+    Listen {},
     /// Send one HTTP request with chosen method, headers and body (HTTP transports).
     Http(HttpStep),
     /// Judge an HTTP exchange (status, headers, body, SSE events) with a matcher.
@@ -442,6 +445,10 @@ pub struct Expect {
     /// `because` as the reason.
     #[serde(default)]
     pub skip_if: Option<Value>,
+    /// When no message arrives in time, the case ends as `skip` with this reason
+    /// instead of failing: for messages the server may legally never send.
+    #[serde(default)]
+    pub skip_if_missing: Option<String>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }

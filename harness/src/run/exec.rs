@@ -487,6 +487,7 @@ pub(super) fn run_step<'a, 'c: 'a>(
             Step::Cancel(c) => cancel(c, session, ctx).await?,
             Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
             Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Step::Listen {} => http_steps::listen(session, ctx).await,
             Step::Paginate(p) => super::discover::paginate(p, session, ctx).await,
             Step::ForEach(f) => return for_each(f, session, ctx).await,
             Step::SkipUnless(s) => return Ok(super::discover::skip_unless(s, ctx)),
@@ -593,6 +594,12 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
                 ),
                 other => format!("no {} arrived: {}", e.kind.as_str(), other.describe(wait)),
             };
+            if let Some(reason) = &e.skip_if_missing {
+                let why = format!("{reason} ({why})");
+                session.note(format!("skipping the rest of the case: {why}"));
+                ctx.skipped = Some(why);
+                return;
+            }
             let judgement = Judgement {
                 severity: e.missing_severity.or(e.judgement.severity),
                 ..e.judgement.clone()

@@ -238,6 +238,35 @@ pub async fn expect_http(
     Ok(())
 }
 
+/// Opens the standalone GET stream over Streamable HTTP in the session revisions. A
+/// server may offer none (405, HTTP-16); the answer is noted, never judged, and a
+/// case that needs what would come on it skips when it does not arrive.
+pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
+    if session.request_meta().is_some() {
+        return; // 2026-07-28 has no standalone stream
+    }
+    let started = match session.transport() {
+        Transport::StreamableHttp(t) => t.listen(),
+        _ => return,
+    };
+    let (index, head) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            session.note(format!("could not open the GET stream: {e}"));
+            return;
+        }
+    };
+    match tokio::time::timeout(ctx.cfg.timeout, head).await {
+        Ok(Ok(Ok(status))) => session.note(format!(
+            "opened the standalone GET stream (HTTP #{index}): answered {status}"
+        )),
+        Ok(Ok(Err(e))) => session.note(format!("GET stream (HTTP #{index}) failed: {e}")),
+        _ => session.note(format!(
+            "GET stream (HTTP #{index}): no response head in time"
+        )),
+    }
+}
+
 pub fn break_stream(
     b: &BreakStream,
     session: &mut Session,
