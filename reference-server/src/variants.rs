@@ -40,6 +40,15 @@ macro_rules! variants {
 
 variants! {
     OneItemPerPage => "one-item-per-page": "every paginated list returns one item per page",
+    JsonOnly => "json-only": "HTTP: every POST is answered with one JSON body, never an SSE stream (progress is not sent)",
+    SseAlways => "sse-always": "HTTP: every POST that carries a request is answered with an SSE stream, initialize too",
+    Get405 => "get-405": "HTTP: GET is answered 405 (no standalone stream, no resumption); POST SSE events still carry ids",
+    Delete405 => "delete-405": "HTTP: DELETE is answered 405 (clients cannot end sessions)",
+    Stateless => "stateless": "HTTP: no MCP-Session-Id is issued; every request is served without one (GET and DELETE: 405)",
+    PollEveryStream => "poll-every-stream": "HTTP 2025-11-25: every SSE stream (POST and GET) is primed, and its connection closes after what it has sent; the client resumes with GET and Last-Event-ID",
+    SessionUuid => "session-uuid": "HTTP: session ids are random UUIDs (8-4-4-4-12 hex)",
+    NoReplay => "no-replay": "HTTP: a GET with Last-Event-ID replays nothing (it opens the standalone stream)",
+    SessionJwt => "session-jwt": "HTTP: session ids are JWT-shaped tokens (three base64url parts joined by dots)",
 }
 
 impl Variant {
