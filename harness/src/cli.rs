@@ -246,16 +246,37 @@ pub fn main_with(argv: Vec<String>) -> i32 {
             return EXIT_UNREACHABLE;
         }
     };
+    children::become_subreaper();
     runtime.block_on(async {
-        tokio::spawn(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                children::kill_all();
-                eprintln!("\nmcp-conform: interrupted; server processes stopped");
-                std::process::exit(130);
-            }
-        });
+        stop_servers_on_signals();
         run_cli(args).await
     })
+}
+
+/// SIGINT (Ctrl-C), SIGTERM (`timeout`, `docker stop`, a cancelled CI job) and SIGHUP
+/// (a closed terminal) all stop every server process before the harness exits with
+/// 128 + the signal's number.
+fn stop_servers_on_signals() {
+    use tokio::signal::unix::{signal, SignalKind};
+    for (kind, number, name) in [
+        (SignalKind::interrupt(), 2, "interrupted"),
+        (SignalKind::terminate(), 15, "terminated"),
+        (SignalKind::hangup(), 1, "hung up"),
+    ] {
+        let Ok(mut stream) = signal(kind) else {
+            eprintln!(
+                "mcp-conform: cannot watch for signal {number}; servers may outlive a {name} run"
+            );
+            continue;
+        };
+        tokio::spawn(async move {
+            if stream.recv().await.is_some() {
+                children::kill_all();
+                eprintln!("\nmcp-conform: {name}; server processes stopped");
+                std::process::exit(128 + number);
+            }
+        });
+    }
 }
 
 async fn run_cli(args: Args) -> i32 {
@@ -583,6 +604,10 @@ fn finish_report(
             }
         }
     }
+    if let Some(why) = nothing_judged(report) {
+        eprintln!("mcp-conform: {why}");
+        return EXIT_UNREACHABLE;
+    }
     let warned =
         args.warnings_as_failures && report.cases.iter().any(|c| c.verdict == Verdict::Warn);
     let code = match base {
@@ -598,6 +623,39 @@ fn finish_report(
     } else {
         code
     }
+}
+
+/// A run in which no case could judge anything (every one skipped or errored, e.g.
+/// because the target refused every request) proves nothing, so it must not pass: the
+/// reason, with the most frequent skip and error reasons, for exit code 3.
+pub fn nothing_judged(report: &RunReport) -> Option<String> {
+    if report.cases.is_empty()
+        || report
+            .cases
+            .iter()
+            .any(|c| !matches!(c.verdict, Verdict::Skip | Verdict::Error))
+    {
+        return None;
+    }
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in &report.cases {
+        *reasons
+            .entry(c.reason.as_deref().unwrap_or("no reason given"))
+            .or_default() += 1;
+    }
+    let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
+    top.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let lines: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(r, n)| format!("  {n} × {r}"))
+        .collect();
+    Some(format!(
+        "nothing could be judged: all {} cases were skipped or ended in error, so this run \
+         proves nothing about the server (exit 3). Most frequent reasons:\n{}",
+        report.cases.len(),
+        lines.join("\n")
+    ))
 }
 
 pub fn exit_code(report: &RunReport) -> i32 {

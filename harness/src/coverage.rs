@@ -5,14 +5,17 @@
 //! 1–16 of REQUIREMENTS.md, and of section 19 (MOD: revision 2026-07-28), which has
 //! its own line so the session-era figures stay comparable; `info` and MAY-only rows are not requirements to test. A
 //! row marked `testable: false` in the reasons file cannot be observed from outside a
-//! server (a client-side rule, server internals) and leaves the denominator.
+//! server (a client-side rule, server internals) and leaves the denominator. A citation
+//! counts only where it is judged at MUST or SHOULD level: a case (or step) at severity
+//! `note` covers nothing by itself.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::case::{Case, Step};
+use crate::case::Case;
+use crate::report::model::Severity;
 use crate::requirements::{self, Requirement};
 
 /// Sections whose rows are counted.
@@ -48,31 +51,35 @@ pub fn counted(r: &Requirement) -> bool {
         && (r.keyword.contains("MUST") || r.keyword.contains("SHOULD"))
 }
 
-fn cite_steps(steps: &[Step], out: &mut BTreeSet<String>) {
-    for s in steps {
-        let reqs = match s {
-            Step::Expect(e) => e.judgement.requirements.as_ref(),
-            Step::ExpectSilence(x) => x.judgement.requirements.as_ref(),
-            Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
-            Step::Paginate(p) => p.judgement.requirements.as_ref(),
-            Step::Check(c) => c.judgement.requirements.as_ref(),
-            Step::ForEach(f) => {
-                cite_steps(&f.steps, out);
-                None
-            }
-            _ => None,
-        };
-        out.extend(reqs.into_iter().flatten().cloned());
+/// The requirement ids a case cites at MUST or SHOULD level: a note rests on no keyword,
+/// so a case or step at severity `note` covers nothing by itself. The case's own ids
+/// count when the case is not a note, or when a step without ids of its own (which
+/// judges the case's ids) is raised to `must` or `should`.
+pub fn cited_ids(case: &Case) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let counts = |s: Option<Severity>| s.unwrap_or(case.severity) != Severity::Note;
+    let mut case_ids_judged = case.severity != Severity::Note;
+    for (j, missing) in crate::case::judgements(&case.steps) {
+        let judged = counts(j.severity) || missing.is_some_and(|m| m != Severity::Note);
+        if !judged {
+            continue;
+        }
+        match &j.requirements {
+            Some(reqs) => ids.extend(reqs.iter().cloned()),
+            None => case_ids_judged = true,
+        }
     }
+    if case_ids_judged {
+        ids.extend(case.requirements.iter().cloned());
+    }
+    ids
 }
 
-/// Requirement id → ids of the cases citing it.
+/// Requirement id → ids of the cases citing it (at MUST or SHOULD level).
 pub fn citations(cases: &[Case]) -> BTreeMap<String, Vec<String>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in cases {
-        let mut ids: BTreeSet<String> = c.requirements.iter().cloned().collect();
-        cite_steps(&c.steps, &mut ids);
-        for id in ids {
+        for id in cited_ids(c) {
             map.entry(id).or_default().push(c.id.clone());
         }
     }
@@ -261,6 +268,46 @@ mod tests {
                 cited.get(&u.id)
             );
         }
+    }
+
+    fn case(yaml: &str) -> Case {
+        crate::case::load::parse("cases/http/x.yaml", yaml).expect("case parses")
+    }
+
+    #[test]
+    fn a_note_covers_nothing_by_itself() {
+        let steps = "steps:\n  - send: {jsonrpc: '2.0', id: 1, method: ping}\n";
+        let head = "id: http.x\ntitle: t\nrequirements: [SEC-04]\nmutants: [m]\n";
+        let ids = |c: &Case| cited_ids(c).into_iter().collect::<Vec<_>>();
+        // A must case covers its ids and its steps' ids.
+        let must = case(&format!(
+            "{head}severity: must\n{steps}  - expect: {{id: 1, requirements: [PING-01]}}\n"
+        ));
+        assert_eq!(ids(&must), ["PING-01", "SEC-04"]);
+        // A note case covers nothing, whatever its steps cite at note level.
+        let note = case(&format!(
+            "{head}severity: note\n{steps}  - expect: {{id: 1, requirements: [PING-01]}}\n"
+        ));
+        assert!(ids(&note).is_empty(), "{:?}", ids(&note));
+        // A step raised to should in a note case covers what it judges.
+        let raised = case(&format!(
+            "{head}severity: note\n{steps}  - expect: {{id: 1, severity: should, requirements: [PING-01]}}\n"
+        ));
+        assert_eq!(ids(&raised), ["PING-01"]);
+        let raised_inherits = case(&format!(
+            "{head}severity: note\n{steps}  - expect: {{id: 1, severity: must}}\n"
+        ));
+        assert_eq!(ids(&raised_inherits), ["SEC-04"]);
+        // A step lowered to note in a must case does not cover its own ids.
+        let lowered = case(&format!(
+            "{head}severity: must\n{steps}  - expect: {{id: 1, severity: note, requirements: [PING-01]}}\n"
+        ));
+        assert_eq!(ids(&lowered), ["SEC-04"]);
+        // Silence judged at must covers the ids even when the match is a note.
+        let silent = case(&format!(
+            "{head}severity: note\n{steps}  - expect: {{id: 1, missing_severity: must, requirements: [PING-01]}}\n"
+        ));
+        assert_eq!(ids(&silent), ["PING-01"]);
     }
 
     #[test]

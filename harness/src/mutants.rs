@@ -22,7 +22,9 @@ pub struct Mutant {
     pub command: Vec<String>,
     /// What shows the mutant can be caught: `cases` (the default: a case names it),
     /// `fuzz` (the fuzzer finds it; checked by reference-server/tests/fuzz.rs) or
-    /// `traversal` (a traversal probe family finds it; reference-server/tests/traversal.rs).
+    /// `traversal` (a traversal probe family finds it; reference-server/tests/traversal.rs)
+    /// or `policy` (a legal server the harness's own safety policy refuses to test: the
+    /// cases that meet it end as `error` naming the policy; reference-server/tests/reports.rs).
     #[serde(default = "cases")]
     pub used_by: String,
 }
@@ -56,9 +58,9 @@ pub fn load(path: &Path) -> Result<Vec<Mutant>, String> {
     let list: Vec<Mutant> =
         serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for m in &list {
-        if !["cases", "fuzz", "traversal"].contains(&m.used_by.as_str()) {
+        if !["cases", "fuzz", "traversal", "policy"].contains(&m.used_by.as_str()) {
             return Err(format!(
-                "{}: mutant `{}` has used_by `{}` (expected cases, fuzz or traversal)",
+                "{}: mutant `{}` has used_by `{}` (expected cases, fuzz, traversal or policy)",
                 path.display(),
                 m.name,
                 m.used_by

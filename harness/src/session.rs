@@ -143,6 +143,8 @@ pub struct Session {
     /// Received, not yet consumed by an expectation.
     inbox: VecDeque<Value>,
     violations: Vec<Violation>,
+    /// The harness's own safety refusals (policy text), which leave a case unjudgeable.
+    refusals: Vec<String>,
     client_capabilities: Value,
     closed: Option<String>,
     /// The revision whose schema every received message is validated against.
@@ -165,6 +167,7 @@ impl Session {
             transcript: Vec::new(),
             inbox: VecDeque::new(),
             violations: Vec::new(),
+            refusals: Vec::new(),
             client_capabilities,
             closed: None,
             revision: None,
@@ -518,6 +521,16 @@ impl Session {
                 self.note(format!("endpoint event: {uri}"));
                 None
             }
+            Incoming::PolicyRefusal { policy, evidence } => {
+                if !evidence.is_empty() {
+                    self.record(Direction::Received, Value::String(evidence));
+                }
+                self.note(policy.clone());
+                if !self.refusals.contains(&policy) {
+                    self.refusals.push(policy);
+                }
+                None
+            }
         }
     }
 
@@ -677,6 +690,17 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Judges what is already buffered (messages are judged and dropped), as `finish`
+    /// does first; call it before reading `refusals` at the end of a case.
+    pub async fn settle(&mut self) {
+        while self.pump(Duration::from_millis(0)).await.is_some() {}
+    }
+
+    /// The harness's own safety refusals so far (each names the policy).
+    pub fn refusals(&self) -> &[String] {
+        &self.refusals
     }
 
     pub fn take_violations(&mut self) -> Vec<Violation> {

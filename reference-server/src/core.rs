@@ -159,7 +159,7 @@ impl Session {
     /// Creates a session that writes to `out`.
     pub fn new(config: Config, out: mpsc::UnboundedSender<Outgoing>) -> Arc<Session> {
         Arc::new(Session {
-            responder: Responder::new(config.faults.clone()),
+            responder: Responder::new(config.faults.clone()).with_variants(config.variants.clone()),
             config,
             out,
             state: Mutex::new(State::new()),
@@ -181,6 +181,11 @@ impl Session {
     /// initialization (only reachable with the `serve-before-init` fault).
     pub fn revision(&self) -> Revision {
         self.state().revision.unwrap_or(Revision::LATEST)
+    }
+
+    /// Whether the transport has stopped taking this session's output.
+    pub fn is_closed(&self) -> bool {
+        self.out.is_closed()
     }
 
     /// Queues a message for the writer.

@@ -85,6 +85,7 @@ faults! {
     AcceptInvalidNotification => "accept-invalid-notification": "HTTP: a POSTed message without id that the server rejects still gets 202",
     NoSessionRequired => "no-session-required": "HTTP: requests without MCP-Session-Id are served instead of getting 400",
     SseEndpointForeignOrigin => "sse-endpoint-foreign-origin": "legacy SSE: the endpoint event names a URL on another origin",
+    SseNoEndpointEvent => "sse-no-endpoint-event": "legacy SSE: the stream starts without an endpoint event",
     ProtocolVersionUnchecked => "protocol-version-unchecked": "HTTP: the MCP-Protocol-Version header is not checked",
     DeleteKeepsSession => "delete-keeps-session": "HTTP: DELETE answers 200 but the session goes on",
     NoPrimingEvent => "no-priming-event": "HTTP: SSE streams of POSTs start without a priming event under 2025-11-25",

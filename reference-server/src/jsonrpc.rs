@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::faults::{Fault, Faults};
+use crate::variants::Variant;
 
 pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
@@ -173,15 +174,26 @@ fn invalid(id: Value, message: &str) -> Incoming {
     }
 }
 
-/// Builds outgoing responses, applying the response-shape faults.
+/// Builds outgoing responses, applying the response-shape faults (and the legal
+/// response-shape variants `extra-fields`, `error-data`).
 #[derive(Debug, Clone)]
 pub struct Responder {
     faults: Faults,
+    variants: crate::variants::Variants,
 }
 
 impl Responder {
     pub fn new(faults: Faults) -> Self {
-        Responder { faults }
+        Responder {
+            faults,
+            variants: Default::default(),
+        }
+    }
+
+    /// The same responder, also making the legal choices of `variants`.
+    pub fn with_variants(mut self, variants: crate::variants::Variants) -> Self {
+        self.variants = variants;
+        self
     }
 
     fn shape_id(&self, id: &Value) -> Value {
@@ -212,11 +224,31 @@ impl Responder {
     /// A success response.
     pub fn success(&self, id: &Value, result: Value) -> Value {
         let mut m = self.envelope(id);
-        m.insert("result".into(), result);
+        m.insert("result".into(), self.with_extra_fields(result));
         if self.faults.has(Fault::ResultAndError) {
             m.insert("error".into(), Value::Null);
         }
         Value::Object(m)
+    }
+
+    /// With `extra-fields`: a non-empty result also carries a member the schema does not
+    /// name and a vendor key in its `_meta` (results are open objects in every schema).
+    fn with_extra_fields(&self, result: Value) -> Value {
+        let Value::Object(mut o) = result else {
+            return result;
+        };
+        if !self.variants.has(Variant::ExtraFields) || o.is_empty() {
+            return Value::Object(o);
+        }
+        o.insert(
+            "vendorTrace".into(),
+            json!({"spanId": "0f3c", "sampled": false}),
+        );
+        let meta = o.entry("_meta").or_insert_with(|| json!({}));
+        if let Value::Object(meta) = meta {
+            meta.insert("com.example/trace".into(), json!("0f3c"));
+        }
+        Value::Object(o)
     }
 
     /// An error response.
@@ -230,6 +262,11 @@ impl Responder {
         e.insert("message".into(), Value::String(err.message.clone()));
         if let Some(data) = &err.data {
             e.insert("data".into(), data.clone());
+        } else if self.variants.has(Variant::ErrorData) {
+            e.insert(
+                "data".into(),
+                json!({"detail": err.message, "seenBy": "mcp-reference-server"}),
+            );
         }
         let mut m = self.envelope(id);
         m.insert("error".into(), Value::Object(e));

@@ -1,6 +1,7 @@
 //! mcp-reference-server: the known-good MCP server of the mcp-conform
 //! suite, which `--fault NAME` turns into deliberately broken variants.
 
+mod chatter;
 mod completion;
 mod core;
 mod faults;
@@ -109,6 +110,7 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    chatter::at_startup(&variants);
     let page_size = if variants.has(Variant::OneItemPerPage) {
         1
     } else {

@@ -81,6 +81,7 @@ pub fn parse_message(bytes: &[u8]) -> Parsed {
 impl Session {
     /// Handles one complete incoming text message (a line on stdio).
     pub fn handle_text(self: &Arc<Self>, text: &str) -> Control {
+        crate::chatter::on_input(self, text);
         self.handle_parsed(parse_message(text.as_bytes()))
     }
 
@@ -274,7 +275,10 @@ impl Session {
             _ if phase == Phase::Uninitialized && !faults.has(Fault::ServeBeforeInit) => {
                 not_initialized()
             }
-            _ => self.dispatch_feature(method, &params),
+            _ => {
+                crate::chatter::before_request(self, method, phase);
+                self.dispatch_feature(method, &params)
+            }
         }
     }
 
@@ -340,6 +344,7 @@ impl Session {
         if faults.has(Fault::EarlyRootsRequest) {
             self.send_request_detached("roots/list", None);
         }
+        crate::chatter::after_initialize_answered(self);
         eprintln!(
             "mcp-reference-server: initialized (requested {requested}, answered {}, behaving as {})",
             negotiated.answered,
@@ -358,6 +363,8 @@ impl Session {
                 let mut st = self.state();
                 if st.phase == Phase::Initializing {
                     st.phase = Phase::Operating;
+                    drop(st);
+                    crate::chatter::after_initialized(self);
                 }
             }
             "notifications/cancelled" => {

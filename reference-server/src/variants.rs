@@ -49,6 +49,13 @@ variants! {
     SessionUuid => "session-uuid": "HTTP: session ids are random UUIDs (8-4-4-4-12 hex)",
     NoReplay => "no-replay": "HTTP: a GET with Last-Event-ID replays nothing (it opens the standalone stream)",
     SessionJwt => "session-jwt": "HTTP: session ids are JWT-shaped tokens (three base64url parts joined by dots)",
+    ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
+    UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
+    ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",
+    ErrorData => "error-data": "every error carries a data object with details",
+    ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
+    EarlyPing => "early-ping": "pings the client right after answering initialize, before notifications/initialized",
+    EarlyLog => "early-log": "logs a notifications/message at level info right after answering initialize, before notifications/initialized",
 }
 
 impl Variant {

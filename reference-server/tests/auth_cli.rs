@@ -108,3 +108,33 @@ fn with_the_token_every_auth_case_passes() {
         "the scoped request is recorded, redacted"
     );
 }
+
+/// The legacy HTTP+SSE transport of a server that demands a token nobody gave: every
+/// case is skipped, which proves nothing about the server, so the run must not pass
+/// (exit 3, with the reason) — it used to end with exit 0.
+#[test]
+fn a_run_that_judges_nothing_exits_3() {
+    let (server, _url) = start();
+    let sse = server.base.join("sse").expect("url").to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(conform_binary())
+        .args(["--format", "json", "-o"])
+        .arg(dir.path())
+        .args(["--transport", "sse", &sse])
+        .output()
+        .expect("run mcp-conform");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(
+        stderr.contains("nothing could be judged"),
+        "stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("--bearer"),
+        "the reason says what to do: {stderr}"
+    );
+    assert!(
+        dir.path().join("report.json").is_file(),
+        "the report is still written"
+    );
+}

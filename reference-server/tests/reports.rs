@@ -46,13 +46,21 @@ fn external_required() -> bool {
 
 /// Runs every format into `dir`; returns the process output.
 fn all_formats(dir: &Path, server_args: &[&str]) -> Output {
+    all_formats_with(dir, &[], server_args)
+}
+
+/// Runs every format into `dir` with further options of mcp-conform's own.
+fn all_formats_with(dir: &Path, options: &[&str], server_args: &[&str]) -> Output {
     let d = dir.display().to_string();
     let hints = repo_root().join("fixtures/reference-hints.yaml");
     let h = hints.display().to_string();
     let mut args = vec![
         "--hints", &h, "--format", "terminal", "--format", "json", "--format", "junit", "--format",
-        "html", "--format", "github", "-o", &d, "--", REFERENCE,
+        "html", "--format", "github", "-o", &d,
     ];
+    args.extend_from_slice(options);
+    args.push("--");
+    args.push(REFERENCE);
     args.extend_from_slice(server_args);
     conform(&args)
 }
@@ -68,6 +76,10 @@ fn summary(report: &Value) -> (u64, u64, u64, u64, u64, u64) {
         n("skipped"),
         n("errored"),
     )
+}
+
+fn noted(report: &Value) -> u64 {
+    report["summary"]["noted"].as_u64().unwrap_or(u64::MAX)
 }
 
 fn check_json_against_schema(path: &Path) -> Value {
@@ -196,6 +208,7 @@ fn check_html_in_chromium(html: &Path, report: &Value, shot_name: &str) {
         ("count-pass", passed),
         ("count-fail", failed),
         ("count-warn", warned),
+        ("count-note", noted(report)),
         ("count-skip", skipped),
         ("count-error", errored),
     ] {
@@ -224,8 +237,18 @@ fn check_html_in_chromium(html: &Path, report: &Value, shot_name: &str) {
 }
 
 fn check_run(server_args: &[&str], want_exit: i32, shot: &str) -> Value {
+    check_run_with(&[], server_args, want_exit, shot).0
+}
+
+/// Like `check_run`, with options of mcp-conform's own; also returns stdout.
+fn check_run_with(
+    options: &[&str],
+    server_args: &[&str],
+    want_exit: i32,
+    shot: &str,
+) -> (Value, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = all_formats(dir.path(), server_args);
+    let out = all_formats_with(dir.path(), options, server_args);
     let stdout = text(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -235,9 +258,10 @@ fn check_run(server_args: &[&str], want_exit: i32, shot: &str) -> Value {
     );
     let report = check_json_against_schema(&dir.path().join("report.json"));
     let (total, passed, failed, warned, skipped, errored) = summary(&report);
-    assert_eq!(total, passed + failed + warned + skipped + errored);
+    let noted = noted(&report);
+    assert_eq!(total, passed + failed + warned + noted + skipped + errored);
     assert!(stdout.contains(&format!(
-        "{passed} passed, {failed} failed, {warned} warned, {skipped} skipped"
+        "{passed} passed, {failed} failed, {warned} warned, {noted} noted, {skipped} skipped"
     )));
     match junit_counts(&dir.path().join("report.junit.xml")) {
         Some((tests, bad, skips)) => {
@@ -256,7 +280,7 @@ fn check_run(server_args: &[&str], want_exit: i32, shot: &str) -> Value {
         }
     }
     check_html_in_chromium(&dir.path().join("report.html"), &report, shot);
-    report
+    (report, stdout)
 }
 
 #[test]
@@ -300,6 +324,256 @@ fn every_format_from_one_run_against_a_mutant() {
     let report = check_run(&["--fault", "no-ping"], 1, "mutant-no-ping.png");
     let (_, _, failed, ..) = summary(&report);
     assert!(failed > 0);
+}
+
+/// Two cases of our own: one the reference server passes, and one at severity `note`
+/// that it cannot pass (its `ping` result has no such member).
+fn note_cases(dir: &Path) -> PathBuf {
+    let cases = dir.join("cases");
+    let area = cases.join("notes");
+    std::fs::create_dir_all(&area).expect("cases folder");
+    let ping = r#"id: notes.ping
+title: ping is answered
+requirements: [PING-01]
+severity: must
+mutants: [no-ping]
+steps:
+  - send: {jsonrpc: "2.0", id: 1, method: ping}
+  - expect: {id: 1, match: {result: {}}}
+"#;
+    let practice = r#"id: notes.practice
+title: a practice no revision requires
+requirements: [SEC-04]
+severity: note
+mutants: [no-ping]
+steps:
+  - send: {jsonrpc: "2.0", id: 1, method: ping}
+  - expect:
+      id: 1
+      match: {result: {practice: {$present: true}}}
+      because: the ping result names no practice
+"#;
+    std::fs::write(area.join("ping.yaml"), ping).expect("write case");
+    std::fs::write(area.join("practice.yaml"), practice).expect("write case");
+    cases
+}
+
+#[test]
+fn a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = note_cases(dir.path());
+    let c = cases.display().to_string();
+    // Even with warnings counted as failures, a note leaves the exit code at 0.
+    let (report, stdout) = check_run_with(
+        &["--cases", &c, "--no-traversal", "--warnings-as-failures"],
+        &[],
+        0,
+        "notes.png",
+    );
+    let (total, passed, failed, warned, skipped, errored) = summary(&report);
+    assert_eq!(
+        (
+            total,
+            passed,
+            failed,
+            warned,
+            noted(&report),
+            skipped,
+            errored
+        ),
+        (2, 1, 0, 0, 1, 0, 0)
+    );
+    let note = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["id"] == "notes.practice")
+        .expect("the note case");
+    assert_eq!(note["verdict"], "note");
+    assert_eq!(note["severity"], "note");
+    assert_eq!(note["findings"][0]["severity"], "note");
+    // Terminal: its own status word and a section after everything that counts.
+    assert!(stdout.contains("NOTE  notes.practice"), "{stdout}");
+    assert!(stdout.contains("PASS  notes.ping"), "{stdout}");
+    let section = stdout.find("Notes (").expect("a notes section");
+    assert!(
+        stdout[section..].contains("── notes.practice [note]"),
+        "{stdout}"
+    );
+    // GitHub: a notice for the case, never an error or a warning.
+    assert!(
+        stdout.contains("::notice file=cases/notes/practice.yaml,title=notes.practice [SEC-04]::"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("::error") && !stdout.contains("::warning"));
+    // A baseline that lists nothing accepts it; one that lists it finds the entry stale.
+    let empty = dir.path().join("empty.yaml");
+    std::fs::write(&empty, "[]\n").expect("write baseline");
+    let e = empty.display().to_string();
+    let out = conform(&[
+        "--cases",
+        &c,
+        "--no-traversal",
+        "--baseline",
+        &e,
+        "--",
+        REFERENCE,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listed = dir.path().join("listed.yaml");
+    std::fs::write(&listed, "- id: notes.practice\n").expect("write baseline");
+    let l = listed.display().to_string();
+    let out = conform(&[
+        "--cases",
+        &c,
+        "--no-traversal",
+        "--baseline",
+        &l,
+        "--",
+        REFERENCE,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("STALE  notes.practice now note"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The legacy SSE `endpoint` event may name another origin (no sentence of the
+/// 2024-11-05 transport forbids it), where the harness sends nothing: the cases that
+/// need it end as `error` naming the harness policy, never as a failure of the server.
+#[test]
+fn a_harness_refusal_is_an_error_naming_its_policy() {
+    let mut server = Command::new(REFERENCE)
+        .args([
+            "--http",
+            "127.0.0.1:0",
+            "--fault",
+            "sse-endpoint-foreign-origin",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the reference server");
+    let stderr = server.stderr.take().expect("stderr");
+    let mut line = String::new();
+    let mut reader = std::io::BufReader::new(stderr);
+    let mut url = None;
+    for _ in 0..10 {
+        line.clear();
+        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(at) = line.find("legacy SSE: ") {
+            let rest = &line[at + "legacy SSE: ".len()..];
+            url = Some(rest.trim().trim_end_matches(')').to_string());
+            break;
+        }
+    }
+    let Some(url) = url else {
+        let _ = server.kill();
+        panic!("the reference server printed no legacy SSE URL: {line}");
+    };
+    let out = conform(&[
+        "--transport",
+        "sse",
+        "--only",
+        "sse.endpoint-event",
+        "--no-traversal",
+        "--format",
+        "json",
+        &url,
+    ]);
+    let _ = server.kill();
+    let _ = server.wait();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let case = &report["cases"][0];
+    assert_eq!(case["id"], "sse.endpoint-event");
+    assert_eq!(case["verdict"], "error", "{case}");
+    let reason = case["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("harness policy: ") && reason.contains("mcp-conform-foreign.invalid"),
+        "{reason}"
+    );
+    // An error never passes a run (1; 3 when, as here, nothing at all was judged).
+    assert!(
+        matches!(out.status.code(), Some(1 | 3)),
+        "{:?}",
+        out.status.code()
+    );
+    assert!(
+        report["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .all(|c| c["verdict"] != "fail"),
+        "no failure is charged to the server"
+    );
+}
+
+/// A stdio server that answers `ping` with one line over the harness's 4 MiB cap.
+const BIG_PING_SERVER: &str = r#"
+import json, sys
+for line in sys.stdin:
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        continue
+    if "id" not in msg or "method" not in msg:
+        continue
+    method, rid = msg["method"], msg["id"]
+    if method == "initialize":
+        result = {"protocolVersion": msg["params"]["protocolVersion"], "capabilities": {},
+                  "serverInfo": {"name": "big-ping", "version": "0"}}
+        out = {"jsonrpc": "2.0", "id": rid, "result": result}
+    elif method == "ping":
+        out = {"jsonrpc": "2.0", "id": rid, "result": {"_meta": {"pad": "x" * (5 << 20)}}}
+    else:
+        out = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "no"}}
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+"#;
+
+/// A message over the harness's size cap (no MCP rule limits message size) is the
+/// harness's refusal: the case ends as `error` naming the policy, not as a failure of
+/// STDIO-01/02.
+#[test]
+fn a_message_over_the_size_cap_is_an_error_naming_the_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = note_cases(dir.path());
+    let script = dir.path().join("big_ping.py");
+    std::fs::write(&script, BIG_PING_SERVER).expect("write server");
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(!external_required(), "python3 is required here");
+        eprintln!("NOTE: python3 not installed; the size-cap refusal was not tried");
+        return;
+    }
+    let c = cases.display().to_string();
+    let s = script.display().to_string();
+    let out = conform(&[
+        "--cases",
+        &c,
+        "--only",
+        "notes.ping",
+        "--revision",
+        "2025-11-25",
+        "--no-traversal",
+        "--format",
+        "json",
+        "--",
+        "python3",
+        &s,
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON on stdout ({e}): {}", text(&out.stderr)));
+    let case = &report["cases"][0];
+    assert_eq!(case["id"], "notes.ping");
+    assert_eq!(case["verdict"], "error", "{case}");
+    let reason = case["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("harness policy: ") && reason.contains("size cap"),
+        "{reason}"
+    );
 }
 
 #[test]

@@ -234,9 +234,10 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
     assert_eq!(code, 1);
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0].verdict, Verdict::Fail);
-    // Without {root} or --root: every family skips and says how to enable it.
+    // Without {root} or --root: every family skips and says how to enable it; a run
+    // that judged nothing exits 3.
     let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 3);
     assert!(cases
         .iter()
         .all(|c| c.verdict == Verdict::Skip

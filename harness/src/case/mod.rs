@@ -21,7 +21,8 @@ pub struct Case {
     pub title: String,
     /// Requirement ids from REQUIREMENTS.md that this case checks.
     pub requirements: Vec<String>,
-    /// `must` → a broken expectation is a failure; `should` → a warning.
+    /// `must` → a broken expectation is a failure; `should` → a warning; `note` → a
+    /// note, which never counts (practice that no revision states with a keyword).
     pub severity: Severity,
     #[serde(default)]
     pub revisions: RevisionSet,
@@ -72,6 +73,15 @@ impl Case {
         self.mutants
             .iter()
             .chain(self.mutants_on.values().flatten())
+    }
+
+    /// Whether the case can end with a `note` verdict: its own severity is `note`, or
+    /// a step lowers its judgement (or its silence) to `note`.
+    pub fn may_note(&self) -> bool {
+        self.severity == Severity::Note
+            || judgements(&self.steps).iter().any(|(j, missing)| {
+                j.severity == Some(Severity::Note) || *missing == Some(Severity::Note)
+            })
     }
 
     pub fn applies_to_transport(&self, kind: TransportKind) -> bool {
@@ -402,6 +412,25 @@ impl MessageKind {
             MessageKind::Any => "message",
         }
     }
+}
+
+/// The judgement of every judging step, in order and inside `for_each` too, each with
+/// its `missing_severity` (an `expect`'s severity when nothing arrives).
+pub fn judgements(steps: &[Step]) -> Vec<(&Judgement, Option<Severity>)> {
+    let mut out = Vec::new();
+    for step in steps {
+        match step {
+            Step::Expect(e) => out.push((&e.judgement, e.missing_severity)),
+            Step::ExpectSilence(x) => out.push((&x.judgement, None)),
+            Step::ExpectExit(x) => out.push((&x.judgement, None)),
+            Step::ExpectHttp(x) => out.push((&x.judgement, None)),
+            Step::Paginate(p) => out.push((&p.judgement, None)),
+            Step::Check(c) => out.push((&c.judgement, None)),
+            Step::ForEach(f) => out.extend(judgements(&f.steps)),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Fields every judging step shares: how a broken expectation is reported.

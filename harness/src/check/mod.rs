@@ -59,13 +59,53 @@ pub fn finding(
     }
 }
 
-/// The verdict that a list of findings amounts to for a case that ran to its end.
+/// The verdict that a list of findings amounts to for a case that ran to its end:
+/// any MUST finding fails; else any SHOULD finding warns; else any note notes; else
+/// the case passes. A note never counts as a warning.
 pub fn verdict_of(findings: &[Finding]) -> Verdict {
-    if findings.iter().any(|f| f.severity == Severity::Must) {
+    let has = |s: Severity| findings.iter().any(|f| f.severity == s);
+    if has(Severity::Must) {
         Verdict::Fail
-    } else if findings.is_empty() {
-        Verdict::Pass
-    } else {
+    } else if has(Severity::Should) {
         Verdict::Warn
+    } else if has(Severity::Note) {
+        Verdict::Note
+    } else {
+        Verdict::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(severity: Severity) -> Finding {
+        finding(
+            &["HTTP-02".to_string()],
+            severity,
+            format!("a {} finding", severity.as_str()),
+            None,
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn the_strongest_severity_decides_and_a_note_never_warns() {
+        use Severity::{Must, Note, Should};
+        let cases: [(&[Severity], Verdict); 8] = [
+            (&[], Verdict::Pass),
+            (&[Note], Verdict::Note),
+            (&[Note, Note], Verdict::Note),
+            (&[Should], Verdict::Warn),
+            (&[Note, Should], Verdict::Warn),
+            (&[Must], Verdict::Fail),
+            (&[Note, Must], Verdict::Fail),
+            (&[Should, Note, Must], Verdict::Fail),
+        ];
+        for (severities, want) in cases {
+            let findings: Vec<Finding> = severities.iter().map(|s| at(*s)).collect();
+            assert_eq!(verdict_of(&findings), want, "{severities:?}");
+        }
     }
 }

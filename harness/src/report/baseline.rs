@@ -20,9 +20,10 @@
 //!
 //! # Judging a run
 //!
-//! A case id counts as failing when any of its results is `fail` or `error`. Each
+//! A case id counts as failing when any of its results is `fail` or `error`; a `note`
+//! counts as a pass (it rests on no MUST or SHOULD). Each
 //! baseline entry is then a *known failure* (still failing), *stale* (the case ran and
-//! now passes or warns: remove the entry), *not run* (every result was `skip`) or
+//! now passes, notes or warns: remove the entry), *not run* (every result was `skip`) or
 //! *unknown* (no case with that id in the run, e.g. a filtered run or a renamed case).
 //! Failing cases without an entry are *new failures*. The run is accepted
 //! ([`BaselineOutcome::exit_code`] = 0) when there are neither new failures nor stale
@@ -55,7 +56,7 @@ pub struct Baseline {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleEntry {
     pub id: String,
-    /// The best verdict the case got in this run (`pass` or `warn`).
+    /// The best verdict the case got in this run (`pass`, `note` or `warn`).
     pub verdict: Verdict,
 }
 
@@ -75,7 +76,7 @@ pub struct BaselineOutcome {
     pub known_failures: Vec<BaselineEntry>,
     /// Failing but not in the baseline.
     pub new_failures: Vec<NewFailure>,
-    /// In the baseline, but the case now passes or warns.
+    /// In the baseline, but the case now passes, notes or warns.
     pub stale: Vec<StaleEntry>,
     /// In the baseline, but the case was skipped, so it says nothing either way.
     pub not_run: Vec<BaselineEntry>,
@@ -171,6 +172,21 @@ enum IdState {
     Skipped,
 }
 
+/// The better of two verdicts of cases that ran and did not fail: pass, then note
+/// (which rests on no keyword), then warn.
+fn best(a: Verdict, b: Verdict) -> Verdict {
+    let rank = |v: Verdict| match v {
+        Verdict::Pass => 0,
+        Verdict::Note => 1,
+        _ => 2,
+    };
+    if rank(b) < rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
 /// Compares a run with the baseline.
 pub fn judge(baseline: &Baseline, report: &RunReport) -> BaselineOutcome {
     let mut order: Vec<&str> = Vec::new();
@@ -179,7 +195,7 @@ pub fn judge(baseline: &Baseline, report: &RunReport) -> BaselineOutcome {
     for case in &report.cases {
         let this = match case.verdict {
             Verdict::Fail | Verdict::Error => IdState::Failing(case.verdict),
-            Verdict::Pass | Verdict::Warn => IdState::Ran(case.verdict),
+            Verdict::Pass | Verdict::Warn | Verdict::Note => IdState::Ran(case.verdict),
             Verdict::Skip => IdState::Skipped,
         };
         let merged = match (states.get(case.id.as_str()).copied(), this) {
@@ -189,9 +205,7 @@ pub fn judge(baseline: &Baseline, report: &RunReport) -> BaselineOutcome {
             }
             (Some(IdState::Failing(v)), _) => IdState::Failing(v),
             (_, IdState::Failing(v)) => IdState::Failing(v),
-            (Some(IdState::Ran(Verdict::Pass)), IdState::Ran(Verdict::Warn)) => {
-                IdState::Ran(Verdict::Pass)
-            }
+            (Some(IdState::Ran(a)), IdState::Ran(b)) => IdState::Ran(best(a, b)),
             (Some(IdState::Ran(v)), IdState::Skipped) => IdState::Ran(v),
             (Some(_), s) => s,
         };
@@ -279,7 +293,8 @@ mod tests {
     }
 
     // sample_report fails jsonrpc.id-echo, errors lifecycle.shutdown, warns
-    // tools.progress, skips tools.call-unknown and passes the rest.
+    // tools.progress, notes http.foreign-host-rejected, skips tools.call-unknown and
+    // passes the rest.
 
     #[test]
     fn only_known_failures_is_clean() {
@@ -334,6 +349,46 @@ mod tests {
             ]
         );
         assert_eq!(out.exit_code(), 1);
+    }
+
+    #[test]
+    fn a_note_is_never_a_failure_of_the_baseline() {
+        // Not listed: no new failure.
+        let out = judge(
+            &baseline(&["jsonrpc.id-echo", "lifecycle.shutdown"]),
+            &sample_report(),
+        );
+        assert!(out.new_failures.is_empty(), "{out}");
+        assert_eq!(out.exit_code(), 0);
+        // Listed: the case ran and did not fail, so the entry is stale.
+        let out = judge(
+            &baseline(&[
+                "jsonrpc.id-echo",
+                "lifecycle.shutdown",
+                "http.foreign-host-rejected",
+            ]),
+            &sample_report(),
+        );
+        assert_eq!(
+            out.stale,
+            vec![StaleEntry {
+                id: "http.foreign-host-rejected".to_string(),
+                verdict: Verdict::Note
+            }]
+        );
+        // Never written into a baseline.
+        assert!(!write(&sample_report()).contains("http.foreign-host-rejected"));
+        // Over several revisions the best verdict is kept: pass, then note, then warn.
+        let mut report = sample_report();
+        report.cases = vec![
+            case("http.x", Verdict::Warn),
+            case("http.x", Verdict::Note),
+            case("http.y", Verdict::Note),
+            case("http.y", Verdict::Pass),
+        ];
+        let out = judge(&baseline(&["http.x", "http.y"]), &report);
+        let verdicts: Vec<Verdict> = out.stale.iter().map(|s| s.verdict).collect();
+        assert_eq!(verdicts, [Verdict::Note, Verdict::Pass]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! * fail / error → `::error file=<case file>,title=<case id> [<requirement ids>]::<text>`
 //! * warn → `::warning …` with the same shape
+//! * note → `::notice …` with the same shape (a note never counts; it is shown apart)
 //! * a final `::notice title=mcp-conform::<summary>`
 //!
 //! The text is the case's reason followed by its first finding. Data is escaped as the
@@ -14,14 +15,15 @@ use crate::report::model::{CaseResult, RunReport, Verdict};
 /// Longest JSON excerpt (expected / actual) put in an annotation, in characters.
 const MAX_EXCERPT: usize = 300;
 
-/// Renders one workflow command per failing, erroring or warning case, then a notice
-/// with the summary. Each command ends with a newline.
+/// Renders one workflow command per failing, erroring, warning or noted case, then a
+/// notice with the summary. Each command ends with a newline.
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     for case in &report.cases {
         let command = match case.verdict {
             Verdict::Fail | Verdict::Error => "error",
             Verdict::Warn => "warning",
+            Verdict::Note => "notice",
             Verdict::Pass | Verdict::Skip => continue,
         };
         let title = if case.requirements.is_empty() {
@@ -38,11 +40,12 @@ pub fn render(report: &RunReport) -> String {
     }
     let s = &report.summary;
     let mut summary = format!(
-        "{} cases: {} passed, {} failed, {} warned, {} skipped, {} errored against {} ({})",
+        "{} cases: {} passed, {} failed, {} warned, {} noted, {} skipped, {} errored against {} ({})",
         s.total,
         s.passed,
         s.failed,
         s.warned,
+        s.noted,
         s.skipped,
         s.errored,
         report.target.description,
@@ -125,7 +128,7 @@ mod tests {
     fn one_command_per_failing_or_warning_case_and_a_notice() {
         let out = render(&sample_report());
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines.len(), 4, "{out}");
+        assert_eq!(lines.len(), 5, "{out}");
         assert!(
             lines[0].starts_with(
                 "::error file=cases/jsonrpc/jsonrpc.id-echo.yaml,title=jsonrpc.id-echo [RPC-001]::response id does not match request id%0Aresponse id 8 does not echo request id 7 (RPC-003, LIFE-002)"
@@ -141,9 +144,14 @@ mod tests {
         assert!(lines[2].starts_with(
             "::warning file=cases/tools/tools.progress.yaml,title=tools.progress [PROG-002%2C TOOL-010]::server did not send a progress notification%0A"
         ), "{}", lines[2]);
+        // A note is a notice of its own, never a warning or an error.
         assert_eq!(
             lines[3],
-            "::notice title=mcp-conform::7 cases: 3 passed, 1 failed, 1 warned, 1 skipped, 1 errored against node server.js --stdio (stdio) at revision 2025-11-25"
+            "::notice file=cases/http/http.foreign-host-rejected.yaml,title=http.foreign-host-rejected [SEC-04]::a request with a foreign Host header was served%0Astatus 200 for Host: rebind.invalid (SEC-04)%0Aactual: {\"status\":200}"
+        );
+        assert_eq!(
+            lines[4],
+            "::notice title=mcp-conform::8 cases: 3 passed, 1 failed, 1 warned, 1 noted, 1 skipped, 1 errored against node server.js --stdio (stdio) at revision 2025-11-25"
         );
     }
 

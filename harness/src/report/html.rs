@@ -6,7 +6,7 @@
 //! diff lines with their class, spec links) so the template only lays it out.
 //!
 //! Stable hooks for browser tests: `#count-total`, `#count-pass`, `#count-fail`,
-//! `#count-warn`, `#count-skip`, `#count-error`, `#count-visible`; each case is a
+//! `#count-warn`, `#count-note`, `#count-skip`, `#count-error`, `#count-visible`; each case is a
 //! `<details class="case" data-verdict="…" data-area="…" data-id="…">`; filter buttons
 //! carry `data-filter-verdict`, the area select is `#area-filter` and each of its
 //! options has `data-count`.
@@ -133,6 +133,7 @@ impl<'a> View<'a> {
             count(Verdict::Pass, "passed", s.passed),
             count(Verdict::Fail, "failed", s.failed),
             count(Verdict::Warn, "warned", s.warned),
+            count(Verdict::Note, "noted", s.noted),
             count(Verdict::Skip, "skipped", s.skipped),
             count(Verdict::Error, "errored", s.errored),
         ];
@@ -221,10 +222,7 @@ fn requirements(ids: &[String]) -> Vec<Requirement> {
 }
 
 fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Must => "MUST",
-        Severity::Should => "SHOULD",
-    }
+    s.label()
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -320,34 +318,47 @@ mod tests {
         let report = sample_report();
         let html = render(&report).expect("renders");
         for (id, n) in [
-            ("count-total", 7),
+            ("count-total", 8),
             ("count-pass", 3),
             ("count-fail", 1),
             ("count-warn", 1),
+            ("count-note", 1),
             ("count-skip", 1),
             ("count-error", 1),
-            ("count-visible", 7),
+            ("count-visible", 8),
         ] {
             assert!(html.contains(&format!("id=\"{id}\">{n}<")), "{id} = {n}");
         }
         let verdicts = attr_values(&html, "<details class=\"case\" data-verdict=\"");
         assert_eq!(
             verdicts,
-            ["pass", "fail", "pass", "error", "warn", "skip", "pass"]
+            ["pass", "fail", "pass", "error", "warn", "skip", "pass", "note"]
         );
         let areas = attr_values(&html, "\" data-area=\"");
-        assert_eq!(areas.len(), 7);
+        assert_eq!(areas.len(), 8);
         assert_eq!(areas[0], "jsonrpc");
         for area in ["jsonrpc", "lifecycle", "tools"] {
             assert!(html.contains(&format!("<option value=\"{area}\" data-count=\"")));
         }
         assert!(html.contains("<option value=\"tools\" data-count=\"3\">"));
-        for v in ["all", "pass", "fail", "warn", "skip", "error"] {
+        for v in ["all", "pass", "fail", "warn", "note", "skip", "error"] {
             assert!(
                 html.contains(&format!("data-filter-verdict=\"{v}\"")),
                 "{v}"
             );
         }
+    }
+
+    #[test]
+    fn a_note_has_its_own_badge_and_finding_label() {
+        let html = render(&sample_report()).expect("renders");
+        assert!(html.contains("<span class=\"badge v-note\">note</span>"));
+        assert!(
+            html.contains("data-filter-verdict=\"note\" aria-pressed=\"false\">note (1)</button>")
+        );
+        assert!(html.contains("<section class=\"finding sev-note\">"));
+        assert!(html.contains("<span class=\"sev\">NOTE</span>"));
+        assert!(html.contains("1 noted"));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub(crate) mod fixtures {
                 Verdict::Warn => Some("server did not send a progress notification".to_string()),
                 Verdict::Skip => Some("server does not declare the tools capability".to_string()),
                 Verdict::Error => Some("server closed stdout before answering".to_string()),
+                Verdict::Note => {
+                    Some("a request with a foreign Host header was served".to_string())
+                }
             },
             duration_ms: 12,
             findings: Vec::new(),
@@ -113,6 +116,18 @@ pub(crate) mod fixtures {
         let mut skip = case("tools.call-unknown", Verdict::Skip);
         skip.revision = None;
         skip.transcript.clear();
+        let mut note = case("http.foreign-host-rejected", Verdict::Note);
+        note.severity = Severity::Note;
+        note.requirements = vec!["SEC-04".to_string()];
+        note.findings = vec![Finding {
+            requirements: vec!["SEC-04".to_string()],
+            severity: Severity::Note,
+            message: "status 200 for Host: rebind.invalid".to_string(),
+            sent: None,
+            expected: None,
+            actual: Some(json!({"status": 200})),
+            diff: None,
+        }];
         let cases = vec![
             case("jsonrpc.ping", Verdict::Pass),
             fail,
@@ -121,6 +136,7 @@ pub(crate) mod fixtures {
             warn,
             skip,
             case("tools.list", Verdict::Pass),
+            note,
         ];
         RunReport {
             format_version: REPORT_FORMAT_VERSION,
@@ -149,7 +165,7 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::sample_report;
     use super::*;
-    use crate::report::model::{Verdict, REPORT_FORMAT_VERSION};
+    use crate::report::model::{Severity, Verdict, REPORT_FORMAT_VERSION};
     use serde_json::Value;
 
     fn schema() -> Value {
@@ -190,9 +206,11 @@ mod tests {
             Verdict::Warn,
             Verdict::Skip,
             Verdict::Error,
+            Verdict::Note,
         ] {
             assert!(report.cases.iter().any(|c| c.verdict == v), "{v:?} missing");
         }
+        assert!(report.cases.iter().any(|c| c.severity == Severity::Note));
         let text = render(&report);
         assert!(text.ends_with("}\n"));
         let instance: Value = serde_json::from_str(&text).expect("render gives JSON");
@@ -216,6 +234,33 @@ mod tests {
         let text = render(&report);
         let back: RunReport = serde_json::from_str(&text).expect("parses back");
         assert_eq!(render(&back), text);
+    }
+
+    #[test]
+    fn notes_have_a_count_of_their_own() {
+        let report = sample_report();
+        let s = &report.summary;
+        assert_eq!((s.noted, s.warned, s.passed), (1, 1, 3));
+        assert_eq!(
+            s.total,
+            s.passed + s.failed + s.warned + s.noted + s.skipped + s.errored
+        );
+        let instance: Value = serde_json::from_str(&render(&report)).expect("JSON");
+        assert_eq!(instance["summary"]["noted"], 1);
+        let note = &instance["cases"][7];
+        assert_eq!(
+            (&note["verdict"], &note["severity"]),
+            (&Value::from("note"), &Value::from("note"))
+        );
+        assert_eq!(note["findings"][0]["severity"], "note");
+        // A report written before notes existed still reads (and validates).
+        let mut old = instance.clone();
+        if let Some(summary) = old["summary"].as_object_mut() {
+            summary.remove("noted");
+        }
+        assert_eq!(errors(&old), Vec::<String>::new());
+        let back: RunReport = serde_json::from_value(old).expect("old report parses");
+        assert_eq!(back.summary.noted, 0);
     }
 
     #[test]
@@ -246,6 +291,7 @@ mod tests {
             ("finding severity", |v| {
                 v["cases"][1]["findings"][0]["severity"] = "could".into()
             }),
+            ("negative noted", |v| v["summary"]["noted"] = (-1).into()),
         ];
         for (name, breakage) in breakages {
             let mut bad = good.clone();

@@ -10,6 +10,7 @@
 //! | error   | `<error>`: same content                                             |
 //! | skip    | `<skipped>` with the reason                                         |
 //! | warn    | passed with a `WARN: …` system-out note, or a `<failure>` when warnings count as failures |
+//! | note    | passed with a `NOTE: …` system-out note, always (a note never counts)  |
 
 use std::time::Duration;
 
@@ -62,7 +63,7 @@ fn test_case(case: &CaseResult, warnings_as_failures: bool) -> TestCase {
         .or_else(|| case.findings.first().map(|f| f.message.clone()))
         .unwrap_or_else(|| case.verdict.as_str().to_string());
     let status = match case.verdict {
-        Verdict::Pass => TestCaseStatus::success(),
+        Verdict::Pass | Verdict::Note => TestCaseStatus::success(),
         Verdict::Warn if !warnings_as_failures => TestCaseStatus::success(),
         Verdict::Skip => {
             let mut s = TestCaseStatus::skipped();
@@ -94,14 +95,21 @@ fn test_case(case: &CaseResult, warnings_as_failures: bool) -> TestCase {
     }
 
     let mut out = String::new();
-    if case.verdict == Verdict::Warn && !warnings_as_failures {
-        out.push_str(&format!("WARN: {reason}\n"));
+    let label = match case.verdict {
+        Verdict::Warn if !warnings_as_failures => Some("WARN"),
+        Verdict::Note => Some("NOTE"),
+        _ => None,
+    };
+    if let Some(label) = label {
+        out.push_str(&format!("{label}: {reason}\n"));
         for (i, f) in case.findings.iter().enumerate() {
             push_finding(&mut out, i, f);
         }
     }
-    if matches!(case.verdict, Verdict::Fail | Verdict::Error | Verdict::Warn)
-        && !case.transcript.is_empty()
+    if matches!(
+        case.verdict,
+        Verdict::Fail | Verdict::Error | Verdict::Warn | Verdict::Note
+    ) && !case.transcript.is_empty()
     {
         if !out.is_empty() {
             out.push('\n');
@@ -121,10 +129,7 @@ fn test_case(case: &CaseResult, warnings_as_failures: bool) -> TestCase {
 }
 
 fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Must => "MUST",
-        Severity::Should => "SHOULD",
-    }
+    s.label()
 }
 
 /// The failure text: the case, then every finding with its evidence.
@@ -237,7 +242,7 @@ mod tests {
         let xml = render(&sample_report(), false).expect("renders");
         let suites = counts(&xml);
         let names: Vec<&str> = suites.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["jsonrpc", "lifecycle", "tools"]);
+        assert_eq!(names, ["jsonrpc", "lifecycle", "tools", "http"]);
         let rpc = find(&suites, "jsonrpc");
         assert_eq!(
             (rpc.tests, rpc.failures, rpc.errors, rpc.skipped),
@@ -255,7 +260,7 @@ mod tests {
         );
         // String-level checks of the raw XML too, as a consumer would see it.
         assert!(xml.contains(
-            r#"<testsuites name="mcp-conform" tests="7" skipped="1" failures="1" errors="1""#
+            r#"<testsuites name="mcp-conform" tests="8" skipped="1" failures="1" errors="1""#
         ));
         assert!(xml.contains(r#"<testcase name="jsonrpc.id-echo" classname="jsonrpc""#));
     }
@@ -273,6 +278,43 @@ mod tests {
         );
         assert!(xml.contains(r#"type="warning""#));
         assert!(!xml.contains("WARN: "));
+        // A note stays a passed test case, with warnings counted as failures too.
+        let http = counts(&xml)
+            .into_iter()
+            .find(|s| s.name == "http")
+            .expect("http suite");
+        assert_eq!(
+            (http.tests, http.failures, http.errors, http.skipped),
+            (1, 0, 0, 0)
+        );
+        assert!(xml.contains("NOTE: a request with a foreign Host header was served"));
+    }
+
+    #[test]
+    fn a_note_is_a_passed_test_case_with_its_note_in_system_out() {
+        for warnings_as_failures in [false, true] {
+            let xml = render(&sample_report(), warnings_as_failures).expect("renders");
+            let parsed = Report::deserialize_from_str(&xml).expect("parses");
+            let tc = parsed
+                .test_suites
+                .iter()
+                .flat_map(|s| s.test_cases.iter())
+                .find(|t| t.name.as_str() == "http.foreign-host-rejected")
+                .expect("case present");
+            assert!(
+                matches!(tc.status, TestCaseStatus::Success { .. }),
+                "{:?}",
+                tc.status
+            );
+            let out = tc.system_out.as_ref().expect("system-out").as_str();
+            assert!(
+                out.starts_with("NOTE: a request with a foreign Host header was served\n"),
+                "{out}"
+            );
+            assert!(out.contains("[NOTE] (SEC-04): status 200 for Host: rebind.invalid"));
+            assert!(!out.contains("WARN"));
+            assert!(xml.contains(r#"<property name="severity" value="NOTE"/>"#));
+        }
     }
 
     #[test]

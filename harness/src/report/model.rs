@@ -60,6 +60,10 @@ pub enum Verdict {
     Warn,
     Skip,
     Error,
+    /// Passed, with an observation that rests on no MUST or SHOULD (security practice
+    /// that no revision states with a keyword). Never counts: not a warning, never
+    /// changes the exit code or a baseline.
+    Note,
 }
 
 impl Verdict {
@@ -70,15 +74,45 @@ impl Verdict {
             Verdict::Warn => "warn",
             Verdict::Skip => "skip",
             Verdict::Error => "error",
+            Verdict::Note => "note",
         }
+    }
+
+    /// Whether the verdict counts against the server (fail or error); a note never does.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Error)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// A MUST / MUST NOT / REQUIRED: a broken expectation fails the case.
     Must,
+    /// A SHOULD / SHOULD NOT: a broken expectation warns.
     Should,
+    /// Practice that no revision states with a keyword: a broken expectation is a
+    /// note, which never counts.
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Must => "must",
+            Severity::Should => "should",
+            Severity::Note => "note",
+        }
+    }
+
+    /// The upper-case label the reports print before a finding.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Must => "MUST",
+            Severity::Should => "SHOULD",
+            Severity::Note => "NOTE",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,6 +217,10 @@ pub struct Summary {
     pub warned: usize,
     pub skipped: usize,
     pub errored: usize,
+    /// Cases with a note only (counted apart: a note is neither a pass nor a warning).
+    /// Absent in reports written before notes existed.
+    #[serde(default)]
+    pub noted: usize,
 }
 
 /// The current UTC time as RFC 3339, without pulling in a date crate.
@@ -224,6 +262,7 @@ impl Summary {
                 Verdict::Warn => s.warned += 1,
                 Verdict::Skip => s.skipped += 1,
                 Verdict::Error => s.errored += 1,
+                Verdict::Note => s.noted += 1,
             }
         }
         s

@@ -12,6 +12,7 @@ fn label(v: Verdict) -> &'static str {
         Verdict::Warn => "WARN ",
         Verdict::Skip => "SKIP ",
         Verdict::Error => "ERROR",
+        Verdict::Note => "NOTE ",
     }
 }
 
@@ -24,6 +25,7 @@ fn paint(v: Verdict, text: &str, color: bool) -> String {
         Verdict::Fail | Verdict::Error => "31",
         Verdict::Warn => "33",
         Verdict::Skip => "90",
+        Verdict::Note => "36",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }
@@ -60,11 +62,7 @@ pub fn details(c: &CaseResult) -> String {
         let _ = writeln!(
             out,
             "   {} [{}] {}",
-            if f.severity == super::model::Severity::Must {
-                "MUST"
-            } else {
-                "SHOULD"
-            },
+            f.severity.label(),
             f.requirements.join(", "),
             f.message
         );
@@ -111,8 +109,8 @@ fn compact(v: &serde_json::Value) -> String {
 pub fn summary_line(r: &RunReport) -> String {
     let s = &r.summary;
     let mut line = format!(
-        "{} passed, {} failed, {} warned, {} skipped",
-        s.passed, s.failed, s.warned, s.skipped
+        "{} passed, {} failed, {} warned, {} noted, {} skipped",
+        s.passed, s.failed, s.warned, s.noted, s.skipped
     );
     if s.errored > 0 {
         let _ = write!(line, ", {} errors", s.errored);
@@ -156,7 +154,61 @@ pub fn render(r: &RunReport, color: bool) -> String {
             out.push_str(&details(c));
         }
     }
+    // Notes rest on no MUST or SHOULD: listed apart, after what counts.
+    let noted: Vec<&CaseResult> = r
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Note)
+        .collect();
+    if !noted.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Notes (they rest on no MUST or SHOULD and never count as a warning or a failure):"
+        );
+        for c in noted {
+            out.push_str(&details(c));
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{} ({} ms)", summary_line(r), r.duration_ms);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::json::fixtures::sample_report;
+
+    #[test]
+    fn a_note_has_its_word_its_count_and_a_section_apart() {
+        let out = render(&sample_report(), false);
+        assert!(out.contains("NOTE  http.foreign-host-rejected (12 ms) — a request with a foreign Host header was served"), "{out}");
+        assert!(
+            out.contains("3 passed, 1 failed, 1 warned, 1 noted, 1 skipped, 1 errors"),
+            "{out}"
+        );
+        let notes = out
+            .find("Notes (they rest on no MUST or SHOULD")
+            .expect("a notes section");
+        let detail = out
+            .find("── http.foreign-host-rejected [note]")
+            .expect("the note's details");
+        // The failures and warnings come first; the note only in its own section.
+        let warn = out.find("── tools.progress [warn]").expect("warn details");
+        let fail = out.find("── jsonrpc.id-echo [fail]").expect("fail details");
+        assert!(fail < notes && warn < notes && notes < detail, "{out}");
+        assert_eq!(out.matches("── http.foreign-host-rejected").count(), 1);
+        assert!(out.contains("   NOTE [SEC-04] status 200 for Host: rebind.invalid"));
+    }
+
+    #[test]
+    fn no_notes_section_without_notes() {
+        let mut report = sample_report();
+        report.cases.retain(|c| c.verdict != Verdict::Note);
+        report.summary = crate::report::model::Summary::from_cases(&report.cases);
+        let out = render(&report, false);
+        assert!(!out.contains("Notes ("));
+        assert!(out.contains("0 noted"));
+    }
 }

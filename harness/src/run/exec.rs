@@ -362,6 +362,9 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         }
     }
 
+    // Judge what is already buffered, so a late refusal is seen too.
+    session.settle().await;
+    let refusals = session.refusals().to_vec();
     let (transcript, stderr, violations) = session.finish().await;
     let mut findings = ctx.findings;
     for v in violations {
@@ -382,6 +385,9 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         f.requirements = for_transport(&f.requirements, kind);
     }
     let (verdict, reason) = match setup_error {
+        // The harness's own safety policy refused something: what followed (a send that
+        // failed, an answer that never came) says nothing about the server's rules.
+        _ if !refusals.is_empty() => (Verdict::Error, Some(refusals.join("; "))),
         // A broken wire rule explains a failed setup better than the setup error does.
         Some(e) if findings.is_empty() => (Verdict::Error, Some(e)),
         // Nothing observed that could pass or fail: not a pass.

@@ -85,9 +85,9 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
                 if text.contains("size cap") {
                     let _ = sink
                         .tx
-                        .send(Incoming::Invalid {
-                            raw: String::new(),
-                            reason: text.clone(),
+                        .send(Incoming::PolicyRefusal {
+                            policy: super::size_cap_policy(cap, "an SSE event"),
+                            evidence: String::new(),
                         })
                         .await;
                 }

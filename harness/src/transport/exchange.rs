@@ -494,9 +494,9 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
         if e.contains("size cap") {
             let _ = sink
                 .tx
-                .send(Incoming::Invalid {
-                    raw: text.chars().take(200).collect(),
-                    reason: e.clone(),
+                .send(Incoming::PolicyRefusal {
+                    policy: super::size_cap_policy(cap, "an HTTP response body"),
+                    evidence: text.chars().take(200).collect(),
                 })
                 .await;
         }

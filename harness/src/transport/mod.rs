@@ -43,6 +43,17 @@ pub enum Incoming {
     StreamEnded { exchange: usize, reason: String },
     /// A legacy-SSE `endpoint` event (consumed by that transport itself).
     Endpoint { uri: String },
+    /// The harness's own safety policy refused something the server sent or named (a
+    /// message over the size cap, an endpoint on another origin). No rule of the
+    /// server's is broken; the case that meets it cannot be judged and ends as `error`.
+    PolicyRefusal { policy: String, evidence: String },
+}
+
+/// The policy named when a message exceeds [`Limits::max_message_bytes`].
+pub fn size_cap_policy(cap: usize, what: &str) -> String {
+    format!(
+        "harness policy: {what} exceeds the harness's size cap of {cap} bytes, so the harness did not read it (no MCP rule limits message size)"
+    )
 }
 
 /// Why a send or receive could not happen.

@@ -3,8 +3,9 @@
 //! arrive on the stream as `message` events.
 //!
 //! An `endpoint` on another origin is never used: the harness only talks to the
-//! origin the user named. It is reported as a finding (SSE-01/SSE-02: the endpoint
-//! event names the *server's own* POST endpoint), and every send then fails.
+//! origin the user named. No sentence of the 2024-11-05 transport requires the same
+//! origin, so this is the harness's policy, not a finding: the case ends as `error`
+//! naming the policy, and every send then fails.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -83,14 +84,13 @@ impl SseTransport {
             }
             Ok(u) => {
                 let why = format!(
-                    "the endpoint event names {u}, on origin {} instead of the server's {}; the harness sends nothing there",
-                    origin_of(&u),
-                    origin_of(&self.sse_url)
+                    "harness policy: the harness sends only to the target's origin {}, and the endpoint event names {u}, on origin {} (the transport does not require the same origin)",
+                    origin_of(&self.sse_url),
+                    origin_of(&u)
                 );
                 self.refused = Some(why.clone());
-                Some(Incoming::Violation {
-                    requirements: vec!["SSE-01".into(), "SSE-02".into()],
-                    message: why,
+                Some(Incoming::PolicyRefusal {
+                    policy: why,
                     evidence: uri.chars().take(500).collect(),
                 })
             }

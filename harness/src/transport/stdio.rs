@@ -55,11 +55,16 @@ impl StdioTransport {
         if let Some(dir) = &launch.cwd {
             cmd.current_dir(dir);
         }
-        let mut child = cmd.spawn().map_err(|e| {
-            TransportError::Unreachable(format!("cannot start `{}`: {e}", launch.program))
-        })?;
-        let pgid = child.id().map(|p| p as i32).unwrap_or(0);
-        children::register(pgid);
+        children::die_with_parent(&mut cmd);
+        let (mut child, pgid) = {
+            let _spawning = children::spawn_lock();
+            let child = cmd.spawn().map_err(|e| {
+                TransportError::Unreachable(format!("cannot start `{}`: {e}", launch.program))
+            })?;
+            let pgid = child.id().map(|p| p as i32).unwrap_or(0);
+            children::register(pgid);
+            (child, pgid)
+        };
 
         let (tx, rx) = mpsc::channel(1024);
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -153,6 +158,9 @@ impl StdioTransport {
             let _ = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
         }
         children::unregister(self.pgid);
+        // Processes of this server that left its group are re-parented to the harness
+        // now that the server is gone.
+        let _ = tokio::task::spawn_blocking(children::kill_orphans).await;
     }
 }
 
@@ -189,9 +197,9 @@ async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming
             if line.len() + used > cap + 1 {
                 oversized = true;
                 let prefix = String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned();
-                let ev = Incoming::Invalid {
-                    raw: format!("{prefix}…"),
-                    reason: format!("message exceeds the size cap of {cap} bytes"),
+                let ev = Incoming::PolicyRefusal {
+                    policy: super::size_cap_policy(cap, "a line of output"),
+                    evidence: format!("{prefix}…"),
                 };
                 line.clear();
                 if tx.send(ev).await.is_err() {

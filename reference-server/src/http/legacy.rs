@@ -45,9 +45,11 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
     } else {
         format!("/messages?sessionId={id}")
     };
-    let _ = tx.send(Bytes::from(format!(
-        "event: endpoint\ndata: {endpoint}\n\n"
-    )));
+    if !server.has(Fault::SseNoEndpointEvent) {
+        let _ = tx.send(Bytes::from(format!(
+            "event: endpoint\ndata: {endpoint}\n\n"
+        )));
+    }
     let event = if server.has(Fault::SseWrongEventName) {
         "msg"
     } else {
