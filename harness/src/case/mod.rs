@@ -474,10 +474,6 @@ pub struct Expect {
     /// `because` as the reason.
     #[serde(default)]
     pub skip_if: Option<Value>,
-    /// When no message arrives in time, the case ends as `skip` with this reason
-    /// instead of failing: for messages the server may legally never send.
-    #[serde(default)]
-    pub skip_if_missing: Option<String>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }

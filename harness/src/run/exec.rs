@@ -600,12 +600,6 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
                 ),
                 other => format!("no {} arrived: {}", e.kind.as_str(), other.describe(wait)),
             };
-            if let Some(reason) = &e.skip_if_missing {
-                let why = format!("{reason} ({why})");
-                session.note(format!("skipping the rest of the case: {why}"));
-                ctx.skipped = Some(why);
-                return;
-            }
             let judgement = Judgement {
                 severity: e.missing_severity.or(e.judgement.severity),
                 ..e.judgement.clone()
