@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::case::MessageKind;
 use crate::check::schema;
 use crate::check::wire::{self, WireViolation};
-use crate::report::model::{Direction, TranscriptEntry};
+use crate::report::model::{Direction, Severity, TranscriptEntry};
 use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
 
@@ -57,6 +57,9 @@ pub struct Violation {
     pub requirements: Vec<String>,
     pub message: String,
     pub evidence: Value,
+    /// `Should` when the rule is a SHOULD in the negotiated revision (LIFE-07 before
+    /// 2025-06-18); most global rules are MUSTs.
+    pub severity: Severity,
 }
 
 /// `_meta` keys of the 2026-07-28 per-request protocol fields.
@@ -228,10 +231,21 @@ impl Session {
     }
 
     fn violate(&mut self, requirements: &[&str], message: String, evidence: &Value) {
+        self.violate_at(Severity::Must, requirements, message, evidence);
+    }
+
+    fn violate_at(
+        &mut self,
+        severity: Severity,
+        requirements: &[&str],
+        message: String,
+        evidence: &Value,
+    ) {
         self.violations.push(Violation {
             requirements: requirements.iter().map(|r| r.to_string()).collect(),
             message,
             evidence: evidence.clone(),
+            severity,
         });
     }
 
@@ -314,7 +328,10 @@ impl Session {
         }
         let named = msg.pointer("/params/requestId").map(Value::to_string);
         if let Some(named) = named {
-            if !self.server_request_ids.contains(&named) {
+            let client_method = self.sent_methods.get(&named).map(String::as_str);
+            if !ends_subscription(self.revision.as_deref(), client_method)
+                && !self.server_request_ids.contains(&named)
+            {
                 self.violate(
                     &["CANC-05"],
                     format!("server cancelled request {named}, which it never sent"),
@@ -329,34 +346,10 @@ impl Session {
         let Some(caps) = self.server_capabilities.clone() else {
             return;
         };
-        if msg.get("id").is_some() {
-            return;
-        }
-        let Some(method) = msg.get("method").and_then(Value::as_str) else {
-            return;
-        };
-        let (flag, reqs): (&str, &[&str]) = match method {
-            "notifications/tools/list_changed" => ("/tools/listChanged", &["LIFE-07", "TOOL-01"]),
-            "notifications/resources/list_changed" => {
-                ("/resources/listChanged", &["LIFE-07", "RES-01"])
-            }
-            "notifications/prompts/list_changed" => {
-                ("/prompts/listChanged", &["LIFE-07", "PROMPT-01"])
-            }
-            "notifications/resources/updated" => ("/resources/subscribe", &["LIFE-07", "RES-07"]),
-            "notifications/message" => ("/logging", &["LIFE-07", "LOG-01"]),
-            _ => return,
-        };
-        let declared = caps
-            .pointer(flag)
-            .is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
-        if !declared {
-            let cap = flag.trim_start_matches('/').replace('/', ".");
-            self.violate(
-                reqs,
-                format!("server sent `{method}` but did not declare capability `{cap}`"),
-                msg,
-            );
+        if let Some((severity, reqs, message)) =
+            undeclared_capability_use(&caps, self.revision.as_deref(), msg)
+        {
+            self.violate_at(severity, reqs, message, msg);
         }
     }
 
@@ -490,6 +483,7 @@ impl Session {
                     requirements,
                     message: format!("server output that is not a JSON-RPC message: {reason}"),
                     evidence: Value::String(raw),
+                    severity: Severity::Must,
                 });
                 None
             }
@@ -510,6 +504,7 @@ impl Session {
                     requirements,
                     message,
                     evidence: Value::String(evidence),
+                    severity: Severity::Must,
                 });
                 None
             }
@@ -717,6 +712,57 @@ impl Session {
     }
 }
 
+/// MOD-13: at 2026-07-28 the server ends a subscription by cancelling the client's own
+/// `subscriptions/listen` request (`client_method`: the method of the client request
+/// the cancellation names, if the client sent one with that id).
+fn ends_subscription(revision: Option<&str>, client_method: Option<&str>) -> bool {
+    revision == Some("2026-07-28") && client_method == Some("subscriptions/listen")
+}
+
+/// LIFE-07: a notification for a capability (or sub-flag) the server did not declare,
+/// as (severity, requirement ids, message); `None` for any other message. The rule is
+/// a MUST from 2025-06-18 and a SHOULD before ("Both parties SHOULD: … Only use
+/// capabilities that were successfully negotiated"), except a log message without
+/// `logging`, which LOG-01 forbids in every revision.
+fn undeclared_capability_use(
+    caps: &Value,
+    revision: Option<&str>,
+    msg: &Value,
+) -> Option<(Severity, &'static [&'static str], String)> {
+    if msg.get("id").is_some() {
+        return None;
+    }
+    let method = msg.get("method").and_then(Value::as_str)?;
+    let (flag, reqs): (&str, &'static [&'static str]) = match method {
+        "notifications/tools/list_changed" => ("/tools/listChanged", &["LIFE-07", "TOOL-01"]),
+        "notifications/resources/list_changed" => {
+            ("/resources/listChanged", &["LIFE-07", "RES-01"])
+        }
+        "notifications/prompts/list_changed" => ("/prompts/listChanged", &["LIFE-07", "PROMPT-01"]),
+        "notifications/resources/updated" => ("/resources/subscribe", &["LIFE-07", "RES-07"]),
+        "notifications/message" => ("/logging", &["LIFE-07", "LOG-01"]),
+        _ => return None,
+    };
+    let declared = caps
+        .pointer(flag)
+        .is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
+    if declared {
+        return None;
+    }
+    let cap = flag.trim_start_matches('/').replace('/', ".");
+    let (severity, reqs) = match revision {
+        Some(r) if r < "2025-06-18" && method != "notifications/message" => {
+            (Severity::Should, &["LIFE-07"][..])
+        }
+        _ => (Severity::Must, reqs),
+    };
+    Some((
+        severity,
+        reqs,
+        format!("server sent `{method}` but did not declare capability `{cap}`"),
+    ))
+}
+
 /// SRVREQ-02: an elicitation in a mode the client did not declare, or a sampling
 /// request with tools for a client without `sampling.tools`; `None` when neither.
 fn undeclared_request_mode(client: &Value, msg: &Value) -> Option<String> {
@@ -752,6 +798,57 @@ fn undeclared_request_mode(client: &Value, msg: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capability_use_is_a_should_before_2025_06_18_except_log_messages() {
+        let caps = json!({"tools": {}, "resources": {"subscribe": false}});
+        let note = |method: &str| json!({"jsonrpc": "2.0", "method": method});
+        let judged = |rev: &str, method: &str| {
+            undeclared_capability_use(&caps, Some(rev), &note(method)).map(|(s, r, _)| (s, r))
+        };
+        for rev in ["2024-11-05", "2025-03-26"] {
+            for method in [
+                "notifications/tools/list_changed",
+                "notifications/resources/list_changed",
+                "notifications/prompts/list_changed",
+                "notifications/resources/updated",
+            ] {
+                assert_eq!(
+                    judged(rev, method),
+                    Some((Severity::Should, &["LIFE-07"][..])),
+                    "{rev} {method}"
+                );
+            }
+            let log = judged(rev, "notifications/message").expect("undeclared logging");
+            assert_eq!(log.0, Severity::Must);
+            assert!(log.1.contains(&"LOG-01"));
+        }
+        for rev in ["2025-06-18", "2025-11-25"] {
+            let (severity, reqs) =
+                judged(rev, "notifications/tools/list_changed").expect("undeclared");
+            assert_eq!(severity, Severity::Must);
+            assert!(reqs.contains(&"TOOL-01"));
+        }
+        let declared = json!({"tools": {"listChanged": true}, "logging": {}});
+        let list = note("notifications/tools/list_changed");
+        assert!(undeclared_capability_use(&declared, Some("2025-11-25"), &list).is_none());
+        let log = note("notifications/message");
+        assert!(undeclared_capability_use(&declared, Some("2024-11-05"), &log).is_none());
+    }
+
+    #[test]
+    fn a_subscription_ends_with_the_cancellation_of_its_listen_request_at_2026() {
+        assert!(ends_subscription(
+            Some("2026-07-28"),
+            Some("subscriptions/listen")
+        ));
+        assert!(!ends_subscription(Some("2026-07-28"), Some("tools/call")));
+        assert!(!ends_subscription(Some("2026-07-28"), None));
+        assert!(!ends_subscription(
+            Some("2025-11-25"),
+            Some("subscriptions/listen")
+        ));
+    }
 
     #[test]
     fn request_modes_follow_the_declared_capabilities() {

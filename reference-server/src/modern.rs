@@ -271,14 +271,18 @@ pub fn precheck(
 
 /// The capabilities announced to 2026-07-28 clients. List changes and resource
 /// updates reach clients through `subscriptions/listen`.
-pub fn capabilities() -> Value {
-    json!({
+pub fn capabilities(variants: &crate::variants::Variants) -> Value {
+    let mut caps = json!({
         "tools": {"listChanged": true},
         "resources": {"listChanged": true, "subscribe": true},
         "prompts": {"listChanged": true},
         "logging": {},
         "completions": {},
-    })
+    });
+    if let Some(m) = caps.as_object_mut() {
+        m.retain(|area, _| variants.declares(area));
+    }
+    caps
 }
 
 fn server_info() -> Value {
@@ -537,7 +541,7 @@ impl Session {
     }
 
     fn discover(&self) -> Value {
-        let mut caps = capabilities();
+        let mut caps = capabilities(&self.config.variants);
         if self.faults().has(Fault::ModernDiscoverNoCapabilities) {
             caps = Value::Null;
         }
@@ -572,23 +576,31 @@ impl Session {
             .cloned()
             .unwrap_or_default();
         match name {
+            "toggle_extra"
+                if self
+                    .config
+                    .variants
+                    .has(crate::variants::Variant::ListChangedStatic) =>
+            {
+                Handled::Result(crate::tools::text_result(
+                    "the lists of this server never change",
+                ))
+            }
             "toggle_extra" => {
                 let enabled = {
                     let mut st = self.state();
                     st.extra_enabled = !st.extra_enabled;
                     st.extra_enabled
                 };
-                self.publish("notifications/tools/list_changed", "toolsListChanged", None);
-                self.publish(
-                    "notifications/prompts/list_changed",
-                    "promptsListChanged",
-                    None,
-                );
-                self.publish(
-                    "notifications/resources/list_changed",
-                    "resourcesListChanged",
-                    None,
-                );
+                for (area, filter) in [
+                    ("tools", "toolsListChanged"),
+                    ("prompts", "promptsListChanged"),
+                    ("resources", "resourcesListChanged"),
+                ] {
+                    if self.config.variants.declares(area) {
+                        self.publish(&format!("notifications/{area}/list_changed"), filter, None);
+                    }
+                }
                 Handled::Result(crate::tools::text_result(if enabled {
                     "extra tool, resource and prompt added"
                 } else {
@@ -607,6 +619,8 @@ impl Session {
                     .and_then(LogLevel::parse);
                 let wanted = match (ctx.log_level, self.faults().has(Fault::ModernLogsUnasked)) {
                     (_, true) => Some(LogLevel::Debug),
+                    // A server without the logging capability sends no log messages.
+                    _ if !self.config.variants.declares("logging") => None,
                     (l, false) => l,
                 };
                 if let (Some(level), Some(min)) = (level, wanted) {

@@ -11,7 +11,8 @@ use crate::core::{BoxFuture, Control, Phase, Session};
 use crate::faults::Fault;
 use crate::jsonrpc::{self, is_valid_id, Incoming, RpcError};
 use crate::logging::LogLevel;
-use crate::version::{negotiate, Revision};
+use crate::variants::Variant;
+use crate::version::{negotiate_variant, Revision};
 use crate::{completion, prompts, resources, tools};
 
 /// Name reported in `serverInfo`.
@@ -235,7 +236,9 @@ impl Session {
     ) -> Handled {
         let faults = self.faults();
         let phase = self.state().phase;
-        if self.config.modern_only || crate::modern::is_modern(method, &params) {
+        if self.config.modern_only
+            || (self.config.variants.speaks_modern() && crate::modern::is_modern(method, &params))
+        {
             // Dual-era: a request carrying 2026-07-28 metadata is served statelessly.
             return self.handle_modern(id, method, &params);
         }
@@ -297,7 +300,14 @@ impl Session {
                 ))
             }
         };
-        let negotiated = negotiate(requested, self.faults());
+        let negotiated = match negotiate_variant(requested, self.faults(), &self.config.variants) {
+            Ok(n) => n,
+            Err(data) => {
+                let mut err = RpcError::invalid_params("Unsupported protocol version");
+                err.data = Some(data);
+                return Handled::Error(err);
+            }
+        };
         let rev = negotiated.behaves_as;
         {
             let mut st = self.state();
@@ -314,7 +324,7 @@ impl Session {
         let caps = if faults.has(Fault::InitCapabilitiesArray) {
             json!([])
         } else {
-            let mut c = server_capabilities(rev);
+            let mut c = server_capabilities(rev, &self.config.variants);
             if faults.has(Fault::EmbeddedResourceUndeclared) {
                 if let Some(m) = c.as_object_mut() {
                     m.remove("resources");
@@ -418,6 +428,19 @@ impl Session {
         method: &str,
         params: &Map<String, Value>,
     ) -> Handled {
+        let area = match method.split('/').next().unwrap_or("") {
+            "completion" => "completions",
+            "resources" if method == "resources/templates/list" => "templates",
+            other => other,
+        };
+        let undeclared = !self.config.variants.declares(area)
+            || (area == "templates"
+                && (!self.config.variants.declares("resources")
+                    || self.config.variants.has(Variant::NoTemplates)));
+        if undeclared {
+            // A capability the server does not declare: it offers no such methods.
+            return Handled::Error(RpcError::method_not_found(method));
+        }
         match method {
             "tools/list" => tools::list(self, params).into(),
             "tools/call" => tools::call(self, params),
@@ -472,7 +495,7 @@ impl Session {
 }
 
 /// The server capabilities announced for a revision.
-pub fn server_capabilities(rev: Revision) -> Value {
+pub fn server_capabilities(rev: Revision, variants: &crate::variants::Variants) -> Value {
     let mut caps = json!({
         "tools": {"listChanged": true},
         "resources": {"subscribe": true, "listChanged": true},
@@ -481,6 +504,9 @@ pub fn server_capabilities(rev: Revision) -> Value {
     });
     if rev.has_2025_03_features() {
         caps["completions"] = json!({});
+    }
+    if let Some(m) = caps.as_object_mut() {
+        m.retain(|area, _| variants.declares(area));
     }
     caps
 }

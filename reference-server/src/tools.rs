@@ -12,6 +12,7 @@ use crate::logging::LogLevel;
 use crate::pagination::paginate_for;
 use crate::protocol::Handled;
 use crate::schema::validate;
+use crate::variants::Variant;
 use crate::version::Revision;
 
 /// How long `ask_roots` waits for the client's `roots/list` answer.
@@ -394,7 +395,9 @@ fn serve(
             "The fail tool always fails: this is a deliberate tool error.",
         )),
         "log" => {
-            if let Some(level) = LogLevel::parse(str_arg(&args, "level")) {
+            let level = LogLevel::parse(str_arg(&args, "level"));
+            // Without the logging capability there are no log messages (LIFE-07).
+            if let Some(level) = level.filter(|_| session.config.variants.declares("logging")) {
                 session.log(level, json!(str_arg(&args, "message")));
             }
             Handled::Result(text_result("logged"))
@@ -416,6 +419,9 @@ fn serve(
                 Handled::Result(text_result(format!("touched {uri} (not subscribed)")))
             }
         }
+        "toggle_extra" if session.config.variants.has(Variant::ListChangedStatic) => {
+            Handled::Result(text_result("the lists of this server never change"))
+        }
         "toggle_extra" => {
             let enabled = {
                 let mut st = session.state();
@@ -423,15 +429,21 @@ fn serve(
                 st.extra_enabled
             };
             if !session.faults().has(Fault::NoListChanged) {
-                session.notify("notifications/tools/list_changed", None);
-                session.notify("notifications/resources/list_changed", None);
-                session.notify("notifications/prompts/list_changed", None);
+                for area in ["tools", "resources", "prompts"] {
+                    if session.config.variants.declares(area) {
+                        session.notify(&format!("notifications/{area}/list_changed"), None);
+                    }
+                }
             }
             Handled::Result(text_result(if enabled {
                 "extra tool, resource and prompt added"
             } else {
                 "extra tool, resource and prompt removed"
             }))
+        }
+        // Without the resources capability a tool embeds no resource (TOOL-14).
+        "greeting" if !session.config.variants.declares("resources") => {
+            Handled::Result(text_result("Hello from the reference server"))
         }
         "greeting" => match crate::resources::contents("ref://text/hello", false) {
             Some(resource) => {

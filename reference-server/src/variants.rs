@@ -56,6 +56,16 @@ variants! {
     ChattyStderr => "chatty-stderr": "writes 300 lines to stderr at startup and a line for every message it receives",
     EarlyPing => "early-ping": "pings the client right after answering initialize, before notifications/initialized",
     EarlyLog => "early-log": "logs a notifications/message at level info right after answering initialize, before notifications/initialized",
+    SseEndpointRelative => "sse-endpoint-relative": "legacy SSE: the endpoint event is a relative reference (messages?sessionId=…)",
+    SseEndpointQuery => "sse-endpoint-query": "legacy SSE: the endpoint URI carries a longer query string (several parameters, percent-encoding)",
+    SseEndpointLocalhost => "sse-endpoint-localhost": "legacy SSE: the endpoint event is an absolute URL naming the host `localhost` (same port)",
+    VersionErrorForm => "version-error-form": "an unsupported protocolVersion gets the -32602 \"Unsupported protocol version\" error instead of a counter-offer",
+    Only2025_11_25 => "only-2025-11-25": "speaks only 2025-11-25 (no 2026-07-28 either); any other request gets it as counter-offer",
+    Only2024_11_05 => "only-2024-11-05": "speaks only 2024-11-05 (no 2026-07-28 either); any other request gets it as counter-offer",
+    ToolsOnly => "tools-only": "declares only the tools capability: no resources, prompts, logging or completions",
+    NoTools => "no-tools": "declares no tools capability (tools/list and tools/call answer -32601)",
+    NoTemplates => "no-templates": "resources without templates: resources/templates/list answers -32601",
+    ListChangedStatic => "list-changed-static": "declares listChanged: true but no list ever changes (toggle_extra changes nothing)",
 }
 
 impl Variant {
@@ -83,6 +93,34 @@ impl Variants {
     /// Whether a variant is active.
     pub fn has(&self, variant: Variant) -> bool {
         self.0.contains(&variant)
+    }
+
+    /// The one session revision the server speaks, if a single-revision variant is on.
+    pub fn only_revision(&self) -> Option<crate::version::Revision> {
+        use crate::version::Revision;
+        if self.has(Variant::Only2024_11_05) {
+            Some(Revision::V2024_11_05)
+        } else if self.has(Variant::Only2025_11_25) {
+            Some(Revision::V2025_11_25)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the server also speaks 2026-07-28 (dual-era). A single-revision
+    /// server does not.
+    pub fn speaks_modern(&self) -> bool {
+        self.only_revision().is_none()
+    }
+
+    /// Whether the server declares (and serves) a capability area: `tools`,
+    /// `resources`, `prompts`, `logging`, `completions`.
+    pub fn declares(&self, area: &str) -> bool {
+        match area {
+            "tools" => !self.has(Variant::NoTools),
+            "resources" | "prompts" | "logging" | "completions" => !self.has(Variant::ToolsOnly),
+            _ => true,
+        }
     }
 
     /// Comma-separated names, for logs ("none" when empty).

@@ -1,6 +1,7 @@
 //! Protocol revisions and version negotiation.
 
 use crate::faults::{Fault, Faults};
+use crate::variants::{Variant, Variants};
 
 /// A session-based MCP protocol revision this server implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,6 +117,35 @@ pub fn negotiate(requested: &str, faults: &Faults) -> Negotiated {
     }
 }
 
+/// The session revisions the server speaks under its variants, newest first.
+pub fn supported(variants: &Variants) -> Vec<Revision> {
+    match variants.only_revision() {
+        Some(only) => vec![only],
+        None => Revision::ALL.iter().rev().copied().collect(),
+    }
+}
+
+/// Negotiation under the legal variants. `Err` carries the `data` of the
+/// `-32602 "Unsupported protocol version"` error (`version-error-form`, for a
+/// requested version the server does not speak); without variants this is
+/// [`negotiate`].
+pub fn negotiate_variant(
+    requested: &str,
+    faults: &Faults,
+    variants: &Variants,
+) -> Result<Negotiated, serde_json::Value> {
+    let speaks = supported(variants);
+    let known = Revision::parse(requested).filter(|r| speaks.contains(r));
+    if known.is_none() && variants.has(Variant::VersionErrorForm) {
+        let names: Vec<&str> = speaks.iter().map(|r| r.as_str()).collect();
+        return Err(serde_json::json!({"supported": names, "requested": requested}));
+    }
+    Ok(match variants.only_revision() {
+        Some(only) => Negotiated::of(only),
+        None => negotiate(requested, faults),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +195,32 @@ mod tests {
             answered("2025-06-18", &[Fault::CounterOfferOldest]),
             "2025-06-18"
         );
+    }
+
+    #[test]
+    fn variant_negotiation() {
+        let none = Faults::none();
+        let only = |name: &str| Variants::parse(&[name]).expect("known variant");
+        let old = only("only-2024-11-05");
+        for rev in Revision::ALL {
+            let n = negotiate_variant(rev.as_str(), &none, &old).expect("counter-offer");
+            assert_eq!(n.answered, "2024-11-05");
+            assert_eq!(n.behaves_as, Revision::V2024_11_05);
+        }
+        let new = only("only-2025-11-25");
+        let n = negotiate_variant("2024-11-05", &none, &new).expect("counter-offer");
+        assert_eq!(n.answered, "2025-11-25");
+        let err = only("version-error-form");
+        assert_eq!(
+            negotiate_variant("2025-06-18", &none, &err).map(|n| n.answered),
+            Ok("2025-06-18".to_string())
+        );
+        let data = negotiate_variant("1.0.0", &none, &err).expect_err("error form");
+        assert_eq!(data["requested"], "1.0.0");
+        assert_eq!(data["supported"][0], "2025-11-25");
+        let both = Variants::parse(&["version-error-form", "only-2024-11-05"]).expect("known");
+        let data = negotiate_variant("2025-11-25", &none, &both).expect_err("error form");
+        assert_eq!(data["supported"], serde_json::json!(["2024-11-05"]));
     }
 
     #[test]

@@ -2,73 +2,177 @@
 //! are valid for their dialect (RPC-16) and whether a value conforms to one (TOOL-10).
 //!
 //! These schemas come from the server under test, so they are compiled offline: a
-//! `$ref` to a URL or a file is never fetched, and an unknown `$schema` dialect is an
-//! explicit error rather than a panic or a silent pass.
+//! `$ref` to a URL or a file is never fetched. What the harness cannot judge (a dialect
+//! it does not implement, a reference outside the document) is said so
+//! ([`Judged::CannotJudge`]), never taken for a broken rule.
+//!
+//! The dialect of a schema without `$schema` is JSON Schema 2020-12 from 2025-11-25 on
+//! (basic/index.mdx §JSON Schema Usage). Earlier revisions name no dialect, so there
+//! the harness assumes none: a schema or value that holds under 2020-12 or draft-07
+//! holds.
 
 use serde_json::Value;
 
+const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+const DRAFT_07: &str = "http://json-schema.org/draft-07/schema";
+
 const DIALECTS: [&str; 5] = [
-    "https://json-schema.org/draft/2020-12/schema",
+    DRAFT_2020_12,
     "https://json-schema.org/draft/2019-09/schema",
-    "http://json-schema.org/draft-07/schema",
+    DRAFT_07,
     "http://json-schema.org/draft-06/schema",
     "http://json-schema.org/draft-04/schema",
 ];
 
-/// The schema with its dialect made explicit (2020-12 when absent, per MCP 2025-11-25).
-fn with_dialect(schema: &Value) -> Result<Value, String> {
+/// The outcome of judging a published schema, or a value against one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judged {
+    Holds,
+    /// The rule is broken: why.
+    Broken(String),
+    /// The harness cannot decide (unsupported dialect, external reference): why.
+    CannotJudge(String),
+}
+
+/// The revision's default dialect for a schema without `$schema`, if it names one.
+fn default_dialect(revision: Option<&str>) -> Option<&'static str> {
+    revision
+        .filter(|r| *r >= "2025-11-25")
+        .map(|_| DRAFT_2020_12)
+}
+
+/// The schema with its dialect made explicit: one document, or one per dialect the
+/// harness tries when the revision names no default.
+fn with_dialect(schema: &Value, revision: Option<&str>) -> Result<Vec<Value>, Judged> {
     let Value::Object(map) = schema else {
         return match schema {
-            Value::Bool(_) => Ok(schema.clone()),
-            other => Err(format!("a schema is an object or a boolean, not {other}")),
+            Value::Bool(_) => Ok(vec![schema.clone()]),
+            other => Err(Judged::Broken(format!(
+                "a schema is an object or a boolean, not {other}"
+            ))),
         };
     };
+    if let Some(r) = external_ref(schema, 0) {
+        return Err(Judged::CannotJudge(format!(
+            "the schema refers to {r:?} outside itself, which the harness does not fetch"
+        )));
+    }
     match map.get("$schema") {
         None => {
-            let mut m = map.clone();
-            m.insert("$schema".into(), Value::String(DIALECTS[0].into()));
-            Ok(Value::Object(m))
+            let dialects = match default_dialect(revision) {
+                Some(d) => vec![d],
+                None => vec![DRAFT_2020_12, DRAFT_07],
+            };
+            Ok(dialects
+                .into_iter()
+                .map(|d| {
+                    let mut m = map.clone();
+                    m.insert("$schema".into(), Value::String(d.into()));
+                    Value::Object(m)
+                })
+                .collect())
         }
-        Some(Value::String(s)) if DIALECTS.contains(&s.trim_end_matches('#')) => Ok(schema.clone()),
-        Some(other) => Err(format!("unsupported `$schema` dialect {other}")),
+        Some(Value::String(s)) if DIALECTS.contains(&s.trim_end_matches('#')) => {
+            Ok(vec![schema.clone()])
+        }
+        Some(Value::String(s)) => Err(Judged::CannotJudge(format!(
+            "the schema's dialect {s:?} is not one the harness implements"
+        ))),
+        Some(other) => Err(Judged::Broken(format!(
+            "`$schema` must be a URI string, not {other}"
+        ))),
     }
 }
 
-/// Ok when the value is a valid JSON Schema of its dialect and compiles offline.
-pub fn is_schema(schema: &Value) -> Result<(), String> {
-    let doc = with_dialect(schema)?;
+/// The first `$ref` (or `$dynamicRef`, `$recursiveRef`) that does not point into the
+/// document itself (`#…`).
+fn external_ref(v: &Value, depth: usize) -> Option<String> {
+    if depth > 64 {
+        return None;
+    }
+    match v {
+        Value::Object(m) => m.iter().find_map(|(k, child)| match child {
+            Value::String(r)
+                if matches!(k.as_str(), "$ref" | "$dynamicRef" | "$recursiveRef")
+                    && !r.starts_with('#') =>
+            {
+                Some(r.clone())
+            }
+            _ => external_ref(child, depth + 1),
+        }),
+        Value::Array(items) => items.iter().find_map(|i| external_ref(i, depth + 1)),
+        _ => None,
+    }
+}
+
+fn valid_schema(doc: &Value) -> Result<(), String> {
     if doc.is_object() {
-        jsonschema::meta::validate(&doc).map_err(|e| {
+        jsonschema::meta::validate(doc).map_err(|e| {
             let at = e.instance_path().to_string();
             format!("at {}: {e}", if at.is_empty() { "/" } else { &at })
         })?;
     }
     jsonschema::options()
         .offline()
-        .build(&doc)
+        .build(doc)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
-/// Ok when `instance` validates against `schema` (compiled offline).
+/// Whether the value is a valid JSON Schema of its dialect (at `revision`) and compiles.
+pub fn judge_schema(schema: &Value, revision: Option<&str>) -> Judged {
+    let docs = match with_dialect(schema, revision) {
+        Ok(d) => d,
+        Err(j) => return j,
+    };
+    let mut first_problem = None;
+    for doc in &docs {
+        match valid_schema(doc) {
+            Ok(()) => return Judged::Holds,
+            Err(e) => {
+                first_problem.get_or_insert(e);
+            }
+        }
+    }
+    Judged::Broken(first_problem.unwrap_or_default())
+}
+
+/// Whether `instance` validates against `schema` (at `revision`). A schema that does
+/// not compile cannot be judged against (its validity is the business of RPC-16).
+pub fn judge_instance(schema: &Value, instance: &Value, revision: Option<&str>) -> Judged {
+    let docs = match with_dialect(schema, revision) {
+        Ok(d) => d,
+        Err(j) => return j,
+    };
+    let mut first_problem = None;
+    for doc in &docs {
+        let Ok(v) = jsonschema::options().offline().build(doc) else {
+            continue;
+        };
+        let problems: Vec<String> = v
+            .iter_errors(instance)
+            .take(3)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                format!("at {}: {e}", if at.is_empty() { "/" } else { &at })
+            })
+            .collect();
+        if problems.is_empty() {
+            return Judged::Holds;
+        }
+        first_problem.get_or_insert(problems.join("; "));
+    }
+    match first_problem {
+        Some(p) => Judged::Broken(p),
+        None => Judged::CannotJudge("the schema does not compile".into()),
+    }
+}
+
+/// Ok unless `instance` surely breaks `schema` (no revision assumed).
 pub fn conforms(schema: &Value, instance: &Value) -> Result<(), String> {
-    let doc = with_dialect(schema)?;
-    let v = jsonschema::options()
-        .offline()
-        .build(&doc)
-        .map_err(|e| format!("the schema does not compile: {e}"))?;
-    let problems: Vec<String> = v
-        .iter_errors(instance)
-        .take(3)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            format!("at {}: {e}", if at.is_empty() { "/" } else { &at })
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
+    match judge_instance(schema, instance, None) {
+        Judged::Broken(e) => Err(e),
+        Judged::Holds | Judged::CannotJudge(_) => Ok(()),
     }
 }
 
@@ -77,23 +181,83 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const LATEST: Option<&str> = Some("2025-11-25");
+
     #[test]
-    fn external_references_are_not_fetched() {
+    fn external_references_are_not_fetched_and_not_judged() {
         let s = json!({"$ref": "http://127.0.0.1:9/never.json"});
-        assert!(conforms(&s, &json!(1)).is_err());
-        let s = json!({"$ref": "file:///etc/hostname"});
-        assert!(is_schema(&s).is_err());
+        assert!(matches!(
+            judge_instance(&s, &json!(1), LATEST),
+            Judged::CannotJudge(_)
+        ));
+        let s = json!({"type": "object", "properties": {"a": {"$ref": "file:///etc/hostname"}}});
+        assert!(matches!(judge_schema(&s, LATEST), Judged::CannotJudge(_)));
+        // A reference inside the document is judged.
+        let s = json!({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"});
+        assert_eq!(judge_schema(&s, LATEST), Judged::Holds);
+        assert!(matches!(
+            judge_instance(&s, &json!("x"), LATEST),
+            Judged::Broken(_)
+        ));
     }
 
     #[test]
-    fn dialects_are_explicit() {
-        assert!(is_schema(&json!({"type": "object"})).is_ok());
-        assert!(is_schema(
-            &json!({"$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object"})
-        )
-        .is_ok());
-        assert!(is_schema(&json!({"$schema": 3})).is_err());
-        assert!(is_schema(&json!("object")).is_err());
+    fn dialects_are_explicit_and_an_unknown_one_cannot_be_judged() {
+        assert_eq!(
+            judge_schema(&json!({"type": "object"}), LATEST),
+            Judged::Holds
+        );
+        assert_eq!(
+            judge_schema(
+                &json!({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}),
+                LATEST
+            ),
+            Judged::Holds
+        );
+        assert!(matches!(
+            judge_schema(
+                &json!({"$schema": "https://example.com/my-dialect", "type": "object"}),
+                LATEST
+            ),
+            Judged::CannotJudge(_)
+        ));
+        assert!(matches!(
+            judge_instance(
+                &json!({"$schema": "https://example.com/my-dialect"}),
+                &json!(1),
+                LATEST
+            ),
+            Judged::CannotJudge(_)
+        ));
+        assert!(matches!(
+            judge_schema(&json!({"$schema": 3}), LATEST),
+            Judged::Broken(_)
+        ));
+        assert!(matches!(
+            judge_schema(&json!("object"), LATEST),
+            Judged::Broken(_)
+        ));
+        assert!(matches!(
+            judge_schema(&json!({"type": "objekt"}), LATEST),
+            Judged::Broken(_)
+        ));
+    }
+
+    #[test]
+    fn the_2020_12_default_holds_only_from_2025_11_25() {
+        // draft-07 tuple validation: `items` as an array. Under 2020-12 `items` must be
+        // a schema, so the schema is broken there; before 2025-11-25 no dialect is
+        // assumed, and it holds under draft-07.
+        let tuple = json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}]});
+        assert!(matches!(judge_schema(&tuple, LATEST), Judged::Broken(_)));
+        assert_eq!(judge_schema(&tuple, Some("2025-06-18")), Judged::Holds);
+        assert_eq!(
+            judge_instance(&tuple, &json!(["a", 1]), Some("2025-06-18")),
+            Judged::Holds
+        );
+        assert!(matches!(
+            judge_instance(&tuple, &json!([1, "a"]), Some("2025-06-18")),
+            Judged::Broken(_)
+        ));
     }
 }

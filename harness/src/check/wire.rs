@@ -25,7 +25,9 @@ fn violation(reqs: &[&'static str], message: String) -> WireViolation {
 /// RPC-15: every `_meta` key a server emits is `[prefix/]name`, where the prefix is
 /// dot-separated labels (a letter first, a letter or digit last, hyphens inside) and
 /// the name, unless empty, starts and ends with a letter or digit (with `-`, `_`, `.`
-/// inside). The rule exists from 2025-06-18 on; older revisions are not judged.
+/// inside). The rule exists from 2025-06-18 on; older revisions are not judged. Only
+/// protocol `_meta` positions are judged (`params._meta`, `result._meta` and the `_meta`
+/// of objects the schema defines), never tool or schema data (see `OPAQUE_MEMBERS`).
 pub fn judge_meta_keys(msg: &Value, revision: Option<&str>) -> Vec<WireViolation> {
     let mut out = Vec::new();
     if revision.is_some_and(|r| r >= "2025-06-18") {
@@ -33,6 +35,21 @@ pub fn judge_meta_keys(msg: &Value, revision: Option<&str>) -> Vec<WireViolation
     }
     out
 }
+
+/// Members whose value is data of a tool, a schema or an error, not a protocol object:
+/// a `_meta` key inside them is the server's data, which RPC-15 does not govern (tool
+/// `arguments` and `structuredContent`, JSON Schemas, error and log `data`, opaque
+/// `experimental` capabilities and sampling `metadata`). The walk does not enter them.
+const OPAQUE_MEMBERS: &[&str] = &[
+    "arguments",
+    "structuredContent",
+    "inputSchema",
+    "outputSchema",
+    "requestedSchema",
+    "data",
+    "experimental",
+    "metadata",
+];
 
 /// Depth and count caps: a hostile message must not make the walk expensive.
 const META_DEPTH_CAP: usize = 64;
@@ -58,7 +75,9 @@ fn walk_meta(v: &Value, at: &str, depth: usize, out: &mut Vec<WireViolation>) {
                         }
                     }
                 }
-                walk_meta(child, &here, depth + 1, out);
+                if !OPAQUE_MEMBERS.contains(&k.as_str()) {
+                    walk_meta(child, &here, depth + 1, out);
+                }
             }
         }
         Value::Array(items) => {
@@ -236,6 +255,40 @@ mod tests {
             v[0].message
         );
         assert!(judge_meta_keys(&msg, Some("2025-03-26")).is_empty());
+    }
+
+    #[test]
+    fn meta_keys_inside_tool_and_schema_data_are_not_judged() {
+        let bad = serde_json::json!({"_meta": {"bad key": 1, "-x": 2}});
+        let result = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {
+            "content": [{"type": "text", "text": "t"}],
+            "structuredContent": {"echo": bad.clone(), "_meta": {"bad key": 1}},
+        }});
+        assert!(judge_meta_keys(&result, Some("2025-11-25")).is_empty());
+        let tools = serde_json::json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": [{
+            "name": "t",
+            "inputSchema": {"type": "object", "properties": {"_meta": {"type": "object"}},
+                "default": bad.clone()},
+            "outputSchema": {"type": "object", "examples": [bad.clone()]},
+        }]}});
+        assert!(judge_meta_keys(&tools, Some("2025-11-25")).is_empty());
+        let error = serde_json::json!({"jsonrpc": "2.0", "id": 3,
+            "error": {"code": -32603, "message": "x", "data": bad.clone()}});
+        assert!(judge_meta_keys(&error, Some("2025-11-25")).is_empty());
+        let log = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/message",
+            "params": {"level": "info", "data": bad.clone()}});
+        assert!(judge_meta_keys(&log, Some("2025-11-25")).is_empty());
+        let request = serde_json::json!({"jsonrpc": "2.0", "id": 4, "method": "elicitation/create",
+            "params": {"message": "m", "requestedSchema": {"type": "object", "properties": {}, "default": bad}}});
+        assert!(judge_meta_keys(&request, Some("2025-11-25")).is_empty());
+        // The protocol's own positions are still judged: the params and a content block.
+        let notif = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/progress",
+            "params": {"progressToken": 1, "progress": 1, "_meta": {"bad key": 1}}});
+        assert_eq!(judge_meta_keys(&notif, Some("2025-11-25")).len(), 1);
+        let block = serde_json::json!({"jsonrpc": "2.0", "id": 5, "result": {
+            "content": [{"type": "text", "text": "t", "_meta": {"bad key": 1}}],
+            "structuredContent": {}}});
+        assert_eq!(judge_meta_keys(&block, Some("2025-11-25")).len(), 1);
     }
     use serde_json::json;
 

@@ -85,8 +85,11 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
         .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
         .collect();
     // Without a token, a server that demands one answers no probe: the `auth` cases,
-    // which are about exactly that, run at the newest revision they apply to.
+    // which are about exactly that, run at the newest revision they apply to. (Not when
+    // the probes were answered: then the server's revisions are known, and a case for
+    // other revisions skips.)
     if candidates.is_empty()
+        && runnable.is_empty()
         && case.area() == "auth"
         && facts.auth.as_ref().is_some_and(|a| a.demands_token())
     {
@@ -372,7 +375,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         if !findings.iter().any(|f| f.message == message) {
             findings.push(finding(
                 &v.requirements,
-                Severity::Must,
+                v.severity,
                 message,
                 None,
                 None,

@@ -5,7 +5,10 @@
 //! An `endpoint` on another origin is never used: the harness only talks to the
 //! origin the user named. No sentence of the 2024-11-05 transport requires the same
 //! origin, so this is the harness's policy, not a finding: the case ends as `error`
-//! naming the policy, and every send then fails.
+//! naming the policy, and every send then fails. The one exception is the same
+//! loopback socket by another name (`localhost` for `127.0.0.1`, same port): the POSTs
+//! then go to the target's own origin, with the endpoint's path and query (see
+//! `same_loopback_socket`).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -80,6 +83,18 @@ impl SseTransport {
         match self.sse_url.join(uri.trim()) {
             Ok(u) if origin_of(&u) == origin_of(&self.sse_url) => {
                 self.post_url = Some(u);
+                None
+            }
+            Ok(u) if same_loopback_socket(&u, &self.sse_url) => {
+                // `localhost` for the loopback address the target was named by (or the
+                // other way round), same scheme and port: the same socket. The POST goes
+                // to the target's own origin with the endpoint's path and query, so
+                // nothing but the target is contacted and no name is resolved.
+                let mut on_target = self.sse_url.clone();
+                on_target.set_path(u.path());
+                on_target.set_query(u.query());
+                on_target.set_fragment(None);
+                self.post_url = Some(on_target);
                 None
             }
             Ok(u) => {
@@ -240,6 +255,31 @@ impl SseTransport {
     }
 }
 
+/// Whether two URLs name the same loopback socket by different host names: the same
+/// scheme and port, one host `localhost` and the other a loopback address (RFC 6761
+/// §6.3: `localhost` names the loopback interface). Two different addresses
+/// (`127.0.0.1` and `[::1]`, say) are not taken for the same socket.
+pub fn same_loopback_socket(a: &url::Url, b: &url::Url) -> bool {
+    use url::Host;
+    fn is_localhost(h: &Host<&str>) -> bool {
+        matches!(h, Host::Domain(d) if d.eq_ignore_ascii_case("localhost"))
+    }
+    fn is_loopback_ip(h: &Host<&str>) -> bool {
+        match h {
+            Host::Ipv4(ip) => ip.is_loopback(),
+            Host::Ipv6(ip) => ip.is_loopback(),
+            Host::Domain(_) => false,
+        }
+    }
+    let (Some(ha), Some(hb)) = (a.host(), b.host()) else {
+        return false;
+    };
+    a.scheme() == b.scheme()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && ((is_localhost(&ha) && is_loopback_ip(&hb))
+            || (is_loopback_ip(&ha) && is_localhost(&hb)))
+}
+
 impl Drop for SseTransport {
     fn drop(&mut self) {
         for x in lock(&self.sink.shared).exchanges.iter_mut() {
@@ -247,5 +287,57 @@ impl Drop for SseTransport {
                 a.abort();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_loopback_socket;
+
+    fn url(s: &str) -> url::Url {
+        url::Url::parse(s).expect("test URL")
+    }
+
+    #[test]
+    fn localhost_and_the_loopback_address_are_one_socket_on_the_same_port() {
+        let target = url("http://127.0.0.1:8080/sse");
+        assert!(same_loopback_socket(
+            &url("http://localhost:8080/messages?a=1"),
+            &target
+        ));
+        assert!(same_loopback_socket(
+            &url("http://LOCALHOST:8080/m"),
+            &target
+        ));
+        assert!(same_loopback_socket(
+            &target,
+            &url("http://localhost:8080/m")
+        ));
+        assert!(same_loopback_socket(
+            &url("http://localhost:8080/m"),
+            &url("http://[::1]:8080/sse")
+        ));
+        // Another port, scheme or host is another origin.
+        assert!(!same_loopback_socket(
+            &url("http://localhost:8081/m"),
+            &target
+        ));
+        assert!(!same_loopback_socket(
+            &url("https://localhost:8080/m"),
+            &target
+        ));
+        assert!(!same_loopback_socket(
+            &url("http://example.com:8080/m"),
+            &target
+        ));
+        assert!(!same_loopback_socket(
+            &url("http://localhost.example:8080/m"),
+            &target
+        ));
+        assert!(!same_loopback_socket(&url("http://[::1]:8080/m"), &target));
+        assert!(!same_loopback_socket(
+            &url("http://localhost:8080/m"),
+            &url("http://localhost:8080/sse")
+        ));
     }
 }

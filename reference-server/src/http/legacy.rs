@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::{empty, header, plain, read_body, sse, Body, Server, MAX_SESSIONS};
 use crate::core::{Outgoing, Session};
 use crate::faults::Fault;
+use crate::variants::Variant;
 
 pub struct LegacySession {
     pub core: Arc<Session>,
@@ -40,8 +41,16 @@ pub async fn open(server: Arc<Server>, req: Request<Incoming>) -> Response<Body>
         .legacy()
         .insert(id.clone(), Arc::new(LegacySession { core }));
     let (tx, rx) = mpsc::unbounded_channel();
+    let variants = &server.config.variants;
     let endpoint = if server.has(Fault::SseEndpointForeignOrigin) {
         format!("http://mcp-conform-foreign.invalid/messages?sessionId={id}")
+    } else if variants.has(Variant::SseEndpointRelative) {
+        // Resolved against /sse: /messages?sessionId=…
+        format!("messages?sessionId={id}")
+    } else if variants.has(Variant::SseEndpointQuery) {
+        format!("/messages?client=mcp%20conform&sessionId={id}&v=1&empty=")
+    } else if variants.has(Variant::SseEndpointLocalhost) {
+        format!("http://localhost:{}/messages?sessionId={id}", server.port)
     } else {
         format!("/messages?sessionId={id}")
     };

@@ -82,11 +82,15 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
         }
         let modern_era = server.config.modern_only
             || header(&parts.headers, "mcp-protocol-version") == Some(modern::MODERN);
+        // A single-revision server (variant only-…) does not speak 2026-07-28.
+        let speaks_modern = server.config.variants.speaks_modern();
         return match parsed {
-            Parsed::Json(msg) if is_modern_request(&msg, modern_era) => {
+            Parsed::Json(msg) if speaks_modern && is_modern_request(&msg, modern_era) => {
                 modern_post(&server, &parts.headers, msg).await
             }
-            p if modern_era && !is_message(&p) => modern_malformed_post(&server, p).await,
+            p if speaks_modern && modern_era && !is_message(&p) => {
+                modern_malformed_post(&server, p).await
+            }
             p => match check_version(&server, &parts.headers) {
                 Err(r) => r,
                 Ok(()) => post(&server, &parts.headers, p).await,
