@@ -111,15 +111,15 @@ fn a_ping_before_initialized_is_not_judged() {
 fn one_server_request_is_not_an_id_reuse() {
     let case = "lifecycle/server-request-ids.yaml";
     let one = json!([{"jsonrpc": "2.0", "id": 0, "method": "roots/list"}]);
-    assert!(matches(case, "/steps/6/check/match", &one));
+    assert!(matches(case, "/steps/7/check/match", &one));
     assert!(
-        !matches(case, "/steps/7/skip_unless/match", &one),
+        !matches(case, "/steps/8/skip_unless/match", &one),
         "one request must lead to the skip"
     );
     let reused = json!([
         {"jsonrpc": "2.0", "id": 3, "method": "roots/list"},
         {"jsonrpc": "2.0", "id": 3, "method": "roots/list"}
     ]);
-    assert!(matches(case, "/steps/7/skip_unless/match", &reused));
-    assert!(!matches(case, "/steps/8/check/match", &reused));
+    assert!(matches(case, "/steps/8/skip_unless/match", &reused));
+    assert!(!matches(case, "/steps/9/check/match", &reused));
 }

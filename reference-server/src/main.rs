@@ -160,13 +160,8 @@ fn main() -> anyhow::Result<()> {
                 config.faults.names()
             }
         );
-        return runtime.block_on(http::run(
-            config,
-            addr,
-            cli.sse_poll,
-            cli.bearer,
-            cli.scoped_bearer,
-        ));
+        let poll = cli.sse_poll || config.variants.has(Variant::PollEveryStream);
+        return runtime.block_on(http::run(config, addr, poll, cli.bearer, cli.scoped_bearer));
     }
     eprintln!(
         "mcp-reference-server {} on stdio (page size {}, variants: {}, faults: {})",

@@ -474,8 +474,15 @@ fn serve(
         "touch" => {
             let uri = str_arg(&args, "uri");
             let subscribed = session.state().subscriptions.contains(uri);
-            if subscribed && !session.faults().has(Fault::UpdatedNotSent) {
+            if subscribed {
                 session.notify("notifications/resources/updated", Some(json!({"uri": uri})));
+                if session.faults().has(Fault::UpdatedUnsubscribedUri) {
+                    let other = format!("{uri}-never-subscribed");
+                    session.notify(
+                        "notifications/resources/updated",
+                        Some(json!({"uri": other})),
+                    );
+                }
                 Handled::Result(text_result(format!("touched {uri} (subscribed)")))
             } else {
                 Handled::Result(text_result(format!("touched {uri} (not subscribed)")))

@@ -140,6 +140,9 @@ pub enum Step {
     ExpectExit(ExitExpect),
     /// Wait this many milliseconds.
     SleepMs(u64),
+    /// Over Streamable HTTP (session revisions), open the standalone GET stream so that
+    /// messages the server sends outside any request can arrive; elsewhere, nothing.
+    Listen {},
     /// Send one HTTP request with chosen method, headers and body (HTTP transports).
     Http(HttpStep),
     /// Judge an HTTP exchange (status, headers, body, SSE events) with a matcher.

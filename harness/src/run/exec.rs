@@ -515,6 +515,7 @@ pub(super) fn run_step<'a, 'c: 'a>(
             Step::Cancel(c) => cancel(c, session, ctx).await?,
             Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
             Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Step::Listen {} => http_steps::listen(session, ctx).await,
             Step::Paginate(p) => super::discover::paginate(p, session, ctx).await,
             Step::ForEach(f) => return for_each(f, session, ctx).await,
             Step::SkipUnless(s) => return Ok(super::discover::skip_unless(s, ctx)),

@@ -115,7 +115,21 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
 
 /// Whether judging needs the whole body (the matcher or a capture looks at it).
 fn needs_body(e: &ExpectHttp) -> bool {
-    let keys = ["body", "json", "events", "first_event", "complete"];
+    looks_at(
+        e,
+        &[
+            "body",
+            "json",
+            "events",
+            "first_event",
+            "complete",
+            "exchanges",
+        ],
+    )
+}
+
+/// Whether the matcher or a capture looks at one of these top-level keys.
+fn looks_at(e: &ExpectHttp, keys: &[&str]) -> bool {
     let in_matcher = e
         .matcher
         .as_ref()
@@ -139,7 +153,15 @@ fn snapshot(shared: &Shared, e: &ExpectHttp, ctx: &Ctx<'_>) -> Result<(Value, bo
             .flat_map(|x| x.events.iter().map(|ev| ev.to_json()))
             .collect();
         let exchanges: Vec<Value> = st.exchanges.iter().map(|x| x.to_json()).collect();
-        let done = st.exchanges.iter().all(|x| x.complete);
+        // Events need every stream ended; the exchanges' bodies only the non-SSE
+        // answers read (a stream that stays open must not hold the judgement).
+        let done = if looks_at(e, &["events"]) {
+            st.exchanges.iter().all(|x| x.complete)
+        } else {
+            st.exchanges
+                .iter()
+                .all(|x| x.complete || (x.status.is_some() && x.is_sse()))
+        };
         return Ok((json!({"exchanges": exchanges, "events": events}), done));
     }
     let index = match (&e.request_id, which) {
@@ -238,6 +260,35 @@ pub async fn expect_http(
     Ok(())
 }
 
+/// Opens the standalone GET stream over Streamable HTTP in the session revisions. A
+/// server may offer none (405, HTTP-16); the answer is noted, never judged, and a
+/// case that needs what would come on it skips when it does not arrive.
+pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
+    if session.request_meta().is_some() {
+        return; // 2026-07-28 has no standalone stream
+    }
+    let started = match session.transport() {
+        Transport::StreamableHttp(t) => t.listen(),
+        _ => return,
+    };
+    let (index, head) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            session.note(format!("could not open the GET stream: {e}"));
+            return;
+        }
+    };
+    match tokio::time::timeout(ctx.cfg.timeout, head).await {
+        Ok(Ok(Ok(status))) => session.note(format!(
+            "opened the standalone GET stream (HTTP #{index}): answered {status}"
+        )),
+        Ok(Ok(Err(e))) => session.note(format!("GET stream (HTTP #{index}) failed: {e}")),
+        _ => session.note(format!(
+            "GET stream (HTTP #{index}): no response head in time"
+        )),
+    }
+}
+
 pub fn break_stream(
     b: &BreakStream,
     session: &mut Session,
@@ -257,4 +308,26 @@ pub fn break_stream(
             .insert(var.clone(), last.map(Value::String).unwrap_or(Value::Null));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(v: Value) -> ExpectHttp {
+        serde_json::from_value(v).expect("a valid expect_http step")
+    }
+
+    #[test]
+    fn a_matcher_on_the_exchanges_waits_for_their_bodies() {
+        // Without the wait, a document GET whose head came but whose body was not yet
+        // read would show `json: null` and fail the case.
+        let e = step(
+            json!({"exchange": "all", "match": {"exchanges": {"$contains": {"status": 200}}}}),
+        );
+        assert!(needs_body(&e));
+        assert!(!looks_at(&e, &["events"]));
+        let status_only = step(json!({"match": {"status": 200}}));
+        assert!(!needs_body(&status_only));
+    }
 }

@@ -61,11 +61,19 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
     });
     // HTTP-28 is about the streams of one session; 2026-07-28 has no sessions, and
     // every request's stream stands alone.
-    let stateless = lock(&sink.shared).exchanges.get(index).is_some_and(|x| {
-        x.request_headers
-            .get("mcp-protocol-version")
-            .is_some_and(|v| crate::revision::is_modern(v))
-    });
+    // Ids must be unique within a session (or across all of a client's streams when
+    // there are none): a second session a case opens has ids of its own.
+    let (stateless, session_key) = lock(&sink.shared)
+        .exchanges
+        .get(index)
+        .map(|x| {
+            let modern = x
+                .request_headers
+                .get("mcp-protocol-version")
+                .is_some_and(|v| crate::revision::is_modern(v));
+            (modern, session_of(x))
+        })
+        .unwrap_or_default();
     let mut events = bytes.eventsource();
     let mut previous_id = String::new();
     let mut error = None;
@@ -98,9 +106,15 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         };
         let duplicate = {
             let mut st = lock(&sink.shared);
+            // Aborting the task takes effect only at its next await: a stream the
+            // harness broke meanwhile must not deliver what it read after the break
+            // (the case resumes after the last event the break saw).
+            if st.exchanges.get(index).is_some_and(|x| x.broken) {
+                return;
+            }
             let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
                 st.seen_ids
-                    .insert(i.clone(), index)
+                    .insert(format!("{session_key}\n{i}"), index)
                     .map(|first| (i.clone(), first))
             });
             if let Some(x) = st.exchanges.get_mut(index) {
@@ -166,6 +180,16 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
             reason,
         })
         .await;
+}
+
+/// The session an exchange belongs to: the `MCP-Session-Id` it sent, or the one its
+/// answer issued (an `initialize`); empty without sessions.
+fn session_of(x: &super::exchange::Exchange) -> String {
+    x.request_headers
+        .get("mcp-session-id")
+        .or_else(|| x.headers.get("mcp-session-id"))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The SSE parser carries the last event id forward to events that set none, so an

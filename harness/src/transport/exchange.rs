@@ -83,6 +83,12 @@ pub struct Exchange {
     pub document: bool,
     /// Opened by the transport itself to follow exchange N (see `resume`).
     pub resumed_from: Option<usize>,
+    /// A stream the transport keeps following when the server closes its connection
+    /// (the standalone GET stream a case listens on, and what follows it).
+    pub follow: bool,
+    /// How many times in a row this stream was reopened without a new message
+    /// arriving (see `resume`).
+    pub idle_reconnects: usize,
     pub abort: Option<tokio::task::AbortHandle>,
 }
 
@@ -136,6 +142,8 @@ pub struct HttpState {
     pub reconnects: usize,
     /// Requests whose stream a case broke: the case resumes them, not the transport.
     pub manual: Vec<Value>,
+    /// Requests the case cancelled: their streams are not followed any more.
+    pub cancelled: Vec<Value>,
     /// `--bearer`: the access token sent (to the target's origin only) with every request.
     pub bearer: Option<String>,
     /// `--scoped-bearer`, once a case has sent it: never shown, like `bearer`.
@@ -275,7 +283,11 @@ pub fn start_follow(request: reqwest::RequestBuilder, record: Exchange, sink: &S
     let mut record = record;
     let index = {
         let mut st = lock(&sink.shared);
-        if record.request_ids.iter().any(|id| st.manual.contains(id)) {
+        if record
+            .request_ids
+            .iter()
+            .any(|id| st.manual.contains(id) || st.cancelled.contains(id))
+        {
             return;
         }
         st.redact(&mut record.request_headers);
@@ -489,18 +501,29 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
                 .await;
         }
     } else if !text.trim().is_empty() {
-        // Only a body that claims to be JSON is a message; an error page is evidence only.
-        let json = lock(&sink.shared).exchanges.get(index).is_some_and(|x| {
-            !x.document
-                && x.headers
-                    .get("content-type")
-                    .is_some_and(|c| c.to_ascii_lowercase().contains("json"))
-        });
+        let json = lock(&sink.shared)
+            .exchanges
+            .get(index)
+            .is_some_and(body_is_message);
         if json {
             deliver(sink, &text).await;
         }
     }
     finish(sink, index, error);
+}
+
+/// Whether the body of a (non-SSE) answer is handed to the session as a JSON-RPC
+/// message. Only a body that claims to be JSON is one; an error page is evidence
+/// only. So is the refusal of a GET the transport opened by itself (to follow a
+/// stream): nobody asked for it, and its body answers no request.
+fn body_is_message(x: &Exchange) -> bool {
+    let own_refused =
+        x.resumed_from.is_some() && !x.status.is_some_and(|s| (200..300).contains(&s));
+    !x.document
+        && !own_refused
+        && x.headers
+            .get("content-type")
+            .is_some_and(|c| c.to_ascii_lowercase().contains("json"))
 }
 
 /// Why request `id` will get no JSON-RPC response: the HTTP exchange that carried it
@@ -555,6 +578,25 @@ pub fn origin_of(url: &url::Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_refusal_of_a_get_the_transport_opened_is_no_message() {
+        let mut x = Exchange {
+            method: "GET".into(),
+            status: Some(405),
+            resumed_from: Some(3),
+            ..Exchange::default()
+        };
+        x.headers
+            .insert("content-type".into(), "application/json".into());
+        assert!(!body_is_message(&x));
+        // The same answer to a POST (a JSON-RPC error for its request) is one.
+        x.resumed_from = None;
+        x.method = "POST".into();
+        assert!(body_is_message(&x));
+        x.headers.insert("content-type".into(), "text/html".into());
+        assert!(!body_is_message(&x));
+    }
 
     #[test]
     fn request_ids_find_initialize() {

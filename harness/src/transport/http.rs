@@ -164,6 +164,16 @@ impl HttpTransport {
         &mut self,
         req: &HttpRequest,
     ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
+        self.request_with(req, None)
+    }
+
+    /// Like [`request`](Self::request), with the body sent as `body` (the same
+    /// bytes as `req.body`) when given.
+    fn request_with(
+        &mut self,
+        req: &HttpRequest,
+        body: Option<reqwest::Body>,
+    ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
         let (method, verb) = req.verb("POST")?;
         let mut defaults = self.default_headers(&method);
         let modern = lock(&self.sink.shared)
@@ -197,8 +207,20 @@ impl HttpTransport {
         if let Some(id) = init {
             lock(&self.sink.shared).init_ids.push(id);
         }
-        if let Some(b) = &req.body {
-            builder = builder.body(b.clone());
+        if let Some(b) = req.body.as_deref() {
+            let cancelled = cancelled_requests(b);
+            lock(&self.sink.shared).cancelled.extend(cancelled);
+        }
+        match (body, &req.body) {
+            (Some(streamed), Some(b)) => {
+                // A streamed body has no length of its own: say it, so that it is not
+                // sent chunked.
+                builder = builder
+                    .header("content-length", b.len().to_string())
+                    .body(streamed);
+            }
+            (_, Some(b)) => builder = builder.body(b.clone()),
+            _ => {}
         }
         let record = Exchange {
             method,
@@ -212,18 +234,48 @@ impl HttpTransport {
         Ok(exchange::start(builder, record, &self.sink))
     }
 
-    /// Sends one JSON-RPC message as a POST. Waits for the response head for at most
-    /// the write timeout; a server that holds the head longer is answered in the background.
+    /// Sends one JSON-RPC message as a POST and returns once it is written: when the
+    /// response head arrives, or at most `SETTLE` after the client has handed the whole
+    /// body to the connection (a server may hold a JSON answer's head until a slow
+    /// request is done, and that must not delay the next step), and never later than
+    /// the write timeout. The rest of the answer is read in the background.
     pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
-        let (_, head) = self.request(&HttpRequest {
-            method: "POST".into(),
-            body: Some(text.to_string()),
-            ..HttpRequest::default()
-        })?;
-        match tokio::time::timeout(self.sink.limits.write_timeout, head).await {
-            Ok(Ok(Err(e))) => Err(TransportError::Unreachable(e)),
+        const SETTLE: Duration = Duration::from_millis(50);
+        let (body, written) = signalled_body(text.to_string());
+        let (_, mut head) = self.request_with(
+            &HttpRequest {
+                method: "POST".into(),
+                body: Some(text.to_string()),
+                ..HttpRequest::default()
+            },
+            Some(body),
+        )?;
+        let wait = async {
+            tokio::select! {
+                h = &mut head => Some(h),
+                _ = written => tokio::time::timeout(SETTLE, &mut head).await.ok(),
+            }
+        };
+        match tokio::time::timeout(self.sink.limits.write_timeout, wait).await {
+            Ok(Some(Ok(Err(e)))) => Err(TransportError::Unreachable(e)),
             _ => Ok(()),
         }
+    }
+
+    /// Opens the standalone GET stream, as a client that wants the server's own
+    /// requests and notifications does. The transport follows it when the server
+    /// closes its connection. Returns the exchange and a receiver for its status.
+    pub fn listen(
+        &mut self,
+    ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
+        let (index, head) = self.request(&HttpRequest {
+            method: "GET".into(),
+            ..HttpRequest::default()
+        })?;
+        if let Some(x) = lock(&self.sink.shared).exchanges.get_mut(index) {
+            x.follow = true;
+        }
+        Ok((index, head))
     }
 
     pub async fn recv(&mut self, wait: Duration) -> Option<Incoming> {
@@ -322,6 +374,36 @@ impl Drop for HttpTransport {
             }
         }
     }
+}
+
+/// A body of `text` and a receiver that fires once the HTTP client has taken all of
+/// it: the end of the body is asked for only after its bytes went to the connection.
+fn signalled_body(text: String) -> (reqwest::Body, oneshot::Receiver<()>) {
+    use futures_util::StreamExt as _;
+    let (tx, rx) = oneshot::channel();
+    let mut tx = Some(tx);
+    let data = futures_util::stream::iter([Ok::<String, std::io::Error>(text)]);
+    let end = futures_util::stream::poll_fn(move |_| {
+        if let Some(t) = tx.take() {
+            let _ = t.send(());
+        }
+        std::task::Poll::<Option<Result<String, std::io::Error>>>::Ready(None)
+    });
+    (reqwest::Body::wrap_stream(data.chain(end)), rx)
+}
+
+/// The ids named by `notifications/cancelled` messages in an outgoing body.
+fn cancelled_requests(body: &str) -> Vec<Value> {
+    let items = match serde_json::from_str::<Value>(body) {
+        Ok(Value::Array(a)) => a,
+        Ok(one) => vec![one],
+        Err(_) => return Vec::new(),
+    };
+    items
+        .iter()
+        .filter(|m| m.get("method").and_then(Value::as_str) == Some("notifications/cancelled"))
+        .filter_map(|m| m.pointer("/params/requestId").cloned())
+        .collect()
 }
 
 /// The 2026-07-28 request metadata headers a POST of `body` carries: `Mcp-Method`,
@@ -464,6 +546,16 @@ mod same_origin_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cancelled_requests_are_read_from_the_body() {
+        let one = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"long-1"}}"#;
+        assert_eq!(cancelled_requests(one), vec![Value::from("long-1")]);
+        let batch = r#"[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}]"#;
+        assert_eq!(cancelled_requests(batch), vec![Value::from(3)]);
+        assert!(cancelled_requests(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_empty());
+        assert!(cancelled_requests("not json").is_empty());
+    }
 
     #[test]
     fn base64_sentinel_as_in_the_spec() {

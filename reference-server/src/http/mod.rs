@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 
 use crate::core::Config;
 use crate::faults::Fault;
+use crate::variants::Variant;
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -58,6 +59,9 @@ pub struct Server {
     pub port: u16,
     /// Counter for the `sequential-session-ids` fault.
     pub issued: std::sync::atomic::AtomicU64,
+    /// Variant `stateless`: the one-request sessions still serving, so that a
+    /// `notifications/cancelled` (which arrives in a POST of its own) finds its request.
+    pub unnamed: Mutex<Vec<std::sync::Weak<streamable::HttpSession>>>,
 }
 
 impl Server {
@@ -81,9 +85,17 @@ impl Server {
             + 1;
         if self.has(Fault::SequentialSessionIds) {
             format!("{n:032x}")
+        } else if self.variant(Variant::SessionUuid) {
+            uuid_session_id()
+        } else if self.variant(Variant::SessionJwt) {
+            jwt_session_id()
         } else {
             new_session_id()
         }
+    }
+
+    pub fn variant(&self, v: Variant) -> bool {
+        self.config.variants.has(v)
     }
 }
 
@@ -111,6 +123,7 @@ pub async fn run(
         base: format!("http://{local}"),
         port: local.port(),
         issued: std::sync::atomic::AtomicU64::new(0),
+        unnamed: Mutex::new(Vec::new()),
     });
     loop {
         let (tcp, _) = match listener.accept().await {
@@ -296,13 +309,77 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     LENIENT.decode(text).ok()
 }
 
-/// A fresh session id: 128 random bits from the OS, as hex (visible ASCII, HTTP-22).
-pub fn new_session_id() -> String {
-    let mut buf = [0u8; 16];
+/// `N` random bytes from the OS.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
     // Without the OS's random source no id would be unguessable: better to stop.
     if let Err(e) = getrandom::fill(&mut buf) {
         eprintln!("mcp-reference-server: no random source for session ids: {e}");
         std::process::exit(70);
     }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    buf
+}
+
+/// A fresh session id: 128 random bits from the OS, as hex (visible ASCII, HTTP-22).
+pub fn new_session_id() -> String {
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Variant `session-uuid`: a random (version 4) UUID in its usual 8-4-4-4-12 form.
+pub fn uuid_session_id() -> String {
+    let mut b = random_bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Variant `session-jwt`: a JWT-shaped token (header, claims with a random `jti`,
+/// signature; each base64url without padding, joined by dots).
+pub fn jwt_session_id() -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let jti = new_session_id();
+    let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"mcp-session","jti":"{jti}"}}"#));
+    let signature = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    format!("{header}.{claims}.{signature}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visible_ascii(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| (0x21..=0x7e).contains(&b))
+    }
+
+    #[test]
+    fn session_id_variants_have_their_shapes() {
+        let uuid = uuid_session_id();
+        let parts: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(parts, vec![8, 4, 4, 4, 12], "{uuid}");
+        assert!(uuid.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+        assert_eq!(uuid.as_bytes()[14], b'4', "version 4: {uuid}");
+        assert_ne!(uuid, uuid_session_id());
+
+        let jwt = jwt_session_id();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3, "{jwt}");
+        assert!(parts.iter().all(|p| !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')));
+        assert!(visible_ascii(&jwt) && visible_ascii(&uuid));
+        assert_ne!(jwt, jwt_session_id());
+    }
 }

@@ -24,6 +24,7 @@ use crate::faults::Fault;
 use crate::jsonrpc::{is_valid_id, RpcError};
 use crate::modern;
 use crate::protocol::{parse_message, Parsed};
+use crate::variants::Variant;
 use crate::version::Revision;
 
 pub struct HttpSession {
@@ -50,6 +51,7 @@ impl HttpSession {
         r.progress_to_standalone = server.has(Fault::ProgressOnStandalone);
         r.progress_to_newest = server.has(Fault::ProgressOnNewestStream);
         r.keep_open = server.has(Fault::KeepStreamOpen);
+        r.json_only = server.variant(Variant::JsonOnly);
         let router: SharedRouter = Arc::new(std::sync::Mutex::new(r));
         let task = tokio::spawn(streams::run_router(router.clone(), rx));
         Arc::new(HttpSession {
@@ -105,7 +107,14 @@ pub async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Bod
     if let Err(r) = check_version(&server, &parts.headers) {
         return r;
     }
+    let stateless = server.variant(Variant::Stateless);
+    let no_get = stateless || server.variant(Variant::Get405);
+    let no_delete = stateless || server.variant(Variant::Delete405);
     match parts.method {
+        // HTTP-16, HTTP-25: a server without a standalone stream, or that does not let
+        // clients end sessions, answers 405.
+        Method::GET if no_get => not_allowed(no_delete),
+        Method::DELETE if no_delete => not_allowed(no_delete),
         Method::GET => get(&server, &parts.headers),
         Method::DELETE => delete(&server, &parts.headers),
         _ => {
@@ -337,6 +346,8 @@ async fn modern_post(server: &Server, headers: &HeaderMap, msg: Value) -> Respon
         return error(status, &id, err);
     }
     let session = HttpSession::new(server);
+    // The session-era variants do not apply to the stateless era.
+    lock(&session.router).json_only = false;
     let (ids, tokens) = requests_in(&msg);
     let mut resp = serve(server, &session, Parsed::Json(msg), &ids, &tokens, true).await;
     if !server.has(Fault::ModernNoAccelBuffering)
@@ -391,6 +402,77 @@ fn lookup(
     }
 }
 
+/// 405 for a GET or DELETE this server does not offer, naming what it allows.
+fn not_allowed(no_delete: bool) -> Response<Body> {
+    let allow = if no_delete { "POST" } else { "POST, DELETE" };
+    let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
+    r.headers_mut()
+        .insert("allow", HeaderValue::from_static(allow));
+    r
+}
+
+/// Variant `stateless`: a session that serves one POST. Its event ids carry a
+/// server-wide number, since they must be unique across all the client's streams
+/// when there are no sessions (HTTP-28).
+fn unnamed_session(server: &Server) -> Arc<HttpSession> {
+    let s = HttpSession::new(server);
+    let n = server
+        .issued
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    lock(&s.router).id_prefix = format!("u{n}.");
+    let mut live = server.unnamed.lock().unwrap_or_else(|e| e.into_inner());
+    live.retain(|w| w.strong_count() > 0);
+    live.push(Arc::downgrade(&s));
+    s
+}
+
+/// Variant `stateless`: a `notifications/cancelled` cancels its request in whichever
+/// one-request session is serving it (CANC-01).
+fn cancel_unnamed(server: &Server, parsed: &Parsed) {
+    let Parsed::Json(v) = parsed else {
+        return;
+    };
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        one => vec![one],
+    };
+    let live: Vec<Arc<HttpSession>> = server
+        .unnamed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter_map(std::sync::Weak::upgrade)
+        .collect();
+    for m in items {
+        if m.get("method").and_then(Value::as_str) != Some("notifications/cancelled") {
+            continue;
+        }
+        if let Some(id) = m.pointer("/params/requestId") {
+            for s in &live {
+                s.core.cancel(id);
+            }
+        }
+    }
+}
+
+/// Variant `stateless`: a request outside `initialize` is served by a session of
+/// its own that counts as initialized at the revision its `MCP-Protocol-Version`
+/// names (2025-03-26 without the header, HTTP-27). Nothing is remembered between
+/// requests, and a client's capabilities are not known.
+fn stateless_session(server: &Server, headers: &HeaderMap) -> Arc<HttpSession> {
+    let s = unnamed_session(server);
+    let revision = header(headers, "mcp-protocol-version")
+        .and_then(Revision::parse)
+        .unwrap_or(Revision::V2025_03_26);
+    {
+        let mut st = s.core.state();
+        st.phase = crate::core::Phase::Operating;
+        st.revision = Some(revision);
+    }
+    s
+}
+
 fn missing_session() -> Response<Body> {
     jsonrpc_error(
         StatusCode::BAD_REQUEST,
@@ -427,6 +509,11 @@ async fn post(server: &Server, headers: &HeaderMap, parsed: Parsed) -> Response<
     let session = match lookup(server, headers) {
         Err(r) => return r,
         Ok(Some(s)) => s,
+        Ok(None) if server.variant(Variant::Stateless) && is_init => unnamed_session(server),
+        Ok(None) if server.variant(Variant::Stateless) => {
+            cancel_unnamed(server, &parsed);
+            stateless_session(server, headers)
+        }
         Ok(None) if is_init => {
             if server.sessions().len() >= MAX_SESSIONS {
                 return jsonrpc_error(StatusCode::SERVICE_UNAVAILABLE, -32000, "too many sessions");
@@ -477,8 +564,21 @@ async fn serve(
     session.core.handle_parsed(parsed);
     // Everything the core emitted while handling the body is routed before we look.
     session.core.flush().await;
+    let json_only = server.variant(Variant::JsonOnly) && !modern;
+    let wait = {
+        let mut r = lock(&session.router);
+        r.current = None;
+        let open = r.streams.get(stream).is_some_and(|s| !s.done);
+        (json_only && open && !ids.is_empty())
+            .then(|| r.attach(stream, None, &server.config.faults))
+    };
+    if let Some(mut rx) = wait {
+        // JSON only: wait for the last response (the connection attached here ends
+        // with it), letting other POSTs of the session through meanwhile.
+        drop(_gate);
+        while rx.recv().await.is_some() {}
+    }
     let mut r = lock(&session.router);
-    r.current = None;
     let revision = session.core.revision();
     let Some(s) = r.streams.get_mut(stream) else {
         return empty(StatusCode::INTERNAL_SERVER_ERROR);
@@ -499,7 +599,8 @@ async fn serve(
         .events
         .iter()
         .all(|(_, m)| m.as_ref().is_some_and(|m| m.get("method").is_none()));
-    if s.done && only_responses {
+    let only_responses = only_responses || json_only;
+    if s.done && only_responses && !server.variant(Variant::SseAlways) {
         let mut msgs: Vec<Value> = s.events.drain(..).filter_map(|(_, m)| m).collect();
         let body = if msgs.len() == 1 {
             msgs.remove(0)
@@ -515,6 +616,7 @@ async fn serve(
     }
     // 2026-07-28 streams are not resumable: no priming event.
     let primed = !modern && revision >= Revision::V2025_11_25 && !server.has(Fault::NoPrimingEvent);
+    r.poll_every = primed && server.variant(Variant::PollEveryStream);
     if primed {
         // HTTP-13: a priming event (id, empty data) opens the stream.
         let id = r.next_id(stream);
@@ -528,6 +630,10 @@ async fn serve(
         if let Some(s) = r.streams.get_mut(stream) {
             s.live = None;
         }
+    }
+    if server.variant(Variant::Stateless) {
+        // No session outlives its POST: this one lives as long as its stream.
+        return sse_guarded(rx, session.clone());
     }
     if modern {
         // MOD-11: the request's stream is its only channel, and closing it cancels it.
@@ -584,8 +690,11 @@ fn get(server: &Server, headers: &HeaderMap) -> Response<Body> {
         );
     }
     let mut r = lock(&session.router);
+    let polling = server.variant(Variant::PollEveryStream)
+        && session.core.revision() >= Revision::V2025_11_25;
+    r.poll_every = polling;
     if let Some(last) = header(headers, "last-event-id") {
-        if !server.has(Fault::NoReplay) {
+        if !server.variant(Variant::NoReplay) {
             if let Some(stream) = r.stream_of(last) {
                 return sse(r.attach(stream, Some(last), &server.config.faults));
             }
@@ -612,6 +721,14 @@ fn get(server: &Server, headers: &HeaderMap) -> Response<Body> {
             -32000,
             "Conflict: the standalone stream is already open",
         );
+    }
+    if polling {
+        // Every stream is polled: this one is primed too, and its connection ends
+        // after the priming event (and whatever queued up meanwhile).
+        let id = r.next_id(STANDALONE);
+        if let Some(s) = r.streams.get_mut(STANDALONE) {
+            s.events.push((id, None));
+        }
     }
     sse(r.attach(STANDALONE, None, &server.config.faults))
 }

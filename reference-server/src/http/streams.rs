@@ -58,6 +58,15 @@ pub struct Router {
     pub progress_to_newest: bool,
     /// Fault `keep-stream-open`: a finished POST stream is not ended.
     pub keep_open: bool,
+    /// Variant `json-only`: POSTs are answered with JSON, so a POST stream holds only
+    /// responses; progress and log messages of a request are not sent (the spec makes
+    /// both optional) and anything else goes to the standalone stream.
+    pub json_only: bool,
+    /// Prepended to every event id (variant `stateless`: ids unique across sessions).
+    pub id_prefix: String,
+    /// Variant `poll-every-stream`: a connection closes after each delivery of events
+    /// (the stream lives on; the client resumes it with GET and `Last-Event-ID`).
+    pub poll_every: bool,
 }
 
 pub type SharedRouter = Arc<Mutex<Router>>;
@@ -109,7 +118,7 @@ impl Router {
             let n = self.streams.get(stream).map_or(0, |s| s.events.len()) + 1;
             return n.to_string();
         }
-        format!("{stream}-{}", self.next_event)
+        format!("{}{stream}-{}", self.id_prefix, self.next_event)
     }
 
     /// Adds an event to a stream and sends it on the live connection, if any.
@@ -123,14 +132,35 @@ impl Router {
         if let Some(live) = &s.live {
             if live.send(bytes).is_ok() {
                 s.flushed = s.events.len();
+                if self.poll_every {
+                    // Polling: the event went out; the connection ends after it.
+                    s.live = None;
+                }
             } else {
                 s.live = None;
             }
         }
     }
 
-    /// Picks the stream for a message the session core emitted.
-    fn route(&self, msg: &Value) -> usize {
+    /// Picks the stream for a message the session core emitted; `None`: not sent.
+    fn route(&self, msg: &Value) -> Option<usize> {
+        let stream = self.route_any(msg);
+        let on_post = self.streams.get(stream).is_some_and(|s| s.from_post);
+        if !self.json_only || !on_post {
+            return Some(stream);
+        }
+        let first = match msg {
+            Value::Array(items) => items.first().unwrap_or(msg),
+            other => other,
+        };
+        match first.get("method").and_then(Value::as_str) {
+            None => Some(stream),
+            Some("notifications/progress" | "notifications/message") => None,
+            Some(_) => Some(STANDALONE),
+        }
+    }
+
+    fn route_any(&self, msg: &Value) -> usize {
         let first = match msg {
             Value::Array(items) => items.first().unwrap_or(msg),
             other => other,
@@ -168,7 +198,9 @@ impl Router {
 
     /// Routes, stores and sends one message; ends a POST stream after its last response.
     pub fn dispatch(&mut self, msg: Value) {
-        let stream = self.route(&msg);
+        let Some(stream) = self.route(&msg) else {
+            return;
+        };
         let answered: Vec<String> = match &msg {
             Value::Array(items) => items
                 .iter()
@@ -243,13 +275,20 @@ impl Router {
                 }
             }
         }
+        let backlog_empty = backlog.is_empty();
         if let Some(s) = self.streams.get_mut(stream) {
             for b in backlog {
                 let _ = tx.send(b);
             }
             s.flushed = s.events.len();
-            // A finished stream ends after the replay; an open one stays attached.
-            s.live = if s.done { None } else { Some(tx) };
+            // A finished stream ends after the replay; an open one stays attached
+            // (when polling, only until it has delivered something).
+            let delivered = !backlog_empty;
+            s.live = if s.done || (self.poll_every && delivered) {
+                None
+            } else {
+                Some(tx)
+            };
         }
         rx
     }
@@ -302,6 +341,44 @@ mod tests {
         r.dispatch(json!({"jsonrpc":"2.0","id":1,"result":{}}));
         r.dispatch(json!({"jsonrpc":"2.0","method":"notifications/message","params":{}}));
         assert_eq!(r.streams[STANDALONE].events.len(), 1);
+    }
+
+    #[test]
+    fn json_only_keeps_only_responses_on_a_post_stream() {
+        let mut r = Router::new();
+        r.json_only = true;
+        let a = r.open_post(&[json!(1)], &[json!("p")]);
+        r.current = Some(a);
+        r.dispatch(
+            json!({"method":"notifications/progress","params":{"progressToken":"p","progress":1}}),
+        );
+        r.dispatch(json!({"method":"notifications/message","params":{"level":"info","data":"x"}}));
+        r.dispatch(json!({"method":"notifications/tools/list_changed"}));
+        r.dispatch(json!({"jsonrpc":"2.0","id":1,"result":{}}));
+        assert_eq!(r.streams[a].events.len(), 1, "the response only");
+        assert_eq!(r.streams[STANDALONE].events.len(), 1, "list_changed");
+    }
+
+    #[test]
+    fn polling_ends_each_connection_after_what_it_delivered() {
+        let mut r = Router::new();
+        r.poll_every = true;
+        let a = r.open_post(&[json!(1)], &[json!("p")]);
+        // A resumed connection with nothing to replay waits for the next event.
+        let mut rx = r.attach(a, None, &Faults::none());
+        assert!(r.streams[a].live.is_some());
+        r.dispatch(
+            json!({"method":"notifications/progress","params":{"progressToken":"p","progress":1}}),
+        );
+        assert!(rx.try_recv().is_ok());
+        assert!(r.streams[a].live.is_none(), "closed after one delivery");
+        r.dispatch(
+            json!({"method":"notifications/progress","params":{"progressToken":"p","progress":2}}),
+        );
+        let first = r.streams[a].events[0].0.clone();
+        let mut rx = r.attach(a, Some(&first), &Faults::none());
+        assert!(rx.try_recv().is_ok());
+        assert!(r.streams[a].live.is_none(), "closed after the replay");
     }
 
     #[test]
