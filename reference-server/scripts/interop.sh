@@ -29,38 +29,8 @@ if [ ! -x "$out/venv/bin/python" ]; then
 fi
 bin=$out/node/node_modules/.bin
 py=$out/venv/bin/python
-cat >"$out/py_server.py" <<'EOF'
-"""A small server on the Python SDK: one tool, one resource, one prompt."""
-import sys
-from mcp.server.mcpserver import MCPServer
-
-app = MCPServer("py-interop")
-
-
-@app.tool()
-def add(a: int, b: int) -> int:
-    """Add two integers."""
-    return a + b
-
-
-@app.resource("note://hello")
-def hello() -> str:
-    """A greeting."""
-    return "Hello from Python"
-
-
-@app.prompt()
-def greet(name: str) -> str:
-    """Greet someone."""
-    return f"Please greet {name}."
-
-
-if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        app.run(transport="streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
-    else:
-        app.run()
-EOF
+# The Python SDK server is the CI interop run's (stdio, or --http PORT).
+py_server="$(cd "$(dirname "$0")/../.." && pwd)/fixtures/interop/python_server.py"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -107,7 +77,7 @@ run server-everything-stdio --hints "$out/everything-hints.yaml" -- "$bin/mcp-se
 run server-filesystem -- "$bin/mcp-server-filesystem" '{root}'
 mkdir -p "$out/memory"
 run server-memory -- env MEMORY_FILE_PATH="$out/memory/memory.jsonl" "$bin/mcp-server-memory"
-run python-sdk-stdio -- "$py" "$out/py_server.py"
+run python-sdk-stdio -- "$py" "$py_server"
 
 port=$(free_port)
 PORT=$port "$bin/mcp-server-everything" streamableHttp >"$out/everything-http.log" 2>&1 &
@@ -115,7 +85,7 @@ pids+=($!)
 wait_port "$port" && run server-everything-http --hints "$out/everything-hints.yaml" "http://127.0.0.1:$port/mcp"
 
 port=$(free_port)
-"$py" "$out/py_server.py" "$port" >"$out/python-http.log" 2>&1 &
+"$py" "$py_server" --http "$port" >"$out/python-http.log" 2>&1 &
 pids+=($!)
 wait_port "$port" && run python-sdk-http "http://127.0.0.1:$port/mcp"
 

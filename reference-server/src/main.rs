@@ -17,6 +17,7 @@ mod resources;
 mod schema;
 mod shallow;
 mod stdio;
+mod switches;
 mod tools;
 mod variants;
 mod version;
@@ -154,11 +155,7 @@ fn main() -> anyhow::Result<()> {
             "mcp-reference-server {} over HTTP (variants: {}, faults: {})",
             env!("CARGO_PKG_VERSION"),
             config.variants.names(),
-            if config.faults.is_empty() {
-                "none".to_string()
-            } else {
-                config.faults.names()
-            }
+            config.faults.names()
         );
         let poll = cli.sse_poll || config.variants.has(Variant::PollEveryStream);
         return runtime.block_on(http::run(config, addr, poll, cli.bearer, cli.scoped_bearer));
@@ -168,11 +165,7 @@ fn main() -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
         config.page_size,
         config.variants.names(),
-        if config.faults.is_empty() {
-            "none".to_string()
-        } else {
-            config.faults.names()
-        }
+        config.faults.names()
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
