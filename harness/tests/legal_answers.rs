@@ -75,6 +75,21 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Value)> {
             json!({"status": 400, "body": "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32020,\"message\":\"Header mismatch\"}}"}),
             json!({"status": 200, "body": "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,\"message\":\"Missing _meta\"}}"}),
         ),
+        (
+            // params that are not structured make an Invalid Request, one of JSON-RPC's
+            // examples of an error in detecting the id: a null id is allowed (the Python
+            // SDK answers so); a result is not.
+            "jsonrpc/params-not-object.yaml",
+            "/steps/1/expect/match",
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32602, "message": "Invalid request parameters"}}),
+            json!({"jsonrpc": "2.0", "id": 8, "result": {}}),
+        ),
+        (
+            "modern/params-not-object.yaml",
+            "/steps/1/expect/match",
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "Invalid request"}}),
+            json!({"jsonrpc": "2.0", "id": 8, "error": {"code": -32601, "message": "Method not found"}}),
+        ),
     ]
 }
 
