@@ -469,7 +469,10 @@ impl Session {
             }
             Incoming::Invalid { raw, reason } => {
                 self.record(Direction::Received, Value::String(raw.clone()));
-                let requirements = if reason.contains("UTF-8") {
+                // STDIO-05 (UTF-8) is stated from 2025-03-26; before, a line that is not
+                // UTF-8 is still no JSON text (RFC 8259 §8.1), hence no valid message.
+                let utf8_rule = self.revision.as_deref().is_none_or(|r| r >= "2025-03-26");
+                let requirements = if reason.contains("UTF-8") && utf8_rule {
                     vec!["STDIO-05".to_string()]
                 } else if self.transport.kind() == "stdio" {
                     vec!["STDIO-01".to_string(), "STDIO-02".to_string()]
