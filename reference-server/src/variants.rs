@@ -30,6 +30,7 @@ crate::switches::switches! {
         SessionUuid => "session-uuid": "HTTP: session ids are random UUIDs (8-4-4-4-12 hex)",
         NoReplay => "no-replay": "HTTP: a GET with Last-Event-ID replays nothing (it opens the standalone stream)",
         SessionJwt => "session-jwt": "HTTP: session ids are JWT-shaped tokens (three base64url parts joined by dots)",
+        OauthErrorBody => "oauth-error-body": "HTTP with --bearer: 401 and 403 refusals carry an OAuth error object ({\"error\": \"invalid_token\"}, application/json) instead of a JSON-RPC error",
         ServerPings => "server-pings": "pings the client every 150 ms once the session is initialized",
         UnsolicitedLogs => "unsolicited-logs": "logs \"serving METHOD\" at level info before serving each request of an initialized session",
         ExtraFields => "extra-fields": "every non-empty result also carries a member the schema does not name and a vendor _meta key",

@@ -504,7 +504,7 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
         let json = lock(&sink.shared)
             .exchanges
             .get(index)
-            .is_some_and(body_is_message);
+            .is_some_and(|x| body_is_message(x) && refusal_body_is_message(x, &text));
         if json {
             deliver(sink, &text).await;
         }
@@ -524,6 +524,31 @@ fn body_is_message(x: &Exchange) -> bool {
         && x.headers
             .get("content-type")
             .is_some_and(|c| c.to_ascii_lowercase().contains("json"))
+}
+
+/// A refusal (a status outside 2xx) often carries a body of another protocol: an
+/// OAuth error object (`{"error":"invalid_token"}`) with a 401, a problem document with
+/// a 403. Such a body is evidence for the status check, never a JSON-RPC message to
+/// judge; a refusal's body is one only when it says so (a `jsonrpc` member, or an `id`
+/// with `result` or `error`, in an object or in each object of an array). A 2xx body
+/// that claims JSON is always judged as JSON-RPC.
+fn refusal_body_is_message(x: &Exchange, text: &str) -> bool {
+    if x.status.is_none_or(|s| (200..300).contains(&s)) {
+        return true;
+    }
+    fn claims_jsonrpc(v: &Value) -> bool {
+        v.as_object().is_some_and(|o| {
+            o.contains_key("jsonrpc")
+                || (o.contains_key("id") && (o.contains_key("result") || o.contains_key("error")))
+        })
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => !items.is_empty() && items.iter().all(claims_jsonrpc),
+        Ok(v) => claims_jsonrpc(&v),
+        // Not JSON at all though labelled so: the session's wire check reports it only
+        // when it is offered as a message, which a refusal's body is not.
+        Err(_) => false,
+    }
 }
 
 /// Why request `id` will get no JSON-RPC response: the HTTP exchange that carried it
@@ -596,6 +621,32 @@ mod tests {
         assert!(body_is_message(&x));
         x.headers.insert("content-type".into(), "text/html".into());
         assert!(!body_is_message(&x));
+    }
+
+    #[test]
+    fn an_oauth_error_body_of_a_refusal_is_no_message() {
+        let mut x = Exchange {
+            method: "POST".into(),
+            status: Some(401),
+            ..Exchange::default()
+        };
+        x.headers
+            .insert("content-type".into(), "application/json".into());
+        assert!(body_is_message(&x));
+        let oauth = r#"{"error":"invalid_token","error_description":"The access token expired"}"#;
+        assert!(!refusal_body_is_message(&x, oauth));
+        assert!(!refusal_body_is_message(&x, "<html>401</html>"));
+        // A JSON-RPC error sent with the refusal is one (and judged as such).
+        let rpc = r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"unauthorized"}}"#;
+        assert!(refusal_body_is_message(&x, rpc));
+        assert!(refusal_body_is_message(
+            &x,
+            r#"{"id":1,"error":{"code":1,"message":"x"}}"#
+        ));
+        assert!(refusal_body_is_message(&x, &format!("[{rpc}]")));
+        // A 2xx body that claims JSON is always offered to the session.
+        x.status = Some(200);
+        assert!(refusal_body_is_message(&x, oauth));
     }
 
     #[test]

@@ -150,11 +150,7 @@ pub fn check_scope(
     if server.has(Fault::AuthScope401) {
         return Err(challenge(server, Some("invalid_token")));
     }
-    let mut r = jsonrpc_error(
-        StatusCode::FORBIDDEN,
-        -32000,
-        "Forbidden: insufficient scope",
-    );
+    let mut r = refusal_body(server, StatusCode::FORBIDDEN, "insufficient_scope");
     // The fault names only the scopes still missing, on every other challenge.
     static CHALLENGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = CHALLENGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -174,6 +170,27 @@ pub fn check_scope(
         }
     }
     Err(r)
+}
+
+/// The body of an authorization refusal: a JSON-RPC error, or with the variant
+/// `oauth-error-body` the OAuth error object many authorization layers send
+/// (`{"error": "invalid_token", "error_description": …}`, `application/json`).
+fn refusal_body(server: &Server, status: StatusCode, oauth_error: &str) -> Response<Body> {
+    if server.variant(crate::variants::Variant::OauthErrorBody) {
+        return crate::http::json_body(
+            status,
+            &serde_json::json!({
+                "error": oauth_error,
+                "error_description": "the request is not authorized for this resource",
+            }),
+        );
+    }
+    let message = if status == StatusCode::FORBIDDEN {
+        "Forbidden: insufficient scope"
+    } else {
+        "Unauthorized"
+    };
+    jsonrpc_error(status, -32000, message)
 }
 
 /// A 401 with `WWW-Authenticate: Bearer resource_metadata="…", scope="…"`.
@@ -196,7 +213,7 @@ fn challenge(server: &Server, error: Option<&str>) -> Response<Body> {
     } else {
         format!("Bearer {}", params.join(", "))
     };
-    let mut r = jsonrpc_error(StatusCode::UNAUTHORIZED, -32000, "Unauthorized");
+    let mut r = refusal_body(server, StatusCode::UNAUTHORIZED, "invalid_token");
     if let Ok(v) = HeaderValue::from_str(&value) {
         r.headers_mut().insert("www-authenticate", v);
     }
