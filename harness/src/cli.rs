@@ -493,16 +493,7 @@ fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, Strin
         return Ok((target, None, why.to_string()));
     };
     let target = match target {
-        Target::Command(mut l) => {
-            l.program = sb.substitute(&l.program);
-            l.args = l.args.iter().map(|a| sb.substitute(a)).collect();
-            l.env = l
-                .env
-                .iter()
-                .map(|(k, v)| (k.clone(), sb.substitute(v)))
-                .collect();
-            Target::Command(l)
-        }
+        Target::Command(l) => Target::Command(crate::run::launch_in(&sb, &l)),
         other => other,
     };
     Ok((target, Some(std::sync::Arc::new(sb)), String::new()))

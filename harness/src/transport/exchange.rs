@@ -501,11 +501,12 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
                 .await;
         }
     } else if !text.trim().is_empty() {
-        let json = lock(&sink.shared)
+        // The lock is not held while a refusal's body is parsed.
+        let (json, status) = lock(&sink.shared)
             .exchanges
             .get(index)
-            .is_some_and(|x| body_is_message(x) && refusal_body_is_message(x, &text));
-        if json {
+            .map_or((false, None), |x| (body_is_message(x), x.status));
+        if json && refusal_body_is_message(status, &text) {
             deliver(sink, &text).await;
         }
     }
@@ -532,8 +533,8 @@ fn body_is_message(x: &Exchange) -> bool {
 /// judge; a refusal's body is one only when it says so (a `jsonrpc` member, or an `id`
 /// with `result` or `error`, in an object or in each object of an array). A 2xx body
 /// that claims JSON is always judged as JSON-RPC.
-fn refusal_body_is_message(x: &Exchange, text: &str) -> bool {
-    if x.status.is_none_or(|s| (200..300).contains(&s)) {
+fn refusal_body_is_message(status: Option<u16>, text: &str) -> bool {
+    if status.is_none_or(|s| (200..300).contains(&s)) {
         return true;
     }
     fn claims_jsonrpc(v: &Value) -> bool {
@@ -633,20 +634,20 @@ mod tests {
         x.headers
             .insert("content-type".into(), "application/json".into());
         assert!(body_is_message(&x));
+        let refused = x.status;
         let oauth = r#"{"error":"invalid_token","error_description":"The access token expired"}"#;
-        assert!(!refusal_body_is_message(&x, oauth));
-        assert!(!refusal_body_is_message(&x, "<html>401</html>"));
+        assert!(!refusal_body_is_message(refused, oauth));
+        assert!(!refusal_body_is_message(refused, "<html>401</html>"));
         // A JSON-RPC error sent with the refusal is one (and judged as such).
         let rpc = r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"unauthorized"}}"#;
-        assert!(refusal_body_is_message(&x, rpc));
+        assert!(refusal_body_is_message(refused, rpc));
         assert!(refusal_body_is_message(
-            &x,
+            refused,
             r#"{"id":1,"error":{"code":1,"message":"x"}}"#
         ));
-        assert!(refusal_body_is_message(&x, &format!("[{rpc}]")));
+        assert!(refusal_body_is_message(refused, &format!("[{rpc}]")));
         // A 2xx body that claims JSON is always offered to the session.
-        x.status = Some(200);
-        assert!(refusal_body_is_message(&x, oauth));
+        assert!(refusal_body_is_message(Some(200), oauth));
     }
 
     #[test]
