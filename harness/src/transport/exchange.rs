@@ -138,8 +138,6 @@ pub struct HttpState {
     pub seen_ids: BTreeMap<String, usize>,
     /// Ids of the responses received so far.
     pub answered: Vec<Value>,
-    /// Streams the transport reopened by itself.
-    pub reconnects: usize,
     /// Requests whose stream a case broke: the case resumes them, not the transport.
     pub manual: Vec<Value>,
     /// Requests the case cancelled: their streams are not followed any more.

@@ -69,7 +69,7 @@ struct Follow {
 /// that still owes answers the case neither broke nor cancelled, or a listened GET
 /// stream; not after an error, without an event id, or after `MAX_IDLE_RECONNECTS`
 /// reconnects in a row of this stream that brought no message.
-fn plan_follow(st: &mut exchange::HttpState, index: usize) -> Option<Follow> {
+fn plan_follow(st: &exchange::HttpState, index: usize) -> Option<Follow> {
     let x = st.exchanges.get(index)?;
     let unanswered: Vec<Value> = x
         .request_ids
@@ -106,7 +106,6 @@ fn plan_follow(st: &mut exchange::HttpState, index: usize) -> Option<Follow> {
         .map(Duration::from_millis)
         .unwrap_or(DEFAULT_RETRY)
         .min(MAX_RETRY);
-    st.reconnects += 1;
     let mut headers = session_headers(st);
     headers.push(("accept".into(), "text/event-stream".into()));
     headers.push(("last-event-id".into(), last));
@@ -124,7 +123,7 @@ pub async fn after_stream_end(sink: &Sink, index: usize) {
     let Some(resumer) = sink.resume.clone() else {
         return;
     };
-    let Some(plan) = plan_follow(&mut lock(&sink.shared), index) else {
+    let Some(plan) = plan_follow(&lock(&sink.shared), index) else {
         return;
     };
     let Follow {
@@ -184,14 +183,11 @@ mod tests {
 
     #[test]
     fn the_reconnect_cap_counts_idle_reconnects_of_one_stream() {
-        // Many reconnects in the session so far, each of which brought news.
-        let mut st = HttpState {
-            reconnects: 500,
-            ..HttpState::default()
-        };
+        // A session-wide count is gone: only a stream's idle reconnects in a row count.
+        let mut st = HttpState::default();
         st.exchanges
             .push(closed_stream(vec![event("a-1", ""), event("a-2", "{}")]));
-        let plan = plan_follow(&mut st, 0).expect("a stream that brings news is followed");
+        let plan = plan_follow(&st, 0).expect("a stream that brings news is followed");
         assert_eq!(plan.idle_reconnects, 0);
         assert_eq!(plan.unanswered, vec![json!(7)]);
         // A connection that brought nothing new counts; the cap is per stream.
@@ -199,13 +195,13 @@ mod tests {
         idle.idle_reconnects = MAX_IDLE_RECONNECTS - 1;
         st.exchanges.push(idle);
         assert_eq!(
-            plan_follow(&mut st, 1).map(|p| p.idle_reconnects),
+            plan_follow(&st, 1).map(|p| p.idle_reconnects),
             Some(MAX_IDLE_RECONNECTS)
         );
         let mut given_up = closed_stream(vec![event("a-4", "")]);
         given_up.idle_reconnects = MAX_IDLE_RECONNECTS;
         st.exchanges.push(given_up);
-        assert!(plan_follow(&mut st, 2).is_none());
+        assert!(plan_follow(&st, 2).is_none());
     }
 
     #[test]
@@ -214,7 +210,7 @@ mod tests {
         st.exchanges
             .push(closed_stream(vec![event("a-1", ""), event("a-2", "{}")]));
         st.cancelled.push(json!(7));
-        assert!(plan_follow(&mut st, 0).is_none());
+        assert!(plan_follow(&st, 0).is_none());
     }
 
     #[test]
@@ -229,7 +225,7 @@ mod tests {
             follow: true,
             ..Exchange::default()
         });
-        let plan = plan_follow(&mut st, 0).expect("followed");
+        let plan = plan_follow(&st, 0).expect("followed");
         assert!(plan.follow && plan.unanswered.is_empty());
         assert!(plan
             .headers
@@ -238,6 +234,6 @@ mod tests {
         if let Some(x) = st.exchanges.get_mut(0) {
             x.follow = false;
         }
-        assert!(plan_follow(&mut st, 0).is_none());
+        assert!(plan_follow(&st, 0).is_none());
     }
 }
