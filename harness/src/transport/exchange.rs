@@ -237,24 +237,43 @@ pub fn shallow_parse(text: &str) -> Value {
     members(text).map(Value::Object).unwrap_or(Value::Null)
 }
 
-/// JSON-RPC request ids (and whether one is `initialize`) in an outgoing body.
-pub fn request_ids(body: &str) -> (Vec<Value>, Option<Value>) {
+/// The ids an outgoing body names, read in one parse.
+#[derive(Debug, Default, PartialEq)]
+pub struct BodyIds {
+    /// Ids of the requests it carries.
+    pub requests: Vec<Value>,
+    /// The id of an `initialize` among them.
+    pub initialize: Option<Value>,
+    /// The ids its `notifications/cancelled` messages name.
+    pub cancelled: Vec<Value>,
+}
+
+/// JSON-RPC request ids (and whether one is `initialize`), and the ids cancelled, in
+/// an outgoing body.
+pub fn request_ids(body: &str) -> BodyIds {
     let v = serde_json::from_str::<Value>(body).unwrap_or_else(|_| shallow_parse(body));
     let items = match v {
         Value::Array(a) => a,
         other => vec![other],
     };
-    let mut ids = Vec::new();
-    let mut init = None;
+    let mut ids = BodyIds::default();
     for m in items {
-        if let (Some(id), Some(method)) = (m.get("id"), m.get("method").and_then(Value::as_str)) {
-            ids.push(id.clone());
-            if method == "initialize" {
-                init = Some(id.clone());
+        let method = m.get("method").and_then(Value::as_str);
+        match (m.get("id"), method) {
+            (Some(id), Some(method)) => {
+                ids.requests.push(id.clone());
+                if method == "initialize" {
+                    ids.initialize = Some(id.clone());
+                }
             }
+            (None, Some("notifications/cancelled")) => {
+                ids.cancelled
+                    .extend(m.pointer("/params/requestId").cloned());
+            }
+            _ => {}
         }
     }
-    (ids, init)
+    ids
 }
 
 /// Starts one exchange in the background. The returned receiver resolves when the
@@ -649,15 +668,23 @@ mod tests {
     }
 
     #[test]
-    fn request_ids_find_initialize() {
-        let (ids, init) = request_ids(r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#);
-        assert_eq!(ids, vec![json!(1)]);
-        assert_eq!(init, Some(json!(1)));
-        let (ids, init) = request_ids(
+    fn request_ids_find_initialize_and_cancellations() {
+        let ids = request_ids(r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#);
+        assert_eq!(ids.requests, vec![json!(1)]);
+        assert_eq!(ids.initialize, Some(json!(1)));
+        let ids = request_ids(
             r#"[{"jsonrpc":"2.0","id":"a","method":"ping"},{"jsonrpc":"2.0","method":"n"}]"#,
         );
-        assert_eq!(ids, vec![json!("a")]);
-        assert_eq!(init, None);
-        assert!(request_ids("not json").0.is_empty());
+        assert_eq!(ids.requests, vec![json!("a")]);
+        assert_eq!(ids.initialize, None);
+        assert!(request_ids("not json").requests.is_empty());
+        let one = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"long-1"}}"#;
+        assert_eq!(request_ids(one).cancelled, vec![json!("long-1")]);
+        let batch = r#"[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}]"#;
+        assert_eq!(request_ids(batch).cancelled, vec![json!(3)]);
+        assert!(request_ids(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+            .cancelled
+            .is_empty());
+        assert!(request_ids("not json").cancelled.is_empty());
     }
 }

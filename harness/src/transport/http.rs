@@ -199,17 +199,15 @@ impl HttpTransport {
                 Err(_) => builder.header(k.as_str(), v.as_str()),
             };
         }
-        let (ids, init) = req
+        let ids = req
             .body
             .as_deref()
             .map(exchange::request_ids)
             .unwrap_or_default();
-        if let Some(id) = init {
-            lock(&self.sink.shared).init_ids.push(id);
-        }
-        if let Some(b) = req.body.as_deref() {
-            let cancelled = cancelled_requests(b);
-            lock(&self.sink.shared).cancelled.extend(cancelled);
+        {
+            let mut st = lock(&self.sink.shared);
+            st.init_ids.extend(ids.initialize);
+            st.cancelled.extend(ids.cancelled);
         }
         match (body, &req.body) {
             (Some(streamed), Some(b)) => {
@@ -226,7 +224,7 @@ impl HttpTransport {
             method,
             url: url.to_string(),
             request_headers: headers,
-            request_ids: ids,
+            request_ids: ids.requests,
             answers_inline: req.path.is_none(),
             document: req.path.is_some(),
             ..Exchange::default()
@@ -392,20 +390,6 @@ fn signalled_body(text: String) -> (reqwest::Body, oneshot::Receiver<()>) {
     (reqwest::Body::wrap_stream(data.chain(end)), rx)
 }
 
-/// The ids named by `notifications/cancelled` messages in an outgoing body.
-fn cancelled_requests(body: &str) -> Vec<Value> {
-    let items = match serde_json::from_str::<Value>(body) {
-        Ok(Value::Array(a)) => a,
-        Ok(one) => vec![one],
-        Err(_) => return Vec::new(),
-    };
-    items
-        .iter()
-        .filter(|m| m.get("method").and_then(Value::as_str) == Some("notifications/cancelled"))
-        .filter_map(|m| m.pointer("/params/requestId").cloned())
-        .collect()
-}
-
 /// The 2026-07-28 request metadata headers a POST of `body` carries: `Mcp-Method`,
 /// `Mcp-Name` (for `tools/call`, `resources/read`, `prompts/get`) and
 /// `MCP-Protocol-Version` as the body's `_meta` states it. Values that are not plain
@@ -546,16 +530,6 @@ mod same_origin_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cancelled_requests_are_read_from_the_body() {
-        let one = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"long-1"}}"#;
-        assert_eq!(cancelled_requests(one), vec![Value::from("long-1")]);
-        let batch = r#"[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}]"#;
-        assert_eq!(cancelled_requests(batch), vec![Value::from(3)]);
-        assert!(cancelled_requests(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_empty());
-        assert!(cancelled_requests("not json").is_empty());
-    }
 
     #[test]
     fn base64_sentinel_as_in_the_spec() {

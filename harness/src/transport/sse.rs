@@ -171,7 +171,7 @@ impl SseTransport {
         let record = Exchange {
             method: "POST".into(),
             url: url.to_string(),
-            request_ids: exchange::request_ids(text).0,
+            request_ids: exchange::request_ids(text).requests,
             ..Exchange::default()
         };
         let (_, head) = exchange::start(builder, record, &self.sink);
