@@ -13,10 +13,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use mcp_conform::client::RunConfig;
 use mcp_conform::fuzz::campaign::{self, Family, Settings, ToolPlan};
 use mcp_conform::fuzz::server::FuzzServer;
 use mcp_conform::fuzz::strategy::SchemaGen;
-use mcp_conform::run::RunConfig;
 use mcp_conform::transport::stdio::Launch;
 use serde_json::json;
 

@@ -10,9 +10,9 @@ use std::time::Duration;
 mod http_servers;
 
 use mcp_conform::case::TransportKind;
+use mcp_conform::client::RunConfig;
 use mcp_conform::fuzz::{self, FuzzConfig};
 use mcp_conform::report::model::{CaseResult, Verdict};
-use mcp_conform::run::RunConfig;
 use mcp_conform::transport::stdio::Launch;
 use serde_json::{json, Value};
 

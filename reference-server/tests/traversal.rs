@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_conform::case::TransportKind;
+use mcp_conform::client::RunConfig;
 use mcp_conform::report::model::{CaseResult, Verdict};
-use mcp_conform::run::RunConfig;
+use mcp_conform::sandbox::Sandbox;
 use mcp_conform::transport::stdio::Launch;
-use mcp_conform::traversal::sandbox::Sandbox;
 use mcp_conform::traversal::{self, Family, TraversalConfig};
 use serde_json::json;
 

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::client::RunConfig;
 use crate::report::model::CaseResult;
-use crate::run::RunConfig;
 
 use campaign::{Family, Settings, ToolPlan};
 use server::FuzzServer;

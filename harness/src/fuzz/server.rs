@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::MessageKind;
+use crate::client::session::{Session, REFUSAL_POLL};
+use crate::client::RunConfig;
 use crate::report::model::TranscriptEntry;
-use crate::run::probe::initialize_params;
-use crate::run::RunConfig;
-use crate::session::{Session, REFUSAL_POLL};
+use crate::suite::preflight::initialize_params;
 
 use super::oracle::Reply;
 
@@ -76,7 +76,7 @@ impl<'a> FuzzServer<'a> {
         self.starts += 1;
         let mut session = Session::new(transport, client_capabilities());
         if self.stateless() {
-            session.set_request_meta(crate::run::probe::request_meta(
+            session.set_request_meta(crate::suite::preflight::request_meta(
                 &self.revision,
                 &client_capabilities(),
             ));

@@ -1,7 +1,5 @@
 //! Reports: renderings of a [`model::RunReport`].
 
-pub mod baseline;
-pub mod claude_config;
 pub mod github;
 pub mod html;
 pub mod json;

@@ -10,7 +10,6 @@
 
 pub mod oracle;
 pub mod probes;
-pub mod sandbox;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,14 +18,14 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::case::MessageKind;
+use crate::client::session::Session;
+use crate::client::RunConfig;
 use crate::report::model::{CaseResult, Direction, Finding, Severity, TranscriptEntry, Verdict};
-use crate::run::probe::initialize_params;
-use crate::run::RunConfig;
-use crate::session::Session;
+use crate::suite::preflight::initialize_params;
 
+use crate::sandbox::{Sandbox, ALLOWED_TEXT};
 pub use probes::Family;
 use probes::{Probe, Shape};
-use sandbox::Sandbox;
 
 /// Default time budget of all traversal families together.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(180);
@@ -373,7 +372,7 @@ fn tool_targets(tools: &[Value], tc: &TraversalConfig) -> (Vec<Target>, Vec<Stri
             continue;
         }
         let read_only = tool.pointer("/annotations/readOnlyHint") == Some(&Value::Bool(true));
-        let mut base = match crate::run::schema_example(&schema, 0) {
+        let mut base = match crate::steps::discover::example(&schema, 0) {
             Value::Object(m) => m,
             _ => Map::new(),
         };
@@ -601,7 +600,7 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
                     }
                 }
                 if let Some(before) = before {
-                    let changed = sandbox::changes(&before, &sb.snapshot());
+                    let changed = crate::sandbox::changes(&before, &sb.snapshot());
                     if !changed.is_empty() && st.findings.len() < MAX_FINDINGS {
                         st.findings.push(crate::check::finding(
                             &["TOOL-15".to_string()],
@@ -652,9 +651,6 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     ));
     out
 }
-
-/// Text of the sandbox's `root/allowed.txt`.
-const ALLOWED_TEXT: &str = "mcp-conform sandbox: a file inside the root";
 
 /// The control: `allowed.txt` (inside the root) sent to every target, to show how
 /// many of them reach the server's file handling at all (a note, not a verdict).

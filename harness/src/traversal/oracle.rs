@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::sandbox::Sandbox;
+use crate::sandbox::Sandbox;
 
 /// A leak found in one message.
 #[derive(Debug, Clone)]

@@ -13,11 +13,11 @@
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+use crate::client::session::{RequestMeta, Session};
 use crate::report::model::Direction;
 use crate::revision::{MODERN_REVISIONS, SESSION_REVISIONS, STATELESS_REVISION};
-use crate::session::{RequestMeta, Session};
 
-use super::RunConfig;
+use crate::client::RunConfig;
 
 #[derive(Debug, Clone, Default)]
 pub struct ProbeOutcome {
@@ -44,7 +44,7 @@ pub struct Facts {
     /// Session-based revisions the server echoed, oldest first.
     pub supported: Vec<String>,
     /// Over HTTP: the answer to a request without credentials.
-    pub auth: Option<super::auth::AuthProbe>,
+    pub auth: Option<super::auth_probe::AuthProbe>,
     /// The `server/discover` probe (2026-07-28), when it ran.
     pub discover: Option<ProbeOutcome>,
     /// Stateless revisions the server named in `supportedVersions`.
@@ -209,7 +209,7 @@ pub async fn probe_discover(cfg: &RunConfig) -> ProbeOutcome {
 /// Probes every session-based revision and `server/discover` (in parallel) and
 /// derives the facts.
 pub async fn probe(cfg: &RunConfig) -> Facts {
-    let auth = super::auth::probe(cfg).await;
+    let auth = super::auth_probe::probe(cfg).await;
     let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
     if !bearer && auth.as_ref().is_some_and(|a| a.demands_token()) {
         // Every initialize (and server/discover) would get the same 401: only the auth

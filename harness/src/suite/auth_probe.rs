@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use crate::case::{Case, Given, TransportKind};
 use crate::transport::http::client;
 
-use super::probe::initialize_params;
-use super::RunConfig;
+use super::preflight::initialize_params;
+use crate::client::RunConfig;
 
 /// The answer to a request sent without credentials.
 #[derive(Debug, Clone, Default)]

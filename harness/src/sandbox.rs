@@ -1,5 +1,5 @@
-//! The temp sandbox of the traversal probes: a `root/` the server is given, and
-//! canary files outside it whose content is a random token never sent to the server.
+//! The harness's temp sandbox (used by the traversal probes, fuzzing and each case's
+//! fresh server root): a `root/` the server is given, and canary files outside it whose content is a random token never sent to the server.
 //!
 //! Layout of an own sandbox (`Sandbox::create`, for servers the harness starts):
 //!
@@ -18,6 +18,9 @@
 //! Beside a root the harness does not own (`--root DIR`, `Sandbox::beside`), the
 //! canaries live in a temp dir `DIR-mcpconform-XXXX` next to DIR: both a sibling and a
 //! prefix-confusion sibling. No symlink is planted (DIR is not ours to write into).
+
+/// Text of the sandbox's `root/allowed.txt`.
+pub const ALLOWED_TEXT: &str = "mcp-conform sandbox: a file inside the root";
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -126,10 +129,7 @@ impl Sandbox {
         let dir = canonical(guard.path())?;
         let root = dir.join("root");
         mkdir(&root.join("sub"))?;
-        write(
-            &root.join("allowed.txt"),
-            &format!("{}\n", super::ALLOWED_TEXT),
-        )?;
+        write(&root.join("allowed.txt"), &format!("{}\n", ALLOWED_TEXT))?;
         write(
             &root.join("sub/inner.txt"),
             "mcp-conform sandbox: a file in a subfolder of the root\n",

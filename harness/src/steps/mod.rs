@@ -14,15 +14,22 @@ use crate::case::{
 };
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
+use crate::client::session::{Session, Unanswered};
 use crate::report::model::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
-use crate::session::{Session, Unanswered};
 use crate::transport::Transport;
 
-use super::http_steps;
-use super::probe::{initialize_params, request_meta, Facts};
-pub use super::substitute::substitute;
-use super::RunConfig;
+use crate::client::RunConfig;
+use crate::suite::auth_probe as auth;
+use crate::suite::preflight::{initialize_params, request_meta, Facts};
+
+pub mod discover;
+mod header_probes;
+mod http;
+pub mod substitute;
+
+use http as http_steps;
+pub use substitute::substitute;
 
 /// Id the harness uses for its own `initialize` during setup.
 const SETUP_INIT_ID: &str = "mcp-conform-init";
@@ -67,7 +74,7 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
     if !case.applies_to_transport(kind) {
         return Err(format!("does not apply to the {} transport", kind.as_str()));
     }
-    if let Some(why) = super::auth::blocked(case, cfg, facts.auth.as_ref()) {
+    if let Some(why) = auth::blocked(case, cfg, facts.auth.as_ref()) {
         return Err(why);
     }
     let wanted = case.revisions.members();
@@ -322,8 +329,8 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         vars: {
             let mut v = builtin_vars(facts, revision);
             v.insert("hints".into(), cfg.hints.clone());
-            v.insert("auth".into(), super::auth::vars(cfg, facts.auth.as_ref()));
-            v.insert("target".into(), super::auth::target_vars(cfg));
+            v.insert("auth".into(), auth::vars(cfg, facts.auth.as_ref()));
+            v.insert("target".into(), auth::target_vars(cfg));
             v
         },
         findings: Vec::new(),
@@ -516,12 +523,12 @@ pub(super) fn run_step<'a, 'c: 'a>(
             Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
             Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
             Step::Listen {} => http_steps::listen(session, ctx).await,
-            Step::Paginate(p) => super::discover::paginate(p, session, ctx).await,
+            Step::Paginate(p) => discover::paginate(p, session, ctx).await,
             Step::ForEach(f) => return for_each(f, session, ctx).await,
-            Step::SkipUnless(s) => return Ok(super::discover::skip_unless(s, ctx)),
-            Step::Check(c) => super::discover::check(c, ctx),
-            Step::Collect(c) => super::discover::collect(c, session, ctx).await,
-            Step::Derive(d) => super::discover::derive(d, ctx),
+            Step::SkipUnless(s) => return Ok(discover::skip_unless(s, ctx)),
+            Step::Check(c) => discover::check(c, ctx),
+            Step::Collect(c) => discover::collect(c, session, ctx).await,
+            Step::Derive(d) => discover::derive(d, ctx),
         }
         Ok(Flow::Next)
     })

@@ -1,29 +1,13 @@
-//! Scheduling: which cases run, at which revision, in which order and how many at once.
+//! How to reach the server under test: the run's configuration and fresh connections.
 
-pub mod auth;
-mod discover;
-pub mod exec;
-mod header_probes;
-mod http_steps;
-pub mod probe;
-pub mod substitute;
-
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
-use crate::case::{Case, TransportKind};
-use crate::report::model::CaseResult;
+use crate::case::TransportKind;
+use crate::sandbox::Sandbox;
 use crate::transport::stdio::Launch;
 use crate::transport::{
     HttpTransport, Limits, SseTransport, StdioTransport, Transport, TransportError,
 };
-use crate::traversal::sandbox::Sandbox;
-
-pub use discover::example as schema_example;
-pub use probe::Facts;
 
 /// Everything a case needs to reach the server and pace itself.
 #[derive(Debug, Clone)]
@@ -151,49 +135,6 @@ impl RunConfig {
             StdioTransport::start(&launch, self.limits.clone()).map_err(|e| e.to_string())?;
         Ok((Transport::Stdio(transport), Some(sandbox)))
     }
-}
-
-/// Runs the cases (at most `jobs` at once) and returns their results in case order.
-pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<CaseResult> {
-    let cfg = Arc::new(cfg.clone());
-    let facts = Arc::new(facts.clone());
-    let gate = Arc::new(Semaphore::new(cfg.jobs.max(1)));
-    let done = Arc::new(AtomicUsize::new(0));
-    let total = cases.len();
-    let mut handles = Vec::with_capacity(cases.len());
-    for case in cases {
-        let (case, cfg, facts, gate, done) = (
-            case.clone(),
-            cfg.clone(),
-            facts.clone(),
-            gate.clone(),
-            done.clone(),
-        );
-        handles.push(tokio::spawn(async move {
-            let _permit = gate.acquire_owned().await;
-            let result = exec::execute(&case, &cfg, &facts).await;
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if cfg.progress {
-                // \r + clear line: one line that redraws, erased at the end.
-                eprint!("\r\x1b[2K[{n}/{total}] {}", case.id);
-                if n == total {
-                    eprint!("\r\x1b[2K");
-                }
-            }
-            result
-        }));
-    }
-    let mut results = Vec::with_capacity(handles.len());
-    for (handle, case) in handles.into_iter().zip(cases) {
-        match handle.await {
-            Ok(r) => results.push(r),
-            Err(e) => results.push(exec::harness_error(
-                case,
-                format!("the case task failed: {e}"),
-            )),
-        }
-    }
-    results
 }
 
 #[cfg(test)]

@@ -9,16 +9,21 @@ use clap::Parser;
 use regex::Regex;
 
 use crate::case::{load, Case, TransportKind};
+use crate::client::RunConfig;
 use crate::report::model::{
     RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION,
 };
 use crate::report::output::{self, Format, OutputPlan};
-use crate::report::{baseline, claude_config};
 use crate::revision::ALL_REVISIONS;
-use crate::run::{self, probe, RunConfig};
-use crate::target::Target;
+use crate::suite::baseline;
+use crate::suite::{self, preflight as probe};
+
+pub mod claude_config;
+pub mod targets;
+
 use crate::transport::children;
 use crate::transport::stdio::Launch;
+use targets::Target;
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;
@@ -459,7 +464,7 @@ pub fn select_families(
 
 type SandboxChoice = (
     Target,
-    Option<std::sync::Arc<crate::traversal::sandbox::Sandbox>>,
+    Option<std::sync::Arc<crate::sandbox::Sandbox>>,
     String,
 );
 
@@ -475,7 +480,7 @@ fn names_sandbox(l: &Launch) -> bool {
 /// command names `{root}`/`{sandbox}` (substituted here, before the probe). Without
 /// either, the reason the traversal families skip.
 fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, String> {
-    use crate::traversal::sandbox::Sandbox;
+    use crate::sandbox::Sandbox;
     let placeholders = match &target {
         Target::Command(l) => names_sandbox(l),
         Target::Url(_) => false,
@@ -493,7 +498,7 @@ fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, Strin
         return Ok((target, None, why.to_string()));
     };
     let target = match target {
-        Target::Command(l) => Target::Command(crate::run::launch_in(&sb, &l)),
+        Target::Command(l) => Target::Command(crate::client::launch_in(&sb, &l)),
         other => other,
     };
     Ok((target, Some(std::sync::Arc::new(sb)), String::new()))
@@ -693,7 +698,7 @@ pub async fn run_suite(
         );
         return None;
     }
-    let mut results = run::run_cases(cases, cfg, &facts).await;
+    let mut results = suite::schedule::run_cases(cases, cfg, &facts).await;
     let mut server = server_facts(&facts, cfg);
     let tested: std::collections::BTreeSet<&str> = results
         .iter()

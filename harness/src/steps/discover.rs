@@ -10,10 +10,10 @@ use crate::case::{
     Check, Collect, Derive, DeriveHow, Judgement, MessageKind, Paginate, SkipUnless,
 };
 use crate::check::matcher::{self, compact};
+use crate::client::session::Session;
 use crate::report::model::Severity;
-use crate::session::Session;
 
-use super::exec::{substitute, Ctx, Flow};
+use super::{substitute, Ctx, Flow};
 
 /// Default page cap of `paginate`.
 const PAGE_CAP: u32 = 50;
@@ -238,12 +238,12 @@ pub(super) fn derive(d: &Derive, ctx: &mut Ctx<'_>) {
         DeriveHow::SchemaExample => example(&from, 0),
         DeriveHow::PromptArguments => prompt_arguments(&from),
         // An unset variable stays as its `${…}` text: no header.
-        DeriveHow::AuthChallenge => super::auth::parse_challenge(
+        DeriveHow::AuthChallenge => crate::suite::auth_probe::parse_challenge(
             from.as_str().filter(|s| !s.starts_with("${")).unwrap_or(""),
             ctx.cfg.http.as_ref().map(|h| &h.url),
         ),
-        DeriveHow::IdVariation => super::auth::id_variation(&from),
-        DeriveHow::IssuerPaths => super::auth::issuer_paths(
+        DeriveHow::IdVariation => crate::suite::auth_probe::id_variation(&from),
+        DeriveHow::IssuerPaths => crate::suite::auth_probe::issuer_paths(
             from.as_str().unwrap_or(""),
             ctx.cfg.http.as_ref().map(|h| &h.url),
         ),

@@ -8,12 +8,12 @@ use serde_json::{json, Value};
 
 use crate::case::{BearerChoice, BreakStream, ExpectHttp, HttpStep};
 use crate::check::matcher;
-use crate::session::Session;
+use crate::client::session::Session;
 use crate::transport::exchange::{lock, Shared};
 use crate::transport::http::HttpRequest;
 use crate::transport::Transport;
 
-use super::exec::{substitute, Ctx};
+use super::{substitute, Ctx};
 
 fn shared_of(session: &mut Session) -> Result<Shared, String> {
     match session.transport() {

@@ -1,0 +1,7 @@
+//! The client side of a conversation with the server under test: how to reach it
+//! ([`config`]) and the JSON-RPC session over a transport ([`session`]).
+
+pub mod config;
+pub mod session;
+
+pub use config::{launch_in, HttpTarget, RunConfig};

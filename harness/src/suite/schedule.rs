@@ -1,0 +1,55 @@
+//! Scheduling: runs the chosen cases, at most `jobs` at once, in case order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::case::Case;
+use crate::client::RunConfig;
+use crate::report::model::CaseResult;
+use crate::steps as exec;
+use crate::suite::preflight::Facts;
+
+/// Runs the cases (at most `jobs` at once) and returns their results in case order.
+pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<CaseResult> {
+    let cfg = Arc::new(cfg.clone());
+    let facts = Arc::new(facts.clone());
+    let gate = Arc::new(Semaphore::new(cfg.jobs.max(1)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = cases.len();
+    let mut handles = Vec::with_capacity(cases.len());
+    for case in cases {
+        let (case, cfg, facts, gate, done) = (
+            case.clone(),
+            cfg.clone(),
+            facts.clone(),
+            gate.clone(),
+            done.clone(),
+        );
+        handles.push(tokio::spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            let result = exec::execute(&case, &cfg, &facts).await;
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if cfg.progress {
+                // \r + clear line: one line that redraws, erased at the end.
+                eprint!("\r\x1b[2K[{n}/{total}] {}", case.id);
+                if n == total {
+                    eprint!("\r\x1b[2K");
+                }
+            }
+            result
+        }));
+    }
+    let mut results = Vec::with_capacity(handles.len());
+    for (handle, case) in handles.into_iter().zip(cases) {
+        match handle.await {
+            Ok(r) => results.push(r),
+            Err(e) => results.push(exec::harness_error(
+                case,
+                format!("the case task failed: {e}"),
+            )),
+        }
+    }
+    results
+}
