@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 use crate::case::Case;
-use crate::report::model::Severity;
+use crate::outcome::Severity;
 use crate::requirements::{self, Requirement};
 
 /// Sections whose rows are counted.

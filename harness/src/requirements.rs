@@ -33,8 +33,8 @@ pub fn exists(id: &str) -> bool {
 /// REQUIRED (also when derived, `MUST†`, or stated for some revisions only, `MUST/SHOULD`),
 /// `Should` for SHOULD or SHOULD NOT, `None` for MAY and `info` rows, which are never
 /// judged above a note.
-pub fn strongest_level(id: &str) -> Option<crate::report::model::Severity> {
-    use crate::report::model::Severity;
+pub fn strongest_level(id: &str) -> Option<crate::outcome::Severity> {
+    use crate::outcome::Severity;
     let keyword = &all().get(id)?.keyword;
     if keyword.contains("MUST") || keyword.contains("REQUIRED") {
         Some(Severity::Must)
@@ -51,7 +51,7 @@ mod tests {
 
     use serde_json::Value;
 
-    use crate::report::model::Severity;
+    use crate::outcome::Severity;
 
     fn rank(level: Option<Severity>) -> u8 {
         match level {

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `_meta` keys of the 2026-07-28 per-request protocol fields.
+pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+
 /// Revisions that use the `initialize` handshake and sessions, oldest first.
 pub const SESSION_REVISIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 

@@ -18,7 +18,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use mcp_conform::case::{load, Case, TransportKind};
 use mcp_conform::client::RunConfig;
 use mcp_conform::mutants::{self, LegalVariant, Mutant};
-use mcp_conform::report::model::{CaseResult, Verdict};
+use mcp_conform::outcome::{CaseResult, Verdict};
 use mcp_conform::steps as exec;
 use mcp_conform::suite::{preflight as probe, Facts};
 use mcp_conform::transport::stdio::Launch;

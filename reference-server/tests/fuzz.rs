@@ -12,7 +12,7 @@ mod http_servers;
 use mcp_conform::case::TransportKind;
 use mcp_conform::client::RunConfig;
 use mcp_conform::fuzz::{self, FuzzConfig};
-use mcp_conform::report::model::{CaseResult, Verdict};
+use mcp_conform::outcome::{CaseResult, Verdict};
 use mcp_conform::transport::stdio::Launch;
 use serde_json::{json, Value};
 
@@ -247,7 +247,7 @@ fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
     let code = mcp_conform::cli::main_with(argv);
     assert_eq!(code, 1, "the replay must fail again");
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
-    let report: mcp_conform::report::model::RunReport =
+    let report: mcp_conform::outcome::RunReport =
         serde_json::from_str(&text).expect("report parses");
     report.cases
 }

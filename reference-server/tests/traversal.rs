@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mcp_conform::case::TransportKind;
 use mcp_conform::client::RunConfig;
-use mcp_conform::report::model::{CaseResult, Verdict};
+use mcp_conform::outcome::{CaseResult, Verdict};
 use mcp_conform::sandbox::Sandbox;
 use mcp_conform::transport::stdio::Launch;
 use mcp_conform::traversal::{self, Family, TraversalConfig};
@@ -210,8 +210,7 @@ fn cli(words: &[&str]) -> (i32, Vec<CaseResult>) {
     argv.extend(words.iter().map(|w| w.to_string()));
     let code = mcp_conform::cli::main_with(argv);
     let text = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
-    let report: mcp_conform::report::model::RunReport =
-        serde_json::from_str(&text).expect("report");
+    let report: mcp_conform::outcome::RunReport = serde_json::from_str(&text).expect("report");
     (code, report.cases)
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::report::model::Severity;
+use crate::outcome::Severity;
 use crate::revision::RevisionSet;
 
 #[derive(Debug, Clone, Deserialize)]

@@ -38,7 +38,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::check::published::Judged;
-use crate::transport::json_type;
+use crate::json_schema::json_type;
 
 pub type Vars = BTreeMap<String, Value>;
 

@@ -12,7 +12,7 @@ pub mod wire;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::report::model::{Finding, Severity, Verdict};
+use crate::outcome::{Finding, Severity, Verdict};
 
 /// A unified diff between pretty-printed expected and actual values.
 pub fn diff(expected: &Value, actual: &Value) -> Option<String> {

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::transport::json_type;
+use crate::json_schema::json_type;
 
 /// One rule broken by a received message: requirement ids and what is wrong.
 #[derive(Debug, Clone, PartialEq)]

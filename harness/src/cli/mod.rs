@@ -10,9 +10,7 @@ use regex::Regex;
 
 use crate::case::{load, Case, TransportKind};
 use crate::client::RunConfig;
-use crate::report::model::{
-    RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION,
-};
+use crate::outcome::{RunReport, ServerFacts, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION};
 use crate::report::output::{self, Format, OutputPlan};
 use crate::revision::ALL_REVISIONS;
 use crate::suite::baseline;
@@ -688,7 +686,7 @@ pub async fn run_suite(
     traversal: Option<&crate::traversal::TraversalConfig>,
 ) -> Option<RunReport> {
     let started = Instant::now();
-    let started_at = crate::report::model::now_rfc3339();
+    let started_at = crate::outcome::now_rfc3339();
     let facts = probe::probe(cfg).await;
     if facts.unreachable() {
         eprintln!(
@@ -756,7 +754,7 @@ async fn fuzz_results(
     cfg: &RunConfig,
     fz: &crate::fuzz::FuzzConfig,
     facts: &probe::Facts,
-) -> (Vec<crate::report::model::CaseResult>, Vec<String>) {
+) -> (Vec<crate::outcome::CaseResult>, Vec<String>) {
     let revision = cfg
         .revision_pin
         .clone()

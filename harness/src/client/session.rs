@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::case::MessageKind;
 use crate::check::schema;
 use crate::check::wire::{self, WireViolation};
-use crate::report::model::{Direction, Severity, TranscriptEntry};
+use crate::outcome::{Direction, Severity, TranscriptEntry};
 use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
 
@@ -62,9 +62,7 @@ pub struct Violation {
     pub severity: Severity,
 }
 
-/// `_meta` keys of the 2026-07-28 per-request protocol fields.
-pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+pub use crate::revision::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION};
 pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 

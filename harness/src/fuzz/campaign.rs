@@ -289,7 +289,7 @@ pub async fn run(
             if list.first().is_some_and(|(idx, _)| *idx < base) {
                 continue; // candidates come from the first window only
             }
-            if list.is_empty() && b.severity() == crate::report::model::Severity::Must {
+            if list.is_empty() && b.severity() == crate::outcome::Severity::Must {
                 new_must.push(b.rule);
             }
             list.push((base + i as u32, tree));
@@ -320,7 +320,7 @@ pub async fn run(
     }
     out.found.sort_by_key(|f| {
         (
-            f.breach.severity() != crate::report::model::Severity::Must,
+            f.breach.severity() != crate::outcome::Severity::Must,
             f.case_index,
         )
     });

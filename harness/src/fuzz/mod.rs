@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::client::RunConfig;
-use crate::report::model::CaseResult;
+use crate::outcome::CaseResult;
 
 use campaign::{Family, Settings, ToolPlan};
 use server::FuzzServer;

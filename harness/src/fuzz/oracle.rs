@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::report::model::Severity;
+use crate::outcome::Severity;
 
 /// JSON-RPC "invalid params".
 pub const INVALID_PARAMS: i64 = -32602;

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::report::model::Severity;
+use crate::outcome::Severity;
 
 fn obs(reply: Reply, ping_ok: Option<bool>) -> Observation {
     Observation {

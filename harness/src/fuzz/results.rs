@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::check::{finding, verdict_of};
-use crate::report::model::{CaseResult, Finding, TranscriptEntry, Verdict};
+use crate::outcome::{CaseResult, Finding, TranscriptEntry, Verdict};
 
 use super::campaign::{Family, Found, Outcome, Settings, ToolPlan};
 use super::oracle::Reply;

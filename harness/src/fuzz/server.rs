@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::case::MessageKind;
 use crate::client::session::{Session, REFUSAL_POLL};
 use crate::client::RunConfig;
-use crate::report::model::TranscriptEntry;
+use crate::outcome::TranscriptEntry;
 use crate::suite::preflight::initialize_params;
 
 use super::oracle::Reply;

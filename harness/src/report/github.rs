@@ -10,7 +10,7 @@
 //! Actions toolkit does (`%` → `%25`, `\r` → `%0D`, `\n` → `%0A`); property values
 //! (file, title) additionally escape `:` → `%3A` and `,` → `%2C`.
 
-use crate::report::model::{CaseResult, RunReport, Verdict};
+use crate::outcome::{CaseResult, RunReport, Verdict};
 
 /// Longest JSON excerpt (expected / actual) put in an annotation, in characters.
 const MAX_EXCERPT: usize = 300;

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::report::model::{CaseResult, Direction, Finding, RunReport, Severity, Verdict};
+use crate::outcome::{CaseResult, Direction, Finding, RunReport, Severity, Verdict};
 
 const TEMPLATE_NAME: &str = "report.html.j2";
 const TEMPLATE: &str = include_str!("../../../reports/report.html.j2");

@@ -4,7 +4,7 @@
 //! 2020-12). The schema is strict (`additionalProperties: false`), so a field added to
 //! the model must be added to the schema too; the tests below catch a mismatch.
 
-use crate::report::model::RunReport;
+use crate::outcome::RunReport;
 
 /// The schema of the JSON report, as shipped in `reports/report.schema.json`.
 pub const SCHEMA: &str = include_str!("../../../reports/report.schema.json");
@@ -27,7 +27,7 @@ pub fn render(report: &RunReport) -> String {
 /// Report fixtures shared by the tests of every report format.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use crate::report::model::*;
+    use crate::outcome::*;
     use serde_json::json;
 
     pub(crate) fn case(id: &str, verdict: Verdict) -> CaseResult {
@@ -165,7 +165,7 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::sample_report;
     use super::*;
-    use crate::report::model::{Severity, Verdict, REPORT_FORMAT_VERSION};
+    use crate::outcome::{Severity, Verdict, REPORT_FORMAT_VERSION};
     use serde_json::Value;
 
     fn schema() -> Value {

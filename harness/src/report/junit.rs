@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::report::model::{CaseResult, Finding, RunReport, Severity, TranscriptEntry, Verdict};
+use crate::outcome::{CaseResult, Finding, RunReport, Severity, TranscriptEntry, Verdict};
 
 /// Renders the report as JUnit XML. With `warnings_as_failures`, warn cases become
 /// `<failure>`s (type `warning`) instead of passed test cases with a note.
@@ -179,9 +179,9 @@ fn push_finding(out: &mut String, index: usize, f: &Finding) {
 
 fn push_entry(out: &mut String, entry: &TranscriptEntry) {
     let arrow = match entry.direction {
-        crate::report::model::Direction::Sent => "-> sent",
-        crate::report::model::Direction::Received => "<- received",
-        crate::report::model::Direction::Event => "** event",
+        crate::outcome::Direction::Sent => "-> sent",
+        crate::outcome::Direction::Received => "<- received",
+        crate::outcome::Direction::Event => "** event",
     };
     let body = match &entry.body {
         serde_json::Value::String(s) => s.clone(),

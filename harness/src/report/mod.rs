@@ -1,9 +1,8 @@
-//! Reports: renderings of a [`model::RunReport`].
+//! Reports: renderings of a [`crate::outcome::RunReport`].
 
 pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod model;
 pub mod output;
 pub mod terminal;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CaseResult, RunReport, Verdict};
+use crate::outcome::{CaseResult, RunReport, Verdict};
 
 fn label(v: Verdict) -> &'static str {
     match v {
@@ -206,7 +206,7 @@ mod tests {
     fn no_notes_section_without_notes() {
         let mut report = sample_report();
         report.cases.retain(|c| c.verdict != Verdict::Note);
-        report.summary = crate::report::model::Summary::from_cases(&report.cases);
+        report.summary = crate::outcome::Summary::from_cases(&report.cases);
         let out = render(&report, false);
         assert!(!out.contains("Notes ("));
         assert!(out.contains("0 noted"));

@@ -11,7 +11,7 @@ use crate::case::{
 };
 use crate::check::matcher::{self, compact};
 use crate::client::session::Session;
-use crate::report::model::Severity;
+use crate::outcome::Severity;
 
 use super::{substitute, Ctx, Flow};
 
@@ -126,7 +126,7 @@ pub(super) async fn paginate(p: &Paginate, session: &mut Session, ctx: &mut Ctx<
                     &p.judgement,
                     format!(
                         "`nextCursor` is a {}, not a string",
-                        crate::transport::json_type(other)
+                        crate::json_schema::json_type(other)
                     ),
                     None,
                     Some(resp.clone()),

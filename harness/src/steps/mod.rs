@@ -15,7 +15,7 @@ use crate::case::{
 use crate::check::matcher::{self, lookup, Vars};
 use crate::check::{finding, verdict_of};
 use crate::client::session::{Session, Unanswered};
-use crate::report::model::{CaseResult, Finding, Severity, Verdict};
+use crate::outcome::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
 use crate::transport::Transport;
 

@@ -35,7 +35,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::model::{RunReport, Verdict};
+use crate::outcome::{RunReport, Verdict};
 
 /// One expected failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,8 +276,8 @@ pub fn write(report: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Summary;
     use crate::report::json::fixtures::{case, sample_report};
-    use crate::report::model::Summary;
 
     fn entry(id: &str) -> BaselineEntry {
         BaselineEntry {

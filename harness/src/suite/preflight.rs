@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use crate::client::session::{RequestMeta, Session};
-use crate::report::model::Direction;
+use crate::outcome::Direction;
 use crate::revision::{MODERN_REVISIONS, SESSION_REVISIONS, STATELESS_REVISION};
 
 use crate::client::RunConfig;

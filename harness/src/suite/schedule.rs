@@ -7,7 +7,7 @@ use tokio::sync::Semaphore;
 
 use crate::case::Case;
 use crate::client::RunConfig;
-use crate::report::model::CaseResult;
+use crate::outcome::CaseResult;
 use crate::steps as exec;
 use crate::suite::preflight::Facts;
 

@@ -433,7 +433,7 @@ pub fn metadata_headers(
     let version = msg
         .get("params")
         .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get(crate::client::session::META_PROTOCOL_VERSION))
+        .and_then(|m| m.get(crate::revision::META_PROTOCOL_VERSION))
         .and_then(Value::as_str);
     if let Some(v) = version {
         h.push(("mcp-protocol-version".to_string(), header_value(v)));

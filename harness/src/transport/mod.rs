@@ -181,24 +181,12 @@ pub fn classify_line(bytes: &[u8]) -> Option<Incoming> {
             raw: trimmed.to_string(),
             reason: format!(
                 "line is JSON but not a JSON-RPC message (a {})",
-                json_type(&other)
+                crate::json_schema::json_type(&other)
             ),
         }),
         Err(e) => Some(Incoming::Invalid {
             raw: trimmed.to_string(),
             reason: format!("line is not JSON ({e})"),
         }),
-    }
-}
-
-pub fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }

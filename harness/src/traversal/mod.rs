@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use crate::case::MessageKind;
 use crate::client::session::Session;
 use crate::client::RunConfig;
-use crate::report::model::{CaseResult, Direction, Finding, Severity, TranscriptEntry, Verdict};
+use crate::outcome::{CaseResult, Direction, Finding, Severity, TranscriptEntry, Verdict};
 use crate::suite::preflight::initialize_params;
 
 use crate::sandbox::{Sandbox, ALLOWED_TEXT};
