@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::discover::example;
+use crate::json_schema::{example, pointer};
 use crate::transport::http::{base64, header_value};
 
 /// Nesting and count caps for walking a published schema.
@@ -34,10 +34,6 @@ struct Found {
     path: Vec<String>,
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
 /// Every `x-mcp-header` in `schema`, wherever it sits; depth- and count-capped.
 fn walk(
     schema: &Value,
@@ -65,7 +61,7 @@ fn walk(
                 if DATA_KEYWORDS.contains(&k.as_str()) {
                     continue;
                 }
-                let here = format!("{pointer}/{}", escape(k));
+                let here = pointer::join(pointer, k);
                 match v.as_object().filter(|_| SCHEMA_MAPS.contains(&k.as_str())) {
                     Some(map) => {
                         for (name, sub) in map {
@@ -74,7 +70,7 @@ fn walk(
                                 p.push(name.clone());
                                 p
                             });
-                            let at = format!("{here}/{}", escape(name));
+                            let at = pointer::join(&here, name);
                             walk(sub, &at, chain.as_deref(), depth + 1, out);
                         }
                     }

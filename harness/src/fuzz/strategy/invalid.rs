@@ -16,12 +16,12 @@ use serde_json::{json, Value};
 use super::hostile;
 use super::numbers::{anchored, int_lower, int_upper, split_multiples, MAX_SAFE};
 use super::schema::{
-    escape_pointer, value_type, Bound, Norm, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_NUM, T_OBJ,
-    T_STR,
+    value_type, Bound, Norm, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_NUM, T_OBJ, T_STR,
 };
 use super::text::{ascii_string, pattern_matches};
 use super::valid::{Builder, Ctx, Seg};
 use super::{InvalidInput, InvalidKind};
+use crate::json_schema::pointer;
 
 /// Property/item levels below the root where spots are looked for.
 const MAX_SPOT_DEPTH: usize = 3;
@@ -99,13 +99,11 @@ struct Spot {
 }
 
 fn pointer_of(path: &[Seg]) -> String {
-    path.iter()
-        .map(|s| match s {
-            Seg::Prop(p) => format!("/{}", escape_pointer(p)),
-            Seg::Index(i) => format!("/{i}"),
-            Seg::Obj => String::new(),
-        })
-        .collect()
+    path.iter().fold(String::new(), |at, s| match s {
+        Seg::Prop(p) => pointer::join(&at, p),
+        Seg::Index(i) => pointer::join_index(&at, *i),
+        Seg::Obj => at,
+    })
 }
 
 fn spots(builder: &Builder) -> Vec<Spot> {

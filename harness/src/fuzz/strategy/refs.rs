@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::UnsupportedSchema;
+use crate::json_schema::pointer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Draft {
@@ -147,7 +148,7 @@ fn collect_anchors(v: &Value, pointer: String, out: &mut HashMap<String, String>
             }
             for (k, child) in o {
                 if !DATA_KEYWORDS.contains(&k.as_str()) {
-                    collect_anchors(child, format!("{pointer}/{}", escape_pointer(k)), out);
+                    collect_anchors(child, pointer::join(&pointer, k), out);
                 }
             }
         }
@@ -183,9 +184,4 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
         Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
         _ => {}
     }
-}
-
-/// RFC 6901 escaping of one reference token.
-pub(crate) fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::check::json_eq;
 use super::text::pattern_matches;
 
-pub(crate) use super::refs::{escape_pointer, Root};
+pub(crate) use super::refs::Root;
 
 pub(crate) const T_NULL: u8 = 1;
 pub(crate) const T_BOOL: u8 = 2;
