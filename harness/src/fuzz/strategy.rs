@@ -47,16 +47,16 @@ use proptest::strategy::{BoxedStrategy, SBoxedStrategy, Strategy};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-#[path = "strategy/check.rs"]
-mod check;
+use crate::json_schema::refs::Root;
+
 #[path = "strategy/hostile.rs"]
 mod hostile;
 #[path = "strategy/invalid.rs"]
 mod invalid;
 #[path = "strategy/numbers.rs"]
 mod numbers;
-#[path = "strategy/refs.rs"]
-mod refs;
+#[path = "strategy/probe.rs"]
+mod probe;
 #[path = "strategy/schema.rs"]
 mod schema;
 #[path = "strategy/text.rs"]
@@ -255,7 +255,7 @@ impl SchemaGen {
     /// or external `$ref`s, unsupported patterns on required strings, and
     /// schemas no value can satisfy (as far as generation can tell).
     pub fn new(root: &Value) -> Result<SchemaGen, UnsupportedSchema> {
-        let root = Arc::new(schema::Root::new(root)?);
+        let root = Arc::new(Root::new(root).map_err(UnsupportedSchema::new)?);
         let builder = valid::Builder::new(Arc::clone(&root));
         builder.set_recording(true);
         let valid = builder

@@ -1,18 +1,22 @@
 //! The valid family: a strategy per normalised schema, built eagerly.
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Debug;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use proptest::strategy::{Union, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::strategy::Union;
 use serde_json::{Map, Value};
 
-use super::check::Checker;
 use super::numbers;
-use super::schema::{Norm, Root, TYPE_ORDER, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR};
+use super::probe::probe;
+use super::schema::Norm;
 use super::text;
+use crate::json_schema::refs::Root;
+use crate::json_schema::types::{
+    value_type, TYPE_ORDER, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR,
+};
+use crate::json_schema::validate::Checker;
+use crate::json_schema::value::json_eq;
 
 /// Nesting levels that may hold optional content (optional properties,
 /// array items beyond `minItems`, free-form members).
@@ -27,8 +31,6 @@ const ARRAY_SPAN: u64 = 5;
 const MAX_MIN_ITEMS: u64 = 10_000;
 /// Free-form / `additionalProperties` members generated per object.
 const EXTRA_SPAN: usize = 2;
-const PROBE_TRIES: usize = 128;
-const PROBE_HITS: usize = 8;
 
 /// Why a (sub)schema cannot be generated.
 #[derive(Debug, Clone)]
@@ -68,28 +70,6 @@ impl Ctx {
             level: self.level + 1,
         }
     }
-}
-
-/// True when at least [`PROBE_HITS`] of up to [`PROBE_TRIES`] values drawn
-/// from `s` (fixed seed) satisfy `ok`: filtering will not starve.
-pub(crate) fn probe<T: Debug>(s: &SBoxedStrategy<T>, ok: &impl Fn(&T) -> bool) -> bool {
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
-    let mut hits = 0;
-    for _ in 0..PROBE_TRIES {
-        let Ok(tree) = s.new_tree(&mut runner) else {
-            return false;
-        };
-        if ok(&tree.current()) {
-            hits += 1;
-            if hits >= PROBE_HITS {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// Does `v` contain the forced path?
@@ -229,7 +209,7 @@ impl Builder {
         let types = norm.types;
         let ok = move |v: &Value| {
             let checker = Checker::new(&root);
-            types & super::schema::value_type(v) != 0
+            types & value_type(v) != 0
                 && conj.iter().all(|s| checker.valid(s, v))
                 && !not.iter().any(|s| checker.valid(s, v))
         };
@@ -281,7 +261,7 @@ impl Builder {
         let candidates: Vec<Value> = enums
             .iter()
             .filter(|v| {
-                norm.types & super::schema::value_type(v) != 0
+                norm.types & value_type(v) != 0
                     && norm.conj.iter().all(|s| checker.valid(s, v))
                     && !norm.not.iter().any(|s| checker.valid(s, v))
                     && has_path(v, force)
@@ -466,7 +446,7 @@ impl Builder {
             .prop_map(move |(mut items, head, rest)| {
                 items.extend(head);
                 for v in rest {
-                    if !(dedupe && items.iter().any(|x| super::check::json_eq(x, &v))) {
+                    if !(dedupe && items.iter().any(|x| json_eq(x, &v))) {
                         items.push(v);
                     }
                 }

@@ -1,12 +1,16 @@
-//! The root schema: draft detection and local `$ref` resolution.
+//! The root schema: draft detection and local `$ref` resolution (JSON pointers,
+//! `$anchor`s, `$id`-relative references; nothing is fetched).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::UnsupportedSchema;
-use crate::json_schema::pointer;
+use super::pointer;
 
+/// Same-location `$ref` hops before a cycle is assumed.
+pub(crate) const MAX_REF_HOPS: u32 = 64;
+
+/// The dialect family, as far as `$ref` semantics go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Draft {
     Legacy4,
@@ -45,19 +49,12 @@ pub(crate) struct Root {
 }
 
 impl Root {
-    pub(crate) fn new(value: &Value) -> Result<Root, UnsupportedSchema> {
+    /// The root `value`, once every `$ref` in it is known to resolve; else why not.
+    pub(crate) fn new(value: &Value) -> Result<Root, String> {
         match value {
-            Value::Bool(false) => {
-                return Err(UnsupportedSchema::new(
-                    "root schema is `false`: no input is valid",
-                ))
-            }
+            Value::Bool(false) => return Err("root schema is `false`: no input is valid".into()),
             Value::Bool(true) | Value::Object(_) => {}
-            _ => {
-                return Err(UnsupportedSchema::new(
-                    "schema must be an object or a boolean",
-                ))
-            }
+            _ => return Err("schema must be an object or a boolean".into()),
         }
         let base_id = value
             .get("$id")
@@ -77,7 +74,7 @@ impl Root {
         let mut refs = Vec::new();
         collect_refs(&root.value, &mut refs);
         for r in refs {
-            root.resolve(&r).map_err(UnsupportedSchema::new)?;
+            root.resolve(&r)?;
         }
         Ok(root)
     }
