@@ -14,11 +14,11 @@ use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 
 use super::hostile;
+use super::input::{InvalidInput, InvalidKind};
 use super::numbers::{anchored, int_lower, int_upper, split_multiples, MAX_SAFE};
 use super::schema::{Bound, Norm};
 use super::text::ascii_string;
 use super::valid::{Builder, Ctx, Seg};
-use super::{InvalidInput, InvalidKind};
 use crate::json_schema::pattern::pattern_matches;
 use crate::json_schema::pointer;
 use crate::json_schema::types::{
