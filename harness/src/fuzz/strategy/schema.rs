@@ -189,9 +189,20 @@ impl Norm {
         self.merge_keywords(root, o, hops);
     }
 
+    /// The keywords of one schema object, family by family (the order matters to
+    /// generation only through `contains`, whose schemas keep document order).
     fn merge_keywords(&mut self, root: &Root, o: &Map<String, Value>, hops: u32) {
-        let num = |k: &str| o.get(k).and_then(Value::as_f64);
-        let count = |k: &str| o.get(k).and_then(Value::as_u64);
+        self.merge_type(o);
+        self.merge_number(o);
+        self.merge_string(o);
+        self.merge_array(o);
+        self.merge_object(o);
+        self.merge_applicators(root, o, hops);
+        self.merge_filtered(o);
+    }
+
+    /// `type`, `enum`, `const`.
+    fn merge_type(&mut self, o: &Map<String, Value>) {
         if let Some(bits) = o.get("type").and_then(type_keyword_bits) {
             self.types &= bits;
             self.typed = true;
@@ -205,6 +216,11 @@ impl Norm {
         if let Some(c) = o.get("const") {
             self.intersect_enum(vec![c.clone()], true);
         }
+    }
+
+    /// Bounds (numeric and draft-04 boolean `exclusive*`) and `multipleOf`.
+    fn merge_number(&mut self, o: &Map<String, Value>) {
+        let num = |k: &str| o.get(k).and_then(Value::as_f64);
         let excl_min_flag = o.get("exclusiveMinimum") == Some(&Value::Bool(true));
         let excl_max_flag = o.get("exclusiveMaximum") == Some(&Value::Bool(true));
         if let Some(m) = num("minimum") {
@@ -246,6 +262,11 @@ impl Norm {
         if let Some(m) = num("multipleOf").filter(|m| *m > 0.0 && m.is_finite()) {
             self.multiple_of.push(m);
         }
+    }
+
+    /// `minLength`, `maxLength`, `pattern`, `format`.
+    fn merge_string(&mut self, o: &Map<String, Value>) {
+        let count = |k: &str| o.get(k).and_then(Value::as_u64);
         if let Some(n) = count("minLength") {
             self.min_len = self.min_len.max(n);
             self.hinted |= T_STR;
@@ -261,8 +282,10 @@ impl Norm {
         if let Some(f) = o.get("format").and_then(Value::as_str) {
             self.formats.push(f.to_string());
         }
-        self.merge_array(o);
-        self.merge_object(o);
+    }
+
+    /// `allOf` merged here; `anyOf`/`oneOf` kept for branching; `not`.
+    fn merge_applicators(&mut self, root: &Root, o: &Map<String, Value>, hops: u32) {
         if let Some(Value::Array(all)) = o.get("allOf") {
             for s in all {
                 self.merge_hops(root, s, hops);
@@ -277,6 +300,10 @@ impl Norm {
         if let Some(not) = o.get("not") {
             self.add_not(not);
         }
+    }
+
+    /// Keywords enforced by filtering only, `unevaluated*: false`, `contains`.
+    fn merge_filtered(&mut self, o: &Map<String, Value>) {
         let filtered = [
             "contains",
             "if",
