@@ -2,10 +2,21 @@
 //! `$anchor`s, `$id`-relative references; nothing is fetched).
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::pointer;
+use super::walk::walk;
+
+/// The keywords that refer to another schema (the later two are read as `$ref`).
+pub(crate) const REF_KEYWORDS: [&str; 3] = ["$ref", "$recursiveRef", "$dynamicRef"];
+
+/// The reference a schema object makes, if any (`$ref` first).
+pub(crate) fn reference(schema: &Map<String, Value>) -> Option<&str> {
+    REF_KEYWORDS
+        .iter()
+        .find_map(|k| schema.get(*k).and_then(Value::as_str))
+}
 
 /// Same-location `$ref` hops before a cycle is assumed.
 pub(crate) const MAX_REF_HOPS: u32 = 64;
@@ -68,12 +79,8 @@ impl Root {
             base_id,
             anchors: HashMap::new(),
         };
-        let mut anchors = HashMap::new();
-        collect_anchors(&root.value, String::new(), &mut anchors);
-        root.anchors = anchors;
-        let mut refs = Vec::new();
-        collect_refs(&root.value, &mut refs);
-        for r in refs {
+        root.anchors = collect_anchors(&root.value);
+        for r in collect_refs(&root.value) {
             root.resolve(&r)?;
         }
         Ok(root)
@@ -125,60 +132,35 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Keywords whose values are data, not subschemas.
-const DATA_KEYWORDS: [&str; 5] = ["enum", "const", "default", "examples", "example"];
-
-fn collect_anchors(v: &Value, pointer: String, out: &mut HashMap<String, String>) {
-    match v {
-        Value::Object(o) => {
-            if let Some(a) = o.get("$anchor").and_then(Value::as_str) {
-                out.insert(a.to_string(), pointer.clone());
-            }
-            for key in ["$id", "id"] {
-                if let Some(a) = o
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.strip_prefix('#'))
-                {
-                    out.insert(a.to_string(), pointer.clone());
-                }
-            }
-            for (k, child) in o {
-                if !DATA_KEYWORDS.contains(&k.as_str()) {
-                    collect_anchors(child, pointer::join(&pointer, k), out);
-                }
-            }
+/// `$anchor`s and plain-name `$id`s (`#name`), each with the pointer of its schema.
+fn collect_anchors(root: &Value) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    walk(root, usize::MAX, &mut |node| {
+        let named = node.schema.get("$anchor").and_then(Value::as_str);
+        let ids = ["$id", "id"].into_iter().filter_map(|key| {
+            node.schema
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(|s| s.strip_prefix('#'))
+        });
+        for a in named.into_iter().chain(ids) {
+            out.insert(a.to_string(), node.pointer.to_string());
         }
-        Value::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                collect_anchors(child, format!("{pointer}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
+        ControlFlow::Continue(())
+    });
+    out
 }
 
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(o) => {
-            for key in ["$ref", "$recursiveRef", "$dynamicRef"] {
-                if let Some(r) = o.get(key).and_then(Value::as_str) {
-                    out.push(r.to_string());
-                }
-            }
-            for (k, child) in o {
-                if !DATA_KEYWORDS.contains(&k.as_str()) && k != "properties" {
-                    collect_refs(child, out);
-                }
-            }
-            // Under `properties`, keys are names and values schemas.
-            if let Some(Value::Object(props)) = o.get("properties") {
-                for child in props.values() {
-                    collect_refs(child, out);
-                }
+/// Every `$ref`, `$recursiveRef` and `$dynamicRef` in the document.
+fn collect_refs(root: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(root, usize::MAX, &mut |node| {
+        for key in REF_KEYWORDS {
+            if let Some(r) = node.schema.get(key).and_then(Value::as_str) {
+                out.push(r.to_string());
             }
         }
-        Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
-        _ => {}
-    }
+        ControlFlow::Continue(())
+    });
+    out
 }

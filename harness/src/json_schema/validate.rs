@@ -7,7 +7,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::pattern::pattern_matches;
-use super::refs::{Root, MAX_REF_HOPS};
+use super::refs::{reference, Root, MAX_REF_HOPS};
 use super::types::{type_keyword_bits, value_type, T_FRAC, T_INT};
 use super::value::{is_multiple_of, json_eq};
 
@@ -34,10 +34,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_obj(&self, o: &Map<String, Value>, v: &Value, hops: u32) -> bool {
-        let reference = ["$ref", "$recursiveRef", "$dynamicRef"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str));
-        if let Some(r) = reference {
+        if let Some(r) = reference(o) {
             if hops >= MAX_REF_HOPS {
                 return false;
             }

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::json_schema::pattern::pattern_matches;
-use crate::json_schema::refs::{Root, MAX_REF_HOPS};
+use crate::json_schema::refs::{reference, Root, MAX_REF_HOPS};
 use crate::json_schema::types::{type_keyword_bits, T_ALL, T_ARR, T_NUM, T_OBJ, T_STR};
 use crate::json_schema::value::json_eq;
 
@@ -170,10 +170,7 @@ impl Norm {
             Value::Object(o) => o,
             _ => return,
         };
-        let reference = ["$ref", "$recursiveRef", "$dynamicRef"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str));
-        if let Some(r) = reference {
+        if let Some(r) = reference(o) {
             if hops >= MAX_REF_HOPS {
                 return self.fail(format!("circular $ref `{r}`"));
             }
