@@ -51,25 +51,16 @@ use crate::json_schema::refs::Root;
 
 pub use input::{InvalidInput, InvalidKind, UnsupportedSchema};
 
-#[path = "strategy/hostile.rs"]
 mod hostile;
-#[path = "strategy/input.rs"]
 mod input;
-#[path = "strategy/invalid.rs"]
 mod invalid;
-#[path = "strategy/numbers.rs"]
 mod numbers;
-#[path = "strategy/probe.rs"]
 mod probe;
-#[path = "strategy/schema.rs"]
 mod schema;
-#[path = "strategy/text.rs"]
 mod text;
-#[path = "strategy/valid.rs"]
 mod valid;
 
 #[cfg(test)]
-#[path = "strategy/tests.rs"]
 mod tests;
 
 /// Strategies for one tool's input schema. Cheap to clone, `Send + Sync`.
