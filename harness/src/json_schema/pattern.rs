@@ -87,3 +87,17 @@ pub(crate) fn compiled(pattern: &str) -> Option<Regex> {
 pub(crate) fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
     compiled(pattern).map(|r| r.is_match(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translates_ecma_patterns() {
+        assert_eq!(translate(r"^\d{3}$"), "^[0-9]{3}$");
+        assert_eq!(translate(r"[\w-]+"), "[A-Za-z0-9_-]+");
+        assert_eq!(translate(r"\u00e9\/"), "\\x{00e9}/");
+        assert_eq!(translate(r"[a&&b]"), r"[a\&\&b]");
+        assert!(pattern_matches(r"^\d+$", "\u{663}").is_some_and(|m| !m));
+    }
+}

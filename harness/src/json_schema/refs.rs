@@ -164,3 +164,41 @@ fn collect_refs(root: &Value) -> Vec<String> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn resolves_pointers_anchors_and_base_relative_references() {
+        let doc = json!({
+            "$id": "https://example.com/s.json",
+            "$defs": {"a b": {"$anchor": "A", "type": "string"}, "enum": {"$id": "#E", "type": "null"}},
+            "properties": {"x": {"$ref": "#/$defs/a%20b"}, "y": {"$ref": "https://example.com/s.json#A"}}
+        });
+        let root = Root::new(&doc).expect("every reference resolves");
+        assert_eq!(root.draft, Draft::Modern);
+        let string = json!({"$anchor": "A", "type": "string"});
+        assert_eq!(root.resolve("#/$defs/a%20b"), Ok(&string));
+        assert_eq!(root.resolve("https://example.com/s.json#A"), Ok(&string));
+        assert_eq!(
+            root.resolve("#E"),
+            Ok(&json!({"$id": "#E", "type": "null"}))
+        );
+        assert_eq!(root.resolve("#"), Ok(&doc));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_resolve() {
+        let external = Root::new(&json!({"$ref": "other.json#/x"})).expect_err("external");
+        assert!(external.contains("only local references"), "{external}");
+        let missing = Root::new(&json!({"items": {"$ref": "#/$defs/nope"}})).expect_err("missing");
+        assert!(missing.contains("#/$defs/nope"), "{missing}");
+        assert!(Root::new(&json!(false)).is_err());
+        assert!(Root::new(&json!(3)).is_err());
+        let legacy = Root::new(&json!({"$schema": "http://json-schema.org/draft-07/schema#"}));
+        assert!(legacy.is_ok_and(|r| r.draft.ref_overrides_siblings()));
+    }
+}

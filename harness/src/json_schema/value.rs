@@ -63,3 +63,22 @@ pub(crate) fn is_multiple_of(value: f64, multiple: f64) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn numbers_compare_by_value_and_multiples_are_decimal_exact() {
+        assert!(json_eq(&json!({"a": [1, 2.0]}), &json!({"a": [1.0, 2]})));
+        assert!(!json_eq(&json!([1]), &json!([1, 1])));
+        assert!(!json_eq(&json!("1"), &json!(1)));
+        assert_eq!(decimal_parts(0.25), Some((25, 2)));
+        assert!(is_multiple_of(0.3, 0.1));
+        assert!(is_multiple_of(0.0, 7.0));
+        assert!(!is_multiple_of(0.35, 0.1));
+        assert!(!is_multiple_of(f64::NAN, 0.1));
+    }
+}

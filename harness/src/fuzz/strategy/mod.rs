@@ -51,6 +51,8 @@ use crate::json_schema::refs::Root;
 
 pub use input::{InvalidInput, InvalidKind, UnsupportedSchema};
 
+// Imports go one way: probe, schema <- numbers, text <- valid <- invalid
+// (hostile, input: leaves); the schema-generic parts live in `json_schema`.
 mod hostile;
 mod input;
 mod invalid;

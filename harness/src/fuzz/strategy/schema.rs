@@ -1,5 +1,6 @@
-//! Schema model: JSON type bits and the normalised conjunction ([`Norm`])
-//! of the schemas that apply to one instance location.
+//! Schema model: the normalised conjunction ([`Norm`]) of the schemas that
+//! apply to one instance location (type bits, `$ref` resolution, patterns and
+//! value equality come from `crate::json_schema`).
 
 use serde_json::{Map, Value};
 

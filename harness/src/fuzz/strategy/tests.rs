@@ -8,7 +8,6 @@ use proptest::test_runner::TestError;
 use serde_json::{json, Value};
 
 use super::{runner_for_seed, sample, seed_bytes, InvalidInput, InvalidKind, SchemaGen};
-use crate::json_schema::pattern::translate;
 
 const CASES: u32 = 256;
 
@@ -466,15 +465,6 @@ fn root_true_and_empty_schema_generate_any_json() {
             .collect();
         assert!(kinds.len() >= 5, "too few JSON types: {kinds:?}");
     }
-}
-
-#[test]
-fn translates_ecma_patterns() {
-    assert_eq!(translate(r"^\d{3}$"), "^[0-9]{3}$");
-    assert_eq!(translate(r"[\w-]+"), "[A-Za-z0-9_-]+");
-    assert_eq!(translate(r"\u00e9\/"), "\\x{00e9}/");
-    assert_eq!(translate(r"[a&&b]"), r"[a\&\&b]");
-    assert!(crate::json_schema::pattern::pattern_matches(r"^\d+$", "\u{663}").is_some_and(|m| !m));
 }
 
 #[test]

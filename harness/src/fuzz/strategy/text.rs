@@ -1,4 +1,5 @@
-//! Strings: ECMA-262 `pattern` handling and `format` generators.
+//! Strings: generators for `pattern` (ECMA-262, translated by
+//! `json_schema::pattern`) and `format`, within length bounds.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
