@@ -1,19 +1,19 @@
-//! The HTTP-level steps of a case: send a request of the case's choosing, judge an
-//! exchange, break a stream. They need an HTTP transport; on stdio they are a
-//! harness error (the case should have limited its `transports`).
+//! The HTTP-level steps of a case: `http` (send a request of the case's choosing),
+//! `expect_http` (judge an exchange), `break_stream`, `listen` (open the standalone GET
+//! stream). Except `listen`, they need an HTTP transport; on stdio they are a harness
+//! error (the case should have limited its `transports`).
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::case::{BearerChoice, BreakStream, ExpectHttp, HttpStep};
-use crate::check::matcher;
 use crate::client::session::Session;
 use crate::transport::exchange::{lock, Shared};
 use crate::transport::http::HttpRequest;
 use crate::transport::Transport;
 
-use super::{substitute, Ctx};
+use super::{substitute, Ctx, Flow, StepResult};
 
 fn shared_of(session: &mut Session) -> Result<Shared, String> {
     match session.transport() {
@@ -30,7 +30,7 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
+pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let mut headers: Vec<(String, String)> = step
         .headers
         .iter()
@@ -110,7 +110,7 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
     if let (Some(last), Transport::StreamableHttp(t)) = (resumed, session.transport()) {
         t.adopt_requests(index, &last);
     }
-    Ok(())
+    Ok(Flow::Next)
 }
 
 /// Whether judging needs the whole body (the matcher or a capture looks at it).
@@ -197,13 +197,15 @@ fn snapshot(shared: &Shared, e: &ExpectHttp, ctx: &Ctx<'_>) -> Result<(Value, bo
     Ok((x.to_json(), done))
 }
 
-pub async fn expect_http(
+/// Waits for the exchange to judge (its head, or its whole body when the matcher or a
+/// capture looks at it), then judges it: `skip_if`, the matcher, the captures.
+pub(super) async fn expect_http(
     e: &ExpectHttp,
     session: &mut Session,
     ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
+) -> StepResult {
     let shared = shared_of(session)?;
-    let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
+    let wait = ctx.wait(e.within_ms);
     let deadline = Instant::now() + wait;
     let body = needs_body(e);
     let doc = loop {
@@ -230,52 +232,37 @@ pub async fn expect_http(
             e.matcher.clone(),
             None,
         );
-        return Ok(());
+        return Ok(Flow::Next);
     };
     if ctx.skip_if(e.skip_if.as_ref(), &doc, &e.judgement, session) {
-        return Ok(());
+        return Ok(Flow::Next);
     }
     if let Some(m) = &e.matcher {
         let m = substitute(m, &ctx.vars);
-        let mismatches = matcher::check(&m, Some(&doc), &ctx.vars);
-        if !mismatches.is_empty() {
-            let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-            ctx.fail(&e.judgement, text.join("; "), Some(m), Some(doc));
-            return Ok(());
+        if !ctx.matches(&e.judgement, &m, &doc) {
+            return Ok(Flow::Next);
         }
     }
-    for (name, pointer) in &e.capture {
-        match doc.pointer(pointer) {
-            Some(v) => {
-                ctx.vars.insert(name.clone(), v.clone());
-            }
-            None => ctx.fail(
-                &e.judgement,
-                format!("nothing at {pointer} to capture as `{name}`"),
-                None,
-                Some(doc.clone()),
-            ),
-        }
-    }
-    Ok(())
+    ctx.capture(&e.judgement, &e.capture, &doc);
+    Ok(Flow::Next)
 }
 
 /// Opens the standalone GET stream over Streamable HTTP in the session revisions. A
 /// server may offer none (405, HTTP-16); the answer is noted, never judged, and a
 /// case that needs what would come on it skips when it does not arrive.
-pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
+pub(super) async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     if session.request_meta().is_some() {
-        return; // 2026-07-28 has no standalone stream
+        return Ok(Flow::Next); // 2026-07-28 has no standalone stream
     }
     let started = match session.transport() {
         Transport::StreamableHttp(t) => t.listen(),
-        _ => return,
+        _ => return Ok(Flow::Next),
     };
     let (index, head) = match started {
         Ok(s) => s,
         Err(e) => {
             session.note(format!("could not open the GET stream: {e}"));
-            return;
+            return Ok(Flow::Next);
         }
     };
     match tokio::time::timeout(ctx.cfg.timeout, head).await {
@@ -287,13 +274,15 @@ pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
             "GET stream (HTTP #{index}): no response head in time"
         )),
     }
+    Ok(Flow::Next)
 }
 
-pub fn break_stream(
+/// Breaks the SSE stream carrying a request, as a network failure would.
+pub(super) fn break_stream(
     b: &BreakStream,
     session: &mut Session,
     ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
+) -> StepResult {
     let id = substitute(&b.request_id, &ctx.vars);
     let last = match session.transport() {
         Transport::StreamableHttp(t) => t.break_stream(&id)?,
@@ -307,7 +296,7 @@ pub fn break_stream(
         ctx.vars
             .insert(var.clone(), last.map(Value::String).unwrap_or(Value::Null));
     }
-    Ok(())
+    Ok(Flow::Next)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::discover::example;
+use crate::steps::discover::example;
 use crate::transport::http::{base64, header_value};
 
 /// Nesting and count caps for walking a published schema.
