@@ -13,13 +13,16 @@ use crate::transport::exchange::{lock, Shared};
 use crate::transport::http::HttpRequest;
 use crate::transport::Transport;
 
-use super::{substitute, Ctx, Flow, StepResult};
+use super::{substitute, Ctx, Flow, StepError, StepResult};
 
-fn shared_of(session: &mut Session) -> Result<Shared, String> {
+fn shared_of(session: &mut Session) -> Result<Shared, StepError> {
     match session.transport() {
         Transport::StreamableHttp(t) => Ok(t.shared().clone()),
         Transport::Sse(t) => Ok(t.shared().clone()),
-        Transport::Stdio(_) => Err("this step needs an HTTP transport".into()),
+        Transport::Stdio(_) => Err(StepError::WrongTransport {
+            step: "this step",
+            needs: "an HTTP transport",
+        }),
     }
 }
 
@@ -52,7 +55,7 @@ pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'
             .http
             .as_ref()
             .and_then(|h| h.scoped_bearer.clone())
-            .ok_or("this step sends the --scoped-bearer token, which was not given")?;
+            .ok_or(StepError::NoScopedBearer)?;
         lock(&shared).scoped_bearer = Some(token.clone()); // redacted from now on
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
         headers.push(("authorization".into(), format!("Bearer {token}")));
@@ -83,9 +86,14 @@ pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'
     });
     ctx.last_sent = Some(sent.clone());
     let started = match session.transport() {
-        Transport::StreamableHttp(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Sse(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Stdio(_) => return Err("the `http` step needs an HTTP transport".into()),
+        Transport::StreamableHttp(t) => t.request(&req).map_err(StepError::Send)?,
+        Transport::Sse(t) => t.request(&req).map_err(StepError::Send)?,
+        Transport::Stdio(_) => {
+            return Err(StepError::WrongTransport {
+                step: "the `http` step",
+                needs: "an HTTP transport",
+            })
+        }
     };
     session.note_sent(sent);
     let (index, head) = started;
@@ -285,8 +293,13 @@ pub(super) fn break_stream(
 ) -> StepResult {
     let id = substitute(&b.request_id, &ctx.vars);
     let last = match session.transport() {
-        Transport::StreamableHttp(t) => t.break_stream(&id)?,
-        _ => return Err("`break_stream` needs the Streamable HTTP transport".into()),
+        Transport::StreamableHttp(t) => t.break_stream(&id).map_err(StepError::BreakStream)?,
+        _ => {
+            return Err(StepError::WrongTransport {
+                step: "`break_stream`",
+                needs: "the Streamable HTTP transport",
+            })
+        }
     };
     session.note(format!(
         "broke the SSE stream carrying request {id}; last event id {}",

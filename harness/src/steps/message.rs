@@ -10,7 +10,7 @@ use crate::check::matcher::{self, lookup};
 use crate::client::session::{Session, Unanswered};
 use crate::transport::{Transport, TransportError};
 
-use super::{substitute, Ctx, Flow, StepResult};
+use super::{substitute, Ctx, Flow, StepError, StepResult};
 
 pub(super) async fn send(msg: &Value, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let msg = substitute(msg, &ctx.vars);
@@ -47,10 +47,10 @@ async fn cancel_request(
     reason: Option<&str>,
     session: &mut Session,
     ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
+) -> Result<(), StepError> {
     let stateless = session.request_meta().is_some();
     if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
-        t.break_stream(&id)?;
+        t.break_stream(&id).map_err(StepError::BreakStream)?;
         session.note(format!(
             "cancelled request {id} by closing its SSE response stream"
         ));

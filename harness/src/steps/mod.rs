@@ -42,6 +42,7 @@ use crate::check::{finding, verdict_of};
 use crate::client::session::{Session, Violation};
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
+use crate::transport::TransportError;
 
 use crate::client::RunConfig;
 use crate::suite::auth_probe as auth;
@@ -255,7 +256,28 @@ pub(super) enum Flow {
 
 /// What every step returns. `Err` means the harness could not carry the step out (not
 /// a finding about the server).
-pub(super) type StepResult = Result<Flow, String>;
+pub(super) type StepResult = Result<Flow, StepError>;
+
+/// Why the harness could not carry a step out. The case ends as `error` with this as
+/// its reason, unless a finding explains more.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StepError {
+    /// The step needs a transport the case does not run on (the case should have
+    /// limited its `transports`).
+    #[error("{step} needs {needs}")]
+    WrongTransport {
+        step: &'static str,
+        needs: &'static str,
+    },
+    #[error("this step sends the --scoped-bearer token, which was not given")]
+    NoScopedBearer,
+    /// The transport could not start the request.
+    #[error("{0}")]
+    Send(TransportError),
+    /// The transport could not break the stream (why).
+    #[error("{0}")]
+    BreakStream(String),
+}
 
 impl<'a> Ctx<'a> {
     fn new(case: &'a Case, cfg: &'a RunConfig, facts: &Facts, revision: &str) -> Ctx<'a> {
@@ -485,7 +507,7 @@ async fn run_steps(steps: &[Step], session: &mut Session, ctx: &mut Ctx<'_>) -> 
                 }
             }
             Ok(Flow::Skip(reason)) => return Ended::Skipped(reason),
-            Err(e) => return Ended::Error(e),
+            Err(e) => return Ended::Error(e.to_string()),
         }
     }
     Ended::Done

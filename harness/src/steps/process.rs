@@ -7,7 +7,7 @@ use crate::case::ExitExpect;
 use crate::client::session::Session;
 use crate::transport::Transport;
 
-use super::{Ctx, Flow, StepResult};
+use super::{Ctx, Flow, StepError, StepResult};
 
 /// Closes the server's stdin; a harness error on the HTTP transports.
 pub(super) fn close_input(session: &mut Session) -> StepResult {
@@ -17,7 +17,10 @@ pub(super) fn close_input(session: &mut Session) -> StepResult {
             session.note("closed the server's stdin");
             Ok(Flow::Next)
         }
-        _ => Err("`close_input` needs the stdio transport".into()),
+        _ => Err(StepError::WrongTransport {
+            step: "`close_input`",
+            needs: "the stdio transport",
+        }),
     }
 }
 
