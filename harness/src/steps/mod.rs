@@ -15,13 +15,15 @@
 //! | `collect.rs` | `collect` |
 //! | `derive.rs` | `derive` (its computations, `header_probes` among them) |
 //!
-//! A family file imports only this module (`Ctx`, `Flow`, `StepResult`, `substitute`)
-//! and the layers below (`client`, `check`, `transport`); never another family file.
+//! A family file imports only this module (`Ctx`, `Flow`, `StepResult`, `StepError`,
+//! `substitute`) and the layers below (`client`, `check`, `transport`); never another
+//! family file.
 //!
 //! How to add a step kind:
 //! 1. Add the variant to `Step` in `case/` with its struct, documented: the doc
 //!    comments are the case format's reference. If the step judges, it carries a
-//!    `Judgement` (flattened) and `case::judgements` lists it.
+//!    `Judgement` (flattened) and `case::judgements` lists it; the loader checks its
+//!    matchers and cited ids.
 //! 2. Write `pub(super) async fn NAME(step: &T, session: &mut Session, ctx: &mut Ctx<'_>)
 //!    -> StepResult` in the family file it belongs to (a new file for a new family,
 //!    declared below). Record broken expectations with `ctx.fail` (or `ctx.matches` for
