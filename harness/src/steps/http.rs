@@ -33,57 +33,10 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// Sends an HTTP request of the case's choosing; its response head is noted, not judged.
 pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
-    let mut headers: Vec<(String, String)> = step
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = text_of(&substitute(&json!(k), &ctx.vars));
-            (name, text_of(&substitute(&json!(v), &ctx.vars)))
-        })
-        .collect();
-    let body = match (&step.body, &step.body_raw) {
-        // In the stateless revision the body gets the per-request `_meta` like any send.
-        (Some(b), _) => Some(session.decorate(&substitute(b, &ctx.vars)).to_string()),
-        (None, Some(raw)) => Some(raw.clone()),
-        (None, None) => None,
-    };
-    let shared = shared_of(session)?;
-    if step.bearer == Some(BearerChoice::Scoped) {
-        let token = ctx
-            .cfg
-            .http
-            .as_ref()
-            .and_then(|h| h.scoped_bearer.clone())
-            .ok_or(StepError::NoScopedBearer)?;
-        lock(&shared).scoped_bearer = Some(token.clone()); // redacted from now on
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        headers.push(("authorization".into(), format!("Bearer {token}")));
-    }
-    let req = HttpRequest {
-        method: step.method.clone().unwrap_or_default(),
-        headers,
-        omit: step.omit_headers.clone(),
-        body: body.clone(),
-        path: step
-            .path
-            .as_ref()
-            .map(|p| text_of(&substitute(&json!(p), &ctx.vars))),
-    };
-    let shown_headers: Vec<String> = {
-        let st = lock(&shared);
-        req.headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", st.redacted(v)))
-            .collect()
-    };
-    let sent = json!({
-        "http": req.method.clone(),
-        "headers": shown_headers,
-        "omitted": req.omit.clone(),
-        "path": req.path.clone(),
-        "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
-    });
+    let (req, shared) = request_of(step, session, ctx)?;
+    let sent = shown(&req, &shared);
     ctx.last_sent = Some(sent.clone());
     let started = match session.transport() {
         Transport::StreamableHttp(t) => t.request(&req).map_err(StepError::Send)?,
@@ -119,6 +72,72 @@ pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'
         t.adopt_requests(index, &last);
     }
     Ok(Flow::Next)
+}
+
+/// The request an `http` step describes, `${…}` substituted; with `bearer: scoped`,
+/// the --scoped-bearer token replaces the authorization header (and is redacted from
+/// then on).
+fn request_of(
+    step: &HttpStep,
+    session: &mut Session,
+    ctx: &Ctx<'_>,
+) -> Result<(HttpRequest, Shared), StepError> {
+    let mut headers: Vec<(String, String)> = step
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let name = text_of(&substitute(&json!(k), &ctx.vars));
+            (name, text_of(&substitute(&json!(v), &ctx.vars)))
+        })
+        .collect();
+    let body = match (&step.body, &step.body_raw) {
+        // In the stateless revision the body gets the per-request `_meta` like any send.
+        (Some(b), _) => Some(session.decorate(&substitute(b, &ctx.vars)).to_string()),
+        (None, Some(raw)) => Some(raw.clone()),
+        (None, None) => None,
+    };
+    let shared = shared_of(session)?;
+    if step.bearer == Some(BearerChoice::Scoped) {
+        let token = ctx
+            .cfg
+            .http
+            .as_ref()
+            .and_then(|h| h.scoped_bearer.clone())
+            .ok_or(StepError::NoScopedBearer)?;
+        lock(&shared).scoped_bearer = Some(token.clone()); // redacted from now on
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        headers.push(("authorization".into(), format!("Bearer {token}")));
+    }
+    let req = HttpRequest {
+        method: step.method.clone().unwrap_or_default(),
+        headers,
+        omit: step.omit_headers.clone(),
+        body,
+        path: step
+            .path
+            .as_ref()
+            .map(|p| text_of(&substitute(&json!(p), &ctx.vars))),
+    };
+    Ok((req, shared))
+}
+
+/// The request as the transcript (and a finding's `sent`) shows it: tokens redacted,
+/// a JSON body parsed.
+fn shown(req: &HttpRequest, shared: &Shared) -> Value {
+    let shown_headers: Vec<String> = {
+        let st = lock(shared);
+        req.headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", st.redacted(v)))
+            .collect()
+    };
+    json!({
+        "http": req.method.clone(),
+        "headers": shown_headers,
+        "omitted": req.omit.clone(),
+        "path": req.path.clone(),
+        "body": req.body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
+    })
 }
 
 /// Whether judging needs the whole body (the matcher or a capture looks at it).
