@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 use crate::case::{Cancel, Expect, Judgement, OnTimeout, Silence};
 use crate::check::matcher::{self, lookup};
 use crate::client::session::{Session, Unanswered};
-use crate::transport::{Transport, TransportError};
+use crate::transport::Transport;
 
-use super::{substitute, Ctx, Flow, StepError, StepResult};
+use super::{note_failed_send, substitute, Ctx, Flow, StepError, StepResult};
 
 pub(super) async fn send(msg: &Value, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let msg = substitute(msg, &ctx.vars);
@@ -23,14 +23,6 @@ pub(super) async fn send_raw(text: &str, session: &mut Session, ctx: &mut Ctx<'_
     ctx.last_sent = Some(Value::String(text.to_string()));
     note_failed_send(session.send_raw(text).await, session);
     Ok(Flow::Next)
-}
-
-/// A failed write is evidence about the server (it closed or stopped reading), so it
-/// is recorded; the following expectation will then report what is missing.
-fn note_failed_send(res: Result<(), TransportError>, session: &mut Session) {
-    if let Err(e) = res {
-        session.note(format!("send failed: {e}"));
-    }
 }
 
 /// Cancels a request. At 2026-07-28 over Streamable HTTP closing the request's

@@ -16,7 +16,7 @@
 //! | `derive.rs` | `derive` (its computations, `header_probes` among them) |
 //!
 //! A family file imports only this module (`Ctx`, `Flow`, `StepResult`, `StepError`,
-//! `substitute`) and the layers below (`client`, `check`, `transport`); never another
+//! `substitute`, `note_failed_send`) and the layers below (`client`, `check`, `transport`); never another
 //! family file.
 //!
 //! How to add a step kind:
@@ -399,6 +399,15 @@ impl Ctx<'_> {
     /// How long a step waits: its own `within_ms`, else the run's timeout.
     fn wait(&self, within_ms: Option<u64>) -> Duration {
         Duration::from_millis(within_ms.unwrap_or(self.cfg.timeout.as_millis() as u64))
+    }
+}
+
+/// A failed write is evidence about the server (it closed or stopped reading), so it
+/// is noted in the transcript; the following expectation will then report what is
+/// missing.
+fn note_failed_send(res: Result<(), TransportError>, session: &mut Session) {
+    if let Err(e) = res {
+        session.note(format!("send failed: {e}"));
     }
 }
 

@@ -13,7 +13,7 @@ use crate::client::session::Session;
 use crate::json_schema::json_type;
 use crate::outcome::Severity;
 
-use super::{substitute, Ctx, Flow, StepResult};
+use super::{note_failed_send, substitute, Ctx, Flow, StepResult};
 
 /// Default page cap of `paginate`.
 const PAGE_CAP: u32 = 50;
@@ -107,9 +107,7 @@ async fn request_page(
     let id = json!(format!("mcp-conform-page-{}-{number}", p.into));
     let msg = json!({"jsonrpc": "2.0", "id": id, "method": p.method, "params": params});
     ctx.last_sent = Some(msg.clone());
-    if let Err(e) = session.send(&msg).await {
-        session.note(format!("send failed: {e}"));
-    }
+    note_failed_send(session.send(&msg).await, session);
     match session
         .reply(Some(&id), MessageKind::Response, Instant::now() + wait)
         .await
