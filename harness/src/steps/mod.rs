@@ -282,6 +282,8 @@ pub(super) enum StepError {
 }
 
 impl<'a> Ctx<'a> {
+    /// The state before the first step: the built-in variables (revisions, the
+    /// discovery result), the hints, `auth` and `target`.
     fn new(case: &'a Case, cfg: &'a RunConfig, facts: &Facts, revision: &str) -> Ctx<'a> {
         let mut vars = builtin_vars(facts, revision);
         vars.insert("hints".into(), cfg.hints.clone());
@@ -300,9 +302,7 @@ impl<'a> Ctx<'a> {
             passed_over: Vec::new(),
         }
     }
-}
 
-impl Ctx<'_> {
     /// The requirement ids and severity a step's findings carry: its own, else the case's.
     fn judge(&self, j: &Judgement) -> (Vec<String>, Severity) {
         (
