@@ -1,4 +1,5 @@
-//! 2026-07-28 `x-mcp-header` helpers for cases: where a tool's inputSchema places its
+//! The `x-mcp-header` computations of `derive` (`x_mcp_headers`, `header_arguments`,
+//! `header_probe`), for 2026-07-28 cases: where a tool's inputSchema places its
 //! annotations (MOD-22), and the arguments and header values that probe how a server
 //! checks an `Mcp-Param-*` header against the body (MOD-23).
 
