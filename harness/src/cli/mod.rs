@@ -753,7 +753,7 @@ pub async fn run_suite(
 async fn fuzz_results(
     cfg: &RunConfig,
     fz: &crate::fuzz::FuzzConfig,
-    facts: &probe::Facts,
+    facts: &suite::Facts,
 ) -> (Vec<crate::outcome::CaseResult>, Vec<String>) {
     let revision = cfg
         .revision_pin
@@ -803,7 +803,7 @@ async fn fuzz_results(
     }
 }
 
-fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
+fn server_facts(facts: &suite::Facts, cfg: &RunConfig) -> ServerFacts {
     let negotiated = cfg
         .revision_pin
         .clone()
@@ -855,7 +855,7 @@ fn server_facts(facts: &probe::Facts, cfg: &RunConfig) -> ServerFacts {
 }
 
 /// Why the stateless revision (2026-07-28) was or was not tested.
-fn modern_notes(facts: &probe::Facts, cfg: &RunConfig) -> Vec<String> {
+fn modern_notes(facts: &suite::Facts, cfg: &RunConfig) -> Vec<String> {
     let mut notes = Vec::new();
     for rev in crate::revision::MODERN_REVISIONS {
         if facts.modern.iter().any(|m| m == rev) {

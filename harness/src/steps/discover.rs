@@ -238,12 +238,12 @@ pub(super) fn derive(d: &Derive, ctx: &mut Ctx<'_>) {
         DeriveHow::SchemaExample => crate::json_schema::example(&from, 0),
         DeriveHow::PromptArguments => prompt_arguments(&from),
         // An unset variable stays as its `${…}` text: no header.
-        DeriveHow::AuthChallenge => crate::suite::auth_probe::parse_challenge(
+        DeriveHow::AuthChallenge => super::auth_vars::parse_challenge(
             from.as_str().filter(|s| !s.starts_with("${")).unwrap_or(""),
             ctx.cfg.http.as_ref().map(|h| &h.url),
         ),
-        DeriveHow::IdVariation => crate::suite::auth_probe::id_variation(&from),
-        DeriveHow::IssuerPaths => crate::suite::auth_probe::issuer_paths(
+        DeriveHow::IdVariation => super::auth_vars::id_variation(&from),
+        DeriveHow::IssuerPaths => super::auth_vars::issuer_paths(
             from.as_str().unwrap_or(""),
             ctx.cfg.http.as_ref().map(|h| &h.url),
         ),

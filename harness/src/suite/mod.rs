@@ -1,9 +1,11 @@
-//! Running the suite: what the server supports ([`preflight`], [`auth_probe`]), running
-//! the chosen cases ([`schedule`]) and the expected-failures baseline ([`baseline`]).
+//! Running the suite: what the server supports ([`preflight`]), which cases run at
+//! which revision ([`plan`]), running them ([`schedule`]) and the expected-failures
+//! baseline ([`baseline`]).
 
-pub mod auth_probe;
 pub mod baseline;
+pub mod plan;
 pub mod preflight;
 pub mod schedule;
 
-pub use preflight::Facts;
+pub use crate::client::facts::Facts;
+pub use schedule::run_one;
