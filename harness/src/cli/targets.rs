@@ -1,6 +1,16 @@
-//! What to test: a command line to start over stdio, or a URL.
+//! What to test: a command line to start over stdio, or a URL; taken from the
+//! positional words or a Claude Desktop config, with how to reach it ([`config_for`])
+//! and the traversal sandbox it runs on ([`traversal_sandbox`]).
 
+use std::sync::Arc;
+
+use crate::case::TransportKind;
+use crate::client::RunConfig;
+use crate::sandbox::Sandbox;
 use crate::transport::stdio::Launch;
+
+use super::args::Args;
+use super::claude_config;
 
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -45,6 +55,111 @@ impl Target {
             Target::Url(u) => u.clone(),
         }
     }
+}
+
+/// The servers to test: the positional target, or entries of a Claude Desktop config.
+pub fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, String> {
+    let Some(path) = &args.claude_config else {
+        return Ok(vec![(None, Target::from_words(&args.target)?)]);
+    };
+    if !args.target.is_empty() {
+        return Err("give either a target or --claude-config, not both".into());
+    }
+    let entries = claude_config::load(path)?;
+    let chosen = match (&args.server, args.all_servers) {
+        (Some(name), _) => vec![claude_config::select(&entries, name)?],
+        (None, true) => entries,
+        (None, false) => {
+            let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+            return Err(format!(
+                "--claude-config needs --server NAME or --all-servers (servers in the file: {})",
+                names.join(", ")
+            ));
+        }
+    };
+    Ok(chosen
+        .into_iter()
+        .map(|e| {
+            let target = match (&e.command, &e.url) {
+                (Some(cmd), _) => Target::Command(Launch {
+                    program: cmd.clone(),
+                    args: e.args.clone(),
+                    env: e.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    cwd: None,
+                }),
+                (None, Some(url)) => Target::Url(url.clone()),
+                (None, None) => Target::Url(String::new()),
+            };
+            (Some(e.name), target)
+        })
+        .collect())
+}
+
+/// How to reach one target: a command over stdio, or a URL over HTTP.
+pub fn config_for(target: &Target, args: &Args) -> Result<RunConfig, String> {
+    match target {
+        Target::Command(l) => {
+            if args.transport.is_some() {
+                return Err("--transport applies to URL targets only".into());
+            }
+            if args.bearer.is_some() {
+                return Err("--bearer applies to URL targets only".into());
+            }
+            Ok(RunConfig::new(l.clone()))
+        }
+        Target::Url(u) => {
+            let url = url::Url::parse(u).map_err(|e| format!("`{u}` is not a valid URL: {e}"))?;
+            let kind = match args.transport.as_deref() {
+                Some("sse") => TransportKind::Sse,
+                _ => TransportKind::StreamableHttp,
+            };
+            let mut cfg = RunConfig::for_url(url, kind);
+            if let Some(h) = cfg.http.as_mut() {
+                h.bearer = args.bearer.clone();
+                h.scoped_bearer = args.scoped_bearer.clone();
+            }
+            Ok(cfg)
+        }
+    }
+}
+
+/// A target (with the sandbox substituted into its command), its traversal sandbox,
+/// and why the traversal families skip when there is none.
+pub type SandboxChoice = (Target, Option<Arc<Sandbox>>, String);
+
+/// Whether a command names the `{root}` or `{sandbox}` placeholder.
+pub fn names_sandbox(l: &Launch) -> bool {
+    std::iter::once(&l.program)
+        .chain(l.args.iter())
+        .chain(l.env.iter().map(|(_, v)| v))
+        .any(|w| w.contains("{root}") || w.contains("{sandbox}"))
+}
+
+/// The traversal sandbox of a target: beside `--root DIR`, or a fresh one when the
+/// command names `{root}`/`{sandbox}` (substituted here, before the probe). Without
+/// either, the reason the traversal families skip.
+pub fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, String> {
+    let placeholders = match &target {
+        Target::Command(l) => names_sandbox(l),
+        Target::Url(_) => false,
+    };
+    let sandbox = match &args.root {
+        Some(dir) => Some(Sandbox::beside(dir)?),
+        None if placeholders => Some(Sandbox::create()?),
+        None => None,
+    };
+    let Some(sb) = sandbox else {
+        let why = match &target {
+            Target::Command(_) => "no sandbox: put {root} where the server takes its folder (`mcp-conform -- mcp-server-filesystem {root}`), or give --root DIR, the folder it serves",
+            Target::Url(_) => "no sandbox: give --root DIR, the folder the server serves (canaries go beside it)",
+        };
+        return Ok((target, None, why.to_string()));
+    };
+    let target = match target {
+        Target::Command(l) => Target::Command(crate::client::launch_in(&sb, &l)),
+        other => other,
+    };
+    Ok((target, Some(Arc::new(sb)), String::new()))
 }
 
 #[cfg(test)]

@@ -238,3 +238,22 @@ pub async fn probe(cfg: &RunConfig) -> Facts {
         .collect();
     facts
 }
+
+/// Why the suite cannot run against a target at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// No probe got any answer: the target cannot be started or reached.
+    #[error("the target `{target}` cannot be tested: {reason}")]
+    Unreachable { target: String, reason: String },
+}
+
+/// The facts, unless no probe got any answer from the target described as `target`.
+pub fn reachable(facts: Facts, target: &str) -> Result<Facts, SetupError> {
+    if facts.unreachable() {
+        return Err(SetupError::Unreachable {
+            target: target.to_string(),
+            reason: facts.unreachable_reason(),
+        });
+    }
+    Ok(facts)
+}
