@@ -42,13 +42,13 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
         .filter(|r| wanted.contains(&r.as_str()))
         .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
         .collect();
-    // Without a token, a server that demands one answers no probe: the `auth` cases,
-    // which are about exactly that, run at the newest revision they apply to. (Not when
-    // the probes were answered: then the server's revisions are known, and a case for
-    // other revisions skips.)
+    // Without a token, a server that demands one answers no probe: the cases about
+    // authorization, which are about exactly that, run at the newest revision they apply
+    // to. (Not when the probes were answered: then the server's revisions are known, and
+    // a case for other revisions skips.)
     if candidates.is_empty()
         && runnable.is_empty()
-        && case.area() == "auth"
+        && case.tests_authorization
         && facts.auth.as_ref().is_some_and(|a| a.demands_token())
     {
         if let Some(newest) = wanted
@@ -109,11 +109,12 @@ fn capability_declared(caps: &Value, path: &str) -> bool {
 }
 
 /// Why a case cannot run because the server wants a token the user did not give: only
-/// `auth` cases that start from a fresh connection (and so never initialize) can.
+/// cases about authorization that start from a fresh connection (and so never
+/// initialize) can.
 pub fn blocked(case: &Case, cfg: &RunConfig, probe: Option<&AuthProbe>) -> Option<String> {
     let given = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
     let demands = probe.is_some_and(AuthProbe::demands_token);
-    let runs_without = case.area() == "auth" && case.given == Given::Fresh;
+    let runs_without = case.tests_authorization && case.given == Given::Fresh;
     (demands && !given && !runs_without).then(|| {
         "the server requires authorization (HTTP 401 without a token); pass --bearer TOKEN \
          to run this case"
