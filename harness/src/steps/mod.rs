@@ -1,5 +1,5 @@
-//! Executes one case: decide whether it applies, set up the session, interpret the
-//! steps, and turn what happened into a verdict with evidence.
+//! Executes one case at the revision the suite chose (`suite::plan`): set up the
+//! session, interpret the steps, and turn what happened into a verdict with evidence.
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -42,47 +42,18 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
         .filter(|r| wanted.contains(&r.as_str()))
         .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
         .collect();
-    // Without a token, a server that demands one answers no probe: the cases about
-    // authorization, which are about exactly that, run at the newest revision they apply
-    // to. (Not when the probes were answered: then the server's revisions are known, and
-    // a case for other revisions skips.)
-    if candidates.is_empty()
-        && runnable.is_empty()
-        && case.tests_authorization
-        && facts.auth.as_ref().is_some_and(|a| a.demands_token())
-    {
-        if let Some(newest) = wanted
-            .iter()
-            .rev()
-            .find(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
-        {
-            return Ok(newest.to_string());
-        }
-    }
-    // A server that answers `initialize` but echoes no revision still gets the cases
-    // that start from a fresh process: they are what shows it is broken.
-    // (Not for a stateless-only server that refuses `initialize`: it is of another era.)
-    let answers_initialize = facts.outcomes.values().any(|o| o.result.is_some());
-    if candidates.is_empty()
-        && facts.supported.is_empty()
-        && (facts.modern.is_empty() || answers_initialize)
-        && case.given == Given::Fresh
-        && wanted.iter().all(|r| !is_modern(r))
-    {
-        if let Some(newest) = wanted.last() {
-            return Ok(newest.to_string());
-        }
-    }
     let Some(revision) = candidates.last() else {
-        let supported = if runnable.is_empty() {
-            "none".to_string()
-        } else {
-            runnable.join(", ")
-        };
-        return Err(format!(
-            "applies to {}; the server supports {supported}",
-            case.revisions.describe()
-        ));
+        return revision_unknown_to_the_probes(case, cfg, facts, &wanted).ok_or_else(|| {
+            let supported = if runnable.is_empty() {
+                "none".to_string()
+            } else {
+                runnable.join(", ")
+            };
+            format!(
+                "applies to {}; the server supports {supported}",
+                case.revisions.describe()
+            )
+        });
     };
     for need in &case.requires {
         let declared = facts
@@ -94,6 +65,44 @@ pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, Strin
         }
     }
     Ok((*revision).clone())
+}
+
+/// The revision a case runs at although the server supports none of its revisions (as
+/// far as the probes could tell), or `None`: the case skips.
+fn revision_unknown_to_the_probes(
+    case: &Case,
+    cfg: &RunConfig,
+    facts: &Facts,
+    wanted: &[&'static str],
+) -> Option<String> {
+    // Without a token, a server that demands one answers no probe: the cases about
+    // authorization, which are about exactly that, run at the newest revision they apply
+    // to. (Not when the probes were answered: then the server's revisions are known, and
+    // a case for other revisions skips.)
+    if facts.runnable().is_empty()
+        && case.tests_authorization
+        && facts.auth.as_ref().is_some_and(|a| a.demands_token())
+    {
+        if let Some(newest) = wanted
+            .iter()
+            .rev()
+            .find(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
+        {
+            return Some(newest.to_string());
+        }
+    }
+    // A server that answers `initialize` but echoes no revision still gets the cases
+    // that start from a fresh process: they are what shows it is broken.
+    // (Not for a stateless-only server that refuses `initialize`: it is of another era.)
+    let answers_initialize = facts.outcomes.values().any(|o| o.result.is_some());
+    if facts.supported.is_empty()
+        && (facts.modern.is_empty() || answers_initialize)
+        && case.given == Given::Fresh
+        && wanted.iter().all(|r| !is_modern(r))
+    {
+        return wanted.last().map(|r| r.to_string());
+    }
+    None
 }
 
 /// A dotted path into `capabilities`; a sub-flag (e.g. `resources.subscribe`) must be `true`.
