@@ -12,7 +12,8 @@
 //!    for the options alone, in `targets.rs` when it depends on the target.
 //! 3. Hand the value on where it is used: `RunConfig` in `Run::configure`, the
 //!    fuzzing or traversal options in `run.rs`, or a choice in `run_cli` below.
-//! 4. README "Usage", and a test in `harness/tests/cli.rs` when it can fail.
+//! 4. README "Testing your server" (or the section of its feature), and a test in
+//!    `harness/tests/cli.rs` when it can fail.
 //!
 //! # How to add an exit code
 //!
