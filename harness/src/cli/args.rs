@@ -10,6 +10,8 @@ use crate::case::{load, Case};
 use crate::report::output::Format;
 use crate::revision::ALL_REVISIONS;
 
+use super::error::CliError;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-conform",
@@ -153,18 +155,18 @@ pub struct Args {
 }
 
 /// Reads a hints file (YAML mapping).
-pub fn load_hints(path: &std::path::Path) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: serde_json::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn load_hints(path: &std::path::Path) -> Result<serde_json::Value, CliError> {
+    let bad = |e: &dyn std::fmt::Display| CliError::usage(format!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(&e))?;
+    let v: serde_json::Value = serde_yaml_ng::from_str(&text).map_err(|e| bad(&e))?;
     if v.is_object() {
         Ok(v)
     } else {
-        Err(format!("{}: hints must be a mapping", path.display()))
+        Err(bad(&"hints must be a mapping"))
     }
 }
 
-fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
+fn glob_or_substring(pattern: &str) -> Result<Regex, CliError> {
     let src = if pattern.contains(['*', '?']) {
         let mut re = String::from("^");
         for ch in pattern.chars() {
@@ -179,12 +181,12 @@ fn glob_or_substring(pattern: &str) -> Result<Regex, String> {
     } else {
         regex::escape(pattern)
     };
-    Regex::new(&src).map_err(|e| format!("bad pattern `{pattern}`: {e}"))
+    Regex::new(&src).map_err(|e| CliError::usage(format!("bad pattern `{pattern}`: {e}")))
 }
 
 /// `--only` and `--skip` as a predicate on ids.
-fn id_filter(only: &[String], skip: &[String]) -> Result<impl Fn(&str) -> bool, String> {
-    let compile = |ps: &[String]| -> Result<Vec<Regex>, String> {
+fn id_filter(only: &[String], skip: &[String]) -> Result<impl Fn(&str) -> bool, CliError> {
+    let compile = |ps: &[String]| -> Result<Vec<Regex>, CliError> {
         ps.iter().map(|p| glob_or_substring(p)).collect()
     };
     let (only, skip) = (compile(only)?, compile(skip)?);
@@ -195,20 +197,20 @@ fn id_filter(only: &[String], skip: &[String]) -> Result<impl Fn(&str) -> bool, 
 }
 
 /// Applies `--only` and `--skip`.
-pub fn select(cases: Vec<Case>, only: &[String], skip: &[String]) -> Result<Vec<Case>, String> {
+pub fn select(cases: Vec<Case>, only: &[String], skip: &[String]) -> Result<Vec<Case>, CliError> {
     let keep = id_filter(only, skip)?;
     Ok(cases.into_iter().filter(|c| keep(&c.id)).collect())
 }
 
 /// The cases of `--cases DIR`, or the bundled ones; every bad file is named.
-pub fn load_cases(dir: Option<&PathBuf>) -> Result<Vec<Case>, String> {
+pub fn load_cases(dir: Option<&PathBuf>) -> Result<Vec<Case>, CliError> {
     let loaded = match dir {
         Some(d) => load::load_dir(d),
         None => load::load_bundled(),
     };
     loaded.map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
-        format!("bad case files:\n{}", lines.join("\n"))
+        CliError::usage(format!("bad case files:\n{}", lines.join("\n")))
     })
 }
 
@@ -216,7 +218,7 @@ pub fn load_cases(dir: Option<&PathBuf>) -> Result<Vec<Case>, String> {
 pub fn select_families(
     only: &[String],
     skip: &[String],
-) -> Result<Vec<crate::traversal::Family>, String> {
+) -> Result<Vec<crate::traversal::Family>, CliError> {
     let keep = id_filter(only, skip)?;
     Ok(crate::traversal::Family::ALL
         .into_iter()
@@ -225,12 +227,12 @@ pub fn select_families(
 }
 
 /// `--revision`, when given, must name a known revision.
-pub fn check_revision(revision: Option<&str>) -> Result<(), String> {
+pub fn check_revision(revision: Option<&str>) -> Result<(), CliError> {
     match revision {
-        Some(rev) if !ALL_REVISIONS.contains(&rev) => Err(format!(
+        Some(rev) if !ALL_REVISIONS.contains(&rev) => Err(CliError::usage(format!(
             "unknown revision `{rev}` (known: {})",
             ALL_REVISIONS.join(", ")
-        )),
+        ))),
         _ => Ok(()),
     }
 }

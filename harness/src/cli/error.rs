@@ -31,6 +31,11 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// A usage error (exit 2) with this message.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::Usage(message.into())
+    }
+
     /// The exit code of this kind of error.
     pub fn exit_code(&self) -> i32 {
         match self {

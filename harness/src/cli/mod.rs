@@ -91,9 +91,9 @@ fn stop_servers_on_signals() {
 /// Chooses the cases, answers `--coverage` and `--list`, then tests every server: the
 /// highest exit code of any of them.
 async fn run_cli(args: Args) -> Result<i32, CliError> {
-    let cases = load_cases(args.cases.as_ref()).map_err(CliError::Usage)?;
-    let cases = select(cases, &args.only, &args.skip).map_err(CliError::Usage)?;
-    args::check_revision(args.revision.as_deref()).map_err(CliError::Usage)?;
+    let cases = load_cases(args.cases.as_ref())?;
+    let cases = select(cases, &args.only, &args.skip)?;
+    args::check_revision(args.revision.as_deref())?;
     if args.coverage {
         print!(
             "{}",
@@ -101,13 +101,13 @@ async fn run_cli(args: Args) -> Result<i32, CliError> {
         );
         return Ok(EXIT_OK);
     }
-    let families = select_families(&args.only, &args.skip).map_err(CliError::Usage)?;
+    let families = select_families(&args.only, &args.skip)?;
     if args.list {
         list(&cases, &families);
         return Ok(EXIT_OK);
     }
     let run = run::Run::new(&args, cases, families)?;
-    let servers = targets::targets_of(&args).map_err(CliError::Usage)?;
+    let servers = targets::targets_of(&args)?;
     let many = servers.len() > 1;
     let mut worst = EXIT_OK;
     for (name, target) in servers {

@@ -42,8 +42,8 @@ impl<'a> Run<'a> {
         };
         let cases = if fuzz_only { Vec::new() } else { cases };
         if cases.is_empty() && !args.fuzz && families.is_empty() {
-            return Err(CliError::Usage(
-                "no case matches the --only/--skip patterns".into(),
+            return Err(CliError::usage(
+                "no case matches the --only/--skip patterns",
             ));
         }
         let output = OutputPlan {
@@ -56,9 +56,9 @@ impl<'a> Run<'a> {
             color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             warnings_as_failures: args.warnings_as_failures,
         };
-        output.validate().map_err(CliError::Usage)?;
+        output.validate().map_err(CliError::usage)?;
         let base = match &args.baseline {
-            Some(p) => Some(baseline::load(p).map_err(CliError::Usage)?),
+            Some(p) => Some(baseline::load(p).map_err(CliError::usage)?),
             None => None,
         };
         Ok(Run {
@@ -84,12 +84,11 @@ impl<'a> Run<'a> {
             Target::Command(l) => Some(l.clone()),
             Target::Url(_) => None,
         };
-        let (target, sandbox, unavailable) =
-            traversal_sandbox(target, self.args).map_err(CliError::Usage)?;
+        let (target, sandbox, unavailable) = traversal_sandbox(target, self.args)?;
         let cfg = match config_for(&target, self.args) {
             Ok(c) => c,
             // Only this server cannot be tested; the others still are.
-            Err(e) => return Ok(CliError::Usage(e).report()),
+            Err(e) => return Ok(e.report()),
         };
         let cfg = self.configure(cfg, template)?;
         // The sandbox is also the root of a command that names `{root}`: it lives until
@@ -120,7 +119,7 @@ impl<'a> Run<'a> {
         cfg.revision_pin = args.revision.clone();
         cfg.progress = std::io::stderr().is_terminal();
         if let Some(path) = &args.hints {
-            cfg.hints = load_hints(path).map_err(CliError::Usage)?;
+            cfg.hints = load_hints(path)?;
         }
         if let Some(j) = args.jobs {
             cfg.jobs = j.max(1);
@@ -182,12 +181,12 @@ impl<'a> Run<'a> {
 
     /// Writes the reports (and `--write-baseline`), then judges the run: its exit code.
     fn finish(&self, report: &RunReport, subdir: Option<&str>) -> Result<i32, CliError> {
-        let files = output::emit(report, &self.output, subdir).map_err(CliError::Usage)?;
+        let files = output::emit(report, &self.output, subdir).map_err(CliError::usage)?;
         for f in files {
             eprintln!("mcp-conform: wrote {}", f.display());
         }
         if let Some(path) = &self.args.write_baseline {
-            output::write_file(path, &baseline::write(report)).map_err(CliError::Usage)?;
+            output::write_file(path, &baseline::write(report)).map_err(CliError::usage)?;
             eprintln!("mcp-conform: wrote baseline {}", path.display());
         }
         let verdict =

@@ -11,6 +11,7 @@ use crate::transport::stdio::Launch;
 
 use super::args::Args;
 use super::claude_config;
+use super::error::CliError;
 
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -23,21 +24,21 @@ pub enum Target {
 impl Target {
     /// Reads the positional words of the command line: a single `http(s)://` word is a
     /// URL; anything else is a program and its arguments.
-    pub fn from_words(words: &[String]) -> Result<Target, String> {
+    pub fn from_words(words: &[String]) -> Result<Target, CliError> {
         let Some(first) = words.first() else {
-            return Err("no target given: pass a server command (e.g. `mcp-conform ./my-server --flag`) or a URL".into());
+            return Err(CliError::usage("no target given: pass a server command (e.g. `mcp-conform ./my-server --flag`) or a URL"));
         };
         if first.starts_with('-') {
-            return Err(format!(
+            return Err(CliError::usage(format!(
                 "unknown option `{first}` (see --help); a server command comes first, its own flags after it"
-            ));
+            )));
         }
         if first.starts_with("http://") || first.starts_with("https://") {
             if words.len() > 1 {
-                return Err(format!(
+                return Err(CliError::usage(format!(
                     "a URL target takes no further arguments (got `{}`)",
                     words[1..].join(" ")
-                ));
+                )));
             }
             return Ok(Target::Url(first.clone()));
         }
@@ -58,23 +59,25 @@ impl Target {
 }
 
 /// The servers to test: the positional target, or entries of a Claude Desktop config.
-pub fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, String> {
+pub fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, CliError> {
     let Some(path) = &args.claude_config else {
         return Ok(vec![(None, Target::from_words(&args.target)?)]);
     };
     if !args.target.is_empty() {
-        return Err("give either a target or --claude-config, not both".into());
+        return Err(CliError::usage(
+            "give either a target or --claude-config, not both",
+        ));
     }
-    let entries = claude_config::load(path)?;
+    let entries = claude_config::load(path).map_err(CliError::usage)?;
     let chosen = match (&args.server, args.all_servers) {
-        (Some(name), _) => vec![claude_config::select(&entries, name)?],
+        (Some(name), _) => vec![claude_config::select(&entries, name).map_err(CliError::usage)?],
         (None, true) => entries,
         (None, false) => {
             let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-            return Err(format!(
+            return Err(CliError::usage(format!(
                 "--claude-config needs --server NAME or --all-servers (servers in the file: {})",
                 names.join(", ")
-            ));
+            )));
         }
     };
     Ok(chosen
@@ -96,19 +99,20 @@ pub fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, String> 
 }
 
 /// How to reach one target: a command over stdio, or a URL over HTTP.
-pub fn config_for(target: &Target, args: &Args) -> Result<RunConfig, String> {
+pub fn config_for(target: &Target, args: &Args) -> Result<RunConfig, CliError> {
     match target {
         Target::Command(l) => {
             if args.transport.is_some() {
-                return Err("--transport applies to URL targets only".into());
+                return Err(CliError::usage("--transport applies to URL targets only"));
             }
             if args.bearer.is_some() {
-                return Err("--bearer applies to URL targets only".into());
+                return Err(CliError::usage("--bearer applies to URL targets only"));
             }
             Ok(RunConfig::new(l.clone()))
         }
         Target::Url(u) => {
-            let url = url::Url::parse(u).map_err(|e| format!("`{u}` is not a valid URL: {e}"))?;
+            let url = url::Url::parse(u)
+                .map_err(|e| CliError::usage(format!("`{u}` is not a valid URL: {e}")))?;
             let kind = match args.transport.as_deref() {
                 Some("sse") => TransportKind::Sse,
                 _ => TransportKind::StreamableHttp,
@@ -138,14 +142,14 @@ pub fn names_sandbox(l: &Launch) -> bool {
 /// The traversal sandbox of a target: beside `--root DIR`, or a fresh one when the
 /// command names `{root}`/`{sandbox}` (substituted here, before the probe). Without
 /// either, the reason the traversal families skip.
-pub fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, String> {
+pub fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, CliError> {
     let placeholders = match &target {
         Target::Command(l) => names_sandbox(l),
         Target::Url(_) => false,
     };
     let sandbox = match &args.root {
-        Some(dir) => Some(Sandbox::beside(dir)?),
-        None if placeholders => Some(Sandbox::create()?),
+        Some(dir) => Some(Sandbox::beside(dir).map_err(CliError::usage)?),
+        None if placeholders => Some(Sandbox::create().map_err(CliError::usage)?),
         None => None,
     };
     let Some(sb) = sandbox else {
