@@ -185,9 +185,9 @@ fn is_empty(v: &Value) -> bool {
 pub(super) fn skip_unless(s: &SkipUnless, ctx: &Ctx<'_>) -> Flow {
     let value = substitute(&s.value, &ctx.vars);
     let fits = !is_empty(&value)
-        && s.matcher.as_ref().is_none_or(|m| {
-            matcher::check(&substitute(m, &ctx.vars), Some(&value), &ctx.vars).is_empty()
-        });
+        && s.matcher
+            .as_ref()
+            .is_none_or(|m| matcher::check(m, Some(&value), &ctx.vars).is_empty());
     if fits {
         Flow::Next
     } else {
@@ -204,18 +204,23 @@ pub(super) fn check(c: &Check, ctx: &mut Ctx<'_>) {
             None => return,
         },
     };
-    let m = substitute(&c.matcher, &ctx.vars);
-    let mismatches = matcher::check(&m, Some(&value), &ctx.vars);
+    let m = &c.matcher;
+    let mismatches = matcher::check(m, Some(&value), &ctx.vars);
     if !mismatches.is_empty() {
         let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-        ctx.fail(&c.judgement, text.join("; "), Some(m), Some(value));
+        ctx.fail(
+            &c.judgement,
+            text.join("; "),
+            Some(m.shown(&ctx.vars)),
+            Some(value),
+        );
     }
 }
 
 pub(super) async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let deadline = Instant::now() + Duration::from_millis(c.within_ms);
     let got = session.collect_until(c.kind, deadline).await;
-    let m = c.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let m = c.matcher.as_ref();
     let mut kept = Vec::new();
     let mut rest = Vec::new();
     for msg in got {

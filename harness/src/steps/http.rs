@@ -133,7 +133,7 @@ fn looks_at(e: &ExpectHttp, keys: &[&str]) -> bool {
     let in_matcher = e
         .matcher
         .as_ref()
-        .and_then(Value::as_object)
+        .and_then(|m| m.source().as_object())
         .is_some_and(|m| keys.iter().any(|k| m.contains_key(*k)));
     let in_capture = e
         .capture
@@ -227,7 +227,7 @@ pub async fn expect_http(
                 "no HTTP answer to judge within {} ms: {why}",
                 wait.as_millis()
             ),
-            e.matcher.clone(),
+            e.matcher.as_ref().map(|m| m.shown(&ctx.vars)),
             None,
         );
         return Ok(());
@@ -236,11 +236,15 @@ pub async fn expect_http(
         return Ok(());
     }
     if let Some(m) = &e.matcher {
-        let m = substitute(m, &ctx.vars);
-        let mismatches = matcher::check(&m, Some(&doc), &ctx.vars);
+        let mismatches = matcher::check(m, Some(&doc), &ctx.vars);
         if !mismatches.is_empty() {
             let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-            ctx.fail(&e.judgement, text.join("; "), Some(m), Some(doc));
+            ctx.fail(
+                &e.judgement,
+                text.join("; "),
+                Some(m.shown(&ctx.vars)),
+                Some(doc),
+            );
             return Ok(());
         }
     }

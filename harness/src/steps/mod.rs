@@ -264,7 +264,7 @@ impl Ctx<'_> {
     /// case cannot observe its subject, so the case ends as skipped (`because` says why).
     pub(super) fn skip_if(
         &mut self,
-        skip_if: Option<&Value>,
+        skip_if: Option<&matcher::Matcher>,
         doc: &Value,
         j: &Judgement,
         session: &mut Session,
@@ -272,8 +272,7 @@ impl Ctx<'_> {
         let Some(skip) = skip_if else {
             return false;
         };
-        let skip = substitute(skip, &self.vars);
-        if !matcher::check(&skip, Some(doc), &self.vars).is_empty() {
+        if !matcher::check(skip, Some(doc), &self.vars).is_empty() {
             return false;
         }
         let why = j
@@ -542,9 +541,9 @@ async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Resu
     let selected: Vec<Value> = items
         .into_iter()
         .filter(|x| {
-            f.filter.as_ref().is_none_or(|m| {
-                matcher::check(&substitute(m, &ctx.vars), Some(x), &ctx.vars).is_empty()
-            })
+            f.filter
+                .as_ref()
+                .is_none_or(|m| matcher::check(m, Some(x), &ctx.vars).is_empty())
         })
         .take(f.max.unwrap_or(FOR_EACH_CAP))
         .collect();
@@ -642,7 +641,7 @@ fn send_or_note(
 
 pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
-    let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let matcher = e.matcher.as_ref();
     let started = Instant::now();
     let deadline = started + wait;
     let id = e.id.as_ref().map(|id| substitute(id, &ctx.vars));
@@ -688,7 +687,7 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
                 severity: e.missing_severity.or(e.judgement.severity),
                 ..e.judgement.clone()
             };
-            ctx.fail(&judgement, why, matcher, None);
+            ctx.fail(&judgement, why, matcher.map(|m| m.shown(&ctx.vars)), None);
             return;
         }
     };
@@ -699,7 +698,12 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
         let mismatches = matcher::check(m, Some(&msg), &ctx.vars);
         if !mismatches.is_empty() {
             let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-            ctx.fail(&e.judgement, text.join("; "), Some(m.clone()), Some(msg));
+            ctx.fail(
+                &e.judgement,
+                text.join("; "),
+                Some(m.shown(&ctx.vars)),
+                Some(msg),
+            );
             return;
         }
     }
@@ -731,7 +735,7 @@ async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
     let got = session
         .collect_until(s.kind, Instant::now() + Duration::from_millis(window))
         .await;
-    let matcher = s.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let matcher = s.matcher.as_ref();
     let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
         matcher
             .as_ref()
