@@ -508,8 +508,108 @@ mod tests {
     }
 
     #[test]
+    fn templates_are_rendered_when_checking() {
+        let mut vars = Vars::new();
+        vars.insert("tool".into(), json!({"name": "echo", "n": 3}));
+        vars.insert("want".into(), json!({"a": 1}));
+        let holds = |m: Value, a: Value, vars: &Vars| check(&parsed(m), Some(&a), vars).is_empty();
+        // A lone reference gives the value, matched as a matcher (an object as a subset).
+        assert!(holds(
+            json!({"x": "${want}"}),
+            json!({"x": {"a": 1, "b": 2}}),
+            &vars
+        ));
+        assert!(holds(
+            json!({"name": "tool-${tool/name}"}),
+            json!({"name": "tool-echo"}),
+            &vars
+        ));
+        assert!(holds(json!({"$eq": "${tool/n}"}), json!(3), &vars));
+        assert!(holds(
+            json!({"$in": ["${tool/name}", "x"]}),
+            json!("echo"),
+            &vars
+        ));
+        assert!(holds(json!({"$var": "${tool/name}"}), json!(null), &{
+            let mut v = vars.clone();
+            v.insert("echo".into(), json!(null));
+            v
+        }));
+        // Unknown names stay as text.
+        assert!(holds(json!("${nope}"), json!("${nope}"), &vars));
+        // Messages show the argument rendered.
+        let m = check(&parsed(json!({"$eq": "${tool/n}"})), Some(&json!(4)), &vars);
+        assert_eq!(m[0].problem, "expected exactly 3, got integer 4");
+        // A variable's value is not rendered again.
+        vars.insert("t".into(), json!("${tool/n}"));
+        assert!(holds(json!("${t}"), json!("${tool/n}"), &vars));
+        assert_eq!(
+            parsed(json!({"a": "${tool/n}"})).shown(&vars),
+            json!({"a": 3})
+        );
+    }
+
+    #[test]
+    fn mismatch_texts_are_stable() {
+        let vars = Vars::new();
+        let texts = |m: Value, a: Option<Value>| -> Vec<String> {
+            check(&parsed(m), a.as_ref(), &vars)
+                .iter()
+                .map(|x| x.to_string())
+                .collect()
+        };
+        assert_eq!(
+            texts(
+                json!({"id": 1, "error": {"$absent": true}}),
+                Some(json!({"id": "1", "error": {}}))
+            ),
+            vec![
+                "at /id: expected integer 1, got string \"1\"",
+                "at /error: expected no such key, got object {}"
+            ]
+        );
+        assert_eq!(
+            texts(json!({"$any_of": [1, 2]}), None),
+            vec!["at (message): matches none of [1,2]; got nothing (missing)"]
+        );
+        assert_eq!(
+            texts(
+                json!({"a": {"$type": ["string", "null"]}}),
+                Some(json!({"a": 1}))
+            ),
+            vec!["at /a: expected type string or null, got integer 1"]
+        );
+        assert_eq!(
+            texts(json!({"$each": {"$min_items": 1}}), Some(json!([[], [1]]))),
+            vec!["at (message): at /0: expected at least 1 items, got 0"]
+        );
+        assert_eq!(
+            texts(json!({"a": {"$regex": "^a"}}), Some(json!({}))),
+            vec!["at /a: missing; expected $regex \"^a\""]
+        );
+        assert_eq!(
+            texts(json!({"$regex": "^a"}), Some(json!("b"))),
+            vec!["at (message): string \"b\" does not match /^a/"]
+        );
+        assert_eq!(
+            texts(
+                json!([1, {"$not": {"$type": "string"}}]),
+                Some(json!([1, "x"]))
+            ),
+            vec!["at /1: must not match {\"$type\":\"string\"}"]
+        );
+    }
+
+    #[test]
     fn validation_rejects_typos() {
-        assert!(validate(&json!({"$tpye": "string"})).is_err());
+        assert_eq!(
+            validate(&json!({"a": [{"$tpye": "string"}]})),
+            Err("unknown matcher operator `$tpye` at /a/0/$tpye".into())
+        );
+        assert_eq!(
+            validate(&json!({"$any_of": [{"$range": [1]}]})),
+            Err("`$range` takes [low, high] at /$any_of/0/$range".into())
+        );
         assert!(validate(&json!({"$type": "str"})).is_err());
         assert!(validate(&json!({"a": 1, "$type": "string"})).is_err());
         assert!(validate(&json!({"$regex": "("})).is_err());
