@@ -607,6 +607,10 @@ mod tests {
             Err("unknown matcher operator `$tpye` at /a/0/$tpye".into())
         );
         assert_eq!(
+            validate(&json!({"$increasing": "p"})),
+            Err("`$increasing` takes a JSON pointer at /$increasing".into())
+        );
+        assert_eq!(
             validate(&json!({"$any_of": [{"$range": [1]}]})),
             Err("`$range` takes [low, high] at /$any_of/0/$range".into())
         );

@@ -277,7 +277,7 @@ fn variable(arg: &Value, p: &Place) -> Result<Text, String> {
 fn pointer(arg: &Value, p: &Place) -> Result<Text, String> {
     match arg.as_str() {
         Some(s) if s.is_empty() || s.starts_with('/') => Ok(text(s, p)),
-        _ => Err(format!("`$unique_by` takes a JSON pointer at {}", p.at)),
+        _ => Err(format!("`{}` takes a JSON pointer at {}", p.name, p.at)),
     }
 }
 
