@@ -116,19 +116,7 @@ fn check_rules(case: &Case) -> Result<(), String> {
 fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
     for (i, step) in steps.iter().enumerate() {
         let here = format!("{prefix}{}", i + 1);
-        let judged_reqs = match step {
-            Step::Expect(e) => e.judgement.requirements.as_ref(),
-            Step::ExpectHttp(e) => e.judgement.requirements.as_ref(),
-            Step::ExpectSilence(s) => s.judgement.requirements.as_ref(),
-            Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
-            Step::Paginate(p) => p.judgement.requirements.as_ref(),
-            Step::Check(c) => c.judgement.requirements.as_ref(),
-            Step::ForEach(f) => {
-                check_steps(&f.steps, &format!("{here}."))?;
-                None
-            }
-            _ => None,
-        };
+        let judged_reqs = step.judgement().and_then(|(j, _)| j.requirements.as_ref());
         for r in judged_reqs.into_iter().flatten() {
             if !requirements::exists(r) {
                 return Err(format!(
@@ -136,6 +124,7 @@ fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
                 ));
             }
         }
+        check_steps(step.sub_steps(), &format!("{here}."))?;
     }
     Ok(())
 }

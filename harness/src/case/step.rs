@@ -86,7 +86,8 @@ pub enum Step {
     /// Gather the messages of `kind` (matching `match`) that are queued or arrive within
     /// `within_ms` into array variable `into`; the others stay queued.
     Collect(Collect),
-    /// Compute variable `into` from `from`, as `how` says (see [`DeriveHow`]).
+    /// Compute variable `into` from `from`, as `how` says (each value of `how` says
+    /// what `into` receives).
     Derive(Derive),
 }
 
@@ -500,21 +501,37 @@ pub struct Cancel {
     pub reason: Option<String>,
 }
 
+impl Step {
+    /// A judging step's judgement, with its `missing_severity` (an `expect`'s severity
+    /// when nothing arrives).
+    pub fn judgement(&self) -> Option<(&Judgement, Option<Severity>)> {
+        match self {
+            Step::Expect(e) => Some((&e.judgement, e.missing_severity)),
+            Step::ExpectSilence(x) => Some((&x.judgement, None)),
+            Step::ExpectExit(x) => Some((&x.judgement, None)),
+            Step::ExpectHttp(x) => Some((&x.judgement, None)),
+            Step::Paginate(p) => Some((&p.judgement, None)),
+            Step::Check(c) => Some((&c.judgement, None)),
+            _ => None,
+        }
+    }
+
+    /// The steps nested in this one (a `for_each`'s).
+    pub fn sub_steps(&self) -> &[Step] {
+        match self {
+            Step::ForEach(f) => &f.steps,
+            _ => &[],
+        }
+    }
+}
+
 /// The judgement of every judging step, in order and inside `for_each` too, each with
 /// its `missing_severity` (an `expect`'s severity when nothing arrives).
 pub fn judgements(steps: &[Step]) -> Vec<(&Judgement, Option<Severity>)> {
     let mut out = Vec::new();
     for step in steps {
-        match step {
-            Step::Expect(e) => out.push((&e.judgement, e.missing_severity)),
-            Step::ExpectSilence(x) => out.push((&x.judgement, None)),
-            Step::ExpectExit(x) => out.push((&x.judgement, None)),
-            Step::ExpectHttp(x) => out.push((&x.judgement, None)),
-            Step::Paginate(p) => out.push((&p.judgement, None)),
-            Step::Check(c) => out.push((&c.judgement, None)),
-            Step::ForEach(f) => out.extend(judgements(&f.steps)),
-            _ => {}
-        }
+        out.extend(step.judgement());
+        out.extend(judgements(step.sub_steps()));
     }
     out
 }

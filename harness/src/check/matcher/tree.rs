@@ -221,7 +221,7 @@ pub const OPERATORS: [Operator; 21] = [
     Operator {
         name: "$conforms_to",
         takes: "`name`",
-        holds: "the value validates against the JSON Schema held in a variable",
+        holds: "the value validates against the JSON Schema held in a variable (remote references are never fetched)",
         parse: |a, p| variable(a, p).map(Op::ConformsTo),
     },
     Operator {
