@@ -23,11 +23,11 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::check::published::Judged;
-use crate::json_schema::json_type;
+use crate::json_schema::{json_type, pointer};
 
 pub use template::{has_template, lookup, substitute, Template, Vars};
-use tree::{escape, Node, Op, OpCall, Text};
 pub use tree::{operator_table, Matcher, Operator, OPERATORS};
+use tree::{Node, Op, OpCall, Text};
 
 /// One place where the actual value differs from the matcher.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +102,7 @@ fn check_at(node: &Node, actual: Option<&Value>, vars: &Vars, path: &str, out: &
         Node::Object(entries) => match actual {
             Some(Value::Object(obj)) => {
                 for (k, sub) in entries {
-                    check_at(sub, obj.get(k), vars, &format!("{path}/{}", escape(k)), out);
+                    check_at(sub, obj.get(k), vars, &pointer::join(path, k), out);
                 }
             }
             Some(other) => out.push(miss(format!("expected an object, got {}", describe(other)))),
@@ -291,7 +291,7 @@ fn check_each_value(m: &Node, a: &Value, vars: &Vars, path: &str) -> Option<Stri
         Value::Object(members) => problems(
             members
                 .iter()
-                .flat_map(|(k, x)| joined(m, Some(x), vars, &format!("{path}/{}", escape(k))))
+                .flat_map(|(k, x)| joined(m, Some(x), vars, &pointer::join(path, k)))
                 .collect(),
         ),
         other => Some(format!("expected an object, got {}", describe(other))),

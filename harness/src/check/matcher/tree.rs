@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::template::{has_template, Template};
+use crate::json_schema::pointer;
 
 /// A matcher as written in a case file, parsed: a typo is an error at load time, and
 /// checking walks this tree instead of re-reading the JSON.
@@ -321,11 +322,6 @@ fn is_operator_object(m: &serde_json::Map<String, Value>) -> bool {
     !m.is_empty() && m.keys().all(|k| k.starts_with('$'))
 }
 
-/// A key as a JSON pointer segment.
-pub(super) fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
 /// Parses the matcher `m` found at pointer `path`; `templates`: whether `${…}` strings
 /// are templates (not in a variable's value used as a matcher).
 fn node(m: &Value, path: &str, templates: bool) -> Result<Node, String> {
@@ -343,10 +339,7 @@ fn node(m: &Value, path: &str, templates: bool) -> Result<Node, String> {
                         "operator `{k}` mixed with plain keys at {path}: put operators in an object of their own"
                     ));
                 }
-                entries.push((
-                    k.clone(),
-                    node(v, &format!("{path}/{}", escape(k)), templates)?,
-                ));
+                entries.push((k.clone(), node(v, &pointer::join(path, k), templates)?));
             }
             Ok(Node::Object(entries))
         }
