@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use mcp_conform::check::matcher::{check, Vars};
+use mcp_conform::check::matcher::{check, Matcher, Vars};
 use serde_json::{json, Value};
 
 fn matcher(rel: &str, pointer: &str) -> Value {
@@ -21,7 +21,7 @@ fn matcher(rel: &str, pointer: &str) -> Value {
 }
 
 fn holds(m: &Value, answer: &Value, vars: &Vars) -> bool {
-    check(m, Some(answer), vars).is_empty()
+    check(&parsed(m.clone()), Some(answer), vars).is_empty()
 }
 
 #[test]
@@ -69,4 +69,8 @@ fn an_argument_the_server_cannot_complete_may_get_an_error() {
     let too_many =
         json!({"jsonrpc": "2.0", "id": "complete-0", "result": {"completion": {"values": values}}});
     assert!(!holds(&m, &too_many, &vars));
+}
+
+fn parsed(m: Value) -> Matcher {
+    Matcher::parse(m).expect("the case's matcher parses")
 }

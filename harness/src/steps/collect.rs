@@ -9,7 +9,7 @@ use crate::case::Collect;
 use crate::check::matcher;
 use crate::client::session::Session;
 
-use super::{substitute, Ctx, Flow, StepResult};
+use super::{Ctx, Flow, StepResult};
 
 /// Cap on messages gathered by `collect`.
 const COLLECT_CAP: usize = 1_000;
@@ -17,7 +17,7 @@ const COLLECT_CAP: usize = 1_000;
 pub(super) async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let deadline = Instant::now() + Duration::from_millis(c.within_ms);
     let got = session.collect_until(c.kind, deadline).await;
-    let m = c.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let m = c.matcher.as_ref();
     let mut kept = Vec::new();
     let mut rest = Vec::new();
     for msg in got {

@@ -67,9 +67,9 @@ fn select(f: &ForEach, ctx: &Ctx<'_>) -> Vec<Value> {
     items
         .into_iter()
         .filter(|x| {
-            f.filter.as_ref().is_none_or(|m| {
-                matcher::check(&substitute(m, &ctx.vars), Some(x), &ctx.vars).is_empty()
-            })
+            f.filter
+                .as_ref()
+                .is_none_or(|m| matcher::check(m, Some(x), &ctx.vars).is_empty())
         })
         .take(f.max.unwrap_or(FOR_EACH_CAP))
         .collect()
@@ -104,9 +104,9 @@ fn is_empty(v: &Value) -> bool {
 pub(super) fn skip_unless(s: &SkipUnless, ctx: &Ctx<'_>) -> StepResult {
     let value = substitute(&s.value, &ctx.vars);
     let fits = !is_empty(&value)
-        && s.matcher.as_ref().is_none_or(|m| {
-            matcher::check(&substitute(m, &ctx.vars), Some(&value), &ctx.vars).is_empty()
-        });
+        && s.matcher
+            .as_ref()
+            .is_none_or(|m| matcher::check(m, Some(&value), &ctx.vars).is_empty());
     if fits {
         Ok(Flow::Next)
     } else {
@@ -124,8 +124,7 @@ pub(super) fn check(c: &Check, ctx: &mut Ctx<'_>) -> StepResult {
             None => return Ok(Flow::Next),
         },
     };
-    let m = substitute(&c.matcher, &ctx.vars);
-    ctx.matches(&c.judgement, &m, &value);
+    ctx.matches(&c.judgement, &c.matcher, &value);
     Ok(Flow::Next)
 }
 

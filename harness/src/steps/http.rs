@@ -160,7 +160,7 @@ fn looks_at(e: &ExpectHttp, keys: &[&str]) -> bool {
     let in_matcher = e
         .matcher
         .as_ref()
-        .and_then(Value::as_object)
+        .and_then(|m| m.source().as_object())
         .is_some_and(|m| keys.iter().any(|k| m.contains_key(*k)));
     let in_capture = e
         .capture
@@ -256,7 +256,7 @@ pub(super) async fn expect_http(
                 "no HTTP answer to judge within {} ms: {why}",
                 wait.as_millis()
             ),
-            e.matcher.clone(),
+            e.matcher.as_ref().map(|m| m.shown(&ctx.vars)),
             None,
         );
         return Ok(Flow::Next);
@@ -265,8 +265,7 @@ pub(super) async fn expect_http(
         return Ok(Flow::Next);
     }
     if let Some(m) = &e.matcher {
-        let m = substitute(m, &ctx.vars);
-        if !ctx.matches(&e.judgement, &m, &doc) {
+        if !ctx.matches(&e.judgement, m, &doc) {
             return Ok(Flow::Next);
         }
     }

@@ -62,7 +62,7 @@ async fn cancel_request(
 /// `skip_if`, the matcher, the captures.
 pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let wait = ctx.wait(e.within_ms);
-    let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let matcher = e.matcher.as_ref();
     let started = Instant::now();
     let id = e.id.as_ref().map(|id| substitute(id, &ctx.vars));
     let received = session.reply(id.as_ref(), e.kind, started + wait).await;
@@ -75,7 +75,8 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
             return Ok(Flow::Next);
         }
         Err(unanswered) => {
-            missing(e, unanswered, wait, matcher, ctx);
+            let expected = matcher.map(|m| m.shown(&ctx.vars));
+            missing(e, unanswered, wait, expected, ctx);
             return Ok(Flow::Next);
         }
     };
@@ -86,7 +87,7 @@ pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>)
     if ctx.skip_if(e.skip_if.as_ref(), &msg, &e.judgement, session) {
         return Ok(Flow::Next);
     }
-    if let Some(m) = &matcher {
+    if let Some(m) = matcher {
         if !ctx.matches(&e.judgement, m, &msg) {
             return Ok(Flow::Next);
         }
@@ -155,7 +156,7 @@ pub(super) async fn expect_silence(
     let got = session
         .collect_until(s.kind, Instant::now() + Duration::from_millis(window))
         .await;
-    let matcher = s.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
+    let matcher = s.matcher.as_ref();
     let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
         matcher
             .as_ref()

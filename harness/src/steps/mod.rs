@@ -246,15 +246,15 @@ impl<'a> Ctx<'a> {
         ));
     }
 
-    /// Judges `actual` against the (substituted) matcher `m`: a mismatch is a finding
+    /// Judges `actual` against the matcher `m` (its templates rendered): a mismatch is a finding
     /// showing both. True when it matched.
-    fn matches(&mut self, j: &Judgement, m: &Value, actual: &Value) -> bool {
+    fn matches(&mut self, j: &Judgement, m: &matcher::Matcher, actual: &Value) -> bool {
         let mismatches = matcher::check(m, Some(actual), &self.vars);
         if mismatches.is_empty() {
             return true;
         }
         let text = mismatch_text(&mismatches);
-        self.fail(j, text, Some(m.clone()), Some(actual.clone()));
+        self.fail(j, text, Some(m.shown(&self.vars)), Some(actual.clone()));
         false
     }
 
@@ -280,7 +280,7 @@ impl<'a> Ctx<'a> {
     /// case cannot observe its subject, so the case ends as skipped (`because` says why).
     fn skip_if(
         &mut self,
-        skip_if: Option<&Value>,
+        skip_if: Option<&matcher::Matcher>,
         doc: &Value,
         j: &Judgement,
         session: &mut Session,
@@ -288,8 +288,7 @@ impl<'a> Ctx<'a> {
         let Some(skip) = skip_if else {
             return false;
         };
-        let skip = substitute(skip, &self.vars);
-        if !matcher::check(&skip, Some(doc), &self.vars).is_empty() {
+        if !matcher::check(skip, Some(doc), &self.vars).is_empty() {
             return false;
         }
         let why = j
