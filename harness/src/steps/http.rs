@@ -11,15 +11,13 @@ use crate::check::matcher;
 use crate::client::session::Session;
 use crate::transport::exchange::{lock, Shared};
 use crate::transport::http::HttpRequest;
-use crate::transport::Transport;
 
 use super::{substitute, Ctx};
 
 fn shared_of(session: &mut Session) -> Result<Shared, String> {
-    match session.transport() {
-        Transport::StreamableHttp(t) => Ok(t.shared().clone()),
-        Transport::Sse(t) => Ok(t.shared().clone()),
-        Transport::Stdio(_) => Err("this step needs an HTTP transport".into()),
+    match session.transport().shared() {
+        Some(shared) => Ok(shared.clone()),
+        None => Err("this step needs an HTTP transport".into()),
     }
 }
 
@@ -82,10 +80,9 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
         "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
     });
     ctx.last_sent = Some(sent.clone());
-    let started = match session.transport() {
-        Transport::StreamableHttp(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Sse(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Stdio(_) => return Err("the `http` step needs an HTTP transport".into()),
+    let started = match session.transport().http_request(&req) {
+        Some(started) => started.map_err(|e| e.to_string())?,
+        None => return Err("the `http` step needs an HTTP transport".into()),
     };
     session.note_sent(sent);
     let (index, head) = started;
@@ -107,7 +104,7 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("last-event-id"))
         .map(|(_, v)| v.clone());
-    if let (Some(last), Transport::StreamableHttp(t)) = (resumed, session.transport()) {
+    if let (Some(last), Some(t)) = (resumed, session.transport().as_http()) {
         t.adopt_requests(index, &last);
     }
     Ok(())
@@ -267,9 +264,9 @@ pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
     if session.request_meta().is_some() {
         return; // 2026-07-28 has no standalone stream
     }
-    let started = match session.transport() {
-        Transport::StreamableHttp(t) => t.listen(),
-        _ => return,
+    let started = match session.transport().as_http() {
+        Some(t) => t.listen(),
+        None => return,
     };
     let (index, head) = match started {
         Ok(s) => s,
@@ -295,9 +292,9 @@ pub fn break_stream(
     ctx: &mut Ctx<'_>,
 ) -> Result<(), String> {
     let id = substitute(&b.request_id, &ctx.vars);
-    let last = match session.transport() {
-        Transport::StreamableHttp(t) => t.break_stream(&id)?,
-        _ => return Err("`break_stream` needs the Streamable HTTP transport".into()),
+    let last = match session.transport().as_http() {
+        Some(t) => t.break_stream(&id)?,
+        None => return Err("`break_stream` needs the Streamable HTTP transport".into()),
     };
     session.note(format!(
         "broke the SSE stream carrying request {id}; last event id {}",

@@ -17,7 +17,6 @@ use crate::check::{finding, verdict_of};
 use crate::client::session::{Session, Unanswered};
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
-use crate::transport::Transport;
 
 use crate::client::RunConfig;
 use crate::suite::auth_probe as auth;
@@ -509,12 +508,12 @@ pub(super) fn run_step<'a, 'c: 'a>(
             }
             Step::Expect(e) => expect(e, session, ctx).await,
             Step::ExpectSilence(s) => silence(s, session, ctx).await,
-            Step::CloseInput {} => match session.transport() {
-                Transport::Stdio(t) => {
+            Step::CloseInput {} => match session.transport().as_stdio() {
+                Some(t) => {
                     t.close_stdin();
                     session.note("closed the server's stdin");
                 }
-                _ => return Err("`close_input` needs the stdio transport".into()),
+                None => return Err("`close_input` needs the stdio transport".into()),
             },
             Step::Http(h) => http_steps::http(h, session, ctx).await?,
             Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await?,
@@ -613,7 +612,7 @@ async fn cancel_request(
     ctx: &mut Ctx<'_>,
 ) -> Result<(), String> {
     let stateless = session.request_meta().is_some();
-    if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
+    if let (true, Some(t)) = (stateless, session.transport().as_http()) {
         t.break_stream(&id)?;
         session.note(format!(
             "cancelled request {id} by closing its SSE response stream"
@@ -755,9 +754,9 @@ async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
 
 async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
     let wait = Duration::from_millis(e.within_ms);
-    let exited = match session.transport() {
-        Transport::Stdio(t) => t.wait_exit(wait).await,
-        _ => Some("(no process to watch over HTTP)".to_string()),
+    let exited = match session.transport().as_stdio() {
+        Some(t) => t.wait_exit(wait).await,
+        None => Some("(no process to watch over HTTP)".to_string()),
     };
     match exited {
         Some(desc) => session.note(desc),

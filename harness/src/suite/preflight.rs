@@ -13,7 +13,8 @@
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-use crate::client::session::{RequestMeta, Session};
+use crate::client::request_meta::RequestMeta;
+use crate::client::session::Session;
 use crate::outcome::Direction;
 use crate::revision::{MODERN_REVISIONS, SESSION_REVISIONS, STATELESS_REVISION};
 
