@@ -12,37 +12,29 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::MessageKind;
-use crate::client::session::{Session, REFUSAL_POLL};
-use crate::client::RunConfig;
+use crate::client::handshake::{campaign_capabilities, Stage};
+use crate::client::session::REFUSAL_POLL;
+use crate::client::{Connection, RunConfig};
 use crate::outcome::TranscriptEntry;
-use crate::suite::preflight::initialize_params;
 
 use super::oracle::Reply;
 
-/// Client capabilities the fuzzer declares: roots (answered with an empty list), so
-/// tools that ask for roots can run.
-pub fn client_capabilities() -> Value {
-    json!({"roots": {}})
-}
-
 pub struct FuzzServer<'a> {
-    cfg: &'a RunConfig,
-    revision: String,
-    session: Option<Session>,
+    conn: Connection<'a>,
     next_id: u64,
-    /// Processes started so far (the first start included).
-    pub starts: u32,
 }
 
 impl<'a> FuzzServer<'a> {
     pub fn new(cfg: &'a RunConfig, revision: &str) -> FuzzServer<'a> {
         FuzzServer {
-            cfg,
-            revision: revision.to_string(),
-            session: None,
+            conn: Connection::new(cfg, revision, campaign_capabilities(), Stage::Described),
             next_id: 0,
-            starts: 0,
         }
+    }
+
+    /// Processes started so far (the first start included).
+    pub fn starts(&self) -> u32 {
+        self.conn.starts()
     }
 
     fn id(&mut self) -> Value {
@@ -50,87 +42,35 @@ impl<'a> FuzzServer<'a> {
         json!(self.next_id)
     }
 
-    /// Whether the revision is the stateless one: no handshake, per-request `_meta`, and
-    /// `server/discover` instead of `ping` as the liveness check.
-    fn stateless(&self) -> bool {
-        crate::revision::is_modern(&self.revision)
-    }
-
     /// The request that shows the server still answers: `ping`, or at 2026-07-28 (which
     /// has no `ping`) `server/discover`.
     fn liveness_method(&self) -> &'static str {
-        if self.stateless() {
+        if crate::revision::is_modern(self.conn.revision()) {
             "server/discover"
         } else {
             "ping"
         }
     }
 
-    /// Starts a process and runs the handshake; `Err` when the server cannot be
-    /// brought to the initialized state. At the stateless revision every request
-    /// carries the per-request `_meta` (and over HTTP the metadata headers), and the
-    /// start is confirmed with `server/discover` instead.
+    /// Starts a process and runs the handshake (`client::handshake`); `Err` when the
+    /// server cannot be brought to the initialized state (at 2026-07-28: when
+    /// `server/discover` is not answered with a result).
     pub async fn start(&mut self) -> Result<(), String> {
-        self.stop().await;
-        let transport = self.cfg.connect().map_err(|e| e.to_string())?;
-        self.starts += 1;
-        let mut session = Session::new(transport, client_capabilities());
-        if self.stateless() {
-            session.set_request_meta(crate::suite::preflight::request_meta(
-                &self.revision,
-                &client_capabilities(),
-            ));
-            let resp = session
-                .request(
-                    json!("mcp-conform-fuzz-discover"),
-                    "server/discover",
-                    json!({}),
-                    self.cfg.timeout,
-                )
-                .await?;
-            if !resp.get("result").is_some_and(Value::is_object) {
-                let _ = session.finish().await;
-                return Err(format!(
-                    "server/discover was not answered with a result: {resp}"
-                ));
-            }
-            self.session = Some(session);
-            return Ok(());
-        }
-        let resp = session
-            .request(
-                json!("mcp-conform-fuzz-init"),
-                "initialize",
-                initialize_params(&self.revision, &client_capabilities()),
-                self.cfg.timeout,
-            )
-            .await?;
-        if !resp.get("result").is_some_and(Value::is_object) {
-            let _ = session.finish().await;
-            return Err(format!("initialize was not answered with a result: {resp}"));
-        }
-        session
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        self.conn
+            .start()
             .await
-            .map_err(|e| e.to_string())?;
-        self.session = Some(session);
-        Ok(())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Starts the server if it is not running.
     pub async fn ensure(&mut self) -> Result<(), String> {
-        let alive = self.session.as_ref().is_some_and(|s| s.closed().is_none());
-        if alive {
-            Ok(())
-        } else {
-            self.start().await
-        }
+        self.conn.ensure().await.map_err(|e| e.to_string())
     }
 
     /// Stops the process (if any) and returns its transcript and stderr.
     pub async fn stop(&mut self) -> Option<(Vec<TranscriptEntry>, String)> {
-        let session = self.session.take()?;
-        let (transcript, stderr, _) = session.finish().await;
+        let (transcript, stderr, _) = self.conn.stop().await?;
         Some((transcript, stderr))
     }
 
@@ -139,7 +79,7 @@ impl<'a> FuzzServer<'a> {
     pub async fn ping(&mut self, wait: Duration) -> bool {
         let id = self.id();
         let method = self.liveness_method();
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.conn.session() else {
             return false;
         };
         match session.request(id, method, json!({}), wait).await {
@@ -163,7 +103,7 @@ impl<'a> FuzzServer<'a> {
                 self.next_id
             })
             .collect();
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.conn.session() else {
             return args
                 .iter()
                 .map(|_| (Reply::Closed("server not running".into()), Vec::new()))
@@ -285,14 +225,13 @@ impl<'a> FuzzServer<'a> {
         let mut cursor: Option<Value> = None;
         for _ in 0..max_pages {
             let id = self.id();
-            let session = self.session.as_mut().ok_or("server not running")?;
+            let wait = self.conn.config().timeout;
+            let session = self.conn.session().ok_or("server not running")?;
             let params = match &cursor {
                 Some(c) => json!({"cursor": c}),
                 None => json!({}),
             };
-            let resp = session
-                .request(id, "tools/list", params, self.cfg.timeout)
-                .await?;
+            let resp = session.request(id, "tools/list", params, wait).await?;
             let Some(result) = resp.get("result") else {
                 return Err(format!("tools/list failed: {resp}"));
             };

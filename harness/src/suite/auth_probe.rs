@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::case::{Case, Given, TransportKind};
 use crate::transport::http::client;
 
-use super::preflight::initialize_params;
+use crate::client::handshake::initialize_params;
 use crate::client::RunConfig;
 
 /// The answer to a request sent without credentials.

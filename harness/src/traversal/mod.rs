@@ -18,10 +18,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::case::MessageKind;
-use crate::client::session::Session;
-use crate::client::RunConfig;
+use crate::client::handshake::{campaign_capabilities, Stage};
+use crate::client::{Connection, RunConfig};
 use crate::outcome::{CaseResult, Direction, Finding, Severity, TranscriptEntry, Verdict};
-use crate::suite::preflight::initialize_params;
 
 use crate::sandbox::{Sandbox, ALLOWED_TEXT};
 pub use probes::Family;
@@ -97,56 +96,24 @@ struct Exchange {
 
 /// One server connection, restarted when it dies or stops answering.
 struct Conn<'a> {
-    cfg: &'a RunConfig,
-    revision: String,
-    session: Option<Session>,
+    conn: Connection<'a>,
     next_id: u64,
-    starts: u32,
-    stderr: String,
 }
 
 impl<'a> Conn<'a> {
+    /// Starts the server and runs the handshake (`client::handshake`, in either era);
+    /// returns the server's description (the `initialize` result, or at 2026-07-28
+    /// the `server/discover` result), which carries its capabilities.
     async fn start(&mut self) -> Result<Value, String> {
-        self.stop().await;
-        let transport = self.cfg.connect().map_err(|e| e.to_string())?;
-        self.starts += 1;
-        let caps = crate::fuzz::server::client_capabilities();
-        let mut session = Session::new(transport, caps.clone());
-        let resp = session
-            .request(
-                json!("mcp-conform-traversal-init"),
-                "initialize",
-                initialize_params(&self.revision, &caps),
-                self.cfg.timeout,
-            )
-            .await;
-        let result = match resp {
-            Ok(r) => r.get("result").filter(|r| r.is_object()).cloned(),
-            Err(e) => {
-                self.session = Some(session);
-                self.stop().await;
-                return Err(e);
-            }
-        };
-        let Some(result) = result else {
-            self.session = Some(session);
-            self.stop().await;
-            return Err("initialize was not answered with a result".into());
-        };
-        let _ = session
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
-        self.session = Some(session);
-        Ok(result)
+        match self.conn.start().await {
+            Ok(Some(result)) => Ok(result),
+            Ok(None) => Err("the handshake gave no description of the server".into()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     async fn stop(&mut self) {
-        if let Some(s) = self.session.take() {
-            let (_, stderr, _) = s.finish().await;
-            if self.stderr.len() < 32 * 1024 {
-                self.stderr.push_str(&stderr);
-            }
-        }
+        self.conn.stop().await;
     }
 
     async fn request(&mut self, method: &str, params: Value) -> Exchange {
@@ -159,14 +126,14 @@ impl<'a> Conn<'a> {
             others: Vec::new(),
             problem: None,
         };
-        let alive = self.session.as_ref().is_some_and(|s| s.closed().is_none());
-        if !alive {
+        if !self.conn.is_open() {
             if let Err(e) = self.start().await {
                 ex.problem = Some(format!("the server could not be (re)started: {e}"));
                 return ex;
             }
         }
-        let Some(session) = self.session.as_mut() else {
+        let wait = self.conn.config().timeout;
+        let Some(session) = self.conn.session() else {
             ex.problem = Some("no session".into());
             return ex;
         };
@@ -175,7 +142,7 @@ impl<'a> Conn<'a> {
             self.stop().await;
             return ex;
         }
-        let deadline = Instant::now() + self.cfg.timeout;
+        let deadline = Instant::now() + wait;
         loop {
             match session.next_of(MessageKind::Any, deadline).await {
                 Some(msg) => {
@@ -192,7 +159,7 @@ impl<'a> Conn<'a> {
                 None => {
                     ex.problem = Some(match session.closed() {
                         Some(why) => format!("the connection closed: {why}"),
-                        None => format!("no answer within {} ms", self.cfg.timeout.as_millis()),
+                        None => format!("no answer within {} ms", wait.as_millis()),
                     });
                     break;
                 }
@@ -453,12 +420,8 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     }
     let started = Instant::now();
     let mut conn = Conn {
-        cfg,
-        revision: revision.to_string(),
-        session: None,
+        conn: Connection::new(cfg, revision, campaign_capabilities(), Stage::Described),
         next_id: 0,
-        starts: 0,
-        stderr: String::new(),
     };
     let init = match conn.start().await {
         Ok(r) => r,
@@ -641,13 +604,13 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     }
     conn.stop().await;
     if let Some(first) = out.results.iter_mut().find(|r| r.verdict == Verdict::Fail) {
-        first.stderr = std::mem::take(&mut conn.stderr);
+        first.stderr = conn.conn.take_stderr_log();
     }
     out.notes.push(format!(
         "traversal probes: sandbox {} (root {}), server started {} times",
         sb.dir.display(),
         sb.root.display(),
-        conn.starts
+        conn.conn.starts()
     ));
     out
 }
