@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::case::MessageKind;
 use crate::client::handshake::{campaign_capabilities, Stage};
-use crate::client::session::REFUSAL_POLL;
+use crate::client::session::{Session, REFUSAL_POLL};
 use crate::client::{Connection, RunConfig};
 use crate::outcome::TranscriptEntry;
 
@@ -95,7 +95,7 @@ impl<'a> FuzzServer<'a> {
         tool: &str,
         args: &[&Value],
         wait: Duration,
-    ) -> Vec<(Reply, Vec<(Vec<String>, String)>)> {
+    ) -> Vec<(Reply, Vec<Broken>)> {
         let ids: Vec<u64> = args
             .iter()
             .map(|_| {
@@ -109,114 +109,23 @@ impl<'a> FuzzServer<'a> {
                 .map(|_| (Reply::Closed("server not running".into()), Vec::new()))
                 .collect();
         };
-        let mut pending: HashMap<u64, usize> = HashMap::new();
-        let mut replies: Vec<Option<Reply>> = vec![None; args.len()];
-        let mut wire: Vec<Vec<(Vec<String>, String)>> = vec![Vec::new(); args.len()];
-        let mut progressed = vec![false; args.len()];
-        for (i, (id, arguments)) in ids.iter().zip(args).enumerate() {
-            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-                "name": tool, "arguments": arguments, "_meta": {"progressToken": id}}});
-            match session.send(&msg).await {
-                Ok(()) => {
-                    pending.insert(*id, i);
-                }
-                Err(e) => replies[i] = Some(Reply::Closed(format!("could not send: {e}"))),
-            }
-        }
+        let mut window = Window::new(args.len());
+        window.send_all(session, tool, &ids, args).await;
         let deadline = Instant::now() + wait;
-        while !pending.is_empty() {
+        while !window.pending.is_empty() {
             // In slices, so that an HTTP refusal ends a call's wait at once.
             let slice = (Instant::now() + REFUSAL_POLL).min(deadline);
             let Some(msg) = session.next_of(MessageKind::Any, slice).await else {
                 if Instant::now() >= deadline || session.closed().is_some() {
                     break;
                 }
-                let refused: Vec<(u64, String)> = pending
-                    .keys()
-                    .filter_map(|id| Some((*id, session.transport().refused(Some(&json!(id)))?)))
-                    .collect();
-                for (id, why) in refused {
-                    if let Some(i) = pending.remove(&id) {
-                        replies[i] = Some(Reply::Refused(why));
-                    }
-                }
+                window.note_refusals(session);
                 continue;
             };
-            let violations: Vec<(Vec<String>, String)> = session
-                .take_violations()
-                .into_iter()
-                .map(|v| (v.requirements, v.message))
-                .collect();
-            match MessageKind::of(&msg) {
-                MessageKind::Response => {
-                    let slot = msg
-                        .get("id")
-                        .and_then(Value::as_u64)
-                        .and_then(|id| pending.remove(&id));
-                    match slot {
-                        Some(i) => {
-                            wire[i].extend(violations);
-                            replies[i] = Some(Reply::Response(msg));
-                        }
-                        // An answer we cannot attribute (null, wrong-typed or unknown
-                        // id): it answers the oldest open call as far as we can tell,
-                        // and breaks RPC-02; confirming alone tells which call it was.
-                        None => {
-                            if let Some(i) = pending.values().min().copied() {
-                                let mut v = violations;
-                                v.push((
-                                    vec!["RPC-02".to_string()],
-                                    format!(
-                                        "a response whose id ({}) is not the request's id",
-                                        msg.get("id").map(Value::to_string).unwrap_or_default()
-                                    ),
-                                ));
-                                wire[i].extend(v);
-                                pending.retain(|_, slot| *slot != i);
-                                replies[i] = Some(Reply::Response(msg));
-                            }
-                        }
-                    }
-                }
-                MessageKind::Notification => {
-                    let token = msg.pointer("/params/progressToken").and_then(Value::as_u64);
-                    if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
-                        if let Some(i) = token.and_then(|t| pending.get(&t)) {
-                            progressed[*i] = true;
-                        }
-                    }
-                }
-                _ => {}
-            }
+            let violations = broken(session);
+            window.attribute(msg, violations);
         }
-        // Output that is not a message at all (a stray print) is charged to the first call.
-        let leftover: Vec<(Vec<String>, String)> = session
-            .take_violations()
-            .into_iter()
-            .map(|v| (v.requirements, v.message))
-            .collect();
-        if let Some(first) = wire.first_mut() {
-            first.extend(leftover);
-        }
-        let closed = session.closed().map(str::to_string);
-        for (id, i) in &pending {
-            replies[*i] = Some(match &closed {
-                Some(why) => Reply::Closed(why.clone()),
-                None => Reply::Timeout {
-                    progressed: progressed[*i],
-                },
-            });
-            if closed.is_none() {
-                let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-                    "params": {"requestId": id, "reason": "mcp-conform: call timed out"}});
-                let _ = session.send(&cancel).await;
-            }
-        }
-        replies
-            .into_iter()
-            .zip(wire)
-            .map(|(r, w)| (r.unwrap_or(Reply::Closed("no reply".into())), w))
-            .collect()
+        window.finish(session).await
     }
 
     /// Lists every tool, following `nextCursor` (at most `max_pages` pages).
@@ -248,5 +157,144 @@ impl<'a> FuzzServer<'a> {
         Err(format!(
             "tools/list still had a nextCursor after {max_pages} pages"
         ))
+    }
+}
+
+/// A rule an answer broke: requirement ids and what is wrong.
+pub type Broken = (Vec<String>, String);
+
+/// The violations the session saw since they were last taken.
+fn broken(session: &mut Session) -> Vec<Broken> {
+    session
+        .take_violations()
+        .into_iter()
+        .map(|v| (v.requirements, v.message))
+        .collect()
+}
+
+/// The calls of one window in flight: which id is which call, and what each got.
+struct Window {
+    /// Open calls: request id → call index.
+    pending: HashMap<u64, usize>,
+    replies: Vec<Option<Reply>>,
+    wire: Vec<Vec<Broken>>,
+    progressed: Vec<bool>,
+}
+
+impl Window {
+    fn new(calls: usize) -> Window {
+        Window {
+            pending: HashMap::new(),
+            replies: vec![None; calls],
+            wire: vec![Vec::new(); calls],
+            progressed: vec![false; calls],
+        }
+    }
+
+    /// Sends every call (each with its id as progress token).
+    async fn send_all(&mut self, session: &mut Session, tool: &str, ids: &[u64], args: &[&Value]) {
+        for (i, (id, arguments)) in ids.iter().zip(args).enumerate() {
+            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": tool, "arguments": arguments, "_meta": {"progressToken": id}}});
+            match session.send(&msg).await {
+                Ok(()) => {
+                    self.pending.insert(*id, i);
+                }
+                Err(e) => self.replies[i] = Some(Reply::Closed(format!("could not send: {e}"))),
+            }
+        }
+    }
+
+    /// Over HTTP: ends the calls whose request was refused without an answer.
+    fn note_refusals(&mut self, session: &mut Session) {
+        let refused: Vec<(u64, String)> = self
+            .pending
+            .keys()
+            .filter_map(|id| Some((*id, session.transport().refused(Some(&json!(id)))?)))
+            .collect();
+        for (id, why) in refused {
+            if let Some(i) = self.pending.remove(&id) {
+                self.replies[i] = Some(Reply::Refused(why));
+            }
+        }
+    }
+
+    /// Gives a received message to the call it concerns: a response answers its call
+    /// (with the violations seen meanwhile), a progress notification marks its call
+    /// as working.
+    fn attribute(&mut self, msg: Value, violations: Vec<Broken>) {
+        match MessageKind::of(&msg) {
+            MessageKind::Response => {
+                let slot = msg
+                    .get("id")
+                    .and_then(Value::as_u64)
+                    .and_then(|id| self.pending.remove(&id));
+                match slot {
+                    Some(i) => {
+                        self.wire[i].extend(violations);
+                        self.replies[i] = Some(Reply::Response(msg));
+                    }
+                    None => self.unattributed(msg, violations),
+                }
+            }
+            MessageKind::Notification => {
+                let token = msg.pointer("/params/progressToken").and_then(Value::as_u64);
+                if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
+                    if let Some(i) = token.and_then(|t| self.pending.get(&t)) {
+                        self.progressed[*i] = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An answer we cannot attribute (null, wrong-typed or unknown id): it answers
+    /// the oldest open call as far as we can tell, and breaks RPC-02; confirming
+    /// alone tells which call it was.
+    fn unattributed(&mut self, msg: Value, violations: Vec<Broken>) {
+        let Some(i) = self.pending.values().min().copied() else {
+            return;
+        };
+        let mut v = violations;
+        v.push((
+            vec!["RPC-02".to_string()],
+            format!(
+                "a response whose id ({}) is not the request's id",
+                msg.get("id").map(Value::to_string).unwrap_or_default()
+            ),
+        ));
+        self.wire[i].extend(v);
+        self.pending.retain(|_, slot| *slot != i);
+        self.replies[i] = Some(Reply::Response(msg));
+    }
+
+    /// Ends the window: output that is not a message at all (a stray print) is
+    /// charged to the first call; open calls end as closed or timed out (and are
+    /// cancelled).
+    async fn finish(mut self, session: &mut Session) -> Vec<(Reply, Vec<Broken>)> {
+        let leftover = broken(session);
+        if let Some(first) = self.wire.first_mut() {
+            first.extend(leftover);
+        }
+        let closed = session.closed().map(str::to_string);
+        for (id, i) in &self.pending {
+            self.replies[*i] = Some(match &closed {
+                Some(why) => Reply::Closed(why.clone()),
+                None => Reply::Timeout {
+                    progressed: self.progressed[*i],
+                },
+            });
+            if closed.is_none() {
+                let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                    "params": {"requestId": id, "reason": "mcp-conform: call timed out"}});
+                let _ = session.send(&cancel).await;
+            }
+        }
+        self.replies
+            .into_iter()
+            .zip(self.wire)
+            .map(|(r, w)| (r.unwrap_or(Reply::Closed("no reply".into())), w))
+            .collect()
     }
 }

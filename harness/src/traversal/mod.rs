@@ -436,60 +436,7 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
         }
     };
     let caps = init.get("capabilities").cloned().unwrap_or(json!({}));
-    let mut targets = Vec::new();
-    let mut why_none = Vec::new();
-    if caps.get("tools").is_some() {
-        match conn.list("tools/list", "tools").await {
-            Ok(tools) => {
-                let (t, left_out) = tool_targets(&tools, tc);
-                if t.is_empty() {
-                    why_none.push("no tool takes a path or URI argument (name, format or description; add a `traversal` hint to name one)".to_string());
-                }
-                targets.extend(t);
-                if !left_out.is_empty() {
-                    out.notes.push(format!(
-                        "tools left out of traversal probes: {}",
-                        left_out.join(", ")
-                    ));
-                }
-            }
-            Err(e) => why_none.push(format!("tools/list failed: {e}")),
-        }
-    } else {
-        why_none.push("the server declares no tools".into());
-    }
-    if caps.get("resources").is_some() {
-        let listed = conn
-            .list("resources/list", "resources")
-            .await
-            .unwrap_or_default();
-        if listed.iter().any(|r| {
-            r.get("uri")
-                .and_then(Value::as_str)
-                .is_some_and(|u| u.starts_with("file://"))
-        }) {
-            targets.push(Target::FileUris);
-        } else {
-            why_none.push("no listed resource has a file:// URI".into());
-        }
-        let templates = conn
-            .list("resources/templates/list", "resourceTemplates")
-            .await
-            .unwrap_or_default();
-        let with_vars: Vec<String> = templates
-            .iter()
-            .filter_map(|t| t.get("uriTemplate").and_then(Value::as_str))
-            .filter(|t| t.contains('{'))
-            .take(MAX_TEMPLATES)
-            .map(str::to_string)
-            .collect();
-        if with_vars.is_empty() {
-            why_none.push("no resource template has a variable".into());
-        }
-        targets.extend(with_vars.into_iter().map(Target::Template));
-    } else {
-        why_none.push("the server declares no resources".into());
-    }
+    let (targets, why_none) = find_targets(&mut conn, tc, &caps, &mut out.notes).await;
     if sb.owns_root && !targets.is_empty() {
         out.notes.push(control(&mut conn, &sb, &targets).await);
     }
@@ -512,84 +459,9 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
                 if given_up.get(&k).copied().unwrap_or(0) >= GIVE_UP_AFTER {
                     continue;
                 }
-                let (method, params) = target.request(&sb, probe);
-                let watch = matches!(
-                    target,
-                    Target::Tool {
-                        read_only: false,
-                        ..
-                    }
-                );
-                let before = watch.then(|| sb.snapshot());
-                let ex = conn.request(method, params).await;
-                st.sent += 1;
-                if !st.requirements.contains(&target.requirement()) {
-                    st.requirements.push(target.requirement());
-                }
-                let received: Vec<&Value> = ex.others.iter().chain(ex.response.iter()).collect();
-                let leak = received.iter().find_map(|m| oracle::find(&needles, m));
-                if let Some(leak) = leak {
-                    if st.findings.len() < MAX_FINDINGS {
-                        let message = format!(
-                            "canary came back: {} (`{}`) in the answer to {} with {}",
-                            leak.what,
-                            leak.token,
-                            target.describe(),
-                            probe_text(probe)
-                        );
-                        st.findings.push(crate::check::finding(
-                            &[target.requirement().to_string()],
-                            Severity::Must,
-                            message,
-                            Some(shorten(&ex.sent, 16_000)),
-                            None,
-                            Some(json!({"excerpt": leak.excerpt,
-                                "message": shorten(received.last().copied().unwrap_or(&Value::Null), 4000)})),
-                        ));
-                        if st.transcript.is_empty() {
-                            st.transcript.push(TranscriptEntry {
-                                at_ms: 0,
-                                direction: Direction::Sent,
-                                body: shorten(&ex.sent, 16_000),
-                            });
-                            for m in &received {
-                                st.transcript.push(TranscriptEntry {
-                                    at_ms: 0,
-                                    direction: Direction::Received,
-                                    body: shorten(m, 16_000),
-                                });
-                            }
-                        }
-                    }
-                }
-                if let Some(before) = before {
-                    let changed = crate::sandbox::changes(&before, &sb.snapshot());
-                    if !changed.is_empty() && st.findings.len() < MAX_FINDINGS {
-                        st.findings.push(crate::check::finding(
-                            &["TOOL-15".to_string()],
-                            Severity::Must,
-                            format!(
-                                "a write escaped the root: {} after {} with {}",
-                                changed.join(", "),
-                                target.describe(),
-                                probe_text(probe)
-                            ),
-                            Some(shorten(&ex.sent, 16_000)),
-                            None,
-                            ex.response.as_ref().map(|r| shorten(r, 4000)),
-                        ));
-                    }
-                }
-                match (&ex.response, &ex.problem) {
-                    (Some(_), _) => st.answered += 1,
-                    (None, problem) => {
-                        *given_up.entry(k).or_default() += 1;
-                        let why = problem.clone().unwrap_or_else(|| "no answer".into());
-                        st.unanswered.push((
-                            ex.sent.clone(),
-                            format!("{} with {}: {why}", target.describe(), probe_text(probe)),
-                        ));
-                    }
+                let answered = send_probe(&mut conn, &sb, &needles, (target, probe), &mut st).await;
+                if !answered {
+                    *given_up.entry(k).or_default() += 1;
                 }
             }
         }
@@ -613,6 +485,186 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
         conn.conn.starts()
     ));
     out
+}
+
+/// Where the probes go: the tools with a path or URI argument, `file://` resources,
+/// resource templates with a variable; and why some kind of target is missing.
+async fn find_targets(
+    conn: &mut Conn<'_>,
+    tc: &TraversalConfig,
+    caps: &Value,
+    notes: &mut Vec<String>,
+) -> (Vec<Target>, Vec<String>) {
+    let mut targets = Vec::new();
+    let mut why_none = Vec::new();
+    if caps.get("tools").is_some() {
+        match conn.list("tools/list", "tools").await {
+            Ok(tools) => {
+                let (t, left_out) = tool_targets(&tools, tc);
+                if t.is_empty() {
+                    why_none.push("no tool takes a path or URI argument (name, format or description; add a `traversal` hint to name one)".to_string());
+                }
+                targets.extend(t);
+                if !left_out.is_empty() {
+                    notes.push(format!(
+                        "tools left out of traversal probes: {}",
+                        left_out.join(", ")
+                    ));
+                }
+            }
+            Err(e) => why_none.push(format!("tools/list failed: {e}")),
+        }
+    } else {
+        why_none.push("the server declares no tools".into());
+    }
+    if caps.get("resources").is_some() {
+        resource_targets(conn, &mut targets, &mut why_none).await;
+    } else {
+        why_none.push("the server declares no resources".into());
+    }
+    (targets, why_none)
+}
+
+/// The resource targets: `file://` URIs when the server lists any, and up to
+/// [`MAX_TEMPLATES`] templates with a variable.
+async fn resource_targets(
+    conn: &mut Conn<'_>,
+    targets: &mut Vec<Target>,
+    why_none: &mut Vec<String>,
+) {
+    let listed = conn
+        .list("resources/list", "resources")
+        .await
+        .unwrap_or_default();
+    if listed.iter().any(|r| {
+        r.get("uri")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u.starts_with("file://"))
+    }) {
+        targets.push(Target::FileUris);
+    } else {
+        why_none.push("no listed resource has a file:// URI".into());
+    }
+    let templates = conn
+        .list("resources/templates/list", "resourceTemplates")
+        .await
+        .unwrap_or_default();
+    let with_vars: Vec<String> = templates
+        .iter()
+        .filter_map(|t| t.get("uriTemplate").and_then(Value::as_str))
+        .filter(|t| t.contains('{'))
+        .take(MAX_TEMPLATES)
+        .map(str::to_string)
+        .collect();
+    if with_vars.is_empty() {
+        why_none.push("no resource template has a variable".into());
+    }
+    targets.extend(with_vars.into_iter().map(Target::Template));
+}
+
+/// Sends one probe to one target and judges the answer into `st`: canary content
+/// that came back, a write that escaped the root, or no answer. Returns whether the
+/// probe was answered.
+async fn send_probe(
+    conn: &mut Conn<'_>,
+    sb: &Sandbox,
+    needles: &[(String, String, String)],
+    (target, probe): (&Target, &Probe),
+    st: &mut FamilyState,
+) -> bool {
+    let (method, params) = target.request(sb, probe);
+    let watch = matches!(
+        target,
+        Target::Tool {
+            read_only: false,
+            ..
+        }
+    );
+    let before = watch.then(|| sb.snapshot());
+    let ex = conn.request(method, params).await;
+    st.sent += 1;
+    if !st.requirements.contains(&target.requirement()) {
+        st.requirements.push(target.requirement());
+    }
+    let received: Vec<&Value> = ex.others.iter().chain(ex.response.iter()).collect();
+    let leak = received.iter().find_map(|m| oracle::find(needles, m));
+    if let Some(leak) = leak {
+        if st.findings.len() < MAX_FINDINGS {
+            record_leak(st, &ex, &received, &leak, (target, probe));
+        }
+    }
+    if let Some(before) = before {
+        let changed = crate::sandbox::changes(&before, &sb.snapshot());
+        if !changed.is_empty() && st.findings.len() < MAX_FINDINGS {
+            st.findings.push(crate::check::finding(
+                &["TOOL-15".to_string()],
+                Severity::Must,
+                format!(
+                    "a write escaped the root: {} after {} with {}",
+                    changed.join(", "),
+                    target.describe(),
+                    probe_text(probe)
+                ),
+                Some(shorten(&ex.sent, 16_000)),
+                None,
+                ex.response.as_ref().map(|r| shorten(r, 4000)),
+            ));
+        }
+    }
+    match (&ex.response, &ex.problem) {
+        (Some(_), _) => {
+            st.answered += 1;
+            true
+        }
+        (None, problem) => {
+            let why = problem.clone().unwrap_or_else(|| "no answer".into());
+            st.unanswered.push((
+                ex.sent.clone(),
+                format!("{} with {}: {why}", target.describe(), probe_text(probe)),
+            ));
+            false
+        }
+    }
+}
+
+/// A canary that came back: a finding, and (for the first) the exchange as transcript.
+fn record_leak(
+    st: &mut FamilyState,
+    ex: &Exchange,
+    received: &[&Value],
+    leak: &oracle::Leak,
+    (target, probe): (&Target, &Probe),
+) {
+    let message = format!(
+        "canary came back: {} (`{}`) in the answer to {} with {}",
+        leak.what,
+        leak.token,
+        target.describe(),
+        probe_text(probe)
+    );
+    st.findings.push(crate::check::finding(
+        &[target.requirement().to_string()],
+        Severity::Must,
+        message,
+        Some(shorten(&ex.sent, 16_000)),
+        None,
+        Some(json!({"excerpt": leak.excerpt,
+            "message": shorten(received.last().copied().unwrap_or(&Value::Null), 4000)})),
+    ));
+    if st.transcript.is_empty() {
+        st.transcript.push(TranscriptEntry {
+            at_ms: 0,
+            direction: Direction::Sent,
+            body: shorten(&ex.sent, 16_000),
+        });
+        for m in received {
+            st.transcript.push(TranscriptEntry {
+                at_ms: 0,
+                direction: Direction::Received,
+                body: shorten(m, 16_000),
+            });
+        }
+    }
 }
 
 /// The control: `allowed.txt` (inside the root) sent to every target, to show how
