@@ -300,4 +300,50 @@ mod tests {
         let sampling_tools = json!({"sampling": {"tools": {}}});
         assert!(undeclared_request_mode(&sampling_tools, &tools).is_none());
     }
+
+    #[test]
+    fn a_cancellation_is_judged_against_what_each_side_sent() {
+        let mut sent = HashMap::new();
+        sent.insert("\"listen\"".to_string(), "subscriptions/listen".to_string());
+        sent.insert("7".to_string(), "tools/call".to_string());
+        let server_ids = vec!["\"s1\"".to_string()];
+        let client = json!({});
+        let conv = |revision| Conversation {
+            revision,
+            client_capabilities: &client,
+            server_capabilities: None,
+            sent_methods: &sent,
+            server_request_ids: &server_ids,
+        };
+        let cancel = |id: Value| json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": id}});
+        let judged = |rev, id| judge_message(&cancel(id), &conv(rev));
+        assert!(judged(Some("2025-11-25"), json!("s1")).is_empty());
+        let v = judged(Some("2025-11-25"), json!(7));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].requirements, vec!["CANC-05"]);
+        assert_eq!(v[0].evidence, cancel(json!(7)));
+        assert!(judged(Some("2026-07-28"), json!("listen")).is_empty());
+        assert_eq!(judged(Some("2025-11-25"), json!("listen")).len(), 1);
+    }
+
+    #[test]
+    fn output_that_is_no_message_names_the_rule_of_its_transport_and_revision() {
+        let reqs =
+            |reason, revision, stdio| not_a_message("x", reason, revision, stdio).requirements;
+        assert_eq!(
+            reqs("output is not valid UTF-8", None, true),
+            vec!["STDIO-05"]
+        );
+        assert_eq!(
+            reqs("output is not valid UTF-8", Some("2024-11-05"), true),
+            vec!["STDIO-01", "STDIO-02"]
+        );
+        assert_eq!(
+            reqs("line is not JSON", Some("2025-11-25"), false),
+            vec!["RPC-01"]
+        );
+        let v = not_a_message("x", "line is not JSON", None, true);
+        assert_eq!(v.evidence, json!("x"));
+        assert_eq!(v.severity, Severity::Must);
+    }
 }

@@ -175,3 +175,80 @@ async fn ask(
         None => Err(HandshakeError::NoResult { method, response }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Direction;
+    use crate::transport::stdio::Launch;
+    use crate::transport::{Limits, Transport};
+
+    /// What a handshake at `revision` up to `stage` sends to a server that never
+    /// answers (a shell loop that reads its stdin and says nothing).
+    fn sent_by(revision: &str, stage: Stage) -> (Result<Option<Value>, String>, bool, Vec<Value>) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let launch = Launch {
+                program: "sh".into(),
+                args: vec!["-c".into(), "while read -r _; do :; done".into()],
+                env: Vec::new(),
+                cwd: None,
+            };
+            let transport = Transport::stdio(&launch, Limits::default()).expect("starts");
+            let mut session = Session::new(transport, json!({}));
+            let hello = Hello {
+                revision,
+                client_capabilities: &json!({"roots": {}}),
+                stage,
+                wait: Duration::from_millis(200),
+                require_echo: true,
+            };
+            let result = handshake(&mut session, &hello)
+                .await
+                .map_err(|e| e.to_string());
+            let stateless = session.request_meta().is_some();
+            let (transcript, _, _) = session.finish().await;
+            let sent = transcript
+                .into_iter()
+                .filter(|t| t.direction == Direction::Sent)
+                .map(|t| t.body)
+                .collect();
+            (result, stateless, sent)
+        })
+    }
+
+    #[test]
+    fn the_handshake_follows_the_era_and_the_stage() {
+        // A fresh server: nothing is sent in either era; at 2026-07-28 requests will
+        // carry the per-request `_meta`.
+        let (result, stateless, sent) = sent_by("2025-11-25", Stage::Fresh);
+        assert_eq!((result, stateless, sent.len()), (Ok(None), false, 0));
+        let (result, stateless, sent) = sent_by("2026-07-28", Stage::Initialized);
+        assert_eq!((result, stateless, sent.len()), (Ok(None), true, 0));
+        // A session revision asks `initialize` first; without an answer it stops there.
+        let (result, _, sent) = sent_by("2025-06-18", Stage::Initialized);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["method"], "initialize");
+        assert_eq!(sent[0]["id"], INIT_ID);
+        assert_eq!(sent[0]["params"]["protocolVersion"], "2025-06-18");
+        assert!(
+            result
+                .as_ref()
+                .is_err_and(|e| e.starts_with("`initialize`: no answer")),
+            "{result:?}"
+        );
+        // The stateless revision describes the server with `server/discover`, which
+        // carries the per-request `_meta`.
+        let (result, _, sent) = sent_by("2026-07-28", Stage::Described);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["method"], "server/discover");
+        assert_eq!(
+            sent[0]["params"]["_meta"][crate::revision::META_PROTOCOL_VERSION],
+            "2026-07-28"
+        );
+        assert!(result.is_err());
+    }
+}
