@@ -38,7 +38,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::check::published::Judged;
-use crate::json_schema::json_type;
+use crate::json_schema::{json_type, pointer};
 
 pub type Vars = BTreeMap<String, Value>;
 
@@ -180,7 +180,7 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
                         "operator `{k}` mixed with plain keys at {path}: put operators in an object of their own"
                     ));
                 }
-                validate_at(v, &format!("{path}/{}", escape(k)))?;
+                validate_at(v, &pointer::join(path, k))?;
             }
             Ok(())
         }
@@ -192,10 +192,6 @@ fn validate_at(m: &Value, path: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// Matches `actual` (None = key absent) against `matcher`; collects every mismatch.
@@ -221,7 +217,7 @@ fn check_at(m: &Value, actual: Option<&Value>, vars: &Vars, path: &str, out: &mu
         Value::Object(map) => match actual {
             Some(Value::Object(obj)) => {
                 for (k, sub) in map {
-                    check_at(sub, obj.get(k), vars, &format!("{path}/{}", escape(k)), out);
+                    check_at(sub, obj.get(k), vars, &pointer::join(path, k), out);
                 }
             }
             Some(other) => out.push(miss(format!("expected an object, got {}", describe(other)))),
@@ -365,9 +361,8 @@ fn check_present_operator(
             Value::Object(members) => {
                 let mut problems = Vec::new();
                 for (k, x) in members {
-                    let key = k.replace('~', "~0").replace('/', "~1");
                     let mut sub = Vec::new();
-                    check_at(arg, Some(x), vars, &format!("{path}/{key}"), &mut sub);
+                    check_at(arg, Some(x), vars, &pointer::join(path, k), &mut sub);
                     problems.extend(sub.into_iter().map(|m| m.to_string()));
                 }
                 (!problems.is_empty()).then(|| problems.join("; "))

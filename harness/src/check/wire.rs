@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::Violation;
-use crate::json_schema::json_type;
+use crate::json_schema::{json_type, pointer};
 
 /// One rule broken, before it is tied to its evidence: requirement ids and what is wrong.
 struct Problem {
@@ -70,7 +70,7 @@ fn walk_meta(v: &Value, at: &str, depth: usize, out: &mut Vec<Problem>) {
     match v {
         Value::Object(obj) => {
             for (k, child) in obj {
-                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let here = pointer::join(at, k);
                 if k == "_meta" {
                     if let Value::Object(meta) = child {
                         for key in meta.keys() {

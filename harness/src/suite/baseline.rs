@@ -277,7 +277,7 @@ pub fn write(report: &RunReport) -> String {
 mod tests {
     use super::*;
     use crate::outcome::Summary;
-    use crate::report::json::fixtures::{case, sample_report};
+    use crate::report::fixtures::{case, sample_report};
 
     fn entry(id: &str) -> BaselineEntry {
         BaselineEntry {
