@@ -4,6 +4,12 @@
 //! turns everything the server emits into [`Incoming`] events. It judges nothing,
 //! except what only the transport can see (a line that is not UTF-8 or not JSON),
 //! which it reports as [`Incoming::Invalid`] for the session to record.
+//!
+//! Adding a transport: a file here with the type (start or open, `send`, `recv`,
+//! `diagnostics`, `shutdown`); a variant of [`Transport`] and its arm in each method of
+//! `impl Transport` (the only place that matches variants: callers use `as_stdio`,
+//! `as_http`, `shared`, `http_request`, …); a constructor called from
+//! `client::config::RunConfig::connect`; a `case::TransportKind` and the docs.
 
 pub mod children;
 mod event_stream;
