@@ -118,20 +118,29 @@ impl RunConfig {
     /// A fresh connection for one case (see [`RunConfig::connect`]). With a
     /// `launch_template` the server process starts on a sandbox of its own, returned so
     /// that it outlives the process (it is removed when dropped).
-    pub fn connect_for_case(&self) -> Result<(Transport, Option<Sandbox>), String> {
+    pub fn connect_for_case(&self) -> Result<(Transport, Option<Sandbox>), CaseConnectError> {
         let template = self
             .launch_template
             .as_ref()
             .filter(|_| self.http.is_none());
         let Some(template) = template else {
-            return self.connect().map(|t| (t, None)).map_err(|e| e.to_string());
+            return Ok((self.connect()?, None));
         };
-        let sandbox = Sandbox::create().map_err(|e| format!("the case's sandbox: {e}"))?;
+        let sandbox = Sandbox::create().map_err(CaseConnectError::Sandbox)?;
         let launch = launch_in(&sandbox, template);
-        let transport =
-            Transport::stdio(&launch, self.limits.clone()).map_err(|e| e.to_string())?;
+        let transport = Transport::stdio(&launch, self.limits.clone())?;
         Ok((transport, Some(sandbox)))
     }
+}
+
+/// Why a case could not get its connection.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CaseConnectError {
+    /// The case's own sandbox could not be made (why).
+    #[error("the case's sandbox: {0}")]
+    Sandbox(String),
+    #[error("{0}")]
+    Transport(#[from] TransportError),
 }
 
 #[cfg(test)]

@@ -439,7 +439,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     // server process is gone.
     let (transport, _sandbox) = match cfg.connect_for_case() {
         Ok(t) => t,
-        Err(e) => return harness_error(case, e),
+        Err(e) => return harness_error(case, e.to_string()),
     };
     let client_caps = case
         .client_capabilities

@@ -90,6 +90,8 @@ impl std::fmt::Display for TransportError {
     }
 }
 
+impl std::error::Error for TransportError {}
+
 /// Settings every transport honours.
 #[derive(Debug, Clone)]
 pub struct Limits {
