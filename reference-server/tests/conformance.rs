@@ -19,7 +19,6 @@ use mcp_conform::case::{load, Case, TransportKind};
 use mcp_conform::client::RunConfig;
 use mcp_conform::mutants::{self, LegalVariant, Mutant};
 use mcp_conform::outcome::{CaseResult, Verdict};
-use mcp_conform::steps as exec;
 use mcp_conform::suite::{preflight as probe, Facts};
 use mcp_conform::transport::stdio::Launch;
 
@@ -56,7 +55,7 @@ fn facts_for(cache: &FactsCache, name: &str, cfg: &RunConfig) -> Arc<Facts> {
 }
 
 fn run_one(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
-    runtime().block_on(exec::execute(case, cfg, facts))
+    runtime().block_on(mcp_conform::suite::run_one(case, cfg, facts))
 }
 
 fn explain(r: &CaseResult) -> String {

@@ -32,6 +32,12 @@ pub struct Case {
     /// Session state before the first step.
     #[serde(default)]
     pub given: Given,
+    /// The case is about authorization (how the server treats requests without valid
+    /// credentials): against a server that demands a token the user did not give, it
+    /// still runs when it starts from `given: fresh`, and when that server answered no
+    /// probe, at the newest revision the case applies to.
+    #[serde(default)]
+    pub tests_authorization: bool,
     /// Server capabilities the case needs, as dotted paths into `capabilities`
     /// (`tools`, `resources.subscribe`). Not declared → skip.
     #[serde(default)]

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::auth_vars as auth_probe;
 use crate::case::{Derive, DeriveHow};
 use crate::json_schema::example;
-use crate::suite::auth_probe;
 
 use super::{substitute, Ctx, Flow, StepResult};
 

@@ -1,5 +1,6 @@
-//! The step interpreter: executes one case — decide whether it applies, set up the
-//! session, run the steps, and turn what happened into a verdict with evidence.
+//! The step interpreter: executes one case at the revision the suite chose
+//! (`suite::plan`) — set up the session, run the steps, and turn what happened into a
+//! verdict with evidence.
 //!
 //! This file holds the per-case state (`Ctx`), what a step tells the interpreter to do
 //! next (`Flow`), the one dispatch over step kinds (`run_step`) and the run of a whole
@@ -44,14 +45,14 @@ use crate::check::Violation;
 use crate::check::{finding, verdict_of};
 use crate::client::session::Session;
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
-use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
+use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
 use crate::transport::TransportError;
 
+use crate::client::facts::Facts;
 use crate::client::handshake::{handshake, Hello};
 use crate::client::RunConfig;
-use crate::suite::auth_probe as auth;
-use crate::suite::preflight::Facts;
 
+pub mod auth_vars;
 mod collect;
 mod control;
 mod derive;
@@ -61,6 +62,7 @@ mod paginate;
 mod process;
 pub mod substitute;
 
+use auth_vars as auth;
 pub use substitute::substitute;
 
 fn base_result(case: &Case) -> CaseResult {
@@ -89,7 +91,8 @@ pub fn harness_error(case: &Case, reason: String) -> CaseResult {
     }
 }
 
-fn skipped(case: &Case, reason: String) -> CaseResult {
+/// The result of a case that does not run, with the reason.
+pub fn skipped(case: &Case, reason: String) -> CaseResult {
     CaseResult {
         verdict: Verdict::Skip,
         reason: Some(reason),
@@ -97,104 +100,11 @@ fn skipped(case: &Case, reason: String) -> CaseResult {
     }
 }
 
-/// Why a case does not run against this server, or the revision it runs at.
-pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, String> {
-    let kind = cfg.transport_kind();
-    if !case.applies_to_transport(kind) {
-        return Err(format!("does not apply to the {} transport", kind.as_str()));
-    }
-    if let Some(why) = auth::blocked(case, cfg, facts.auth.as_ref()) {
-        return Err(why);
-    }
-    let wanted = case.revisions.members();
-    if let Some(pin) = &cfg.revision_pin {
-        if !wanted.contains(&pin.as_str()) {
-            return Err(format!(
-                "applies to {}; the run is pinned to {pin}",
-                case.revisions.describe()
-            ));
-        }
-    }
-    let runnable = facts.runnable();
-    let candidates: Vec<&String> = runnable
-        .iter()
-        .filter(|r| wanted.contains(&r.as_str()))
-        .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
-        .collect();
-    // Without a token, a server that demands one answers no probe: the `auth` cases,
-    // which are about exactly that, run at the newest revision they apply to. (Not when
-    // the probes were answered: then the server's revisions are known, and a case for
-    // other revisions skips.)
-    if candidates.is_empty()
-        && runnable.is_empty()
-        && case.area() == "auth"
-        && facts.auth.as_ref().is_some_and(|a| a.demands_token())
-    {
-        if let Some(newest) = wanted
-            .iter()
-            .rev()
-            .find(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
-        {
-            return Ok(newest.to_string());
-        }
-    }
-    // A server that answers `initialize` but echoes no revision still gets the cases
-    // that start from a fresh process: they are what shows it is broken.
-    // (Not for a stateless-only server that refuses `initialize`: it is of another era.)
-    let answers_initialize = facts.outcomes.values().any(|o| o.result.is_some());
-    if candidates.is_empty()
-        && facts.supported.is_empty()
-        && (facts.modern.is_empty() || answers_initialize)
-        && case.given == Given::Fresh
-        && wanted.iter().all(|r| !is_modern(r))
-    {
-        if let Some(newest) = wanted.last() {
-            return Ok(newest.to_string());
-        }
-    }
-    let Some(revision) = candidates.last() else {
-        let supported = if runnable.is_empty() {
-            "none".to_string()
-        } else {
-            runnable.join(", ")
-        };
-        return Err(format!(
-            "applies to {}; the server supports {supported}",
-            case.revisions.describe()
-        ));
-    };
-    for need in &case.requires {
-        let declared = facts
-            .init_result(revision)
-            .and_then(|r| r.get("capabilities"))
-            .is_some_and(|caps| capability_declared(caps, need));
-        if !declared {
-            return Err(format!("capability `{need}` not declared by the server"));
-        }
-    }
-    Ok((*revision).clone())
-}
-
-/// A dotted path into `capabilities`; a sub-flag (e.g. `resources.subscribe`) must be `true`.
-fn capability_declared(caps: &Value, path: &str) -> bool {
-    let mut cur = caps;
-    for part in path.split('.') {
-        match cur.get(part) {
-            Some(next) => cur = next,
-            None => return false,
-        }
-    }
-    !cur.is_null() && cur != &Value::Bool(false)
-}
-
-pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
-    let revision = match plan(case, cfg, facts) {
-        Ok(r) => r,
-        Err(reason) => return skipped(case, reason),
-    };
+/// Runs one case at `revision` (the suite's plan chose it) and gives its verdict.
+pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
     let started = Instant::now();
     let mut result =
-        match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, &revision)).await {
+        match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, revision)).await {
             Ok(r) => r,
             Err(_) => harness_error(
                 case,
@@ -204,7 +114,7 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
                 ),
             ),
         };
-    result.revision = Some(revision);
+    result.revision = Some(revision.to_string());
     result.duration_ms = started.elapsed().as_millis() as u64;
     result.requirements = for_transport(&result.requirements, cfg.transport_kind());
     result
