@@ -41,11 +41,16 @@ fn tc(sb: Sandbox) -> TraversalConfig {
 
 /// Runs every family against the reference server over stdio with a fresh sandbox.
 fn stdio_run(fault: Option<&str>) -> Vec<CaseResult> {
+    let extra: Vec<&str> = fault.map(|f| vec!["--fault", f]).unwrap_or_default();
+    stdio_run_at(REVISION, &extra)
+}
+
+/// Runs every family at `revision` against the reference server started with `extra`
+/// arguments, over stdio with a fresh sandbox.
+fn stdio_run_at(revision: &str, extra: &[&str]) -> Vec<CaseResult> {
     let sb = Sandbox::create().expect("sandbox");
     let mut args = vec!["--root".to_string(), sb.substitute("{root}")];
-    if let Some(f) = fault {
-        args.extend(["--fault".to_string(), f.to_string()]);
-    }
+    args.extend(extra.iter().map(|a| a.to_string()));
     let mut cfg = RunConfig::new(Launch {
         program: REFERENCE.to_string(),
         args,
@@ -55,7 +60,7 @@ fn stdio_run(fault: Option<&str>) -> Vec<CaseResult> {
     cfg.timeout = Duration::from_secs(5);
     let tc = tc(sb);
     runtime()
-        .block_on(traversal::run(&cfg, &tc, REVISION))
+        .block_on(traversal::run(&cfg, &tc, revision))
         .results
 }
 
@@ -84,6 +89,22 @@ fn every_family_passes_on_the_reference_server_over_stdio() {
         assert!(r.findings.is_empty());
         assert_eq!(r.area, "traversal");
         // Both the file tools and the file resources were probed.
+        assert_eq!(r.requirements, ["TOOL-15", "RES-10"], "{}", r.id);
+    }
+    no_canary_anywhere(&results);
+}
+
+/// At the stateless revision the traversal connection needs no `initialize`: it
+/// learns the capabilities from `server/discover` and every probe carries the
+/// per-request `_meta` (the same handshake as the cases and fuzzing), so a server
+/// that speaks only 2026-07-28 is probed too.
+#[test]
+fn every_family_passes_at_the_stateless_revision() {
+    let results = stdio_run_at("2026-07-28", &["--modern-only"]);
+    assert_eq!(results.len(), Family::ALL.len(), "{:?}", summary(&results));
+    for r in &results {
+        assert_eq!(r.verdict, Verdict::Pass, "{:?}", summary(&results));
+        assert_eq!(r.revision.as_deref(), Some("2026-07-28"));
         assert_eq!(r.requirements, ["TOOL-15", "RES-10"], "{}", r.id);
     }
     no_canary_anywhere(&results);

@@ -1,13 +1,22 @@
 //! Judging: expectations against what was observed, producing findings with evidence.
 //!
 //! `matcher` is the case language for expected messages; `schema` validates every
-//! received message against its revision's MCP schema; `wire` holds the checks
-//! applied to every message a server sends, whatever the case is about.
+//! received message against its revision's MCP schema; `wire` holds the envelope
+//! checks applied to every message a server sends, whatever the case is about;
+//! `traffic` the rules that depend on the conversation (capability use, modes,
+//! cancellation). Every global rule reports a [`Violation`].
+//!
+//! `check` is a leaf: it imports only the result model, revisions and JSON helpers,
+//! never the client, the transports or the step interpreter.
 
 pub mod matcher;
 pub mod published;
 pub mod schema;
+pub mod traffic;
+mod violation;
 pub mod wire;
+
+pub use violation::Violation;
 
 use serde_json::Value;
 use similar::TextDiff;

@@ -12,14 +12,12 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use super::Violation;
 use crate::revision::ALL_REVISIONS;
 
-/// One place where a message breaks its revision's schema.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SchemaViolation {
-    pub requirements: Vec<&'static str>,
-    pub message: String,
-}
+/// One place where a message breaks its revision's schema: the requirement and what
+/// is wrong (the evidence, the message, is added by [`judge`]).
+type Problem = (&'static str, String);
 
 static SOURCES: [(&str, &str); 5] = [
     (
@@ -163,7 +161,7 @@ fn run(
     at: &str,
     what: String,
     requirement: &'static str,
-    out: &mut Vec<SchemaViolation>,
+    out: &mut Vec<Problem>,
 ) {
     let Some(v) = schema.validator(pointer_in_defs) else {
         return;
@@ -177,16 +175,42 @@ fn run(
         })
         .collect();
     if !problems.is_empty() {
-        out.push(SchemaViolation {
-            requirements: vec![requirement],
-            message: format!("{what} breaks the schema: {}", problems.join("; ")),
-        });
+        out.push((
+            requirement,
+            format!("{what} breaks the schema: {}", problems.join("; ")),
+        ));
     }
 }
 
 /// Validates one received message (not a batch array). `answered_method` is the method
 /// of the request this message answers, when it is a response to one the harness sent.
-pub fn judge(revision: &str, msg: &Value, answered_method: Option<&str>) -> Vec<SchemaViolation> {
+/// Every violation carries the message as evidence.
+pub fn judge(revision: &str, msg: &Value, answered_method: Option<&str>) -> Vec<Violation> {
+    problems(revision, msg, answered_method)
+        .into_iter()
+        .map(|(requirement, message)| Violation::must(&[requirement], message, msg))
+        .collect()
+}
+
+/// The definition a result is judged against: the one of the method it answers,
+/// unless the result says it is an interim one.
+fn result_definition(schema: &RevisionSchema, def: &'static str, result: &Value) -> &'static str {
+    // A task-augmented call answers with CreateTaskResult; the harness sends none,
+    // but a result that says it is one is judged as one.
+    if def == "CallToolResult" && result.get("task").is_some() && schema.has_def("CreateTaskResult")
+    {
+        "CreateTaskResult"
+    } else if result.get("resultType").and_then(Value::as_str) == Some("input_required")
+        && schema.has_def("InputRequiredResult")
+    {
+        // 2026-07-28 multi round-trip: an interim result asking for client input.
+        "InputRequiredResult"
+    } else {
+        def
+    }
+}
+
+fn problems(revision: &str, msg: &Value, answered_method: Option<&str>) -> Vec<Problem> {
     let mut out = Vec::new();
     let Some(schema) = revision_schema(revision) else {
         return out;
@@ -217,21 +241,7 @@ pub fn judge(revision: &str, msg: &Value, answered_method: Option<&str>) -> Vec<
         let Some((def, req)) = answered_method.and_then(result_type) else {
             return out;
         };
-        // A task-augmented call answers with CreateTaskResult; the harness sends none,
-        // but a result that says it is one is judged as one.
-        let def = if def == "CallToolResult"
-            && result.get("task").is_some()
-            && schema.has_def("CreateTaskResult")
-        {
-            "CreateTaskResult"
-        } else if result.get("resultType").and_then(Value::as_str) == Some("input_required")
-            && schema.has_def("InputRequiredResult")
-        {
-            // 2026-07-28 multi round-trip: an interim result asking for client input.
-            "InputRequiredResult"
-        } else {
-            def
-        };
+        let def = result_definition(schema, def, result);
         if schema.has_def(def) {
             let method = answered_method.unwrap_or_default();
             run(

@@ -4,22 +4,30 @@
 //! judged on all traffic rather than in one case: a violation becomes a finding of
 //! the case during which it was seen.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::Violation;
 use crate::json_schema::{json_type, pointer};
 
-/// One rule broken by a received message: requirement ids and what is wrong.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WireViolation {
-    pub requirements: Vec<&'static str>,
-    pub message: String,
+/// One rule broken, before it is tied to its evidence: requirement ids and what is wrong.
+struct Problem {
+    requirements: &'static [&'static str],
+    message: String,
 }
 
-fn violation(reqs: &[&'static str], message: String) -> WireViolation {
-    WireViolation {
-        requirements: reqs.to_vec(),
+fn violation(requirements: &'static [&'static str], message: String) -> Problem {
+    Problem {
+        requirements,
         message,
     }
+}
+
+/// The problems as violations, each with the whole received value as evidence.
+fn with_evidence(problems: Vec<Problem>, evidence: &Value) -> Vec<Violation> {
+    problems
+        .into_iter()
+        .map(|p| Violation::must(p.requirements, p.message, evidence))
+        .collect()
 }
 
 /// RPC-15: every `_meta` key a server emits is `[prefix/]name`, where the prefix is
@@ -28,12 +36,12 @@ fn violation(reqs: &[&'static str], message: String) -> WireViolation {
 /// inside). The rule exists from 2025-06-18 on; older revisions are not judged. Only
 /// protocol `_meta` positions are judged (`params._meta`, `result._meta` and the `_meta`
 /// of objects the schema defines), never tool or schema data (see `OPAQUE_MEMBERS`).
-pub fn judge_meta_keys(msg: &Value, revision: Option<&str>) -> Vec<WireViolation> {
+pub fn judge_meta_keys(msg: &Value, revision: Option<&str>) -> Vec<Violation> {
     let mut out = Vec::new();
     if revision.is_some_and(|r| r >= "2025-06-18") {
         walk_meta(msg, "", 0, &mut out);
     }
-    out
+    with_evidence(out, msg)
 }
 
 /// Members whose value is data of a tool, a schema or an error, not a protocol object:
@@ -55,7 +63,7 @@ const OPAQUE_MEMBERS: &[&str] = &[
 const META_DEPTH_CAP: usize = 64;
 const META_VIOLATION_CAP: usize = 5;
 
-fn walk_meta(v: &Value, at: &str, depth: usize, out: &mut Vec<WireViolation>) {
+fn walk_meta(v: &Value, at: &str, depth: usize, out: &mut Vec<Problem>) {
     if depth > META_DEPTH_CAP || out.len() >= META_VIOLATION_CAP {
         return;
     }
@@ -111,8 +119,9 @@ fn meta_key_ok(key: &str) -> bool {
     prefix_ok && name_ok
 }
 
-/// Judges one received JSON value (a message, or a batch answer).
-pub fn judge(msg: &Value) -> Vec<WireViolation> {
+/// Judges one received JSON value (a message, or a batch answer); every violation
+/// carries the whole value as evidence.
+pub fn judge(msg: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     match msg {
         Value::Array(items) => {
@@ -128,10 +137,10 @@ pub fn judge(msg: &Value) -> Vec<WireViolation> {
         }
         other => judge_object(other, &mut out),
     }
-    out
+    with_evidence(out, msg)
 }
 
-fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
+fn judge_object(msg: &Value, out: &mut Vec<Problem>) {
     let Value::Object(obj) = msg else {
         out.push(violation(
             &["RPC-01"],
@@ -139,6 +148,16 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
         ));
         return;
     };
+    judge_version(obj, out);
+    if obj.contains_key("method") {
+        judge_request_or_notification(obj, out);
+    } else {
+        judge_response(obj, out);
+    }
+}
+
+/// RPC-01: `jsonrpc` is exactly "2.0".
+fn judge_version(obj: &Map<String, Value>, out: &mut Vec<Problem>) {
     match obj.get("jsonrpc") {
         Some(Value::String(s)) if s == "2.0" => {}
         Some(other) => out.push(violation(
@@ -150,34 +169,40 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
             "message has no `jsonrpc` field".into(),
         )),
     }
-    let has_method = obj.contains_key("method");
-    let has_result = obj.contains_key("result");
-    let has_error = obj.contains_key("error");
-    if has_method {
-        if !obj.get("method").is_some_and(Value::is_string) {
-            out.push(violation(&["RPC-01"], "`method` is not a string".into()));
-        }
-        let is_notification = obj
-            .get("method")
-            .and_then(Value::as_str)
-            .is_some_and(|m| m.starts_with("notifications/"));
-        if is_notification && obj.contains_key("id") {
-            out.push(violation(
-                &["RPC-08"],
-                "a notification (`notifications/…` method) carries an `id`".into(),
-            ));
-            return;
-        }
-        if let Some(id) = obj.get("id") {
-            if !(id.is_string() || id.is_i64() || id.is_u64()) {
-                out.push(violation(
-                    &["RPC-06"],
-                    format!("server request has an id of type {}", json_type(id)),
-                ));
-            }
-        }
+}
+
+/// A message with a `method`: a string method (RPC-01), no id on a notification
+/// (RPC-08), a string or integer id on a request (RPC-06).
+fn judge_request_or_notification(obj: &Map<String, Value>, out: &mut Vec<Problem>) {
+    if !obj.get("method").is_some_and(Value::is_string) {
+        out.push(violation(&["RPC-01"], "`method` is not a string".into()));
+    }
+    let is_notification = obj
+        .get("method")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.starts_with("notifications/"));
+    if is_notification && obj.contains_key("id") {
+        out.push(violation(
+            &["RPC-08"],
+            "a notification (`notifications/…` method) carries an `id`".into(),
+        ));
         return;
     }
+    if let Some(id) = obj.get("id") {
+        if !(id.is_string() || id.is_i64() || id.is_u64()) {
+            out.push(violation(
+                &["RPC-06"],
+                format!("server request has an id of type {}", json_type(id)),
+            ));
+        }
+    }
+}
+
+/// A message without a `method`: exactly one of `result` and `error` (RPC-03), an id
+/// on a result (RPC-02), an object result, a well-formed error.
+fn judge_response(obj: &Map<String, Value>, out: &mut Vec<Problem>) {
+    let has_result = obj.contains_key("result");
+    let has_error = obj.contains_key("error");
     if has_result && has_error {
         out.push(violation(
             &["RPC-03"],
@@ -203,28 +228,33 @@ fn judge_object(msg: &Value, out: &mut Vec<WireViolation>) {
         ));
     }
     if let Some(err) = obj.get("error").filter(|_| !has_result) {
-        match err {
-            Value::Object(e) => {
-                match e.get("code") {
-                    Some(c) if c.is_i64() => {}
-                    Some(c) => out.push(violation(
-                        &["RPC-04"],
-                        format!("error `code` is a {} ({c}), not an integer", json_type(c)),
-                    )),
-                    None => out.push(violation(&["RPC-03"], "error has no `code`".into())),
-                }
-                if !e.get("message").is_some_and(Value::is_string) {
-                    out.push(violation(
-                        &["RPC-03"],
-                        "error has no string `message`".into(),
-                    ));
-                }
-            }
-            other => out.push(violation(
-                &["RPC-03"],
-                format!("`error` is a {}, not an object", json_type(other)),
-            )),
-        }
+        judge_error_object(err, out);
+    }
+}
+
+/// The `error` member: an object with an integer `code` (RPC-04) and a string
+/// `message` (RPC-03).
+fn judge_error_object(err: &Value, out: &mut Vec<Problem>) {
+    let Value::Object(e) = err else {
+        out.push(violation(
+            &["RPC-03"],
+            format!("`error` is a {}, not an object", json_type(err)),
+        ));
+        return;
+    };
+    match e.get("code") {
+        Some(c) if c.is_i64() => {}
+        Some(c) => out.push(violation(
+            &["RPC-04"],
+            format!("error `code` is a {} ({c}), not an integer", json_type(c)),
+        )),
+        None => out.push(violation(&["RPC-03"], "error has no `code`".into())),
+    }
+    if !e.get("message").is_some_and(Value::is_string) {
+        out.push(violation(
+            &["RPC-03"],
+            "error has no string `message`".into(),
+        ));
     }
 }
 

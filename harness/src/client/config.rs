@@ -5,9 +5,7 @@ use std::time::Duration;
 use crate::case::TransportKind;
 use crate::sandbox::Sandbox;
 use crate::transport::stdio::Launch;
-use crate::transport::{
-    HttpTransport, Limits, SseTransport, StdioTransport, Transport, TransportError,
-};
+use crate::transport::{Limits, Transport, TransportError};
 
 /// Everything a case needs to reach the server and pace itself.
 #[derive(Debug, Clone)]
@@ -91,14 +89,13 @@ impl RunConfig {
     /// Opens a fresh connection to the server: for stdio a new process; over HTTP a
     /// new client whose first `initialize` starts a new session on the same server.
     pub fn connect(&self) -> Result<Transport, TransportError> {
+        let limits = self.limits.clone();
         match &self.http {
-            None => StdioTransport::start(&self.launch, self.limits.clone()).map(Transport::Stdio),
+            None => Transport::stdio(&self.launch, limits),
             Some(h) if h.kind == TransportKind::Sse => {
-                SseTransport::open(h.url.clone(), self.limits.clone(), h.bearer.clone())
-                    .map(Transport::Sse)
+                Transport::sse(h.url.clone(), limits, h.bearer.clone())
             }
-            Some(h) => HttpTransport::new(h.url.clone(), self.limits.clone(), h.bearer.clone())
-                .map(Transport::StreamableHttp),
+            Some(h) => Transport::streamable_http(h.url.clone(), limits, h.bearer.clone()),
         }
     }
 }
@@ -121,20 +118,29 @@ impl RunConfig {
     /// A fresh connection for one case (see [`RunConfig::connect`]). With a
     /// `launch_template` the server process starts on a sandbox of its own, returned so
     /// that it outlives the process (it is removed when dropped).
-    pub fn connect_for_case(&self) -> Result<(Transport, Option<Sandbox>), String> {
+    pub fn connect_for_case(&self) -> Result<(Transport, Option<Sandbox>), CaseConnectError> {
         let template = self
             .launch_template
             .as_ref()
             .filter(|_| self.http.is_none());
         let Some(template) = template else {
-            return self.connect().map(|t| (t, None)).map_err(|e| e.to_string());
+            return Ok((self.connect()?, None));
         };
-        let sandbox = Sandbox::create().map_err(|e| format!("the case's sandbox: {e}"))?;
+        let sandbox = Sandbox::create().map_err(CaseConnectError::Sandbox)?;
         let launch = launch_in(&sandbox, template);
-        let transport =
-            StdioTransport::start(&launch, self.limits.clone()).map_err(|e| e.to_string())?;
-        Ok((Transport::Stdio(transport), Some(sandbox)))
+        let transport = Transport::stdio(&launch, self.limits.clone())?;
+        Ok((transport, Some(sandbox)))
     }
+}
+
+/// Why a case could not get its connection.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CaseConnectError {
+    /// The case's own sandbox could not be made (why).
+    #[error("the case's sandbox: {0}")]
+    Sandbox(String),
+    #[error("{0}")]
+    Transport(#[from] TransportError),
 }
 
 #[cfg(test)]

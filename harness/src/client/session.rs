@@ -1,19 +1,21 @@
 //! JSON-RPC over a transport: ids, correlation, a transcript of everything exchanged,
 //! and answers to the server's own requests.
 //!
-//! The session never judges a case's expectations; it records what happened and
-//! applies the wire checks (`check::wire`) to every message, keeping the violations
-//! for the case to report.
+//! The session never judges a case's expectations, nor does it hold protocol rules:
+//! it keeps what the rules need to know (what each side declared and sent, the
+//! revision) and hands every received message to the global checks
+//! (`check::traffic`), keeping the violations for the case to report.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use super::request_meta::RequestMeta;
 use crate::case::MessageKind;
-use crate::check::schema;
-use crate::check::wire::{self, WireViolation};
-use crate::outcome::{Direction, Severity, TranscriptEntry};
+use crate::check::traffic::{self, Conversation};
+use crate::check::Violation;
+use crate::outcome::{Direction, TranscriptEntry};
 use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
 
@@ -49,93 +51,6 @@ const TRANSCRIPT_CAP: usize = 2000;
 const VIOLATION_CAP: usize = 100;
 /// Cap on remembered request ids (for judging results by the method they answer).
 const SENT_CAP: usize = 10_000;
-
-/// Something the server emitted that is not a JSON-RPC message, or a message that
-/// breaks the envelope rules.
-#[derive(Debug, Clone)]
-pub struct Violation {
-    pub requirements: Vec<String>,
-    pub message: String,
-    pub evidence: Value,
-    /// `Should` when the rule is a SHOULD in the negotiated revision (LIFE-07 before
-    /// 2025-06-18); most global rules are MUSTs.
-    pub severity: Severity,
-}
-
-pub use crate::revision::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION};
-pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
-
-/// The per-request metadata a 2026-07-28 client puts into every request's `_meta`
-/// (there is no `initialize`: the same session model, another way to say who we are).
-#[derive(Debug, Clone)]
-pub struct RequestMeta {
-    pub protocol_version: String,
-    pub client_capabilities: Value,
-    /// `io.modelcontextprotocol/logLevel`, only when a case asks for log messages.
-    pub log_level: Option<String>,
-}
-
-impl RequestMeta {
-    /// Adds the fields a request lacks to its `params._meta`. Fields the message
-    /// already has are kept, so a case can send them wrong on purpose; a field whose
-    /// value is `{"$omit": true}` is removed, so a case can leave it out on purpose.
-    /// Notifications, responses and non-objects pass unchanged.
-    pub fn decorate(&self, msg: &Value) -> Value {
-        let mut out = msg.clone();
-        let is_request = out.get("method").is_some() && out.get("id").is_some();
-        let Some(obj) = out.as_object_mut().filter(|_| is_request) else {
-            return out;
-        };
-        let params = obj.entry("params").or_insert_with(|| json!({}));
-        let Some(params) = params.as_object_mut() else {
-            return out; // non-object params are the case's business
-        };
-        let meta = params.entry("_meta").or_insert_with(|| json!({}));
-        let Some(meta) = meta.as_object_mut() else {
-            return out;
-        };
-        let mut defaults = vec![
-            (META_PROTOCOL_VERSION, json!(self.protocol_version)),
-            (META_CLIENT_CAPABILITIES, self.client_capabilities.clone()),
-            (
-                META_CLIENT_INFO,
-                json!({"name": "mcp-conform", "version": env!("CARGO_PKG_VERSION")}),
-            ),
-        ];
-        if let Some(level) = &self.log_level {
-            defaults.push((META_LOG_LEVEL, json!(level)));
-        }
-        for (k, v) in defaults {
-            meta.entry(k).or_insert(v);
-        }
-        meta.retain(|_, v| v != &json!({"$omit": true}));
-        out
-    }
-}
-
-/// Properties carrying `x-mcp-header`, reachable from the schema root through
-/// `properties` keys only (the only placement the 2026-07-28 rules allow); depth-capped.
-fn annotated_properties(
-    schema: &Value,
-    path: &mut Vec<String>,
-    out: &mut Vec<(String, Vec<String>)>,
-) {
-    if path.len() > 8 || out.len() > 64 {
-        return;
-    }
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-        return;
-    };
-    for (key, sub) in props {
-        path.push(key.clone());
-        if let Some(h) = sub.get("x-mcp-header").and_then(Value::as_str) {
-            out.push((h.to_string(), path.clone()));
-        }
-        annotated_properties(sub, path, out);
-        path.pop();
-    }
-}
 
 pub struct Session {
     transport: Transport,
@@ -183,9 +98,8 @@ impl Session {
     /// request carries `meta`, and over HTTP the request metadata headers follow.
     pub fn set_request_meta(&mut self, meta: RequestMeta) {
         self.revision = Some(meta.protocol_version.clone());
-        if let Transport::StreamableHttp(t) = &mut self.transport {
-            crate::transport::exchange::lock(t.shared()).protocol_version =
-                Some(meta.protocol_version.clone());
+        if let Some(t) = self.transport.as_http() {
+            t.set_protocol_version(&meta.protocol_version);
         }
         self.request_meta = Some(meta);
     }
@@ -228,32 +142,40 @@ impl Session {
         }
     }
 
-    fn violate(&mut self, requirements: &[&str], message: String, evidence: &Value) {
-        self.violate_at(Severity::Must, requirements, message, evidence);
+    /// What the traffic rules know of the conversation now.
+    fn conversation(&self) -> Conversation<'_> {
+        Conversation {
+            revision: self.revision.as_deref(),
+            client_capabilities: &self.client_capabilities,
+            server_capabilities: self.server_capabilities.as_ref(),
+            sent_methods: &self.sent_methods,
+            server_request_ids: &self.server_request_ids,
+        }
     }
 
-    fn violate_at(
-        &mut self,
-        severity: Severity,
-        requirements: &[&str],
-        message: String,
-        evidence: &Value,
-    ) {
-        self.violations.push(Violation {
-            requirements: requirements.iter().map(|r| r.to_string()).collect(),
-            message,
-            evidence: evidence.clone(),
-            severity,
-        });
+    /// The one hook for the global checks: judges a received value (a message or a
+    /// batch) by the traffic rules, learning from each message first what it changes
+    /// (the negotiated revision and the server's capabilities) and remembering the
+    /// server's requests after.
+    fn judge_received(&mut self, msg: &Value) {
+        let mut found = traffic::judge_envelope(msg, self.revision.as_deref());
+        let items = match msg {
+            Value::Array(items) => items.iter().collect(),
+            single => vec![single],
+        };
+        for item in items {
+            self.learn(item);
+            found.extend(traffic::judge_message(item, &self.conversation()));
+            self.remember_server_request(item);
+        }
+        self.violations.extend(found);
     }
 
-    /// Schema validation and capability-use rules for one received message object.
-    fn judge_content(&mut self, msg: &Value) {
-        let answered = msg
-            .get("id")
-            .filter(|_| msg.get("method").is_none())
-            .and_then(|id| self.sent_methods.get(&id.to_string()))
-            .cloned();
+    /// What a received message changes: an `initialize` result sets the revision and
+    /// the server's capabilities; at 2026-07-28 a `tools/list` result tells the HTTP
+    /// transport which `Mcp-Param-*` headers each tool's calls carry.
+    fn learn(&mut self, msg: &Value) {
+        let answered = self.conversation().answered_method(msg).map(str::to_string);
         if answered.as_deref() == Some("initialize") {
             if let Some(result) = msg.get("result").filter(|r| r.is_object()) {
                 if let Some(v) = result.get("protocolVersion").and_then(Value::as_str) {
@@ -265,89 +187,19 @@ impl Session {
             }
         }
         if answered.as_deref() == Some("tools/list") && self.request_meta.is_some() {
-            self.learn_param_headers(msg);
-        }
-        if let Some(rev) = self.revision.clone() {
-            for v in schema::judge(&rev, msg, answered.as_deref()) {
-                self.violate(&v.requirements, v.message, msg);
-            }
-        }
-        self.judge_capability_use(msg);
-        self.judge_request_modes(msg);
-        self.judge_cancellation(msg);
-    }
-
-    /// SRVREQ-02 (from 2025-11-25), for every request the server sends.
-    fn judge_request_modes(&mut self, msg: &Value) {
-        if msg.get("id").is_none() || self.revision.as_deref().is_none_or(|r| r < "2025-11-25") {
-            return;
-        }
-        if let Some(p) = undeclared_request_mode(&self.client_capabilities, msg) {
-            self.violate(&["SRVREQ-02"], p, msg);
-        }
-    }
-
-    /// 2026-07-28 over HTTP: remembers which `Mcp-Param-*` headers each listed tool asks
-    /// for, so that calls to it mirror those arguments (the transport adds them).
-    fn learn_param_headers(&mut self, msg: &Value) {
-        let Transport::StreamableHttp(t) = &self.transport else {
-            return;
-        };
-        let Some(tools) = msg.pointer("/result/tools").and_then(Value::as_array) else {
-            return;
-        };
-        let mut st = crate::transport::exchange::lock(t.shared());
-        for tool in tools.iter().take(1000) {
-            let Some(name) = tool.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let mut found = Vec::new();
-            if let Some(schema) = tool.get("inputSchema") {
-                annotated_properties(schema, &mut Vec::new(), &mut found);
-            }
-            if found.is_empty() {
-                st.param_headers.remove(name);
-            } else {
-                st.param_headers.insert(name.to_string(), found);
+            let tools = msg.pointer("/result/tools").and_then(Value::as_array);
+            if let (Some(t), Some(tools)) = (self.transport.as_http(), tools) {
+                t.learn_param_headers(tools);
             }
         }
     }
 
-    /// CANC-05: the server cancels only requests it sent itself.
-    fn judge_cancellation(&mut self, msg: &Value) {
+    /// Ids of the server's requests, for judging its cancellations.
+    fn remember_server_request(&mut self, msg: &Value) {
         if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
             if self.server_request_ids.len() < SENT_CAP {
                 self.server_request_ids.push(id.to_string());
             }
-            return;
-        }
-        if msg.get("method").and_then(Value::as_str) != Some("notifications/cancelled") {
-            return;
-        }
-        let named = msg.pointer("/params/requestId").map(Value::to_string);
-        if let Some(named) = named {
-            let client_method = self.sent_methods.get(&named).map(String::as_str);
-            if !ends_subscription(self.revision.as_deref(), client_method)
-                && !self.server_request_ids.contains(&named)
-            {
-                self.violate(
-                    &["CANC-05"],
-                    format!("server cancelled request {named}, which it never sent"),
-                    msg,
-                );
-            }
-        }
-    }
-
-    /// LIFE-07: no notification for a capability (or sub-flag) the server did not declare.
-    fn judge_capability_use(&mut self, msg: &Value) {
-        let Some(caps) = self.server_capabilities.clone() else {
-            return;
-        };
-        if let Some((severity, reqs, message)) =
-            undeclared_capability_use(&caps, self.revision.as_deref(), msg)
-        {
-            self.violate_at(severity, reqs, message, msg);
         }
     }
 
@@ -432,60 +284,16 @@ impl Session {
         }
         match self.transport.recv(wait).await? {
             Incoming::Message(msg) => {
-                self.record(Direction::Received, msg.clone());
-                for WireViolation {
-                    requirements,
-                    message,
-                } in wire::judge(&msg)
-                    .into_iter()
-                    .chain(wire::judge_meta_keys(&msg, self.revision.as_deref()))
-                {
-                    self.violate(&requirements, message, &msg);
-                }
-                match &msg {
-                    Value::Array(items) => {
-                        for item in items {
-                            self.judge_content(item);
-                        }
-                    }
-                    single => self.judge_content(single),
-                }
-                if MessageKind::of(&msg) == MessageKind::Request {
-                    if self.request_meta.is_some() {
-                        // MOD-12: a 2026-07-28 server asks through InputRequiredResult;
-                        // a client of that revision sends no responses, so none is sent.
-                        self.violate(
-                            &["MOD-12"],
-                            "the server sent a JSON-RPC request to the client, which 2026-07-28 forbids (input is asked for with InputRequiredResult)".into(),
-                            &msg,
-                        );
-                    } else {
-                        self.answer_server_request(&msg).await;
-                    }
-                }
+                self.received(&msg).await;
                 Some(msg)
             }
             Incoming::Invalid { raw, reason } => {
                 self.record(Direction::Received, Value::String(raw.clone()));
-                // STDIO-05 (UTF-8) is stated from 2025-03-26; before, a line that is not
-                // UTF-8 is still no JSON text (RFC 8259 §8.1), hence no valid message.
-                let utf8_rule = self.revision.as_deref().is_none_or(|r| r >= "2025-03-26");
-                let requirements = if reason.contains("UTF-8") && utf8_rule {
-                    vec!["STDIO-05".to_string()]
-                } else if self.transport.kind() == "stdio" {
-                    vec!["STDIO-01".to_string(), "STDIO-02".to_string()]
-                } else {
-                    vec!["RPC-01".to_string()]
-                };
-                if self.violations.len() >= VIOLATION_CAP {
-                    return None;
+                if self.violations.len() < VIOLATION_CAP {
+                    let stdio = self.transport.is_stdio();
+                    let v = traffic::not_a_message(&raw, &reason, self.revision.as_deref(), stdio);
+                    self.violations.push(v);
                 }
-                self.violations.push(Violation {
-                    requirements,
-                    message: format!("server output that is not a JSON-RPC message: {reason}"),
-                    evidence: Value::String(raw),
-                    severity: Severity::Must,
-                });
                 None
             }
             Incoming::Closed { reason } => {
@@ -493,20 +301,11 @@ impl Session {
                 self.closed = Some(reason);
                 None
             }
-            Incoming::Violation {
-                requirements,
-                message,
-                evidence,
-            } => {
+            Incoming::Violation(v) => {
                 // Kept as received: it is what the server sent (and shows it answered).
-                self.record(Direction::Received, Value::String(evidence.clone()));
-                self.note(message.clone());
-                self.violations.push(Violation {
-                    requirements,
-                    message,
-                    evidence: Value::String(evidence),
-                    severity: Severity::Must,
-                });
+                self.record(Direction::Received, v.evidence.clone());
+                self.note(v.message.clone());
+                self.violations.push(v);
                 None
             }
             Incoming::StreamEnded { exchange, reason } => {
@@ -518,15 +317,35 @@ impl Session {
                 None
             }
             Incoming::PolicyRefusal { policy, evidence } => {
-                if !evidence.is_empty() {
-                    self.record(Direction::Received, Value::String(evidence));
-                }
-                self.note(policy.clone());
-                if !self.refusals.contains(&policy) {
-                    self.refusals.push(policy);
-                }
+                self.refused(policy, evidence);
                 None
             }
+        }
+    }
+
+    /// A received message: recorded, judged, and a request of the server's answered
+    /// (at 2026-07-28 a client answers none: MOD-12).
+    async fn received(&mut self, msg: &Value) {
+        self.record(Direction::Received, msg.clone());
+        self.judge_received(msg);
+        if MessageKind::of(msg) == MessageKind::Request {
+            if self.request_meta.is_some() {
+                self.violations
+                    .push(traffic::request_to_stateless_client(msg));
+            } else {
+                self.answer_server_request(msg).await;
+            }
+        }
+    }
+
+    /// The harness's own safety policy refused something the server sent.
+    fn refused(&mut self, policy: String, evidence: String) {
+        if !evidence.is_empty() {
+            self.record(Direction::Received, Value::String(evidence));
+        }
+        self.note(policy.clone());
+        if !self.refusals.contains(&policy) {
+            self.refusals.push(policy);
         }
     }
 
@@ -710,179 +529,5 @@ impl Session {
         self.transport.shutdown().await;
         let stderr = self.transport.diagnostics();
         (self.transcript, stderr, self.violations)
-    }
-}
-
-/// MOD-13: at 2026-07-28 the server ends a subscription by cancelling the client's own
-/// `subscriptions/listen` request (`client_method`: the method of the client request
-/// the cancellation names, if the client sent one with that id).
-fn ends_subscription(revision: Option<&str>, client_method: Option<&str>) -> bool {
-    revision == Some("2026-07-28") && client_method == Some("subscriptions/listen")
-}
-
-/// LIFE-07: a notification for a capability (or sub-flag) the server did not declare,
-/// as (severity, requirement ids, message); `None` for any other message. The rule is
-/// a MUST from 2025-06-18 and a SHOULD before ("Both parties SHOULD: … Only use
-/// capabilities that were successfully negotiated"), except a log message without
-/// `logging`, which LOG-01 forbids in every revision.
-fn undeclared_capability_use(
-    caps: &Value,
-    revision: Option<&str>,
-    msg: &Value,
-) -> Option<(Severity, &'static [&'static str], String)> {
-    if msg.get("id").is_some() {
-        return None;
-    }
-    let method = msg.get("method").and_then(Value::as_str)?;
-    let (flag, reqs): (&str, &'static [&'static str]) = match method {
-        "notifications/tools/list_changed" => ("/tools/listChanged", &["LIFE-07", "TOOL-01"]),
-        "notifications/resources/list_changed" => {
-            ("/resources/listChanged", &["LIFE-07", "RES-01"])
-        }
-        "notifications/prompts/list_changed" => ("/prompts/listChanged", &["LIFE-07", "PROMPT-01"]),
-        "notifications/resources/updated" => ("/resources/subscribe", &["LIFE-07", "RES-07"]),
-        "notifications/message" => ("/logging", &["LIFE-07", "LOG-01"]),
-        _ => return None,
-    };
-    let declared = caps
-        .pointer(flag)
-        .is_some_and(|v| !v.is_null() && v != &Value::Bool(false));
-    if declared {
-        return None;
-    }
-    let cap = flag.trim_start_matches('/').replace('/', ".");
-    let (severity, reqs) = match revision {
-        Some(r) if r < "2025-06-18" && method != "notifications/message" => {
-            (Severity::Should, &["LIFE-07"][..])
-        }
-        _ => (Severity::Must, reqs),
-    };
-    Some((
-        severity,
-        reqs,
-        format!("server sent `{method}` but did not declare capability `{cap}`"),
-    ))
-}
-
-/// SRVREQ-02: an elicitation in a mode the client did not declare, or a sampling
-/// request with tools for a client without `sampling.tools`; `None` when neither.
-fn undeclared_request_mode(client: &Value, msg: &Value) -> Option<String> {
-    match msg.get("method").and_then(Value::as_str) {
-        Some("elicitation/create") => {
-            let mode = msg
-                .pointer("/params/mode")
-                .and_then(Value::as_str)
-                .unwrap_or("form");
-            // An empty `elicitation` object declares form mode (backwards compatible);
-            // no `elicitation` at all is SRVREQ-01's business.
-            let declared = match client.get("elicitation") {
-                Some(Value::Object(m)) if m.is_empty() => mode == "form",
-                Some(Value::Object(m)) => m.contains_key(mode),
-                _ => true,
-            };
-            (!declared).then(|| {
-                format!("server sent a `{mode}`-mode elicitation/create, a mode the client did not declare")
-            })
-        }
-        Some("sampling/createMessage") => {
-            let with_tools = msg.pointer("/params/tools").is_some_and(|t| !t.is_null());
-            let declared =
-                client.pointer("/sampling/tools").is_some() || client.get("sampling").is_none();
-            (with_tools && !declared).then(|| {
-                "server sent sampling/createMessage with tools, but the client did not declare sampling.tools".to_string()
-            })
-        }
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capability_use_is_a_should_before_2025_06_18_except_log_messages() {
-        let caps = json!({"tools": {}, "resources": {"subscribe": false}});
-        let note = |method: &str| json!({"jsonrpc": "2.0", "method": method});
-        let judged = |rev: &str, method: &str| {
-            undeclared_capability_use(&caps, Some(rev), &note(method)).map(|(s, r, _)| (s, r))
-        };
-        for rev in ["2024-11-05", "2025-03-26"] {
-            for method in [
-                "notifications/tools/list_changed",
-                "notifications/resources/list_changed",
-                "notifications/prompts/list_changed",
-                "notifications/resources/updated",
-            ] {
-                assert_eq!(
-                    judged(rev, method),
-                    Some((Severity::Should, &["LIFE-07"][..])),
-                    "{rev} {method}"
-                );
-            }
-            let log = judged(rev, "notifications/message").expect("undeclared logging");
-            assert_eq!(log.0, Severity::Must);
-            assert!(log.1.contains(&"LOG-01"));
-        }
-        for rev in ["2025-06-18", "2025-11-25"] {
-            let (severity, reqs) =
-                judged(rev, "notifications/tools/list_changed").expect("undeclared");
-            assert_eq!(severity, Severity::Must);
-            assert!(reqs.contains(&"TOOL-01"));
-        }
-        let declared = json!({"tools": {"listChanged": true}, "logging": {}});
-        let list = note("notifications/tools/list_changed");
-        assert!(undeclared_capability_use(&declared, Some("2025-11-25"), &list).is_none());
-        let log = note("notifications/message");
-        assert!(undeclared_capability_use(&declared, Some("2024-11-05"), &log).is_none());
-    }
-
-    #[test]
-    fn a_subscription_ends_with_the_cancellation_of_its_listen_request_at_2026() {
-        assert!(ends_subscription(
-            Some("2026-07-28"),
-            Some("subscriptions/listen")
-        ));
-        assert!(!ends_subscription(Some("2026-07-28"), Some("tools/call")));
-        assert!(!ends_subscription(Some("2026-07-28"), None));
-        assert!(!ends_subscription(
-            Some("2025-11-25"),
-            Some("subscriptions/listen")
-        ));
-    }
-
-    #[test]
-    fn request_modes_follow_the_declared_capabilities() {
-        let req = |method: &str, params: Value| json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let form = req(
-            "elicitation/create",
-            json!({"message": "m", "requestedSchema": {}}),
-        );
-        let url = req(
-            "elicitation/create",
-            json!({"mode": "url", "message": "m", "url": "https://x.invalid", "elicitationId": "e"}),
-        );
-        let tools = req(
-            "sampling/createMessage",
-            json!({"messages": [], "maxTokens": 1, "tools": []}),
-        );
-        let plain = req(
-            "sampling/createMessage",
-            json!({"messages": [], "maxTokens": 1}),
-        );
-        let empty = json!({"elicitation": {}, "sampling": {}});
-        assert!(
-            undeclared_request_mode(&empty, &form).is_none(),
-            "{{}} declares form"
-        );
-        assert!(undeclared_request_mode(&empty, &url).is_some());
-        let url_only = json!({"elicitation": {"url": {}}});
-        assert!(undeclared_request_mode(&url_only, &form).is_some());
-        let both = json!({"elicitation": {"url": {}, "form": {}}});
-        assert!(undeclared_request_mode(&both, &url).is_none());
-        assert!(undeclared_request_mode(&empty, &tools).is_some());
-        assert!(undeclared_request_mode(&empty, &plain).is_none());
-        let sampling_tools = json!({"sampling": {"tools": {}}});
-        assert!(undeclared_request_mode(&sampling_tools, &tools).is_none());
     }
 }

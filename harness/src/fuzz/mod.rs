@@ -188,7 +188,7 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
     server.stop().await;
     run.notes.push(format!(
         "fuzzing started the server {} times (restarts after crashes and hangs, and one fresh process per evidence run)",
-        server.starts
+        server.starts()
     ));
     if !left_out.is_empty() {
         run.notes.push(format!(

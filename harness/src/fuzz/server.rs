@@ -12,37 +12,29 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::case::MessageKind;
+use crate::client::handshake::{campaign_capabilities, Stage};
 use crate::client::session::{Session, REFUSAL_POLL};
-use crate::client::RunConfig;
+use crate::client::{Connection, RunConfig};
 use crate::outcome::TranscriptEntry;
-use crate::suite::preflight::initialize_params;
 
 use super::oracle::Reply;
 
-/// Client capabilities the fuzzer declares: roots (answered with an empty list), so
-/// tools that ask for roots can run.
-pub fn client_capabilities() -> Value {
-    json!({"roots": {}})
-}
-
 pub struct FuzzServer<'a> {
-    cfg: &'a RunConfig,
-    revision: String,
-    session: Option<Session>,
+    conn: Connection<'a>,
     next_id: u64,
-    /// Processes started so far (the first start included).
-    pub starts: u32,
 }
 
 impl<'a> FuzzServer<'a> {
     pub fn new(cfg: &'a RunConfig, revision: &str) -> FuzzServer<'a> {
         FuzzServer {
-            cfg,
-            revision: revision.to_string(),
-            session: None,
+            conn: Connection::new(cfg, revision, campaign_capabilities(), Stage::Described),
             next_id: 0,
-            starts: 0,
         }
+    }
+
+    /// Processes started so far (the first start included).
+    pub fn starts(&self) -> u32 {
+        self.conn.starts()
     }
 
     fn id(&mut self) -> Value {
@@ -50,87 +42,35 @@ impl<'a> FuzzServer<'a> {
         json!(self.next_id)
     }
 
-    /// Whether the revision is the stateless one: no handshake, per-request `_meta`, and
-    /// `server/discover` instead of `ping` as the liveness check.
-    fn stateless(&self) -> bool {
-        crate::revision::is_modern(&self.revision)
-    }
-
     /// The request that shows the server still answers: `ping`, or at 2026-07-28 (which
     /// has no `ping`) `server/discover`.
     fn liveness_method(&self) -> &'static str {
-        if self.stateless() {
+        if crate::revision::is_modern(self.conn.revision()) {
             "server/discover"
         } else {
             "ping"
         }
     }
 
-    /// Starts a process and runs the handshake; `Err` when the server cannot be
-    /// brought to the initialized state. At the stateless revision every request
-    /// carries the per-request `_meta` (and over HTTP the metadata headers), and the
-    /// start is confirmed with `server/discover` instead.
+    /// Starts a process and runs the handshake (`client::handshake`); `Err` when the
+    /// server cannot be brought to the initialized state (at 2026-07-28: when
+    /// `server/discover` is not answered with a result).
     pub async fn start(&mut self) -> Result<(), String> {
-        self.stop().await;
-        let transport = self.cfg.connect().map_err(|e| e.to_string())?;
-        self.starts += 1;
-        let mut session = Session::new(transport, client_capabilities());
-        if self.stateless() {
-            session.set_request_meta(crate::suite::preflight::request_meta(
-                &self.revision,
-                &client_capabilities(),
-            ));
-            let resp = session
-                .request(
-                    json!("mcp-conform-fuzz-discover"),
-                    "server/discover",
-                    json!({}),
-                    self.cfg.timeout,
-                )
-                .await?;
-            if !resp.get("result").is_some_and(Value::is_object) {
-                let _ = session.finish().await;
-                return Err(format!(
-                    "server/discover was not answered with a result: {resp}"
-                ));
-            }
-            self.session = Some(session);
-            return Ok(());
-        }
-        let resp = session
-            .request(
-                json!("mcp-conform-fuzz-init"),
-                "initialize",
-                initialize_params(&self.revision, &client_capabilities()),
-                self.cfg.timeout,
-            )
-            .await?;
-        if !resp.get("result").is_some_and(Value::is_object) {
-            let _ = session.finish().await;
-            return Err(format!("initialize was not answered with a result: {resp}"));
-        }
-        session
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        self.conn
+            .start()
             .await
-            .map_err(|e| e.to_string())?;
-        self.session = Some(session);
-        Ok(())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Starts the server if it is not running.
     pub async fn ensure(&mut self) -> Result<(), String> {
-        let alive = self.session.as_ref().is_some_and(|s| s.closed().is_none());
-        if alive {
-            Ok(())
-        } else {
-            self.start().await
-        }
+        self.conn.ensure().await.map_err(|e| e.to_string())
     }
 
     /// Stops the process (if any) and returns its transcript and stderr.
     pub async fn stop(&mut self) -> Option<(Vec<TranscriptEntry>, String)> {
-        let session = self.session.take()?;
-        let (transcript, stderr, _) = session.finish().await;
+        let (transcript, stderr, _) = self.conn.stop().await?;
         Some((transcript, stderr))
     }
 
@@ -139,7 +79,7 @@ impl<'a> FuzzServer<'a> {
     pub async fn ping(&mut self, wait: Duration) -> bool {
         let id = self.id();
         let method = self.liveness_method();
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.conn.session() else {
             return false;
         };
         match session.request(id, method, json!({}), wait).await {
@@ -155,7 +95,7 @@ impl<'a> FuzzServer<'a> {
         tool: &str,
         args: &[&Value],
         wait: Duration,
-    ) -> Vec<(Reply, Vec<(Vec<String>, String)>)> {
+    ) -> Vec<(Reply, Vec<Broken>)> {
         let ids: Vec<u64> = args
             .iter()
             .map(|_| {
@@ -163,120 +103,29 @@ impl<'a> FuzzServer<'a> {
                 self.next_id
             })
             .collect();
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.conn.session() else {
             return args
                 .iter()
                 .map(|_| (Reply::Closed("server not running".into()), Vec::new()))
                 .collect();
         };
-        let mut pending: HashMap<u64, usize> = HashMap::new();
-        let mut replies: Vec<Option<Reply>> = vec![None; args.len()];
-        let mut wire: Vec<Vec<(Vec<String>, String)>> = vec![Vec::new(); args.len()];
-        let mut progressed = vec![false; args.len()];
-        for (i, (id, arguments)) in ids.iter().zip(args).enumerate() {
-            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-                "name": tool, "arguments": arguments, "_meta": {"progressToken": id}}});
-            match session.send(&msg).await {
-                Ok(()) => {
-                    pending.insert(*id, i);
-                }
-                Err(e) => replies[i] = Some(Reply::Closed(format!("could not send: {e}"))),
-            }
-        }
+        let mut window = Window::new(args.len());
+        window.send_all(session, tool, &ids, args).await;
         let deadline = Instant::now() + wait;
-        while !pending.is_empty() {
+        while !window.pending.is_empty() {
             // In slices, so that an HTTP refusal ends a call's wait at once.
             let slice = (Instant::now() + REFUSAL_POLL).min(deadline);
             let Some(msg) = session.next_of(MessageKind::Any, slice).await else {
                 if Instant::now() >= deadline || session.closed().is_some() {
                     break;
                 }
-                let refused: Vec<(u64, String)> = pending
-                    .keys()
-                    .filter_map(|id| Some((*id, session.transport().refused(Some(&json!(id)))?)))
-                    .collect();
-                for (id, why) in refused {
-                    if let Some(i) = pending.remove(&id) {
-                        replies[i] = Some(Reply::Refused(why));
-                    }
-                }
+                window.note_refusals(session);
                 continue;
             };
-            let violations: Vec<(Vec<String>, String)> = session
-                .take_violations()
-                .into_iter()
-                .map(|v| (v.requirements, v.message))
-                .collect();
-            match MessageKind::of(&msg) {
-                MessageKind::Response => {
-                    let slot = msg
-                        .get("id")
-                        .and_then(Value::as_u64)
-                        .and_then(|id| pending.remove(&id));
-                    match slot {
-                        Some(i) => {
-                            wire[i].extend(violations);
-                            replies[i] = Some(Reply::Response(msg));
-                        }
-                        // An answer we cannot attribute (null, wrong-typed or unknown
-                        // id): it answers the oldest open call as far as we can tell,
-                        // and breaks RPC-02; confirming alone tells which call it was.
-                        None => {
-                            if let Some(i) = pending.values().min().copied() {
-                                let mut v = violations;
-                                v.push((
-                                    vec!["RPC-02".to_string()],
-                                    format!(
-                                        "a response whose id ({}) is not the request's id",
-                                        msg.get("id").map(Value::to_string).unwrap_or_default()
-                                    ),
-                                ));
-                                wire[i].extend(v);
-                                pending.retain(|_, slot| *slot != i);
-                                replies[i] = Some(Reply::Response(msg));
-                            }
-                        }
-                    }
-                }
-                MessageKind::Notification => {
-                    let token = msg.pointer("/params/progressToken").and_then(Value::as_u64);
-                    if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
-                        if let Some(i) = token.and_then(|t| pending.get(&t)) {
-                            progressed[*i] = true;
-                        }
-                    }
-                }
-                _ => {}
-            }
+            let violations = broken(session);
+            window.attribute(msg, violations);
         }
-        // Output that is not a message at all (a stray print) is charged to the first call.
-        let leftover: Vec<(Vec<String>, String)> = session
-            .take_violations()
-            .into_iter()
-            .map(|v| (v.requirements, v.message))
-            .collect();
-        if let Some(first) = wire.first_mut() {
-            first.extend(leftover);
-        }
-        let closed = session.closed().map(str::to_string);
-        for (id, i) in &pending {
-            replies[*i] = Some(match &closed {
-                Some(why) => Reply::Closed(why.clone()),
-                None => Reply::Timeout {
-                    progressed: progressed[*i],
-                },
-            });
-            if closed.is_none() {
-                let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-                    "params": {"requestId": id, "reason": "mcp-conform: call timed out"}});
-                let _ = session.send(&cancel).await;
-            }
-        }
-        replies
-            .into_iter()
-            .zip(wire)
-            .map(|(r, w)| (r.unwrap_or(Reply::Closed("no reply".into())), w))
-            .collect()
+        window.finish(session).await
     }
 
     /// Lists every tool, following `nextCursor` (at most `max_pages` pages).
@@ -285,14 +134,13 @@ impl<'a> FuzzServer<'a> {
         let mut cursor: Option<Value> = None;
         for _ in 0..max_pages {
             let id = self.id();
-            let session = self.session.as_mut().ok_or("server not running")?;
+            let wait = self.conn.config().timeout;
+            let session = self.conn.session().ok_or("server not running")?;
             let params = match &cursor {
                 Some(c) => json!({"cursor": c}),
                 None => json!({}),
             };
-            let resp = session
-                .request(id, "tools/list", params, self.cfg.timeout)
-                .await?;
+            let resp = session.request(id, "tools/list", params, wait).await?;
             let Some(result) = resp.get("result") else {
                 return Err(format!("tools/list failed: {resp}"));
             };
@@ -309,5 +157,144 @@ impl<'a> FuzzServer<'a> {
         Err(format!(
             "tools/list still had a nextCursor after {max_pages} pages"
         ))
+    }
+}
+
+/// A rule an answer broke: requirement ids and what is wrong.
+pub type Broken = (Vec<String>, String);
+
+/// The violations the session saw since they were last taken.
+fn broken(session: &mut Session) -> Vec<Broken> {
+    session
+        .take_violations()
+        .into_iter()
+        .map(|v| (v.requirements, v.message))
+        .collect()
+}
+
+/// The calls of one window in flight: which id is which call, and what each got.
+struct Window {
+    /// Open calls: request id → call index.
+    pending: HashMap<u64, usize>,
+    replies: Vec<Option<Reply>>,
+    wire: Vec<Vec<Broken>>,
+    progressed: Vec<bool>,
+}
+
+impl Window {
+    fn new(calls: usize) -> Window {
+        Window {
+            pending: HashMap::new(),
+            replies: vec![None; calls],
+            wire: vec![Vec::new(); calls],
+            progressed: vec![false; calls],
+        }
+    }
+
+    /// Sends every call (each with its id as progress token).
+    async fn send_all(&mut self, session: &mut Session, tool: &str, ids: &[u64], args: &[&Value]) {
+        for (i, (id, arguments)) in ids.iter().zip(args).enumerate() {
+            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": tool, "arguments": arguments, "_meta": {"progressToken": id}}});
+            match session.send(&msg).await {
+                Ok(()) => {
+                    self.pending.insert(*id, i);
+                }
+                Err(e) => self.replies[i] = Some(Reply::Closed(format!("could not send: {e}"))),
+            }
+        }
+    }
+
+    /// Over HTTP: ends the calls whose request was refused without an answer.
+    fn note_refusals(&mut self, session: &mut Session) {
+        let refused: Vec<(u64, String)> = self
+            .pending
+            .keys()
+            .filter_map(|id| Some((*id, session.transport().refused(Some(&json!(id)))?)))
+            .collect();
+        for (id, why) in refused {
+            if let Some(i) = self.pending.remove(&id) {
+                self.replies[i] = Some(Reply::Refused(why));
+            }
+        }
+    }
+
+    /// Gives a received message to the call it concerns: a response answers its call
+    /// (with the violations seen meanwhile), a progress notification marks its call
+    /// as working.
+    fn attribute(&mut self, msg: Value, violations: Vec<Broken>) {
+        match MessageKind::of(&msg) {
+            MessageKind::Response => {
+                let slot = msg
+                    .get("id")
+                    .and_then(Value::as_u64)
+                    .and_then(|id| self.pending.remove(&id));
+                match slot {
+                    Some(i) => {
+                        self.wire[i].extend(violations);
+                        self.replies[i] = Some(Reply::Response(msg));
+                    }
+                    None => self.unattributed(msg, violations),
+                }
+            }
+            MessageKind::Notification => {
+                let token = msg.pointer("/params/progressToken").and_then(Value::as_u64);
+                if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
+                    if let Some(i) = token.and_then(|t| self.pending.get(&t)) {
+                        self.progressed[*i] = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An answer we cannot attribute (null, wrong-typed or unknown id): it answers
+    /// the oldest open call as far as we can tell, and breaks RPC-02; confirming
+    /// alone tells which call it was.
+    fn unattributed(&mut self, msg: Value, violations: Vec<Broken>) {
+        let Some(i) = self.pending.values().min().copied() else {
+            return;
+        };
+        let mut v = violations;
+        v.push((
+            vec!["RPC-02".to_string()],
+            format!(
+                "a response whose id ({}) is not the request's id",
+                msg.get("id").map(Value::to_string).unwrap_or_default()
+            ),
+        ));
+        self.wire[i].extend(v);
+        self.pending.retain(|_, slot| *slot != i);
+        self.replies[i] = Some(Reply::Response(msg));
+    }
+
+    /// Ends the window: output that is not a message at all (a stray print) is
+    /// charged to the first call; open calls end as closed or timed out (and are
+    /// cancelled).
+    async fn finish(mut self, session: &mut Session) -> Vec<(Reply, Vec<Broken>)> {
+        let leftover = broken(session);
+        if let Some(first) = self.wire.first_mut() {
+            first.extend(leftover);
+        }
+        let closed = session.closed().map(str::to_string);
+        for (id, i) in &self.pending {
+            self.replies[*i] = Some(match &closed {
+                Some(why) => Reply::Closed(why.clone()),
+                None => Reply::Timeout {
+                    progressed: self.progressed[*i],
+                },
+            });
+            if closed.is_none() {
+                let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                    "params": {"requestId": id, "reason": "mcp-conform: call timed out"}});
+                let _ = session.send(&cancel).await;
+            }
+        }
+        self.replies
+            .into_iter()
+            .zip(self.wire)
+            .map(|(r, w)| (r.unwrap_or(Reply::Closed("no reply".into())), w))
+            .collect()
     }
 }

@@ -11,15 +11,13 @@ use crate::case::{BearerChoice, BreakStream, ExpectHttp, HttpStep};
 use crate::client::session::Session;
 use crate::transport::exchange::{lock, Shared};
 use crate::transport::http::HttpRequest;
-use crate::transport::Transport;
 
 use super::{substitute, Ctx, Flow, StepError, StepResult};
 
 fn shared_of(session: &mut Session) -> Result<Shared, StepError> {
-    match session.transport() {
-        Transport::StreamableHttp(t) => Ok(t.shared().clone()),
-        Transport::Sse(t) => Ok(t.shared().clone()),
-        Transport::Stdio(_) => Err(StepError::WrongTransport {
+    match session.transport().shared() {
+        Some(shared) => Ok(shared.clone()),
+        None => Err(StepError::WrongTransport {
             step: "this step",
             needs: "an HTTP transport",
         }),
@@ -38,10 +36,9 @@ pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'
     let (req, shared) = request_of(step, session, ctx)?;
     let sent = shown(&req, &shared);
     ctx.last_sent = Some(sent.clone());
-    let started = match session.transport() {
-        Transport::StreamableHttp(t) => t.request(&req).map_err(StepError::Send)?,
-        Transport::Sse(t) => t.request(&req).map_err(StepError::Send)?,
-        Transport::Stdio(_) => {
+    let started = match session.transport().http_request(&req) {
+        Some(started) => started.map_err(StepError::Send)?,
+        None => {
             return Err(StepError::WrongTransport {
                 step: "the `http` step",
                 needs: "an HTTP transport",
@@ -68,7 +65,7 @@ pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("last-event-id"))
         .map(|(_, v)| v.clone());
-    if let (Some(last), Transport::StreamableHttp(t)) = (resumed, session.transport()) {
+    if let (Some(last), Some(t)) = (resumed, session.transport().as_http()) {
         t.adopt_requests(index, &last);
     }
     Ok(Flow::Next)
@@ -280,9 +277,9 @@ pub(super) async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) -> StepResu
     if session.request_meta().is_some() {
         return Ok(Flow::Next); // 2026-07-28 has no standalone stream
     }
-    let started = match session.transport() {
-        Transport::StreamableHttp(t) => t.listen(),
-        _ => return Ok(Flow::Next),
+    let started = match session.transport().as_http() {
+        Some(t) => t.listen(),
+        None => return Ok(Flow::Next),
     };
     let (index, head) = match started {
         Ok(s) => s,
@@ -310,9 +307,9 @@ pub(super) fn break_stream(
     ctx: &mut Ctx<'_>,
 ) -> StepResult {
     let id = substitute(&b.request_id, &ctx.vars);
-    let last = match session.transport() {
-        Transport::StreamableHttp(t) => t.break_stream(&id).map_err(StepError::BreakStream)?,
-        _ => {
+    let last = match session.transport().as_http() {
+        Some(t) => t.break_stream(&id).map_err(StepError::BreakStream)?,
+        None => {
             return Err(StepError::WrongTransport {
                 step: "`break_stream`",
                 needs: "the Streamable HTTP transport",

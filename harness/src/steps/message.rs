@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use crate::case::{Cancel, Expect, Judgement, OnTimeout, Silence};
 use crate::check::matcher::{self, lookup};
 use crate::client::session::{Session, Unanswered};
-use crate::transport::Transport;
 
 use super::{note_failed_send, substitute, Ctx, Flow, StepError, StepResult};
 
@@ -41,7 +40,7 @@ async fn cancel_request(
     ctx: &mut Ctx<'_>,
 ) -> Result<(), StepError> {
     let stateless = session.request_meta().is_some();
-    if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
+    if let (true, Some(t)) = (stateless, session.transport().as_http()) {
         t.break_stream(&id).map_err(StepError::BreakStream)?;
         session.note(format!(
             "cancelled request {id} by closing its SSE response stream"

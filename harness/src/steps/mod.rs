@@ -41,15 +41,16 @@ use serde_json::{json, Value};
 
 use crate::case::{Case, Given, Judgement, Step, TransportKind};
 use crate::check::matcher::{self, Mismatch, Vars};
+use crate::check::Violation;
 use crate::check::{finding, verdict_of};
-use crate::client::session::{Session, Violation};
+use crate::client::session::Session;
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
-use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
+use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
 use crate::transport::TransportError;
 
 use crate::client::facts::Facts;
+use crate::client::handshake::{handshake, Hello};
 use crate::client::RunConfig;
-use crate::suite::preflight::{initialize_params, request_meta};
 
 pub mod auth_vars;
 mod collect;
@@ -63,9 +64,6 @@ pub mod substitute;
 
 use auth_vars as auth;
 pub use substitute::substitute;
-
-/// Id the harness uses for its own `initialize` during setup.
-const SETUP_INIT_ID: &str = "mcp-conform-init";
 
 fn base_result(case: &Case) -> CaseResult {
     CaseResult {
@@ -350,7 +348,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
     // server process is gone.
     let (transport, _sandbox) = match cfg.connect_for_case() {
         Ok(t) => t,
-        Err(e) => return harness_error(case, e),
+        Err(e) => return harness_error(case, e.to_string()),
     };
     let client_caps = case
         .client_capabilities
@@ -491,44 +489,16 @@ async fn setup(
     client_caps: &Value,
     wait: Duration,
 ) -> Result<Option<Value>, String> {
-    if is_modern(revision) {
-        // Stateless: no handshake; every request carries the metadata instead.
-        session.set_request_meta(request_meta(revision, client_caps));
-        return Ok(None);
-    }
-    if given == Given::Fresh {
-        return Ok(None);
-    }
-    let resp = session
-        .request(
-            json!(SETUP_INIT_ID),
-            "initialize",
-            initialize_params(revision, client_caps),
-            wait,
-        )
-        .await
-        .map_err(|e| format!("setup: {e}"))?;
-    let Some(result) = resp.get("result").filter(|r| r.is_object()) else {
-        return Err(format!(
-            "setup: initialize was not answered with a result: {resp}"
-        ));
+    let hello = Hello {
+        revision,
+        client_capabilities: client_caps,
+        stage: given.into(),
+        wait,
+        require_echo: true,
     };
-    let answered = result
-        .get("protocolVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if answered != revision {
-        return Err(format!(
-            "setup: asked for revision {revision}, which the server echoed when probed, but now it answered `{answered}`"
-        ));
-    }
-    if given == Given::Initialized {
-        session
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await
-            .map_err(|e| format!("setup: {e}"))?;
-    }
-    Ok(Some(result.clone()))
+    handshake(session, &hello)
+        .await
+        .map_err(|e| format!("setup: {e}"))
 }
 
 type StepFuture<'a> = Pin<Box<dyn Future<Output = StepResult> + Send + 'a>>;

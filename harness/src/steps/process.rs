@@ -5,19 +5,18 @@ use std::time::Duration;
 
 use crate::case::ExitExpect;
 use crate::client::session::Session;
-use crate::transport::Transport;
 
 use super::{Ctx, Flow, StepError, StepResult};
 
 /// Closes the server's stdin; a harness error on the HTTP transports.
 pub(super) fn close_input(session: &mut Session) -> StepResult {
-    match session.transport() {
-        Transport::Stdio(t) => {
+    match session.transport().as_stdio() {
+        Some(t) => {
             t.close_stdin();
             session.note("closed the server's stdin");
             Ok(Flow::Next)
         }
-        _ => Err(StepError::WrongTransport {
+        None => Err(StepError::WrongTransport {
             step: "`close_input`",
             needs: "the stdio transport",
         }),
@@ -31,9 +30,9 @@ pub(super) async fn expect_exit(
     ctx: &mut Ctx<'_>,
 ) -> StepResult {
     let wait = Duration::from_millis(e.within_ms);
-    let exited = match session.transport() {
-        Transport::Stdio(t) => t.wait_exit(wait).await,
-        _ => Some("(no process to watch over HTTP)".to_string()),
+    let exited = match session.transport().as_stdio() {
+        Some(t) => t.wait_exit(wait).await,
+        None => Some("(no process to watch over HTTP)".to_string()),
     };
     match exited {
         Some(desc) => session.note(desc),

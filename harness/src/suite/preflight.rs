@@ -21,20 +21,13 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::case::TransportKind;
+use crate::client::connection;
 use crate::client::facts::{AuthProbe, Facts, ProbeOutcome};
-use crate::client::session::{RequestMeta, Session};
+use crate::client::handshake::initialize_params;
 use crate::client::RunConfig;
 use crate::outcome::Direction;
 use crate::revision::{MODERN_REVISIONS, SESSION_REVISIONS, STATELESS_REVISION};
 use crate::transport::http::client;
-
-pub fn initialize_params(revision: &str, client_capabilities: &Value) -> Value {
-    json!({
-        "protocolVersion": revision,
-        "capabilities": client_capabilities,
-        "clientInfo": {"name": "mcp-conform", "version": env!("CARGO_PKG_VERSION")}
-    })
-}
 
 /// Sends one request to a fresh server (process or HTTP session) and records the
 /// outcome: `judge` turns the response into the result to keep, or why there is none;
@@ -43,7 +36,6 @@ pub fn initialize_params(revision: &str, client_capabilities: &Value) -> Value {
 async fn ask(
     cfg: &RunConfig,
     requested: &str,
-    meta: Option<RequestMeta>,
     (method, params): (&str, Value),
     judge: impl Fn(&Value) -> Result<Value, String>,
     no_answer: impl Fn(String) -> String,
@@ -52,17 +44,13 @@ async fn ask(
         requested: requested.to_string(),
         ..ProbeOutcome::default()
     };
-    let transport = match cfg.connect() {
-        Ok(t) => t,
+    let mut session = match connection::connect(cfg, requested, &json!({})) {
+        Ok(s) => s,
         Err(e) => {
             outcome.problem = Some(e.to_string());
             return outcome;
         }
     };
-    let mut session = Session::new(transport, json!({}));
-    if let Some(m) = meta {
-        session.set_request_meta(m);
-    }
     let id = json!(format!("mcp-conform-probe-{}", method.replace('/', "-")));
     match session.request(id, method, params, cfg.timeout).await {
         Ok(resp) => {
@@ -91,16 +79,7 @@ pub async fn probe_revision(cfg: &RunConfig, revision: &str) -> ProbeOutcome {
         _ => Err(format!("malformed answer to initialize: {resp}")),
     };
     let params = initialize_params(revision, &json!({}));
-    ask(cfg, revision, None, ("initialize", params), judge, |e| e).await
-}
-
-/// The `_meta` the harness sends at a stateless revision with these client capabilities.
-pub fn request_meta(revision: &str, client_capabilities: &Value) -> RequestMeta {
-    RequestMeta {
-        protocol_version: revision.to_string(),
-        client_capabilities: client_capabilities.clone(),
-        log_level: None,
-    }
+    ask(cfg, revision, ("initialize", params), judge, |e| e).await
 }
 
 /// Asks a fresh server `server/discover` at 2026-07-28. The outcome's `result` is the
@@ -123,7 +102,6 @@ pub async fn probe_discover(cfg: &RunConfig) -> ProbeOutcome {
     ask(
         cfg,
         STATELESS_REVISION,
-        Some(request_meta(STATELESS_REVISION, &json!({}))),
         ("server/discover", json!({})),
         judge,
         |e| format!("{e}: the server is of the session era"),

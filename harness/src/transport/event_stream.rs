@@ -130,13 +130,13 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         if let Some((dup, first)) = duplicate {
             let _ = sink
                 .tx
-                .send(Incoming::Violation {
-                    requirements: vec!["HTTP-28".into()],
-                    message: format!(
+                .send(super::violation(
+                    "HTTP-28",
+                    format!(
                         "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
                     ),
-                    evidence: ev.data.chars().take(2000).collect(),
-                })
+                    ev.data.chars().take(2000).collect(),
+                ))
                 .await;
         }
         if ev.data.trim().is_empty() {
@@ -148,14 +148,14 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         } else if ev.event != "endpoint" {
             let _ = sink
                 .tx
-                .send(Incoming::Violation {
-                    requirements: vec!["SSE-03".into()],
-                    message: format!(
+                .send(super::violation(
+                    "SSE-03",
+                    format!(
                         "a server message came as an SSE `{}` event instead of `message`; it is not read",
                         ev.event
                     ),
-                    evidence: ev.data.chars().take(2000).collect(),
-                })
+                    ev.data.chars().take(2000).collect(),
+                ))
                 .await;
         } else {
             let _ = sink

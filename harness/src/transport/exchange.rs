@@ -412,13 +412,13 @@ fn wrong_answer_type(shared: &Shared, index: usize) -> Option<Incoming> {
     if lower.starts_with("application/json") || lower.starts_with("text/event-stream") {
         return None;
     }
-    Some(Incoming::Violation {
-        requirements: vec!["HTTP-08".into()],
-        message: format!(
+    Some(super::violation(
+        "HTTP-08",
+        format!(
             "a POST carrying a request was answered {status} with Content-Type `{ctype}`, neither application/json nor text/event-stream"
         ),
-        evidence: format!("{} {} → {status} {ctype}", x.method, x.url),
-    })
+        format!("{} {} → {status} {ctype}", x.method, x.url),
+    ))
 }
 
 fn lock_free_contains(list: &[Value], v: &Value) -> bool {

@@ -141,6 +141,33 @@ impl HttpTransport {
         &self.sink.shared
     }
 
+    /// The revision every later request names in `MCP-Protocol-Version` (2026-07-28
+    /// has no `initialize` for the transport to read it from).
+    pub fn set_protocol_version(&mut self, revision: &str) {
+        lock(&self.sink.shared).protocol_version = Some(revision.to_string());
+    }
+
+    /// 2026-07-28: remembers which `Mcp-Param-*` headers each listed tool asks for
+    /// (`x-mcp-header` in its input schema), so that calls to it mirror those
+    /// arguments ([`metadata_headers`]). `tools`: a `tools/list` result's `tools`.
+    pub fn learn_param_headers(&mut self, tools: &[Value]) {
+        let mut st = lock(&self.sink.shared);
+        for tool in tools.iter().take(1000) {
+            let Some(name) = tool.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            if let Some(schema) = tool.get("inputSchema") {
+                annotated_properties(schema, &mut Vec::new(), &mut found);
+            }
+            if found.is_empty() {
+                st.param_headers.remove(name);
+            } else {
+                st.param_headers.insert(name.to_string(), found);
+            }
+        }
+    }
+
     /// The headers a conforming client sends with `method` at this point of the session.
     fn default_headers(&self, method: &str) -> Vec<(String, String)> {
         let mut h = Vec::new();
@@ -388,6 +415,29 @@ fn signalled_body(text: String) -> (reqwest::Body, oneshot::Receiver<()>) {
         std::task::Poll::<Option<Result<String, std::io::Error>>>::Ready(None)
     });
     (reqwest::Body::wrap_stream(data.chain(end)), rx)
+}
+
+/// Properties carrying `x-mcp-header`, reachable from the schema root through
+/// `properties` keys only (the only placement the 2026-07-28 rules allow); depth-capped.
+fn annotated_properties(
+    schema: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
+    if path.len() > 8 || out.len() > 64 {
+        return;
+    }
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (key, sub) in props {
+        path.push(key.clone());
+        if let Some(h) = sub.get("x-mcp-header").and_then(Value::as_str) {
+            out.push((h.to_string(), path.clone()));
+        }
+        annotated_properties(sub, path, out);
+        path.pop();
+    }
 }
 
 /// The 2026-07-28 request metadata headers a POST of `body` carries: `Mcp-Method`,

@@ -4,6 +4,12 @@
 //! turns everything the server emits into [`Incoming`] events. It judges nothing,
 //! except what only the transport can see (a line that is not UTF-8 or not JSON),
 //! which it reports as [`Incoming::Invalid`] for the session to record.
+//!
+//! Adding a transport: a file here with the type (start or open, `send`, `recv`,
+//! `diagnostics`, `shutdown`); a variant of [`Transport`] and its arm in each method of
+//! `impl Transport` (the only place that matches variants: callers use `as_stdio`,
+//! `as_http`, `shared`, `http_request`, …); a constructor called from
+//! `client::config::RunConfig::connect`; a `case::TransportKind` and the docs.
 
 pub mod children;
 mod event_stream;
@@ -17,6 +23,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::check::Violation;
 pub use http::HttpTransport;
 pub use sse::SseTransport;
 pub use stdio::StdioTransport;
@@ -33,12 +40,9 @@ pub enum Incoming {
     Invalid { raw: String, reason: String },
     /// The server closed its side (stdout EOF, process exit, stream end).
     Closed { reason: String },
-    /// A rule broken at the transport level (HTTP, SSE), with requirement ids.
-    Violation {
-        requirements: Vec<String>,
-        message: String,
-        evidence: String,
-    },
+    /// A rule broken at the transport level (HTTP, SSE); the evidence is the text
+    /// the server sent (a JSON string).
+    Violation(Violation),
     /// An SSE stream of the HTTP exchange with this index ended (noted, not judged).
     StreamEnded { exchange: usize, reason: String },
     /// A legacy-SSE `endpoint` event (consumed by that transport itself).
@@ -47,6 +51,15 @@ pub enum Incoming {
     /// message over the size cap, an endpoint on another origin). No rule of the
     /// server's is broken; the case that meets it cannot be judged and ends as `error`.
     PolicyRefusal { policy: String, evidence: String },
+}
+
+/// A MUST broken at the transport level, shown by `evidence` (text the server sent).
+pub fn violation(requirement: &str, message: String, evidence: String) -> Incoming {
+    Incoming::Violation(Violation::must(
+        &[requirement],
+        message,
+        &Value::String(evidence),
+    ))
 }
 
 /// The policy named when a message exceeds [`Limits::max_message_bytes`].
@@ -77,6 +90,8 @@ impl std::fmt::Display for TransportError {
     }
 }
 
+impl std::error::Error for TransportError {}
+
 /// Settings every transport honours.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -94,6 +109,11 @@ impl Default for Limits {
     }
 }
 
+/// A started HTTP request: its exchange index and a receiver for its status (or why
+/// it failed).
+pub type StartedRequest =
+    Result<(usize, tokio::sync::oneshot::Receiver<Result<u16, String>>), TransportError>;
+
 /// The transports the harness speaks. An enum rather than a trait object: the set is
 /// closed and small, and each variant has operations the others lack.
 pub enum Transport {
@@ -103,6 +123,70 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// Starts the server process and speaks stdio to it.
+    pub fn stdio(launch: &stdio::Launch, limits: Limits) -> Result<Transport, TransportError> {
+        StdioTransport::start(launch, limits).map(Transport::Stdio)
+    }
+
+    /// A Streamable HTTP client of the server at `url`.
+    pub fn streamable_http(
+        url: url::Url,
+        limits: Limits,
+        bearer: Option<String>,
+    ) -> Result<Transport, TransportError> {
+        HttpTransport::new(url, limits, bearer).map(Transport::StreamableHttp)
+    }
+
+    /// A legacy HTTP+SSE client: opens the SSE stream at `url`.
+    pub fn sse(
+        url: url::Url,
+        limits: Limits,
+        bearer: Option<String>,
+    ) -> Result<Transport, TransportError> {
+        SseTransport::open(url, limits, bearer).map(Transport::Sse)
+    }
+
+    /// The stdio transport, if this is one (closing stdin, watching the process exit).
+    pub fn as_stdio(&mut self) -> Option<&mut StdioTransport> {
+        match self {
+            Transport::Stdio(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The Streamable HTTP transport, if this is one (the standalone GET stream,
+    /// breaking a stream, resuming one).
+    pub fn as_http(&mut self) -> Option<&mut HttpTransport> {
+        match self {
+            Transport::StreamableHttp(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The exchange record of either HTTP transport; `None` on stdio.
+    pub fn shared(&self) -> Option<&exchange::Shared> {
+        match self {
+            Transport::Stdio(_) => None,
+            Transport::StreamableHttp(t) => Some(t.shared()),
+            Transport::Sse(t) => Some(t.shared()),
+        }
+    }
+
+    /// Starts an HTTP request of a case's choosing on either HTTP transport (the
+    /// exchange index and its status receiver); `None` on stdio.
+    pub fn http_request(&mut self, req: &http::HttpRequest) -> Option<StartedRequest> {
+        match self {
+            Transport::Stdio(_) => None,
+            Transport::StreamableHttp(t) => Some(t.request(req)),
+            Transport::Sse(t) => Some(t.request(req)),
+        }
+    }
+
+    /// Whether this is the stdio transport.
+    pub fn is_stdio(&self) -> bool {
+        matches!(self, Transport::Stdio(_))
+    }
+
     /// Over HTTP: why request `id` will get no JSON-RPC response (see
     /// [`exchange::refused`]); always `None` on stdio.
     pub fn refused(&self, id: Option<&serde_json::Value>) -> Option<String> {

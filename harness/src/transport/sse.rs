@@ -112,11 +112,11 @@ impl SseTransport {
             Err(e) => {
                 let why = format!("the endpoint event's data is not a URI reference: {e}");
                 self.refused = Some(why.clone());
-                Some(Incoming::Violation {
-                    requirements: vec!["SSE-02".into()],
-                    message: why,
-                    evidence: uri.chars().take(500).collect(),
-                })
+                Some(super::violation(
+                    "SSE-02",
+                    why,
+                    uri.chars().take(500).collect(),
+                ))
             }
         }
     }

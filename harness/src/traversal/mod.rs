@@ -18,10 +18,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::case::MessageKind;
-use crate::client::session::Session;
-use crate::client::RunConfig;
+use crate::client::handshake::{campaign_capabilities, Stage};
+use crate::client::{Connection, RunConfig};
 use crate::outcome::{CaseResult, Direction, Finding, Severity, TranscriptEntry, Verdict};
-use crate::suite::preflight::initialize_params;
 
 use crate::sandbox::{Sandbox, ALLOWED_TEXT};
 pub use probes::Family;
@@ -97,56 +96,24 @@ struct Exchange {
 
 /// One server connection, restarted when it dies or stops answering.
 struct Conn<'a> {
-    cfg: &'a RunConfig,
-    revision: String,
-    session: Option<Session>,
+    conn: Connection<'a>,
     next_id: u64,
-    starts: u32,
-    stderr: String,
 }
 
 impl<'a> Conn<'a> {
+    /// Starts the server and runs the handshake (`client::handshake`, in either era);
+    /// returns the server's description (the `initialize` result, or at 2026-07-28
+    /// the `server/discover` result), which carries its capabilities.
     async fn start(&mut self) -> Result<Value, String> {
-        self.stop().await;
-        let transport = self.cfg.connect().map_err(|e| e.to_string())?;
-        self.starts += 1;
-        let caps = crate::fuzz::server::client_capabilities();
-        let mut session = Session::new(transport, caps.clone());
-        let resp = session
-            .request(
-                json!("mcp-conform-traversal-init"),
-                "initialize",
-                initialize_params(&self.revision, &caps),
-                self.cfg.timeout,
-            )
-            .await;
-        let result = match resp {
-            Ok(r) => r.get("result").filter(|r| r.is_object()).cloned(),
-            Err(e) => {
-                self.session = Some(session);
-                self.stop().await;
-                return Err(e);
-            }
-        };
-        let Some(result) = result else {
-            self.session = Some(session);
-            self.stop().await;
-            return Err("initialize was not answered with a result".into());
-        };
-        let _ = session
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
-        self.session = Some(session);
-        Ok(result)
+        match self.conn.start().await {
+            Ok(Some(result)) => Ok(result),
+            Ok(None) => Err("the handshake gave no description of the server".into()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     async fn stop(&mut self) {
-        if let Some(s) = self.session.take() {
-            let (_, stderr, _) = s.finish().await;
-            if self.stderr.len() < 32 * 1024 {
-                self.stderr.push_str(&stderr);
-            }
-        }
+        self.conn.stop().await;
     }
 
     async fn request(&mut self, method: &str, params: Value) -> Exchange {
@@ -159,14 +126,14 @@ impl<'a> Conn<'a> {
             others: Vec::new(),
             problem: None,
         };
-        let alive = self.session.as_ref().is_some_and(|s| s.closed().is_none());
-        if !alive {
+        if !self.conn.is_open() {
             if let Err(e) = self.start().await {
                 ex.problem = Some(format!("the server could not be (re)started: {e}"));
                 return ex;
             }
         }
-        let Some(session) = self.session.as_mut() else {
+        let wait = self.conn.config().timeout;
+        let Some(session) = self.conn.session() else {
             ex.problem = Some("no session".into());
             return ex;
         };
@@ -175,7 +142,7 @@ impl<'a> Conn<'a> {
             self.stop().await;
             return ex;
         }
-        let deadline = Instant::now() + self.cfg.timeout;
+        let deadline = Instant::now() + wait;
         loop {
             match session.next_of(MessageKind::Any, deadline).await {
                 Some(msg) => {
@@ -192,7 +159,7 @@ impl<'a> Conn<'a> {
                 None => {
                     ex.problem = Some(match session.closed() {
                         Some(why) => format!("the connection closed: {why}"),
-                        None => format!("no answer within {} ms", self.cfg.timeout.as_millis()),
+                        None => format!("no answer within {} ms", wait.as_millis()),
                     });
                     break;
                 }
@@ -453,12 +420,8 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     }
     let started = Instant::now();
     let mut conn = Conn {
-        cfg,
-        revision: revision.to_string(),
-        session: None,
+        conn: Connection::new(cfg, revision, campaign_capabilities(), Stage::Described),
         next_id: 0,
-        starts: 0,
-        stderr: String::new(),
     };
     let init = match conn.start().await {
         Ok(r) => r,
@@ -473,60 +436,7 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
         }
     };
     let caps = init.get("capabilities").cloned().unwrap_or(json!({}));
-    let mut targets = Vec::new();
-    let mut why_none = Vec::new();
-    if caps.get("tools").is_some() {
-        match conn.list("tools/list", "tools").await {
-            Ok(tools) => {
-                let (t, left_out) = tool_targets(&tools, tc);
-                if t.is_empty() {
-                    why_none.push("no tool takes a path or URI argument (name, format or description; add a `traversal` hint to name one)".to_string());
-                }
-                targets.extend(t);
-                if !left_out.is_empty() {
-                    out.notes.push(format!(
-                        "tools left out of traversal probes: {}",
-                        left_out.join(", ")
-                    ));
-                }
-            }
-            Err(e) => why_none.push(format!("tools/list failed: {e}")),
-        }
-    } else {
-        why_none.push("the server declares no tools".into());
-    }
-    if caps.get("resources").is_some() {
-        let listed = conn
-            .list("resources/list", "resources")
-            .await
-            .unwrap_or_default();
-        if listed.iter().any(|r| {
-            r.get("uri")
-                .and_then(Value::as_str)
-                .is_some_and(|u| u.starts_with("file://"))
-        }) {
-            targets.push(Target::FileUris);
-        } else {
-            why_none.push("no listed resource has a file:// URI".into());
-        }
-        let templates = conn
-            .list("resources/templates/list", "resourceTemplates")
-            .await
-            .unwrap_or_default();
-        let with_vars: Vec<String> = templates
-            .iter()
-            .filter_map(|t| t.get("uriTemplate").and_then(Value::as_str))
-            .filter(|t| t.contains('{'))
-            .take(MAX_TEMPLATES)
-            .map(str::to_string)
-            .collect();
-        if with_vars.is_empty() {
-            why_none.push("no resource template has a variable".into());
-        }
-        targets.extend(with_vars.into_iter().map(Target::Template));
-    } else {
-        why_none.push("the server declares no resources".into());
-    }
+    let (targets, why_none) = find_targets(&mut conn, tc, &caps, &mut out.notes).await;
     if sb.owns_root && !targets.is_empty() {
         out.notes.push(control(&mut conn, &sb, &targets).await);
     }
@@ -549,84 +459,9 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
                 if given_up.get(&k).copied().unwrap_or(0) >= GIVE_UP_AFTER {
                     continue;
                 }
-                let (method, params) = target.request(&sb, probe);
-                let watch = matches!(
-                    target,
-                    Target::Tool {
-                        read_only: false,
-                        ..
-                    }
-                );
-                let before = watch.then(|| sb.snapshot());
-                let ex = conn.request(method, params).await;
-                st.sent += 1;
-                if !st.requirements.contains(&target.requirement()) {
-                    st.requirements.push(target.requirement());
-                }
-                let received: Vec<&Value> = ex.others.iter().chain(ex.response.iter()).collect();
-                let leak = received.iter().find_map(|m| oracle::find(&needles, m));
-                if let Some(leak) = leak {
-                    if st.findings.len() < MAX_FINDINGS {
-                        let message = format!(
-                            "canary came back: {} (`{}`) in the answer to {} with {}",
-                            leak.what,
-                            leak.token,
-                            target.describe(),
-                            probe_text(probe)
-                        );
-                        st.findings.push(crate::check::finding(
-                            &[target.requirement().to_string()],
-                            Severity::Must,
-                            message,
-                            Some(shorten(&ex.sent, 16_000)),
-                            None,
-                            Some(json!({"excerpt": leak.excerpt,
-                                "message": shorten(received.last().copied().unwrap_or(&Value::Null), 4000)})),
-                        ));
-                        if st.transcript.is_empty() {
-                            st.transcript.push(TranscriptEntry {
-                                at_ms: 0,
-                                direction: Direction::Sent,
-                                body: shorten(&ex.sent, 16_000),
-                            });
-                            for m in &received {
-                                st.transcript.push(TranscriptEntry {
-                                    at_ms: 0,
-                                    direction: Direction::Received,
-                                    body: shorten(m, 16_000),
-                                });
-                            }
-                        }
-                    }
-                }
-                if let Some(before) = before {
-                    let changed = crate::sandbox::changes(&before, &sb.snapshot());
-                    if !changed.is_empty() && st.findings.len() < MAX_FINDINGS {
-                        st.findings.push(crate::check::finding(
-                            &["TOOL-15".to_string()],
-                            Severity::Must,
-                            format!(
-                                "a write escaped the root: {} after {} with {}",
-                                changed.join(", "),
-                                target.describe(),
-                                probe_text(probe)
-                            ),
-                            Some(shorten(&ex.sent, 16_000)),
-                            None,
-                            ex.response.as_ref().map(|r| shorten(r, 4000)),
-                        ));
-                    }
-                }
-                match (&ex.response, &ex.problem) {
-                    (Some(_), _) => st.answered += 1,
-                    (None, problem) => {
-                        *given_up.entry(k).or_default() += 1;
-                        let why = problem.clone().unwrap_or_else(|| "no answer".into());
-                        st.unanswered.push((
-                            ex.sent.clone(),
-                            format!("{} with {}: {why}", target.describe(), probe_text(probe)),
-                        ));
-                    }
+                let answered = send_probe(&mut conn, &sb, &needles, (target, probe), &mut st).await;
+                if !answered {
+                    *given_up.entry(k).or_default() += 1;
                 }
             }
         }
@@ -641,15 +476,195 @@ pub async fn run(cfg: &RunConfig, tc: &TraversalConfig, revision: &str) -> Trave
     }
     conn.stop().await;
     if let Some(first) = out.results.iter_mut().find(|r| r.verdict == Verdict::Fail) {
-        first.stderr = std::mem::take(&mut conn.stderr);
+        first.stderr = conn.conn.take_stderr_log();
     }
     out.notes.push(format!(
         "traversal probes: sandbox {} (root {}), server started {} times",
         sb.dir.display(),
         sb.root.display(),
-        conn.starts
+        conn.conn.starts()
     ));
     out
+}
+
+/// Where the probes go: the tools with a path or URI argument, `file://` resources,
+/// resource templates with a variable; and why some kind of target is missing.
+async fn find_targets(
+    conn: &mut Conn<'_>,
+    tc: &TraversalConfig,
+    caps: &Value,
+    notes: &mut Vec<String>,
+) -> (Vec<Target>, Vec<String>) {
+    let mut targets = Vec::new();
+    let mut why_none = Vec::new();
+    if caps.get("tools").is_some() {
+        match conn.list("tools/list", "tools").await {
+            Ok(tools) => {
+                let (t, left_out) = tool_targets(&tools, tc);
+                if t.is_empty() {
+                    why_none.push("no tool takes a path or URI argument (name, format or description; add a `traversal` hint to name one)".to_string());
+                }
+                targets.extend(t);
+                if !left_out.is_empty() {
+                    notes.push(format!(
+                        "tools left out of traversal probes: {}",
+                        left_out.join(", ")
+                    ));
+                }
+            }
+            Err(e) => why_none.push(format!("tools/list failed: {e}")),
+        }
+    } else {
+        why_none.push("the server declares no tools".into());
+    }
+    if caps.get("resources").is_some() {
+        resource_targets(conn, &mut targets, &mut why_none).await;
+    } else {
+        why_none.push("the server declares no resources".into());
+    }
+    (targets, why_none)
+}
+
+/// The resource targets: `file://` URIs when the server lists any, and up to
+/// [`MAX_TEMPLATES`] templates with a variable.
+async fn resource_targets(
+    conn: &mut Conn<'_>,
+    targets: &mut Vec<Target>,
+    why_none: &mut Vec<String>,
+) {
+    let listed = conn
+        .list("resources/list", "resources")
+        .await
+        .unwrap_or_default();
+    if listed.iter().any(|r| {
+        r.get("uri")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u.starts_with("file://"))
+    }) {
+        targets.push(Target::FileUris);
+    } else {
+        why_none.push("no listed resource has a file:// URI".into());
+    }
+    let templates = conn
+        .list("resources/templates/list", "resourceTemplates")
+        .await
+        .unwrap_or_default();
+    let with_vars: Vec<String> = templates
+        .iter()
+        .filter_map(|t| t.get("uriTemplate").and_then(Value::as_str))
+        .filter(|t| t.contains('{'))
+        .take(MAX_TEMPLATES)
+        .map(str::to_string)
+        .collect();
+    if with_vars.is_empty() {
+        why_none.push("no resource template has a variable".into());
+    }
+    targets.extend(with_vars.into_iter().map(Target::Template));
+}
+
+/// Sends one probe to one target and judges the answer into `st`: canary content
+/// that came back, a write that escaped the root, or no answer. Returns whether the
+/// probe was answered.
+async fn send_probe(
+    conn: &mut Conn<'_>,
+    sb: &Sandbox,
+    needles: &[(String, String, String)],
+    (target, probe): (&Target, &Probe),
+    st: &mut FamilyState,
+) -> bool {
+    let (method, params) = target.request(sb, probe);
+    let watch = matches!(
+        target,
+        Target::Tool {
+            read_only: false,
+            ..
+        }
+    );
+    let before = watch.then(|| sb.snapshot());
+    let ex = conn.request(method, params).await;
+    st.sent += 1;
+    if !st.requirements.contains(&target.requirement()) {
+        st.requirements.push(target.requirement());
+    }
+    let received: Vec<&Value> = ex.others.iter().chain(ex.response.iter()).collect();
+    let leak = received.iter().find_map(|m| oracle::find(needles, m));
+    if let Some(leak) = leak {
+        if st.findings.len() < MAX_FINDINGS {
+            record_leak(st, &ex, &received, &leak, (target, probe));
+        }
+    }
+    if let Some(before) = before {
+        let changed = crate::sandbox::changes(&before, &sb.snapshot());
+        if !changed.is_empty() && st.findings.len() < MAX_FINDINGS {
+            st.findings.push(crate::check::finding(
+                &["TOOL-15".to_string()],
+                Severity::Must,
+                format!(
+                    "a write escaped the root: {} after {} with {}",
+                    changed.join(", "),
+                    target.describe(),
+                    probe_text(probe)
+                ),
+                Some(shorten(&ex.sent, 16_000)),
+                None,
+                ex.response.as_ref().map(|r| shorten(r, 4000)),
+            ));
+        }
+    }
+    match (&ex.response, &ex.problem) {
+        (Some(_), _) => {
+            st.answered += 1;
+            true
+        }
+        (None, problem) => {
+            let why = problem.clone().unwrap_or_else(|| "no answer".into());
+            st.unanswered.push((
+                ex.sent.clone(),
+                format!("{} with {}: {why}", target.describe(), probe_text(probe)),
+            ));
+            false
+        }
+    }
+}
+
+/// A canary that came back: a finding, and (for the first) the exchange as transcript.
+fn record_leak(
+    st: &mut FamilyState,
+    ex: &Exchange,
+    received: &[&Value],
+    leak: &oracle::Leak,
+    (target, probe): (&Target, &Probe),
+) {
+    let message = format!(
+        "canary came back: {} (`{}`) in the answer to {} with {}",
+        leak.what,
+        leak.token,
+        target.describe(),
+        probe_text(probe)
+    );
+    st.findings.push(crate::check::finding(
+        &[target.requirement().to_string()],
+        Severity::Must,
+        message,
+        Some(shorten(&ex.sent, 16_000)),
+        None,
+        Some(json!({"excerpt": leak.excerpt,
+            "message": shorten(received.last().copied().unwrap_or(&Value::Null), 4000)})),
+    ));
+    if st.transcript.is_empty() {
+        st.transcript.push(TranscriptEntry {
+            at_ms: 0,
+            direction: Direction::Sent,
+            body: shorten(&ex.sent, 16_000),
+        });
+        for m in received {
+            st.transcript.push(TranscriptEntry {
+                at_ms: 0,
+                direction: Direction::Received,
+                body: shorten(m, 16_000),
+            });
+        }
+    }
 }
 
 /// The control: `allowed.txt` (inside the root) sent to every target, to show how
