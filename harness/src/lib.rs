@@ -1,8 +1,16 @@
 //! mcp-conform: a conformance test suite and harness for Model Context Protocol servers.
 //!
-//! The data flows through one module per stage: [`target`] (what to test) →
-//! [`transport`] (bytes on the wire) → [`session`] (JSON-RPC) → [`case`] (what to do)
-//! → [`check`] (judging) → [`run`] (scheduling) → [`report`] (output).
+//! The layers, each importing only those below it (a test in `harness/tests/suite`
+//! checks it): [`cli`] (the command line) → [`suite`] (preflight, plan, schedule,
+//! baseline) → [`steps`] (the step interpreter) → [`traversal`] and [`fuzz`] →
+//! [`client`] (handshake, connection, session) → [`transport`] (bytes on the wire).
+//! Leaves every layer may read: [`case`] (the typed case model), [`check`] (judging:
+//! wire, schema, traffic rules, matchers), [`outcome`] (the result model),
+//! [`json_schema`], [`revision`], [`requirements`], [`sandbox`]. [`report`] renders an
+//! outcome; [`coverage`] maps cases to requirements.
+
+// No function over 80 lines (clippy.toml); tests and test data may opt out with a reason.
+#![warn(clippy::too_many_lines)]
 
 pub mod case;
 pub mod check;

@@ -59,21 +59,7 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         }
         Ok(chunk)
     });
-    // HTTP-28 is about the streams of one session; 2026-07-28 has no sessions, and
-    // every request's stream stands alone.
-    // Ids must be unique within a session (or across all of a client's streams when
-    // there are none): a second session a case opens has ids of its own.
-    let (stateless, session_key) = lock(&sink.shared)
-        .exchanges
-        .get(index)
-        .map(|x| {
-            let modern = x
-                .request_headers
-                .get("mcp-protocol-version")
-                .is_some_and(|v| crate::revision::is_modern(v));
-            (modern, session_of(x))
-        })
-        .unwrap_or_default();
+    let (stateless, session_key) = stream_scope(sink, index);
     let mut events = bytes.eventsource();
     let mut previous_id = String::new();
     let mut error = None;
@@ -99,72 +85,18 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         previous_id = ev.id.clone();
         let seen = SeenEvent {
             exchange: index,
-            id: id.clone(),
+            id,
             event: ev.event.clone(),
             data: ev.data.chars().take(KEPT_BODY_CAP).collect(),
             retry_ms: ev.retry.map(|d| d.as_millis() as u64),
         };
-        let duplicate = {
-            let mut st = lock(&sink.shared);
-            // Aborting the task takes effect only at its next await: a stream the
-            // harness broke meanwhile must not deliver what it read after the break
-            // (the case resumes after the last event the break saw).
-            if st.exchanges.get(index).is_some_and(|x| x.broken) {
-                return;
-            }
-            let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
-                st.seen_ids
-                    .insert(format!("{session_key}\n{i}"), index)
-                    .map(|first| (i.clone(), first))
-            });
-            if let Some(x) = st.exchanges.get_mut(index) {
-                if x.events.len() < KEPT_EVENTS_CAP {
-                    x.events.push(seen);
-                }
-                if id.is_some() {
-                    x.last_event_id = id.clone();
-                }
-            }
-            dup
+        let Some(duplicate) = record_event(sink, index, stateless, &session_key, seen) else {
+            return;
         };
         if let Some((dup, first)) = duplicate {
-            let _ = sink
-                .tx
-                .send(super::violation(
-                    "HTTP-28",
-                    format!(
-                        "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
-                    ),
-                    ev.data.chars().take(2000).collect(),
-                ))
-                .await;
+            report_reused_id(sink, &dup, first, index, &ev.data).await;
         }
-        if ev.data.trim().is_empty() {
-            // A priming or keep-alive event carries no message.
-        } else if ev.event == "message" || (!sink.legacy && ev.event != "endpoint") {
-            deliver(sink, &ev.data).await;
-        } else if !sink.legacy {
-            // `endpoint` has no meaning on a Streamable HTTP stream: kept as evidence.
-        } else if ev.event != "endpoint" {
-            let _ = sink
-                .tx
-                .send(super::violation(
-                    "SSE-03",
-                    format!(
-                        "a server message came as an SSE `{}` event instead of `message`; it is not read",
-                        ev.event
-                    ),
-                    ev.data.chars().take(2000).collect(),
-                ))
-                .await;
-        } else {
-            let _ = sink
-                .tx
-                .send(Incoming::Endpoint {
-                    uri: ev.data.clone(),
-                })
-                .await;
-        }
+        dispatch(sink, &ev).await;
     }
     finish(sink, index, error);
     super::resume::after_stream_end(sink, index).await;
@@ -180,6 +112,104 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
             reason,
         })
         .await;
+}
+
+/// Whether the stream's request is stateless (2026-07-28), and the key of its session.
+///
+/// HTTP-28 is about the streams of one session; 2026-07-28 has no sessions, and every
+/// request's stream stands alone. Ids must be unique within a session (or across all of
+/// a client's streams when there are none): a second session a case opens has ids of
+/// its own.
+fn stream_scope(sink: &Sink, index: usize) -> (bool, String) {
+    lock(&sink.shared)
+        .exchanges
+        .get(index)
+        .map(|x| {
+            let modern = x
+                .request_headers
+                .get("mcp-protocol-version")
+                .is_some_and(|v| crate::revision::is_modern(v));
+            (modern, session_of(x))
+        })
+        .unwrap_or_default()
+}
+
+/// Records an event on its exchange; `None` when the harness broke the stream
+/// meanwhile (nothing read after the break may be delivered), else the first use of
+/// the event's id when it was used before in the session.
+fn record_event(
+    sink: &Sink,
+    index: usize,
+    stateless: bool,
+    session_key: &str,
+    seen: SeenEvent,
+) -> Option<Option<(String, usize)>> {
+    let id = seen.id.clone();
+    let mut st = lock(&sink.shared);
+    // Aborting the task takes effect only at its next await: a stream the harness
+    // broke meanwhile must not deliver what it read after the break (the case resumes
+    // after the last event the break saw).
+    if st.exchanges.get(index).is_some_and(|x| x.broken) {
+        return None;
+    }
+    let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
+        st.seen_ids
+            .insert(format!("{session_key}\n{i}"), index)
+            .map(|first| (i.clone(), first))
+    });
+    if let Some(x) = st.exchanges.get_mut(index) {
+        if x.events.len() < KEPT_EVENTS_CAP {
+            x.events.push(seen);
+        }
+        if id.is_some() {
+            x.last_event_id = id;
+        }
+    }
+    Some(dup)
+}
+
+/// HTTP-28: an event id used again within the session.
+async fn report_reused_id(sink: &Sink, dup: &str, first: usize, index: usize, data: &str) {
+    let _ = sink
+        .tx
+        .send(super::violation(
+            "HTTP-28",
+            format!(
+                "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
+            ),
+            data.chars().take(2000).collect(),
+        ))
+        .await;
+}
+
+/// Hands an event to the session: a message, the legacy `endpoint`, or a violation.
+async fn dispatch(sink: &Sink, ev: &eventsource_stream::Event) {
+    if ev.data.trim().is_empty() {
+        // A priming or keep-alive event carries no message.
+    } else if ev.event == "message" || (!sink.legacy && ev.event != "endpoint") {
+        deliver(sink, &ev.data).await;
+    } else if !sink.legacy {
+        // `endpoint` has no meaning on a Streamable HTTP stream: kept as evidence.
+    } else if ev.event != "endpoint" {
+        let _ = sink
+            .tx
+            .send(super::violation(
+                "SSE-03",
+                format!(
+                    "a server message came as an SSE `{}` event instead of `message`; it is not read",
+                    ev.event
+                ),
+                ev.data.chars().take(2000).collect(),
+            ))
+            .await;
+    } else {
+        let _ = sink
+            .tx
+            .send(Incoming::Endpoint {
+                uri: ev.data.clone(),
+            })
+            .await;
+    }
 }
 
 /// The session an exchange belongs to: the `MCP-Session-Id` it sent, or the one its

@@ -11,6 +11,8 @@ use super::{runner_for_seed, sample, seed_bytes, InvalidInput, InvalidKind, Sche
 
 const CASES: u32 = 256;
 
+// Test data: one long list of schemas, clearer as one list than split.
+#[allow(clippy::too_many_lines)]
 fn corpus() -> Vec<(&'static str, Value)> {
     vec![
         (
