@@ -71,29 +71,66 @@ pub struct Sandbox {
     pub aims: Aims,
 }
 
+/// Why a sandbox could not be made (the texts name the path or the step that failed).
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("no randomness: {0}")]
+    Randomness(getrandom::Error),
+    /// Writing, creating or resolving this path failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the traversal sandbox: {0}")]
+    TempDir(std::io::Error),
+    #[error("cannot plant symlink {name}: {source}")]
+    Symlink {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error("--root {}: not a folder", .0.display())]
+    RootNotAFolder(PathBuf),
+    #[error("--root {}: has no parent folder", .0.display())]
+    RootWithoutParent(PathBuf),
+    #[error("cannot create the canary folder beside {}: {source}", root.display())]
+    CanaryDir {
+        root: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl SandboxError {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SandboxError + '_ {
+        move |source| SandboxError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// 16 random bytes as 32 hex digits.
-pub fn random_hex() -> Result<String, String> {
+pub fn random_hex() -> Result<String, SandboxError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    getrandom::fill(&mut bytes).map_err(SandboxError::Randomness)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+fn write(path: &Path, text: &str) -> Result<(), SandboxError> {
+    std::fs::write(path, text).map_err(SandboxError::io(path))
 }
 
-fn mkdir(path: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(path).map_err(|e| format!("{}: {e}", path.display()))
+fn mkdir(path: &Path) -> Result<(), SandboxError> {
+    std::fs::create_dir_all(path).map_err(SandboxError::io(path))
 }
 
-fn canonical(path: &Path) -> Result<PathBuf, String> {
-    path.canonicalize()
-        .map_err(|e| format!("{}: {e}", path.display()))
+fn canonical(path: &Path) -> Result<PathBuf, SandboxError> {
+    path.canonicalize().map_err(SandboxError::io(path))
 }
 
 impl Sandbox {
     /// Plants a canary (content token) and a listing token in `folder`.
-    fn plant(&mut self, folder: &Path, file: &str) -> Result<PathBuf, String> {
+    fn plant(&mut self, folder: &Path, file: &str) -> Result<PathBuf, SandboxError> {
         mkdir(folder)?;
         let path = folder.join(file);
         let token = format!("MCPCONFORM-CANARY-{}", random_hex()?);
@@ -121,11 +158,11 @@ impl Sandbox {
     }
 
     /// A fresh sandbox with its own root (for a server the harness starts).
-    pub fn create() -> Result<Sandbox, String> {
+    pub fn create() -> Result<Sandbox, SandboxError> {
         let guard = tempfile::Builder::new()
             .prefix("mcp-conform-sandbox-")
             .tempdir()
-            .map_err(|e| format!("cannot create the traversal sandbox: {e}"))?;
+            .map_err(SandboxError::TempDir)?;
         let dir = canonical(guard.path())?;
         let root = dir.join("root");
         mkdir(&root.join("sub"))?;
@@ -158,22 +195,26 @@ impl Sandbox {
             ("link-dir", sb.aims.sibling_dir.clone()),
         ];
         for (name, target) in links {
-            std::os::unix::fs::symlink(&target, root.join(name))
-                .map_err(|e| format!("cannot plant symlink {name}: {e}"))?;
+            std::os::unix::fs::symlink(&target, root.join(name)).map_err(|source| {
+                SandboxError::Symlink {
+                    name: name.to_string(),
+                    source,
+                }
+            })?;
             sb.aims.symlinks.push((name.to_string(), target));
         }
         Ok(sb)
     }
 
     /// Canaries in a temp dir beside `root` (a root the harness does not own).
-    pub fn beside(root: &Path) -> Result<Sandbox, String> {
+    pub fn beside(root: &Path) -> Result<Sandbox, SandboxError> {
         let root = canonical(root)?;
         if !root.is_dir() {
-            return Err(format!("--root {}: not a folder", root.display()));
+            return Err(SandboxError::RootNotAFolder(root));
         }
         let parent = root
             .parent()
-            .ok_or_else(|| format!("--root {}: has no parent folder", root.display()))?;
+            .ok_or_else(|| SandboxError::RootWithoutParent(root.clone()))?;
         let name = root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -181,11 +222,9 @@ impl Sandbox {
         let guard = tempfile::Builder::new()
             .prefix(&format!("{name}-mcpconform-"))
             .tempdir_in(parent)
-            .map_err(|e| {
-                format!(
-                    "cannot create the canary folder beside {}: {e}",
-                    root.display()
-                )
+            .map_err(|source| SandboxError::CanaryDir {
+                root: root.clone(),
+                source,
             })?;
         let dir = canonical(guard.path())?;
         let mut sb = Sandbox {

@@ -148,8 +148,10 @@ pub fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, C
         Target::Url(_) => false,
     };
     let sandbox = match &args.root {
-        Some(dir) => Some(Sandbox::beside(dir).map_err(CliError::usage)?),
-        None if placeholders => Some(Sandbox::create().map_err(CliError::usage)?),
+        Some(dir) => Some(Sandbox::beside(dir).map_err(|e| CliError::usage(e.to_string()))?),
+        None if placeholders => {
+            Some(Sandbox::create().map_err(|e| CliError::usage(e.to_string()))?)
+        }
         None => None,
     };
     let Some(sb) = sandbox else {

@@ -126,7 +126,7 @@ impl RunConfig {
         let Some(template) = template else {
             return Ok((self.connect()?, None));
         };
-        let sandbox = Sandbox::create().map_err(CaseConnectError::Sandbox)?;
+        let sandbox = Sandbox::create().map_err(|e| CaseConnectError::Sandbox(e.to_string()))?;
         let launch = launch_in(&sandbox, template);
         let transport = Transport::stdio(&launch, self.limits.clone())?;
         Ok((transport, Some(sandbox)))
