@@ -15,7 +15,7 @@
 //! are ignored, as the client does. Entries keep the file's order.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -44,73 +44,118 @@ impl ServerEntry {
     }
 }
 
+/// Why a Claude Desktop config gave no server.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read Claude Desktop config {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A parse error, prefixed with the file it is in.
+    #[error("{}: {error}", path.display())]
+    InFile {
+        path: PathBuf,
+        error: Box<ConfigError>,
+    },
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("expected a JSON object with \"mcpServers\", found {found}")]
+    NotAnObject { found: &'static str },
+    #[error("\"mcpServers\" must be an object of servers by name, found {found}")]
+    ServersNotAnObject { found: &'static str },
+    /// No `mcpServers`; the top-level keys there are.
+    #[error("{}", no_servers_key(.keys))]
+    NoServersKey { keys: Vec<String> },
+    /// One server entry is malformed (why).
+    #[error("server {name:?}: {problem}")]
+    Server { name: String, problem: String },
+    #[error("no server named {name:?}: the config's \"mcpServers\" is empty")]
+    NoServers { name: String },
+    #[error("no server named {name:?} in the config; available: {}", available.join(", "))]
+    UnknownServer {
+        name: String,
+        available: Vec<String>,
+    },
+}
+
+fn no_servers_key(keys: &[String]) -> String {
+    if keys.is_empty() {
+        "no \"mcpServers\" in the config (it is empty)".to_string()
+    } else {
+        format!(
+            "no \"mcpServers\" in the config (top-level keys: {})",
+            keys.join(", ")
+        )
+    }
+}
+
 /// Reads the config and returns its servers in file order.
-pub fn load(path: impl AsRef<Path>) -> Result<Vec<ServerEntry>, String> {
+pub fn load(path: impl AsRef<Path>) -> Result<Vec<ServerEntry>, ConfigError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read Claude Desktop config {}: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|e| ConfigError::InFile {
+        path: path.to_path_buf(),
+        error: Box::new(e),
+    })
 }
 
 /// Parses the text of a config (see the module documentation).
-pub fn parse(text: &str) -> Result<Vec<ServerEntry>, String> {
+pub fn parse(text: &str) -> Result<Vec<ServerEntry>, ConfigError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
         let what = full.strip_suffix(&suffix).unwrap_or(&full);
-        format!(
-            "invalid JSON at line {}, column {}: {what}",
-            e.line(),
-            e.column()
-        )
+        ConfigError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: what.to_string(),
+        }
     })?;
     let Value::Object(top) = doc else {
-        return Err(format!(
-            "expected a JSON object with \"mcpServers\", found {}",
-            kind(&doc)
-        ));
+        return Err(ConfigError::NotAnObject { found: kind(&doc) });
     };
     let servers = match top.get("mcpServers") {
         Some(Value::Object(servers)) => servers,
-        Some(other) => {
-            return Err(format!(
-                "\"mcpServers\" must be an object of servers by name, found {}",
-                kind(other)
-            ))
-        }
+        Some(other) => return Err(ConfigError::ServersNotAnObject { found: kind(other) }),
         None => {
-            let keys: Vec<&str> = top.keys().map(String::as_str).collect();
-            return Err(if keys.is_empty() {
-                "no \"mcpServers\" in the config (it is empty)".to_string()
-            } else {
-                format!(
-                    "no \"mcpServers\" in the config (top-level keys: {})",
-                    keys.join(", ")
-                )
-            });
+            return Err(ConfigError::NoServersKey {
+                keys: top.keys().cloned().collect(),
+            })
         }
     };
     servers
         .iter()
-        .map(|(name, value)| entry(name, value).map_err(|e| format!("server {name:?}: {e}")))
+        .map(|(name, value)| {
+            entry(name, value).map_err(|problem| ConfigError::Server {
+                name: name.clone(),
+                problem,
+            })
+        })
         .collect()
 }
 
 /// Picks the server called `name`; the error lists the names there are.
-pub fn select(entries: &[ServerEntry], name: &str) -> Result<ServerEntry, String> {
+pub fn select(entries: &[ServerEntry], name: &str) -> Result<ServerEntry, ConfigError> {
     if let Some(found) = entries.iter().find(|e| e.name == name) {
         return Ok(found.clone());
     }
     if entries.is_empty() {
-        return Err(format!(
-            "no server named {name:?}: the config's \"mcpServers\" is empty"
-        ));
+        return Err(ConfigError::NoServers {
+            name: name.to_string(),
+        });
     }
-    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-    Err(format!(
-        "no server named {name:?} in the config; available: {}",
-        names.join(", ")
-    ))
+    Err(ConfigError::UnknownServer {
+        name: name.to_string(),
+        available: entries.iter().map(|e| e.name.clone()).collect(),
+    })
 }
 
 fn entry(name: &str, value: &Value) -> Result<ServerEntry, String> {
@@ -282,12 +327,12 @@ mod tests {
     fn select_by_name() {
         let entries = parse(CONFIG).expect("parses");
         assert_eq!(select(&entries, "bare").expect("found").name, "bare");
-        let err = select(&entries, "nope").expect_err("unknown");
+        let err = select(&entries, "nope").expect_err("unknown").to_string();
         assert_eq!(
             err,
             "no server named \"nope\" in the config; available: files, bare, remote, legacy"
         );
-        let err = select(&[], "x").expect_err("empty");
+        let err = select(&[], "x").expect_err("empty").to_string();
         assert!(err.contains("is empty"), "{err}");
     }
 
@@ -295,7 +340,7 @@ mod tests {
     fn missing_file_names_the_path() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("absent.json");
-        let err = load(&path).expect_err("missing");
+        let err = load(&path).expect_err("missing").to_string();
         assert!(
             err.starts_with("cannot read Claude Desktop config "),
             "{err}"
@@ -311,7 +356,7 @@ mod tests {
             "bad.json",
             "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\",}\n  }\n}\n",
         );
-        let err = load(&path).expect_err("bad JSON");
+        let err = load(&path).expect_err("bad JSON").to_string();
         assert!(
             err.contains("bad.json: invalid JSON at line 3, column"),
             "{err}"
@@ -320,17 +365,29 @@ mod tests {
 
     #[test]
     fn no_mcp_servers() {
-        let err = parse(r#"{"globalShortcut": "x", "theme": "dark"}"#).expect_err("none");
+        let err = parse(r#"{"globalShortcut": "x", "theme": "dark"}"#)
+            .expect_err("none")
+            .to_string();
         assert_eq!(
             err,
             "no \"mcpServers\" in the config (top-level keys: globalShortcut, theme)"
         );
-        assert!(parse("{}").expect_err("empty").contains("it is empty"));
-        assert!(parse("[]").expect_err("array").contains("found an array"));
+        assert!(parse("{}")
+            .expect_err("empty")
+            .to_string()
+            .contains("it is empty"));
+        assert!(parse("[]")
+            .expect_err("array")
+            .to_string()
+            .contains("found an array"));
         assert!(parse(r#"{"mcpServers": []}"#)
             .expect_err("array servers")
+            .to_string()
             .contains("must be an object"));
-        assert_eq!(parse(r#"{"mcpServers": {}}"#), Ok(Vec::new()));
+        assert_eq!(
+            parse(r#"{"mcpServers": {}}"#).expect("empty servers"),
+            Vec::new()
+        );
     }
 
     #[test]
@@ -374,7 +431,7 @@ mod tests {
             ),
         ];
         for (text, needle) in cases {
-            let err = parse(text).expect_err(text);
+            let err = parse(text).expect_err(text).to_string();
             assert!(err.contains(needle), "{needle:?} not in {err:?}");
         }
     }

@@ -68,18 +68,20 @@ pub fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, CliError
             "give either a target or --claude-config, not both",
         ));
     }
-    let entries = claude_config::load(path).map_err(CliError::usage)?;
-    let chosen = match (&args.server, args.all_servers) {
-        (Some(name), _) => vec![claude_config::select(&entries, name).map_err(CliError::usage)?],
-        (None, true) => entries,
-        (None, false) => {
-            let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-            return Err(CliError::usage(format!(
+    let entries = claude_config::load(path).map_err(|e| CliError::usage(e.to_string()))?;
+    let chosen =
+        match (&args.server, args.all_servers) {
+            (Some(name), _) => vec![claude_config::select(&entries, name)
+                .map_err(|e| CliError::usage(e.to_string()))?],
+            (None, true) => entries,
+            (None, false) => {
+                let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+                return Err(CliError::usage(format!(
                 "--claude-config needs --server NAME or --all-servers (servers in the file: {})",
                 names.join(", ")
             )));
-        }
-    };
+            }
+        };
     Ok(chosen
         .into_iter()
         .map(|e| {
