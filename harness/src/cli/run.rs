@@ -56,7 +56,9 @@ impl<'a> Run<'a> {
             color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             warnings_as_failures: args.warnings_as_failures,
         };
-        output.validate().map_err(CliError::usage)?;
+        output
+            .validate()
+            .map_err(|e| CliError::usage(e.to_string()))?;
         let base = match &args.baseline {
             Some(p) => Some(baseline::load(p).map_err(CliError::usage)?),
             None => None,
@@ -181,12 +183,14 @@ impl<'a> Run<'a> {
 
     /// Writes the reports (and `--write-baseline`), then judges the run: its exit code.
     fn finish(&self, report: &RunReport, subdir: Option<&str>) -> Result<i32, CliError> {
-        let files = output::emit(report, &self.output, subdir).map_err(CliError::usage)?;
+        let files = output::emit(report, &self.output, subdir)
+            .map_err(|e| CliError::usage(e.to_string()))?;
         for f in files {
             eprintln!("mcp-conform: wrote {}", f.display());
         }
         if let Some(path) = &self.args.write_baseline {
-            output::write_file(path, &baseline::write(report)).map_err(CliError::usage)?;
+            output::write_file(path, &baseline::write(report))
+                .map_err(|e| CliError::usage(e.to_string()))?;
             eprintln!("mcp-conform: wrote baseline {}", path.display());
         }
         let verdict =

@@ -29,6 +29,28 @@ impl Format {
     }
 }
 
+/// Why the reports could not be rendered or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(
+        "several formats share stdout: pass -o DIR to write the JSON/JUnit/HTML reports to files"
+    )]
+    SharedStdout,
+    /// A renderer failed (JUnit or HTML).
+    #[error("{0}")]
+    Render(anyhow::Error),
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct OutputPlan {
     pub formats: Vec<Format>,
@@ -40,7 +62,7 @@ pub struct OutputPlan {
 
 impl OutputPlan {
     /// Checks the combination before anything runs.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ReportError> {
         let files = self
             .formats
             .iter()
@@ -48,20 +70,24 @@ impl OutputPlan {
             .count();
         let stdout_users = self.formats.len() - files;
         if self.dir.is_none() && files > 0 && (files > 1 || stdout_users > 0) {
-            return Err("several formats share stdout: pass -o DIR to write the JSON/JUnit/HTML reports to files".into());
+            return Err(ReportError::SharedStdout);
         }
         Ok(())
     }
 }
 
-fn render_one(format: Format, report: &RunReport, plan: &OutputPlan) -> Result<String, String> {
+fn render_one(
+    format: Format,
+    report: &RunReport,
+    plan: &OutputPlan,
+) -> Result<String, ReportError> {
     match format {
         Format::Terminal => Ok(terminal::render(report, plan.color)),
         Format::Json => Ok(json::render(report)),
         Format::Junit => {
-            junit::render(report, plan.warnings_as_failures).map_err(|e| e.to_string())
+            junit::render(report, plan.warnings_as_failures).map_err(ReportError::Render)
         }
-        Format::Html => html::render(report).map_err(|e| e.to_string()),
+        Format::Html => html::render(report).map_err(ReportError::Render),
         Format::Github => Ok(github::render(report)),
     }
 }
@@ -72,7 +98,7 @@ pub fn emit(
     report: &RunReport,
     plan: &OutputPlan,
     subdir: Option<&str>,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     for &format in &plan.formats {
         let text = render_one(format, report, plan)?;
@@ -82,8 +108,10 @@ pub fn emit(
                     Some(s) => dir.join(s),
                     None => dir.clone(),
                 };
-                std::fs::create_dir_all(&folder)
-                    .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+                std::fs::create_dir_all(&folder).map_err(|source| ReportError::CreateDir {
+                    path: folder.clone(),
+                    source,
+                })?;
                 let path = folder.join(name);
                 write_file(&path, &text)?;
                 written.push(path);
@@ -94,6 +122,9 @@ pub fn emit(
     Ok(written)
 }
 
-pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+pub fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
+    std::fs::write(path, text).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
