@@ -60,7 +60,7 @@ impl<'a> Run<'a> {
             .validate()
             .map_err(|e| CliError::usage(e.to_string()))?;
         let base = match &args.baseline {
-            Some(p) => Some(baseline::load(p).map_err(CliError::usage)?),
+            Some(p) => Some(baseline::load(p).map_err(|e| CliError::usage(e.to_string()))?),
             None => None,
         };
         Ok(Run {

@@ -31,7 +31,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -127,34 +127,63 @@ impl fmt::Display for BaselineOutcome {
     }
 }
 
+/// Why a baseline file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read baseline {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A parse error, prefixed with the file it is in.
+    #[error("baseline {}: {error}", path.display())]
+    InFile {
+        path: PathBuf,
+        error: Box<BaselineError>,
+    },
+    #[error("{0} (the file is a YAML list of entries `- id: <case id>` with an optional `  reason: <text>`)")]
+    Yaml(serde_yaml_ng::Error),
+    /// Entry `entry` (1-based) has no id.
+    #[error("entry {entry} has an empty `id`")]
+    EmptyId { entry: usize },
+    #[error("id {id:?} is listed twice (entries {first} and {second})")]
+    Duplicate {
+        id: String,
+        first: usize,
+        second: usize,
+    },
+}
+
 /// Reads and checks a baseline file. Errors name the file and say what is wrong.
-pub fn load(path: impl AsRef<Path>) -> Result<Baseline, String> {
+pub fn load(path: impl AsRef<Path>) -> Result<Baseline, BaselineError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("baseline {}: {e}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|e| BaselineError::InFile {
+        path: path.to_path_buf(),
+        error: Box::new(e),
+    })
 }
 
 /// Parses baseline YAML (see the module documentation for the format).
-pub fn parse(text: &str) -> Result<Baseline, String> {
+pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
     // An empty document (or only comments) is an empty baseline.
-    let doc: Option<Vec<BaselineEntry>> = serde_yaml_ng::from_str(text).map_err(|e| {
-        format!(
-            "{e} (the file is a YAML list of entries `- id: <case id>` with an optional `  reason: <text>`)"
-        )
-    })?;
+    let doc: Option<Vec<BaselineEntry>> =
+        serde_yaml_ng::from_str(text).map_err(BaselineError::Yaml)?;
     let entries = doc.unwrap_or_default();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, entry) in entries.iter().enumerate() {
         if entry.id.trim().is_empty() {
-            return Err(format!("entry {} has an empty `id`", i + 1));
+            return Err(BaselineError::EmptyId { entry: i + 1 });
         }
         if let Some(first) = seen.insert(entry.id.as_str(), i + 1) {
-            return Err(format!(
-                "id {:?} is listed twice (entries {first} and {})",
-                entry.id,
-                i + 1
-            ));
+            return Err(BaselineError::Duplicate {
+                id: entry.id.clone(),
+                first,
+                second: i + 1,
+            });
         }
     }
     Ok(Baseline { entries })
@@ -457,7 +486,11 @@ mod tests {
     #[test]
     fn empty_documents_are_empty_baselines() {
         for text in ["", "# nothing yet\n", "[]\n", "---\n"] {
-            assert_eq!(parse(text), Ok(Baseline::default()), "{text:?}");
+            assert_eq!(
+                parse(text).expect("parses"),
+                Baseline::default(),
+                "{text:?}"
+            );
         }
         assert_eq!(
             parse("- id: a\n- id: b\n  reason: r\n")
@@ -474,7 +507,7 @@ mod tests {
         let check = |name: &str, text: &str, needles: &[&str]| {
             let path = dir.path().join(name);
             std::fs::write(&path, text).expect("write");
-            let err = load(&path).expect_err("should fail");
+            let err = load(&path).expect_err("should fail").to_string();
             assert!(err.contains(&path.display().to_string()), "{err}");
             for n in needles {
                 assert!(err.contains(n), "{n:?} not in {err}");
@@ -503,7 +536,7 @@ mod tests {
             &["\"x\" is listed twice (entries 1 and 3)"],
         );
         let missing = dir.path().join("nope.yaml");
-        let err = load(&missing).expect_err("missing file");
+        let err = load(&missing).expect_err("missing file").to_string();
         assert!(err.starts_with("cannot read baseline "), "{err}");
         assert!(err.contains("nope.yaml"), "{err}");
     }
