@@ -26,7 +26,7 @@ use crate::check::published::Judged;
 use crate::json_schema::{json_type, pointer};
 
 pub use template::{has_template, lookup, substitute, Template, Vars};
-pub use tree::{operator_table, Matcher, Operator, OPERATORS};
+pub use tree::{operator_table, Matcher, MatcherError, Operator, OPERATORS};
 use tree::{Node, Op, OpCall, Text};
 
 /// One place where the actual value differs from the matcher.
@@ -50,7 +50,7 @@ impl std::fmt::Display for Mismatch {
 
 /// Checks a matcher's own spelling, so that a typo in a case file is a load error and
 /// not a silent mismatch at run time (case files get this by parsing into [`Matcher`]).
-pub fn validate(matcher: &Value) -> Result<(), String> {
+pub fn validate(matcher: &Value) -> Result<(), MatcherError> {
     Matcher::parse(matcher.clone()).map(|_| ())
 }
 
@@ -603,15 +603,15 @@ mod tests {
     #[test]
     fn validation_rejects_typos() {
         assert_eq!(
-            validate(&json!({"a": [{"$tpye": "string"}]})),
+            validate(&json!({"a": [{"$tpye": "string"}]})).map_err(|e| e.to_string()),
             Err("unknown matcher operator `$tpye` at /a/0/$tpye".into())
         );
         assert_eq!(
-            validate(&json!({"$increasing": "p"})),
+            validate(&json!({"$increasing": "p"})).map_err(|e| e.to_string()),
             Err("`$increasing` takes a JSON pointer at /$increasing".into())
         );
         assert_eq!(
-            validate(&json!({"$any_of": [{"$range": [1]}]})),
+            validate(&json!({"$any_of": [{"$range": [1]}]})).map_err(|e| e.to_string()),
             Err("`$range` takes [low, high] at /$any_of/0/$range".into())
         );
         assert!(validate(&json!({"$type": "str"})).is_err());

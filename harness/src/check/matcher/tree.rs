@@ -82,6 +82,28 @@ pub(super) enum Text {
     Template(Template),
 }
 
+/// Why a matcher does not parse; `at` is the JSON pointer within the matcher.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MatcherError {
+    /// The operator's argument is not of the kind it takes (`takes` says which).
+    #[error("`{op}` takes {takes} at {at}")]
+    BadArgument {
+        op: &'static str,
+        takes: &'static str,
+        at: String,
+    },
+    #[error("`$type` names no JSON type at {at}: {found}")]
+    UnknownType { at: String, found: Value },
+    #[error("bad `$regex` at {at}: {error}")]
+    BadRegex { at: String, error: regex::Error },
+    #[error(
+        "operator `{key}` mixed with plain keys at {at}: put operators in an object of their own"
+    )]
+    MixedKeys { key: String, at: String },
+    #[error("unknown matcher operator `{name}` at {at}")]
+    UnknownOperator { name: String, at: String },
+}
+
 /// An operator of the matcher language.
 pub struct Operator {
     /// `$absent`, `$type`, …
@@ -90,7 +112,7 @@ pub struct Operator {
     pub takes: &'static str,
     /// When the operator holds.
     pub holds: &'static str,
-    parse: fn(&Value, &Place) -> Result<Op, String>,
+    parse: fn(&Value, &Place) -> Result<Op, MatcherError>,
 }
 
 /// Where a value being parsed sits, and whether its strings may be templates.
@@ -99,6 +121,17 @@ struct Place<'a> {
     /// JSON pointer of the operator within the matcher.
     at: &'a str,
     templates: bool,
+}
+
+impl Place<'_> {
+    /// The argument is not what this operator takes.
+    fn takes(&self, takes: &'static str) -> MatcherError {
+        MatcherError::BadArgument {
+            op: self.name,
+            takes,
+            at: self.at.to_string(),
+        }
+    }
 }
 
 /// The JSON types `$type` names.
@@ -138,7 +171,7 @@ pub const OPERATORS: [Operator; 21] = [
         holds: "deep-equal to one of the values",
         parse: |a, p| match a {
             Value::Array(_) => Ok(Op::In),
-            _ => Err(format!("`$in` takes a list at {}", p.at)),
+            _ => Err(p.takes("a list")),
         },
     },
     Operator {
@@ -239,14 +272,14 @@ pub const OPERATORS: [Operator; 21] = [
     },
 ];
 
-fn flag(arg: &Value, p: &Place) -> Result<(), String> {
+fn flag(arg: &Value, p: &Place) -> Result<(), MatcherError> {
     match arg {
         Value::Bool(true) => Ok(()),
-        _ => Err(format!("`{}` takes `true` at {}", p.name, p.at)),
+        _ => Err(p.takes("`true`")),
     }
 }
 
-fn type_names(arg: &Value, p: &Place) -> Result<Vec<&'static str>, String> {
+fn type_names(arg: &Value, p: &Place) -> Result<Vec<&'static str>, MatcherError> {
     let names: Vec<&Value> = match arg {
         Value::Array(a) => a.iter().collect(),
         other => vec![other],
@@ -256,7 +289,10 @@ fn type_names(arg: &Value, p: &Place) -> Result<Vec<&'static str>, String> {
         .map(|n| {
             n.as_str()
                 .and_then(|s| TYPES.iter().copied().find(|t| *t == s))
-                .ok_or_else(|| format!("`$type` names no JSON type at {}: {n}", p.at))
+                .ok_or_else(|| MatcherError::UnknownType {
+                    at: p.at.to_string(),
+                    found: n.clone(),
+                })
         })
         .collect()
 }
@@ -268,53 +304,55 @@ fn text(s: &str, p: &Place) -> Text {
     }
 }
 
-fn variable(arg: &Value, p: &Place) -> Result<Text, String> {
+fn variable(arg: &Value, p: &Place) -> Result<Text, MatcherError> {
     match arg {
         Value::String(s) => Ok(text(s, p)),
-        _ => Err(format!("`{}` takes a variable name at {}", p.name, p.at)),
+        _ => Err(p.takes("a variable name")),
     }
 }
 
-fn pointer(arg: &Value, p: &Place) -> Result<Text, String> {
+fn pointer(arg: &Value, p: &Place) -> Result<Text, MatcherError> {
     match arg.as_str() {
         Some(s) if s.is_empty() || s.starts_with('/') => Ok(text(s, p)),
-        _ => Err(format!("`{}` takes a JSON pointer at {}", p.name, p.at)),
+        _ => Err(p.takes("a JSON pointer")),
     }
 }
 
-fn count(arg: &Value, p: &Place) -> Result<u64, String> {
-    arg.as_u64()
-        .ok_or_else(|| format!("`{}` takes a count at {}", p.name, p.at))
+fn count(arg: &Value, p: &Place) -> Result<u64, MatcherError> {
+    arg.as_u64().ok_or_else(|| p.takes("a count"))
 }
 
-fn regex(arg: &Value, p: &Place) -> Result<Regex, String> {
+fn regex(arg: &Value, p: &Place) -> Result<Regex, MatcherError> {
     let Some(src) = arg.as_str() else {
-        return Err(format!("`$regex` takes a string at {}", p.at));
+        return Err(p.takes("a string"));
     };
-    Regex::new(src).map_err(|e| format!("bad `$regex` at {}: {e}", p.at))
+    Regex::new(src).map_err(|error| MatcherError::BadRegex {
+        at: p.at.to_string(),
+        error,
+    })
 }
 
-fn range(arg: &Value, p: &Place) -> Result<Op, String> {
+fn range(arg: &Value, p: &Place) -> Result<Op, MatcherError> {
     if let Some([lo, hi]) = arg.as_array().map(Vec::as_slice) {
         if let (Some(lo), Some(hi)) = (lo.as_f64(), hi.as_f64()) {
             return Ok(Op::Range(lo, hi));
         }
     }
-    Err(format!("`$range` takes [low, high] at {}", p.at))
+    Err(p.takes("[low, high]"))
 }
 
-fn sub(arg: &Value, p: &Place) -> Result<Box<Node>, String> {
+fn sub(arg: &Value, p: &Place) -> Result<Box<Node>, MatcherError> {
     node(arg, p.at, p.templates).map(Box::new)
 }
 
-fn subs(arg: &Value, p: &Place) -> Result<Vec<Node>, String> {
+fn subs(arg: &Value, p: &Place) -> Result<Vec<Node>, MatcherError> {
     match arg {
         Value::Array(items) if !items.is_empty() => items
             .iter()
             .enumerate()
             .map(|(i, item)| node(item, &format!("{}/{i}", p.at), p.templates))
             .collect(),
-        _ => Err(format!("`{}` takes a non-empty list at {}", p.name, p.at)),
+        _ => Err(p.takes("a non-empty list")),
     }
 }
 
@@ -324,7 +362,7 @@ fn is_operator_object(m: &serde_json::Map<String, Value>) -> bool {
 
 /// Parses the matcher `m` found at pointer `path`; `templates`: whether `${…}` strings
 /// are templates (not in a variable's value used as a matcher).
-fn node(m: &Value, path: &str, templates: bool) -> Result<Node, String> {
+fn node(m: &Value, path: &str, templates: bool) -> Result<Node, MatcherError> {
     match m {
         Value::Object(map) if is_operator_object(map) => map
             .iter()
@@ -335,9 +373,10 @@ fn node(m: &Value, path: &str, templates: bool) -> Result<Node, String> {
             let mut entries = Vec::with_capacity(map.len());
             for (k, v) in map {
                 if k.starts_with('$') {
-                    return Err(format!(
-                        "operator `{k}` mixed with plain keys at {path}: put operators in an object of their own"
-                    ));
+                    return Err(MatcherError::MixedKeys {
+                        key: k.clone(),
+                        at: path.to_string(),
+                    });
                 }
                 entries.push((k.clone(), node(v, &pointer::join(path, k), templates)?));
             }
@@ -357,9 +396,12 @@ fn node(m: &Value, path: &str, templates: bool) -> Result<Node, String> {
     }
 }
 
-fn op_call(name: &str, arg: &Value, at: &str, templates: bool) -> Result<OpCall, String> {
+fn op_call(name: &str, arg: &Value, at: &str, templates: bool) -> Result<OpCall, MatcherError> {
     let Some(spec) = OPERATORS.iter().find(|o| o.name == name) else {
-        return Err(format!("unknown matcher operator `{name}` at {at}"));
+        return Err(MatcherError::UnknownOperator {
+            name: name.to_string(),
+            at: at.to_string(),
+        });
     };
     let place = Place {
         name: spec.name,
@@ -376,13 +418,13 @@ fn op_call(name: &str, arg: &Value, at: &str, templates: bool) -> Result<OpCall,
 
 impl Matcher {
     /// Parses a matcher from a case file (`${…}` strings are templates).
-    pub fn parse(source: Value) -> Result<Matcher, String> {
+    pub fn parse(source: Value) -> Result<Matcher, MatcherError> {
         let node = node(&source, "", true)?;
         Ok(Matcher { source, node })
     }
 
     /// The tree of a variable's value used as a matcher: its strings are text.
-    pub(super) fn resolved(value: &Value) -> Result<Node, String> {
+    pub(super) fn resolved(value: &Value) -> Result<Node, MatcherError> {
         node(value, "", false)
     }
 
