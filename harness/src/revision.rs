@@ -53,31 +53,40 @@ pub enum RevisionSet {
     List(Vec<String>),
 }
 
+/// Why a `revisions:` field names no revision set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevisionError {
+    #[error("`revisions` is an empty list")]
+    EmptyList,
+    #[error(
+        "unknown revision `{0}` in `revisions` (known: {known}, `REV+` for REV and later, or `all`)",
+        known = ALL_REVISIONS.join(", ")
+    )]
+    Unknown(String),
+}
+
 impl RevisionSet {
     /// Checks the spelling; returns the reason when an entry names no known revision.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RevisionError> {
         match self {
             RevisionSet::AllSession => Ok(()),
             RevisionSet::Keyword(k) if k == "all" => Ok(()),
             RevisionSet::Keyword(k) => Self::validate_entry(k),
             RevisionSet::List(items) => {
                 if items.is_empty() {
-                    return Err("`revisions` is an empty list".into());
+                    return Err(RevisionError::EmptyList);
                 }
                 items.iter().try_for_each(|e| Self::validate_entry(e))
             }
         }
     }
 
-    fn validate_entry(entry: &str) -> Result<(), String> {
+    fn validate_entry(entry: &str) -> Result<(), RevisionError> {
         let base = entry.strip_suffix('+').unwrap_or(entry);
         if is_known(base) {
             Ok(())
         } else {
-            Err(format!(
-                "unknown revision `{entry}` in `revisions` (known: {}, `REV+` for REV and later, or `all`)",
-                ALL_REVISIONS.join(", ")
-            ))
+            Err(RevisionError::Unknown(entry.to_string()))
         }
     }
 
@@ -142,5 +151,23 @@ mod tests {
             .is_err());
         assert!(RevisionSet::List(vec![]).validate().is_err());
         assert!(RevisionSet::Keyword("2025-03-26".into()).validate().is_ok());
+        let text = RevisionSet::List(vec!["2025-13-01".into()])
+            .validate()
+            .expect_err("unknown")
+            .to_string();
+        assert_eq!(
+            text,
+            format!(
+                "unknown revision `2025-13-01` in `revisions` (known: {}, `REV+` for REV and later, or `all`)",
+                ALL_REVISIONS.join(", ")
+            )
+        );
+        assert_eq!(
+            RevisionSet::List(vec![])
+                .validate()
+                .expect_err("empty")
+                .to_string(),
+            "`revisions` is an empty list"
+        );
     }
 }

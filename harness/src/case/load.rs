@@ -108,7 +108,7 @@ fn check_rules(case: &Case) -> Result<(), String> {
             ));
         }
     }
-    case.revisions.validate()?;
+    case.revisions.validate().map_err(|e| e.to_string())?;
     check_steps(&case.steps, "")
 }
 
