@@ -13,32 +13,69 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{schema, Case, Step};
+use super::schema::{self, SchemaError};
+use super::{Case, Step};
 use crate::requirements;
+use crate::revision::RevisionError;
 
 include!(concat!(env!("OUT_DIR"), "/cases_bundle.rs"));
 
-#[derive(Debug, Clone, PartialEq)]
+/// A case file (or folder) that cannot be used, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
 pub struct LoadError {
+    /// As shown to users (`cases/area/x.yaml`).
     pub path: String,
-    pub reason: String,
+    pub reason: LoadProblem,
 }
 
-impl std::fmt::Display for LoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.reason)
-    }
+/// What is wrong with a case file, layer by layer (see the module documentation).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadProblem {
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    #[error("not valid YAML: {0}")]
+    NotYaml(serde_yaml_ng::Error),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The case schema's or the case types' complaints (the first few).
+    #[error("does not follow the case format: {}", .0.join("; "))]
+    Format(Vec<String>),
+    /// The case types' complaint about one step, which names it (`step 2.1: …`).
+    #[error("{0}")]
+    Step(String),
+    #[error("id `{0}` must look like `area.name` (lowercase, digits, dashes)")]
+    BadId(String),
+    #[error("id `{id}` starts with area `{area}` but the file is in folder `{folder}`")]
+    WrongFolder {
+        id: String,
+        area: String,
+        folder: String,
+    },
+    #[error("cites no requirement ids")]
+    NoRequirements,
+    #[error("cites `{0}`, which is not a requirement id in REQUIREMENTS.md")]
+    UnknownRequirement(String),
+    #[error(transparent)]
+    Revisions(#[from] RevisionError),
+    #[error("step {step} cites `{id}`, which is not a requirement id")]
+    UnknownStepRequirement { step: String, id: String },
+    #[error("duplicate case id `{0}`")]
+    DuplicateId(String),
+    #[error("not a folder")]
+    NotAFolder,
+    #[error("cannot read folder: {0}")]
+    ReadFolder(std::io::Error),
 }
 
 /// Parses and checks one case file. `path` is as shown to users (`cases/area/x.yaml`).
 pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
-    let err = |reason: String| LoadError {
+    let err = |reason: LoadProblem| LoadError {
         path: path.to_string(),
         reason,
     };
-    let doc: Value =
-        serde_yaml_ng::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
-    let validator = schema::validator().map_err(err)?;
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| err(LoadProblem::NotYaml(e)))?;
+    let validator = schema::validator().map_err(|e| err(e.into()))?;
     let problems: Vec<String> = validator
         .iter_errors(&doc)
         .take(5)
@@ -55,18 +92,15 @@ pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
         })
         .collect();
     if !problems.is_empty() {
-        return Err(err(format!(
-            "does not follow the case format: {}",
-            problems.join("; ")
-        )));
+        return Err(err(LoadProblem::Format(problems)));
     }
     let mut case: Case = serde_json::from_value(doc).map_err(|e| {
         let e = e.to_string();
         // A misspelt matcher is named by its step (`step 2.1: unknown matcher operator …`).
         err(if e.starts_with("step ") {
-            e
+            LoadProblem::Step(e)
         } else {
-            format!("does not follow the case format: {e}")
+            LoadProblem::Format(vec![e])
         })
     })?;
     case.file = path.to_string();
@@ -79,12 +113,9 @@ fn id_pattern() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$").expect("static regex"))
 }
 
-fn check_rules(case: &Case) -> Result<(), String> {
+fn check_rules(case: &Case) -> Result<(), LoadProblem> {
     if !id_pattern().is_match(&case.id) {
-        return Err(format!(
-            "id `{}` must look like `area.name` (lowercase, digits, dashes)",
-            case.id
-        ));
+        return Err(LoadProblem::BadId(case.id.clone()));
     }
     let folder = Path::new(&case.file)
         .parent()
@@ -92,36 +123,35 @@ fn check_rules(case: &Case) -> Result<(), String> {
         .and_then(|f| f.to_str())
         .unwrap_or("");
     if folder != case.area() {
-        return Err(format!(
-            "id `{}` starts with area `{}` but the file is in folder `{folder}`",
-            case.id,
-            case.area()
-        ));
+        return Err(LoadProblem::WrongFolder {
+            id: case.id.clone(),
+            area: case.area().to_string(),
+            folder: folder.to_string(),
+        });
     }
     if case.requirements.is_empty() {
-        return Err("cites no requirement ids".into());
+        return Err(LoadProblem::NoRequirements);
     }
     for r in &case.requirements {
         if !requirements::exists(r) {
-            return Err(format!(
-                "cites `{r}`, which is not a requirement id in REQUIREMENTS.md"
-            ));
+            return Err(LoadProblem::UnknownRequirement(r.clone()));
         }
     }
-    case.revisions.validate().map_err(|e| e.to_string())?;
+    case.revisions.validate()?;
     check_steps(&case.steps, "")
 }
 
 /// Cited ids exist, in nested steps too.
-fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
+fn check_steps(steps: &[Step], prefix: &str) -> Result<(), LoadProblem> {
     for (i, step) in steps.iter().enumerate() {
         let here = format!("{prefix}{}", i + 1);
         let judged_reqs = step.judgement().and_then(|(j, _)| j.requirements.as_ref());
         for r in judged_reqs.into_iter().flatten() {
             if !requirements::exists(r) {
-                return Err(format!(
-                    "step {here} cites `{r}`, which is not a requirement id"
-                ));
+                return Err(LoadProblem::UnknownStepRequirement {
+                    step: here,
+                    id: r.clone(),
+                });
             }
         }
         check_steps(step.sub_steps(), &format!("{here}."))?;
@@ -137,7 +167,7 @@ fn check_set(cases: &[Case]) -> Vec<LoadError> {
         if !seen.insert(c.id.clone()) {
             errors.push(LoadError {
                 path: c.file.clone(),
-                reason: format!("duplicate case id `{}`", c.id),
+                reason: LoadProblem::DuplicateId(c.id.clone()),
             });
         }
     }
@@ -145,7 +175,7 @@ fn check_set(cases: &[Case]) -> Vec<LoadError> {
 }
 
 fn load_all(
-    files: impl Iterator<Item = (String, Result<String, String>)>,
+    files: impl Iterator<Item = (String, Result<String, LoadProblem>)>,
 ) -> Result<Vec<Case>, Vec<LoadError>> {
     let mut cases = Vec::new();
     let mut errors = Vec::new();
@@ -183,7 +213,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {
     if !dir.is_dir() {
         return Err(vec![LoadError {
             path: dir.display().to_string(),
-            reason: "not a folder".into(),
+            reason: LoadProblem::NotAFolder,
         }]);
     }
     while let Some(d) = stack.pop() {
@@ -192,7 +222,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {
             Err(e) => {
                 return Err(vec![LoadError {
                     path: d.display().to_string(),
-                    reason: format!("cannot read folder: {e}"),
+                    reason: LoadProblem::ReadFolder(e),
                 }])
             }
         };
@@ -209,7 +239,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {
     let base = dir.parent().unwrap_or(dir);
     load_all(files.into_iter().map(|p| {
         let shown = p.strip_prefix(base).unwrap_or(&p).display().to_string();
-        let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read: {e}"));
+        let text = std::fs::read_to_string(&p).map_err(LoadProblem::Read);
         (shown, text)
     }))
 }
@@ -257,11 +287,12 @@ mod tests {
         let e = with("TOOL-99", "TOOL-03").expect_err("unknown case-level id");
         assert!(
             e.reason
+                .to_string()
                 .contains("`TOOL-99`, which is not a requirement id"),
             "{e}"
         );
         let e = with("TOOL-07", "TOOL-98").expect_err("unknown step-level id");
-        assert!(e.reason.contains("`TOOL-98`"), "{e}");
+        assert!(e.reason.to_string().contains("`TOOL-98`"), "{e}");
     }
 
     #[test]
@@ -269,8 +300,38 @@ mod tests {
         let text = "id: tools.y\ntitle: t\nrequirements: [TOOL-03]\nseverity: must\nsteps:\n  - for_each: {in: xs, as: x, steps: [{check: {value: 1, match: {$tpye: integer}}}]}\n";
         let e = parse("cases/tools/y.yaml", text).expect_err("typo in a nested matcher");
         assert_eq!(
-            e.reason, "step 1.1: unknown matcher operator `$tpye` at /$tpye",
+            e.reason.to_string(),
+            "step 1.1: unknown matcher operator `$tpye` at /$tpye",
             "{e}"
+        );
+    }
+
+    /// The reasons read as they did when they were strings.
+    #[test]
+    fn reasons_keep_their_texts() {
+        let reason = |path: &str, text: &str| {
+            parse(path, text)
+                .expect_err("should not load")
+                .reason
+                .to_string()
+        };
+        let case = CASE.replace("REQ", "TOOL-07").replace("STEP", "TOOL-03");
+        assert_eq!(
+            reason("cases/other/x.yaml", &case),
+            "id `tools.x` starts with area `tools` but the file is in folder `other`"
+        );
+        assert!(reason("cases/tools/x.yaml", "id: [").starts_with("not valid YAML: "));
+        assert!(reason("cases/tools/x.yaml", "id: 3\n")
+            .starts_with("does not follow the case format: "));
+        let dup = load_all(
+            [("a/tools/x.yaml", &case), ("b/tools/x.yaml", &case)]
+                .into_iter()
+                .map(|(p, t)| (p.to_string(), Ok(t.clone()))),
+        )
+        .expect_err("duplicate ids");
+        assert_eq!(
+            dup[0].to_string(),
+            "b/tools/x.yaml: duplicate case id `tools.x`"
         );
     }
 
