@@ -5,10 +5,10 @@
 //! content as evidence.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use libtest_mimic::Trial;
 use mcp_conform::case::TransportKind;
 use mcp_conform::client::RunConfig;
 use mcp_conform::outcome::{CaseResult, Verdict};
@@ -17,8 +17,21 @@ use mcp_conform::transport::stdio::Launch;
 use mcp_conform::traversal::{self, Family, TraversalConfig};
 use serde_json::json;
 
+use crate::http_servers;
+use crate::support::{reference_server, reference_server_str, repo_root};
+
+pub fn trials() -> Vec<Trial> {
+    tests![
+        every_family_passes_on_the_reference_server_over_stdio,
+        every_applicable_family_passes_over_http_with_root,
+        each_traversal_mutant_is_caught_by_its_family,
+        a_write_that_escapes_the_root_is_caught,
+        every_traversal_mutant_is_tested_here,
+        the_cli_substitutes_root_and_honours_only_and_no_traversal,
+    ]
+}
+
 const REVISION: &str = "2025-11-25";
-const REFERENCE: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -47,7 +60,7 @@ fn stdio_run(fault: Option<&str>) -> Vec<CaseResult> {
         args.extend(["--fault".to_string(), f.to_string()]);
     }
     let mut cfg = RunConfig::new(Launch {
-        program: REFERENCE.to_string(),
+        program: reference_server_str().to_string(),
         args,
         env: Vec::new(),
         cwd: None,
@@ -75,7 +88,6 @@ fn no_canary_anywhere(results: &[CaseResult]) {
     );
 }
 
-#[test]
 fn every_family_passes_on_the_reference_server_over_stdio() {
     let results = stdio_run(None);
     assert_eq!(results.len(), Family::ALL.len(), "{:?}", summary(&results));
@@ -89,17 +101,13 @@ fn every_family_passes_on_the_reference_server_over_stdio() {
     no_canary_anywhere(&results);
 }
 
-/// The reference server over HTTP, killed when dropped.
-mod http_servers;
-
-#[test]
 fn every_applicable_family_passes_over_http_with_root() {
     let outer = tempfile::tempdir().expect("tmp");
     let data = outer.path().join("data");
     std::fs::create_dir_all(data.join("docs")).expect("mkdir");
     std::fs::write(data.join("docs/readme.txt"), "served\n").expect("write");
     let args = ["--root".to_string(), data.display().to_string()];
-    let server = http_servers::start_owned("traversal", std::path::Path::new(REFERENCE), &args)
+    let server = http_servers::start_owned("traversal", reference_server(), &args)
         .expect("start the reference server");
     let mcp = server.base.join("mcp").expect("url");
     let mut cfg = RunConfig::for_url(mcp, TransportKind::StreamableHttp);
@@ -132,7 +140,6 @@ const MUTANTS: [(&str, &str); 5] = [
     ("traversal-prefix", "traversal.prefix-sibling"),
 ];
 
-#[test]
 fn each_traversal_mutant_is_caught_by_its_family() {
     for (fault, family) in MUTANTS {
         let results = stdio_run(Some(fault));
@@ -166,7 +173,6 @@ fn each_traversal_mutant_is_caught_by_its_family() {
     }
 }
 
-#[test]
 fn a_write_that_escapes_the_root_is_caught() {
     let results = stdio_run(Some("traversal-write"));
     let r = results
@@ -187,9 +193,8 @@ fn a_write_that_escapes_the_root_is_caught() {
         .is_some_and(|s| s.pointer("/params/name") == Some(&json!("write_file"))));
 }
 
-#[test]
 fn every_traversal_mutant_is_tested_here() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = repo_root();
     let catalogue =
         mcp_conform::mutants::load(&root.join("fixtures/mutants.yaml")).expect("catalogue");
     let listed: BTreeSet<&str> = catalogue
@@ -214,9 +219,15 @@ fn cli(words: &[&str]) -> (i32, Vec<CaseResult>) {
     (code, report.cases)
 }
 
-#[test]
 fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
-    let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE, "--root", "{root}"]);
+    let (code, cases) = cli(&[
+        "--only",
+        "traversal.*",
+        "--",
+        reference_server_str(),
+        "--root",
+        "{root}",
+    ]);
     assert_eq!(code, 0, "{:?}", summary(&cases));
     assert_eq!(cases.len(), Family::ALL.len());
     assert!(cases.iter().all(|c| c.verdict == Verdict::Pass));
@@ -224,7 +235,7 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
         "--only",
         "traversal.dotdot",
         "--",
-        REFERENCE,
+        reference_server_str(),
         "--root",
         "{root}",
         "--fault",
@@ -235,7 +246,7 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
     assert_eq!(cases[0].verdict, Verdict::Fail);
     // Without {root} or --root: every family skips and says how to enable it; a run
     // that judged nothing exits 3.
-    let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE]);
+    let (code, cases) = cli(&["--only", "traversal.*", "--", reference_server_str()]);
     assert_eq!(code, 3);
     assert!(cases
         .iter()
@@ -246,7 +257,7 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
         "ping.*",
         "--no-traversal",
         "--",
-        REFERENCE,
+        reference_server_str(),
         "--root",
         "{root}",
     ]);
