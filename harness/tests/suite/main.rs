@@ -5,7 +5,7 @@
 //!
 //! Two phases, each with its own summary:
 //! 1. the plain tests, named `module::function` (`reports::…`, `fuzz::…`, `cli::…`,
-//!    …), with libtest's default number of threads;
+//!    `layout::…`), with libtest's default number of threads;
 //! 2. the conformance trials (`stdio::…`, `http::…`, `sse::…`, `mutant::…`,
 //!    `variant::…`, `suite::…`, …; see `conformance.rs`), eight at a time by default
 //!    since they mostly wait.
@@ -39,6 +39,7 @@ mod cli;
 mod conformance;
 mod fuzz;
 mod http_servers;
+mod layout;
 mod legal_answers;
 mod negotiation_completion_answers;
 #[cfg(target_os = "linux")]
@@ -55,6 +56,7 @@ fn plain_trials() -> Vec<Trial> {
     trials.extend(auth_fallback::trials());
     trials.extend(cli::trials());
     trials.extend(fuzz::trials());
+    trials.extend(layout::trials());
     trials.extend(legal_answers::trials());
     trials.extend(negotiation_completion_answers::trials());
     #[cfg(target_os = "linux")]
