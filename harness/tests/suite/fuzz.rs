@@ -16,7 +16,7 @@ use mcp_conform::transport::stdio::Launch;
 use serde_json::{json, Value};
 
 use crate::http_servers;
-use crate::support::{reference_server, reference_server_str, repo_root};
+use crate::support::{reference_server, reference_server_str, repo_root, run_conform};
 
 pub fn trials() -> Vec<Trial> {
     tests![
@@ -241,8 +241,8 @@ fn output_schema_violation_is_found_and_shrunk() {
     assert_eq!(m, json!({"a": 88, "b": 13}));
 }
 
-/// Runs the CLI as the printed replay line says (plus a JSON report) and returns the
-/// report's results.
+/// Runs the mcp-conform binary as the printed replay line says (plus a JSON report) and
+/// returns the report's results.
 fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
     let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
     assert_eq!(words.first().map(String::as_str), Some("mcp-conform"));
@@ -250,11 +250,11 @@ fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
         .iter()
         .position(|w| w == "--")
         .expect("-- before the target");
-    let mut argv = words[..split].to_vec();
+    let mut argv = words[1..split].to_vec();
     argv.extend(["--fuzz-time", "120", "--format", "json", "-o"].map(String::from));
     argv.push(dir.display().to_string());
     argv.extend(words[split..].iter().cloned());
-    let code = mcp_conform::cli::main_with(argv);
+    let code = run_conform(&argv);
     assert_eq!(code, 1, "the replay must fail again");
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
     let report: mcp_conform::outcome::RunReport =

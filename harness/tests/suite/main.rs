@@ -13,6 +13,10 @@
 //! Filters apply to both (`cargo test --test suite -- mutant::`), and
 //! `--test-threads` overrides both defaults. A new test function is registered in
 //! its module's `trials()`; one left out is dead code, which clippy refuses.
+//!
+//! The trials share one process: a test runs the `mcp-conform` binary
+//! (`support::run_conform`), never `mcp_conform::cli::main_with` in-process, which
+//! would make this process a child subreaper that kills the other trials' servers.
 
 use libtest_mimic::{Arguments, Trial};
 

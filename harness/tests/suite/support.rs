@@ -19,6 +19,21 @@ pub fn conform_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_mcp-conform"))
 }
 
+/// Runs the `mcp-conform` binary with `args` (stdout dropped, stderr shown) and returns
+/// its exit code (-1 when a signal ended it).
+///
+/// Never call `mcp_conform::cli::main_with` in this process instead: it makes the
+/// process a child subreaper that kills every child it did not start itself, which
+/// here are the servers and harness runs of the other trials.
+pub fn run_conform(args: &[String]) -> i32 {
+    Command::new(conform_binary())
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map(|s| s.code().unwrap_or(-1))
+        .unwrap_or_else(|e| panic!("cannot run mcp-conform: {e}"))
+}
+
 /// The reference server binary, built once per run by [`build_reference_server`].
 /// Panics (failing the trial, or the whole binary when `main` asks first) when it
 /// cannot be built.

@@ -18,7 +18,7 @@ use mcp_conform::traversal::{self, Family, TraversalConfig};
 use serde_json::json;
 
 use crate::http_servers;
-use crate::support::{reference_server, reference_server_str, repo_root};
+use crate::support::{reference_server, reference_server_str, repo_root, run_conform};
 
 pub fn trials() -> Vec<Trial> {
     tests![
@@ -210,10 +210,10 @@ fn every_traversal_mutant_is_tested_here() {
 fn cli(words: &[&str]) -> (i32, Vec<CaseResult>) {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path().display().to_string();
-    let mut argv: Vec<String> = vec!["mcp-conform".into(), "--format".into(), "json".into()];
+    let mut argv: Vec<String> = vec!["--format".into(), "json".into()];
     argv.extend(["-o".to_string(), d]);
     argv.extend(words.iter().map(|w| w.to_string()));
-    let code = mcp_conform::cli::main_with(argv);
+    let code = run_conform(&argv);
     let text = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
     let report: mcp_conform::outcome::RunReport = serde_json::from_str(&text).expect("report");
     (code, report.cases)
