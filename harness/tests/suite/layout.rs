@@ -53,6 +53,10 @@ const CYCLES_ALLOWED_IN: &[&str] = &["transport/"];
 
 pub fn trials() -> Vec<Trial> {
     vec![
+        Trial::test(
+            "layout::the_scanner_reads_paths_not_comments_or_strings",
+            || verdict(scanner_problems()),
+        ),
         Trial::test("layout::no_import_cycle_between_files", || {
             verdict(cycles(&graph()?))
         })
@@ -66,6 +70,53 @@ pub fn trials() -> Vec<Trial> {
         })
         .with_ignored_flag(!ENFORCED),
     ]
+}
+
+/// The scanner on a sample: use groups (nested, `self`, renames), `super::super::`,
+/// an inline module, paths in expressions; nothing from comments, strings, char
+/// literals, lifetimes or `#[cfg(test)]` items.
+fn scanner_problems() -> Vec<String> {
+    let sample = r##"
+        //! See [`crate::doc::link`].
+        use crate::a::{b, c::{self, d as e}};
+        use super::super::up;
+        /* crate::block /* nested crate::x */ still::comment */
+        fn f<'a>(x: &'a str) -> char {
+            let _ = "crate::in_string";
+            let _ = r#"crate::in_raw "string""#;
+            crate::expr::call(x);
+            '''
+        }
+        mod inline {
+            use super::sibling;
+        }
+        #[cfg(test)]
+        mod tests {
+            use crate::only_in_tests;
+        }
+        #[cfg(test)]
+        #[path = "other_tests.rs"]
+        mod more_tests;
+    "##;
+    let scanned = scan(&tokens(sample), &["m".to_string(), "n".to_string()]);
+    let got: Vec<String> = scanned.imports.iter().map(|p| p.join("::")).collect();
+    let want = [
+        "a::b",
+        "a::c",
+        "a::c::d",
+        "up",
+        "expr::call",
+        "m::n::sibling",
+    ];
+    let mut problems = Vec::new();
+    if got != want {
+        problems.push(format!("imports: got {got:?}, want {want:?}"));
+    }
+    let test_modules = [("more_tests".to_string(), Some("other_tests.rs".to_string()))];
+    if scanned.test_modules != test_modules {
+        problems.push(format!("test modules: got {:?}", scanned.test_modules));
+    }
+    problems
 }
 
 fn verdict(problems: Vec<String>) -> Result<(), Failed> {

@@ -74,6 +74,7 @@ fn build_reference_server() -> Result<PathBuf, String> {
         None => return Err(format!("no profile in {}", profile_dir.display())),
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("suite: cargo build -p mcp-reference-server --profile {profile} (once per run)");
     let status = Command::new(&cargo)
         .args(["build", "--quiet", "-p", "mcp-reference-server"])
         .args(["--bin", "mcp-reference-server", "--profile", profile])
