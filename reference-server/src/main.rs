@@ -1,6 +1,8 @@
 //! mcp-reference-server: the known-good MCP server of the mcp-conform
 //! suite, which `--fault NAME` turns into deliberately broken variants.
 
+#[cfg(test)]
+mod catalogue;
 mod chatter;
 mod completion;
 mod core;

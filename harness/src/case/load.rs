@@ -1,9 +1,10 @@
 //! Reads case files: from the copy bundled into the binary, or from a folder.
 //!
-//! A file is checked in three layers, each giving the path and a precise reason:
-//! YAML syntax, the case JSON Schema (`schemas/case.schema.json`), then rules the
-//! schema cannot express (id matches its folder, requirement ids exist, matchers are
-//! spelled right, ids are unique).
+//! A file is checked in four layers, each giving the path and a precise reason:
+//! YAML syntax, the case JSON Schema (generated from the case types; see `schema`),
+//! the case types themselves (matchers are parsed, so a misspelt one names its step),
+//! then rules neither can express (id matches its folder, requirement ids exist, ids
+//! are unique).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,13 +13,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{Case, Step};
-use crate::check::matcher;
+use super::{schema, Case, Step};
 use crate::requirements;
 
 include!(concat!(env!("OUT_DIR"), "/cases_bundle.rs"));
-
-static CASE_SCHEMA: &str = include_str!("../../../schemas/case.schema.json");
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadError {
@@ -32,17 +30,6 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-fn schema() -> Result<&'static jsonschema::Validator, String> {
-    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-    V.get_or_init(|| {
-        let doc: Value = serde_json::from_str(CASE_SCHEMA)
-            .map_err(|e| format!("case schema is not JSON: {e}"))?;
-        jsonschema::validator_for(&doc).map_err(|e| format!("case schema is invalid: {e}"))
-    })
-    .as_ref()
-    .map_err(|e| e.clone())
-}
-
 /// Parses and checks one case file. `path` is as shown to users (`cases/area/x.yaml`).
 pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
     let err = |reason: String| LoadError {
@@ -51,7 +38,7 @@ pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
     };
     let doc: Value =
         serde_yaml_ng::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
-    let validator = schema().map_err(err)?;
+    let validator = schema::validator().map_err(err)?;
     let problems: Vec<String> = validator
         .iter_errors(&doc)
         .take(5)
@@ -73,8 +60,15 @@ pub fn parse(path: &str, text: &str) -> Result<Case, LoadError> {
             problems.join("; ")
         )));
     }
-    let mut case: Case = serde_json::from_value(doc)
-        .map_err(|e| err(format!("does not follow the case format: {e}")))?;
+    let mut case: Case = serde_json::from_value(doc).map_err(|e| {
+        let e = e.to_string();
+        // A misspelt matcher is named by its step (`step 2.1: unknown matcher operator …`).
+        err(if e.starts_with("step ") {
+            e
+        } else {
+            format!("does not follow the case format: {e}")
+        })
+    })?;
     case.file = path.to_string();
     check_rules(&case).map_err(err)?;
     Ok(case)
@@ -118,53 +112,11 @@ fn check_rules(case: &Case) -> Result<(), String> {
     check_steps(&case.steps, "")
 }
 
-fn check_matcher(m: Option<&Value>, here: &str) -> Result<(), String> {
-    match m {
-        Some(m) => matcher::validate(m).map_err(|e| format!("step {here}: {e}")),
-        None => Ok(()),
-    }
-}
-
-/// Matchers are spelled right and cited ids exist, in nested steps too.
+/// Cited ids exist, in nested steps too.
 fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
     for (i, step) in steps.iter().enumerate() {
         let here = format!("{prefix}{}", i + 1);
-        let judged_reqs = match step {
-            Step::Expect(e) => {
-                check_matcher(e.matcher.as_ref(), &here)?;
-                check_matcher(e.skip_if.as_ref(), &here)?;
-                e.judgement.requirements.as_ref()
-            }
-            Step::ExpectHttp(e) => {
-                check_matcher(e.matcher.as_ref(), &here)?;
-                check_matcher(e.skip_if.as_ref(), &here)?;
-                e.judgement.requirements.as_ref()
-            }
-            Step::ExpectSilence(s) => {
-                check_matcher(s.matcher.as_ref(), &here)?;
-                s.judgement.requirements.as_ref()
-            }
-            Step::ExpectExit(x) => x.judgement.requirements.as_ref(),
-            Step::Paginate(p) => p.judgement.requirements.as_ref(),
-            Step::Check(c) => {
-                check_matcher(Some(&c.matcher), &here)?;
-                c.judgement.requirements.as_ref()
-            }
-            Step::SkipUnless(s) => {
-                check_matcher(s.matcher.as_ref(), &here)?;
-                None
-            }
-            Step::Collect(c) => {
-                check_matcher(c.matcher.as_ref(), &here)?;
-                None
-            }
-            Step::ForEach(f) => {
-                check_matcher(f.filter.as_ref(), &here)?;
-                check_steps(&f.steps, &format!("{here}."))?;
-                None
-            }
-            _ => None,
-        };
+        let judged_reqs = step.judgement().and_then(|(j, _)| j.requirements.as_ref());
         for r in judged_reqs.into_iter().flatten() {
             if !requirements::exists(r) {
                 return Err(format!(
@@ -172,6 +124,7 @@ fn check_steps(steps: &[Step], prefix: &str) -> Result<(), String> {
                 ));
             }
         }
+        check_steps(step.sub_steps(), &format!("{here}."))?;
     }
     Ok(())
 }
@@ -315,7 +268,10 @@ mod tests {
     fn nested_steps_are_checked_too() {
         let text = "id: tools.y\ntitle: t\nrequirements: [TOOL-03]\nseverity: must\nsteps:\n  - for_each: {in: xs, as: x, steps: [{check: {value: 1, match: {$tpye: integer}}}]}\n";
         let e = parse("cases/tools/y.yaml", text).expect_err("typo in a nested matcher");
-        assert!(e.reason.contains("step 1.1"), "{e}");
+        assert_eq!(
+            e.reason, "step 1.1: unknown matcher operator `$tpye` at /$tpye",
+            "{e}"
+        );
     }
 
     #[test]

@@ -11,7 +11,15 @@
 //! the harness assumes none: a schema or value that holds under 2020-12 or draft-07
 //! holds.
 
+use std::ops::ControlFlow;
+
 use serde_json::Value;
+
+use crate::json_schema::refs::REF_KEYWORDS;
+use crate::json_schema::walk::walk;
+
+/// How deep the search for external references goes.
+const MAX_REF_DEPTH: usize = 64;
 
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 const DRAFT_07: &str = "http://json-schema.org/draft-07/schema";
@@ -52,7 +60,7 @@ fn with_dialect(schema: &Value, revision: Option<&str>) -> Result<Vec<Value>, Ju
             ))),
         };
     };
-    if let Some(r) = external_ref(schema, 0) {
+    if let Some(r) = external_ref(schema) {
         return Err(Judged::CannotJudge(format!(
             "the schema refers to {r:?} outside itself, which the harness does not fetch"
         )));
@@ -84,25 +92,23 @@ fn with_dialect(schema: &Value, revision: Option<&str>) -> Result<Vec<Value>, Ju
     }
 }
 
-/// The first `$ref` (or `$dynamicRef`, `$recursiveRef`) that does not point into the
-/// document itself (`#…`).
-fn external_ref(v: &Value, depth: usize) -> Option<String> {
-    if depth > 64 {
-        return None;
-    }
-    match v {
-        Value::Object(m) => m.iter().find_map(|(k, child)| match child {
-            Value::String(r)
-                if matches!(k.as_str(), "$ref" | "$dynamicRef" | "$recursiveRef")
-                    && !r.starts_with('#') =>
-            {
-                Some(r.clone())
-            }
-            _ => external_ref(child, depth + 1),
-        }),
-        Value::Array(items) => items.iter().find_map(|i| external_ref(i, depth + 1)),
-        _ => None,
-    }
+/// The first `$ref` (or `$dynamicRef`, `$recursiveRef`) of a subschema that does not
+/// point into the document itself (`#…`); instance data (`const`, `default`, …) is not
+/// searched.
+fn external_ref(schema: &Value) -> Option<String> {
+    let mut found = None;
+    walk(schema, MAX_REF_DEPTH, &mut |node| {
+        found = REF_KEYWORDS
+            .iter()
+            .filter_map(|k| node.schema.get(*k).and_then(Value::as_str))
+            .find(|r| !r.starts_with('#'))
+            .map(str::to_string);
+        match found {
+            Some(_) => ControlFlow::Break(()),
+            None => ControlFlow::Continue(()),
+        }
+    });
+    found
 }
 
 fn valid_schema(doc: &Value) -> Result<(), String> {
@@ -192,6 +198,9 @@ mod tests {
         ));
         let s = json!({"type": "object", "properties": {"a": {"$ref": "file:///etc/hostname"}}});
         assert!(matches!(judge_schema(&s, LATEST), Judged::CannotJudge(_)));
+        // A `$ref` member of instance data is data, not a reference.
+        let s = json!({"type": "object", "default": {"$ref": "http://127.0.0.1:9/x"}});
+        assert_eq!(judge_schema(&s, LATEST), Judged::Holds);
         // A reference inside the document is judged.
         let s = json!({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"});
         assert_eq!(judge_schema(&s, LATEST), Judged::Holds);

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::json_schema::json_type;
+use crate::json_schema::{json_type, pointer};
 
 /// One rule broken by a received message: requirement ids and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +62,7 @@ fn walk_meta(v: &Value, at: &str, depth: usize, out: &mut Vec<WireViolation>) {
     match v {
         Value::Object(obj) => {
             for (k, child) in obj {
-                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let here = pointer::join(at, k);
                 if k == "_meta" {
                     if let Value::Object(meta) = child {
                         for key in meta.keys() {

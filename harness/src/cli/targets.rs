@@ -1,6 +1,17 @@
-//! What to test: a command line to start over stdio, or a URL.
+//! What to test: a command line to start over stdio, or a URL; taken from the
+//! positional words or a Claude Desktop config, with how to reach it ([`config_for`])
+//! and the traversal sandbox it runs on ([`traversal_sandbox`]).
 
+use std::sync::Arc;
+
+use crate::case::TransportKind;
+use crate::client::RunConfig;
+use crate::sandbox::Sandbox;
 use crate::transport::stdio::Launch;
+
+use super::args::Args;
+use super::claude_config;
+use super::error::CliError;
 
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -13,21 +24,21 @@ pub enum Target {
 impl Target {
     /// Reads the positional words of the command line: a single `http(s)://` word is a
     /// URL; anything else is a program and its arguments.
-    pub fn from_words(words: &[String]) -> Result<Target, String> {
+    pub fn from_words(words: &[String]) -> Result<Target, CliError> {
         let Some(first) = words.first() else {
-            return Err("no target given: pass a server command (e.g. `mcp-conform ./my-server --flag`) or a URL".into());
+            return Err(CliError::usage("no target given: pass a server command (e.g. `mcp-conform ./my-server --flag`) or a URL"));
         };
         if first.starts_with('-') {
-            return Err(format!(
+            return Err(CliError::usage(format!(
                 "unknown option `{first}` (see --help); a server command comes first, its own flags after it"
-            ));
+            )));
         }
         if first.starts_with("http://") || first.starts_with("https://") {
             if words.len() > 1 {
-                return Err(format!(
+                return Err(CliError::usage(format!(
                     "a URL target takes no further arguments (got `{}`)",
                     words[1..].join(" ")
-                ));
+                )));
             }
             return Ok(Target::Url(first.clone()));
         }
@@ -45,6 +56,114 @@ impl Target {
             Target::Url(u) => u.clone(),
         }
     }
+}
+
+/// The servers to test: the positional target, or entries of a Claude Desktop config.
+pub fn targets_of(args: &Args) -> Result<Vec<(Option<String>, Target)>, CliError> {
+    let Some(path) = &args.claude_config else {
+        return Ok(vec![(None, Target::from_words(&args.target)?)]);
+    };
+    if !args.target.is_empty() {
+        return Err(CliError::usage(
+            "give either a target or --claude-config, not both",
+        ));
+    }
+    let entries = claude_config::load(path).map_err(CliError::usage)?;
+    let chosen = match (&args.server, args.all_servers) {
+        (Some(name), _) => vec![claude_config::select(&entries, name).map_err(CliError::usage)?],
+        (None, true) => entries,
+        (None, false) => {
+            let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+            return Err(CliError::usage(format!(
+                "--claude-config needs --server NAME or --all-servers (servers in the file: {})",
+                names.join(", ")
+            )));
+        }
+    };
+    Ok(chosen
+        .into_iter()
+        .map(|e| {
+            let target = match (&e.command, &e.url) {
+                (Some(cmd), _) => Target::Command(Launch {
+                    program: cmd.clone(),
+                    args: e.args.clone(),
+                    env: e.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    cwd: None,
+                }),
+                (None, Some(url)) => Target::Url(url.clone()),
+                (None, None) => Target::Url(String::new()),
+            };
+            (Some(e.name), target)
+        })
+        .collect())
+}
+
+/// How to reach one target: a command over stdio, or a URL over HTTP.
+pub fn config_for(target: &Target, args: &Args) -> Result<RunConfig, CliError> {
+    match target {
+        Target::Command(l) => {
+            if args.transport.is_some() {
+                return Err(CliError::usage("--transport applies to URL targets only"));
+            }
+            if args.bearer.is_some() {
+                return Err(CliError::usage("--bearer applies to URL targets only"));
+            }
+            Ok(RunConfig::new(l.clone()))
+        }
+        Target::Url(u) => {
+            let url = url::Url::parse(u)
+                .map_err(|e| CliError::usage(format!("`{u}` is not a valid URL: {e}")))?;
+            let kind = match args.transport.as_deref() {
+                Some("sse") => TransportKind::Sse,
+                _ => TransportKind::StreamableHttp,
+            };
+            let mut cfg = RunConfig::for_url(url, kind);
+            if let Some(h) = cfg.http.as_mut() {
+                h.bearer = args.bearer.clone();
+                h.scoped_bearer = args.scoped_bearer.clone();
+            }
+            Ok(cfg)
+        }
+    }
+}
+
+/// A target (with the sandbox substituted into its command), its traversal sandbox,
+/// and why the traversal families skip when there is none.
+pub type SandboxChoice = (Target, Option<Arc<Sandbox>>, String);
+
+/// Whether a command names the `{root}` or `{sandbox}` placeholder.
+pub fn names_sandbox(l: &Launch) -> bool {
+    std::iter::once(&l.program)
+        .chain(l.args.iter())
+        .chain(l.env.iter().map(|(_, v)| v))
+        .any(|w| w.contains("{root}") || w.contains("{sandbox}"))
+}
+
+/// The traversal sandbox of a target: beside `--root DIR`, or a fresh one when the
+/// command names `{root}`/`{sandbox}` (substituted here, before the probe). Without
+/// either, the reason the traversal families skip.
+pub fn traversal_sandbox(target: Target, args: &Args) -> Result<SandboxChoice, CliError> {
+    let placeholders = match &target {
+        Target::Command(l) => names_sandbox(l),
+        Target::Url(_) => false,
+    };
+    let sandbox = match &args.root {
+        Some(dir) => Some(Sandbox::beside(dir).map_err(CliError::usage)?),
+        None if placeholders => Some(Sandbox::create().map_err(CliError::usage)?),
+        None => None,
+    };
+    let Some(sb) = sandbox else {
+        let why = match &target {
+            Target::Command(_) => "no sandbox: put {root} where the server takes its folder (`mcp-conform -- mcp-server-filesystem {root}`), or give --root DIR, the folder it serves",
+            Target::Url(_) => "no sandbox: give --root DIR, the folder the server serves (canaries go beside it)",
+        };
+        return Ok((target, None, why.to_string()));
+    };
+    let target = match target {
+        Target::Command(l) => Target::Command(crate::client::launch_in(&sb, &l)),
+        other => other,
+    };
+    Ok((target, Some(Arc::new(sb)), String::new()))
 }
 
 #[cfg(test)]

@@ -214,6 +214,15 @@ pub async fn call_once_public(
     call_once(server, tool, probe, wait, true).await.ok()?.1
 }
 
+/// The breaches seen so far in one campaign.
+#[derive(Default)]
+struct Candidates {
+    /// Per rule: the candidates (case index, tree) from the window where it first showed.
+    kept: BTreeMap<Rule, Vec<(u32, Tree)>>,
+    /// Per rule: the candidate that broke it again when called alone.
+    confirmed: BTreeMap<Rule, (u32, Tree, Breach, Reply)>,
+}
+
 /// Runs one campaign against the long-lived `server`.
 pub async fn run(
     server: &mut FuzzServer<'_>,
@@ -225,10 +234,8 @@ pub async fn run(
     let strategy = strategy(&tool.gen, family);
     let mut runner = runner_for_seed(st.seed, st.cases);
     let max_shrink = runner.config().max_shrink_iters;
-    // Per rule: the candidates (case index, tree) from the window where it first showed.
-    let mut kept: BTreeMap<Rule, Vec<(u32, Tree)>> = BTreeMap::new();
-    let mut confirmed: BTreeMap<Rule, (u32, Tree, Breach, Reply)> = BTreeMap::new();
-    'gen: while out.cases_run < st.cases {
+    let mut seen = Candidates::default();
+    while out.cases_run < st.cases {
         if Instant::now() >= st.deadline {
             out.stopped = Some(format!(
                 "time budget used up after {} of {} cases",
@@ -237,80 +244,26 @@ pub async fn run(
             break;
         }
         let n = st.window.max(1).min((st.cases - out.cases_run) as usize);
-        let mut trees: Vec<Tree> = Vec::with_capacity(n);
-        for _ in 0..n {
-            match strategy.new_tree(&mut runner) {
-                Ok(t) => trees.push(t),
-                Err(e) => {
-                    out.error = Some(format!("input generation failed: {e}"));
-                    break 'gen;
-                }
+        let trees = match new_trees(&strategy, &mut runner, n) {
+            Ok(trees) => trees,
+            Err(e) => {
+                out.error = Some(format!("input generation failed: {e}"));
+                break;
             }
-        }
-        let probes: Vec<Probe> = trees.iter().map(|t| t.current()).collect();
+        };
         if let Err(e) = server.ensure().await {
             out.error = Some(format!("could not (re)start the server: {e}"));
             break;
         }
-        let args: Vec<&Value> = probes.iter().map(|p| &p.value).collect();
-        let replies = server.call_window(&tool.name, &args, st.call_timeout).await;
-        out.calls += n as u64;
-        let any_closed = replies.iter().any(|r| matches!(r.0, Reply::Closed(_)));
-        let ping_ok = if any_closed {
-            false
-        } else {
-            server.ping(st.call_timeout).await
-        };
-        if !ping_ok {
-            server.stop().await;
-        }
-        let base = out.cases_run;
-        out.cases_run += n as u32;
-        let mut new_must = Vec::new();
-        for (i, ((reply, wire), tree)) in replies.into_iter().zip(trees).enumerate() {
-            if matches!(reply, Reply::Timeout { progressed: true }) {
-                out.inconclusive += 1;
-            }
-            let obs = Observation {
-                reply,
-                wire,
-                ping_ok: Some(ping_ok),
-            };
-            if tool.outlived(&probes[i], &obs) {
-                out.outlived += 1;
-            }
-            let Some(b) = tool.judge(&probes[i], &obs) else {
-                continue;
-            };
-            if confirmed.contains_key(&b.rule) {
-                continue;
-            }
-            let list = kept.entry(b.rule).or_default();
-            if list.first().is_some_and(|(idx, _)| *idx < base) {
-                continue; // candidates come from the first window only
-            }
-            if list.is_empty() && b.severity() == crate::outcome::Severity::Must {
-                new_must.push(b.rule);
-            }
-            list.push((base + i as u32, tree));
-        }
+        let new_must = call_window(server, tool, trees, st, &mut out, &mut seen).await;
         // A MUST breach ends generation once one candidate reproduces alone.
-        for rule in new_must {
-            if let Some(c) = confirm(server, tool, rule, &mut kept, st, &mut out).await {
-                confirmed.insert(rule, c);
-                break 'gen;
-            }
+        if confirm_first(server, tool, new_must, st, &mut out, &mut seen).await {
+            break;
         }
     }
-    for rule in kept.keys().copied().collect::<Vec<_>>() {
-        if confirmed.contains_key(&rule) {
-            continue;
-        }
-        if let Some(c) = confirm(server, tool, rule, &mut kept, st, &mut out).await {
-            confirmed.insert(rule, c);
-        }
-    }
-    for (rule, (index, tree, breach, reply)) in confirmed {
+    let rules: Vec<Rule> = seen.kept.keys().copied().collect();
+    confirm_remaining(server, tool, rules, st, &mut out, &mut seen).await;
+    for (rule, (index, tree, breach, reply)) in seen.confirmed {
         let found = shrink(
             server, tool, rule, index, tree, breach, reply, st, max_shrink,
         )
@@ -325,6 +278,109 @@ pub async fn run(
         )
     });
     out
+}
+
+/// The next `n` input trees of the campaign.
+fn new_trees(
+    strategy: &BoxedStrategy<Probe>,
+    runner: &mut proptest::test_runner::TestRunner,
+    n: usize,
+) -> Result<Vec<Tree>, proptest::test_runner::Reason> {
+    (0..n).map(|_| strategy.new_tree(runner)).collect()
+}
+
+/// Calls the tool once per tree (one window), pings, and keeps the breaches as
+/// candidates; returns the MUST rules that showed for the first time.
+async fn call_window(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    trees: Vec<Tree>,
+    st: &Settings,
+    out: &mut Outcome,
+    seen: &mut Candidates,
+) -> Vec<Rule> {
+    let n = trees.len();
+    let probes: Vec<Probe> = trees.iter().map(|t| t.current()).collect();
+    let args: Vec<&Value> = probes.iter().map(|p| &p.value).collect();
+    let replies = server.call_window(&tool.name, &args, st.call_timeout).await;
+    out.calls += n as u64;
+    let any_closed = replies.iter().any(|r| matches!(r.0, Reply::Closed(_)));
+    let ping_ok = if any_closed {
+        false
+    } else {
+        server.ping(st.call_timeout).await
+    };
+    if !ping_ok {
+        server.stop().await;
+    }
+    let base = out.cases_run;
+    out.cases_run += n as u32;
+    let mut new_must = Vec::new();
+    for (i, ((reply, wire), tree)) in replies.into_iter().zip(trees).enumerate() {
+        if matches!(reply, Reply::Timeout { progressed: true }) {
+            out.inconclusive += 1;
+        }
+        let obs = Observation {
+            reply,
+            wire,
+            ping_ok: Some(ping_ok),
+        };
+        if tool.outlived(&probes[i], &obs) {
+            out.outlived += 1;
+        }
+        let Some(b) = tool.judge(&probes[i], &obs) else {
+            continue;
+        };
+        if seen.confirmed.contains_key(&b.rule) {
+            continue;
+        }
+        let list = seen.kept.entry(b.rule).or_default();
+        if list.first().is_some_and(|(idx, _)| *idx < base) {
+            continue; // candidates come from the first window only
+        }
+        if list.is_empty() && b.severity() == crate::outcome::Severity::Must {
+            new_must.push(b.rule);
+        }
+        list.push((base + i as u32, tree));
+    }
+    new_must
+}
+
+/// Confirms the rules in order until one reproduces alone; true when one did.
+async fn confirm_first(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    rules: Vec<Rule>,
+    st: &Settings,
+    out: &mut Outcome,
+    seen: &mut Candidates,
+) -> bool {
+    for rule in rules {
+        if let Some(c) = confirm(server, tool, rule, &mut seen.kept, st, out).await {
+            seen.confirmed.insert(rule, c);
+            return true;
+        }
+    }
+    false
+}
+
+/// Confirms each rule not confirmed yet.
+async fn confirm_remaining(
+    server: &mut FuzzServer<'_>,
+    tool: &ToolPlan,
+    rules: Vec<Rule>,
+    st: &Settings,
+    out: &mut Outcome,
+    seen: &mut Candidates,
+) {
+    for rule in rules {
+        if seen.confirmed.contains_key(&rule) {
+            continue;
+        }
+        if let Some(c) = confirm(server, tool, rule, &mut seen.kept, st, out).await {
+            seen.confirmed.insert(rule, c);
+        }
+    }
 }
 
 /// Re-runs the candidates of `rule` alone, in generation order; the first that breaks

@@ -148,22 +148,7 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
     server.start().await?;
     let listed = server.list_tools(MAX_PAGES).await?;
     let mut run = FuzzRun::default();
-    for wanted in &fz.tools {
-        if !listed
-            .iter()
-            .any(|t| t.get("name").and_then(Value::as_str) == Some(wanted))
-        {
-            run.notes
-                .push(format!("--fuzz-tools: the server lists no tool `{wanted}`"));
-        }
-    }
-    let chosen: Vec<&Value> = listed
-        .iter()
-        .filter(|t| {
-            let name = t.get("name").and_then(Value::as_str).unwrap_or("");
-            fz.tools.is_empty() || fz.tools.iter().any(|w| w == name)
-        })
-        .collect();
+    let chosen = chosen_tools(&listed, fz, &mut run.notes);
     let mut left_out = Vec::new();
     let fuzzable = chosen
         .iter()
@@ -198,44 +183,7 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         let share = remaining / (fuzzable - done).max(1);
         done += 1;
         let tool_end = Instant::now() + share;
-        for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
-            // Each family gets its part of the tool's share: 60% for generation, the
-            // rest for confirming and shrinking, less a reserve for calls under way.
-            let now = Instant::now();
-            let left = tool_end.saturating_duration_since(now);
-            let slice = if k == 0 { left / 2 } else { left };
-            // Calls under way at a deadline and the evidence run may overrun it.
-            let reserve = (fz.call_timeout * 2).min(slice / 3);
-            let work = slice.saturating_sub(reserve);
-            let settings = Settings {
-                cases: fz.cases,
-                seed: campaign_seed(fz.seed, &name, family),
-                call_timeout: fz.call_timeout,
-                window: fz.window,
-                deadline: now + work.mul_f64(0.6),
-                shrink_deadline: now + work,
-            };
-            let began = Instant::now();
-            let outcome = campaign::run(&mut server, &plan, family, &settings).await;
-            run.calls += outcome.calls;
-            // The evidence run replays the minimal input in a fresh process, unless the
-            // tool's share of the budget is spent.
-            let evidence = if Instant::now() < tool_end {
-                results::evidence(&mut server, &plan, &outcome, fz.call_timeout).await
-            } else {
-                results::Evidence::none()
-            };
-            run.results.push(results::campaign_result(
-                &plan,
-                family,
-                revision,
-                fz,
-                &settings,
-                &outcome,
-                evidence,
-                began.elapsed(),
-            ));
-        }
+        fuzz_tool(&mut server, &plan, tool_end, fz, revision, &mut run).await;
     }
     server.stop().await;
     run.notes.push(format!(
@@ -249,6 +197,79 @@ pub async fn run(cfg: &RunConfig, fz: &FuzzConfig, revision: &str) -> Result<Fuz
         ));
     }
     Ok(run)
+}
+
+/// The listed tools `--fuzz-tools` chose (all when it names none), with a note for
+/// each name it gives that the server does not list.
+fn chosen_tools<'a>(
+    listed: &'a [Value],
+    fz: &FuzzConfig,
+    notes: &mut Vec<String>,
+) -> Vec<&'a Value> {
+    for wanted in &fz.tools {
+        if !listed
+            .iter()
+            .any(|t| t.get("name").and_then(Value::as_str) == Some(wanted))
+        {
+            notes.push(format!("--fuzz-tools: the server lists no tool `{wanted}`"));
+        }
+    }
+    listed
+        .iter()
+        .filter(|t| {
+            let name = t.get("name").and_then(Value::as_str).unwrap_or("");
+            fz.tools.is_empty() || fz.tools.iter().any(|w| w == name)
+        })
+        .collect()
+}
+
+/// Runs both campaign families on one tool until `tool_end`, with their evidence runs.
+async fn fuzz_tool(
+    server: &mut FuzzServer<'_>,
+    plan: &ToolPlan,
+    tool_end: Instant,
+    fz: &FuzzConfig,
+    revision: &str,
+    run: &mut FuzzRun,
+) {
+    for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
+        // Each family gets its part of the tool's share: 60% for generation, the
+        // rest for confirming and shrinking, less a reserve for calls under way.
+        let now = Instant::now();
+        let left = tool_end.saturating_duration_since(now);
+        let slice = if k == 0 { left / 2 } else { left };
+        // Calls under way at a deadline and the evidence run may overrun it.
+        let reserve = (fz.call_timeout * 2).min(slice / 3);
+        let work = slice.saturating_sub(reserve);
+        let settings = Settings {
+            cases: fz.cases,
+            seed: campaign_seed(fz.seed, &plan.name, family),
+            call_timeout: fz.call_timeout,
+            window: fz.window,
+            deadline: now + work.mul_f64(0.6),
+            shrink_deadline: now + work,
+        };
+        let began = Instant::now();
+        let outcome = campaign::run(server, plan, family, &settings).await;
+        run.calls += outcome.calls;
+        // The evidence run replays the minimal input in a fresh process, unless the
+        // tool's share of the budget is spent.
+        let evidence = if Instant::now() < tool_end {
+            results::evidence(server, plan, &outcome, fz.call_timeout).await
+        } else {
+            results::Evidence::none()
+        };
+        run.results.push(results::campaign_result(
+            plan,
+            family,
+            revision,
+            fz,
+            &settings,
+            &outcome,
+            evidence,
+            began.elapsed(),
+        ));
+    }
 }
 
 #[cfg(test)]

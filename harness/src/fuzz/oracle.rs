@@ -187,64 +187,21 @@ pub fn outlived_timeout(ctx: &Context<'_>, obs: &Observation) -> bool {
         && ctx.input_valid != Some(false)
 }
 
-/// Judges one observation; `None` when every rule holds (or nothing can be judged,
-/// as for a call that was still reporting progress at the timeout).
-pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
-    let ping_failed = obs.ping_ok == Some(false);
-    let (alive, alive_req) = if ctx.stateless {
+/// The names of the liveness check in this era: the request and its requirement.
+fn alive_check(ctx: &Context<'_>) -> (&'static str, &'static str) {
+    if ctx.stateless {
         ("server/discover", "RPC-02")
     } else {
         ("ping", "PING-01")
-    };
-    let invalid_note = if ctx.input_valid != Some(false) {
-        ""
-    } else {
-        " (the input breaks the inputSchema: servers must validate tool inputs, TOOL-15)"
-    };
-    let response = match &obs.reply {
-        Reply::Closed(why) => {
-            let mut reqs = vec![alive_req];
-            if ctx.input_valid == Some(false) {
-                reqs.push("TOOL-15");
-            }
-            return Some(Breach::new(
-                Rule::Crash,
-                &reqs,
-                format!("the server died during the call ({why}){invalid_note}"),
-            ));
-        }
-        Reply::Timeout { progressed: true } => return None,
-        Reply::Refused(why) => {
-            return Some(Breach::new(
-                Rule::RefusedWithoutAnswer,
-                &["HTTP-08"],
-                format!("no JSON-RPC answer: {why}{invalid_note}"),
-            ))
-        }
-        Reply::Timeout { progressed: false } if ping_failed => {
-            let reqs: &[&str] = if ctx.stateless {
-                &["RPC-02"]
-            } else {
-                &["RPC-02", "PING-01"]
-            };
-            return Some(Breach::new(
-                Rule::Hang,
-                reqs,
-                format!("no answer to the call within the timeout, and {alive} went unanswered too"),
-            ));
-        }
-        Reply::Timeout { progressed: false } if ctx.input_valid == Some(false) => {
-            return Some(Breach::new(
-                Rule::Unanswered,
-                &["RPC-02", "TOOL-15"],
-                format!("no answer within the timeout to an input that breaks the inputSchema ({alive} still answered, no progress reported)"),
-            ))
-        }
-        // A schema-valid input may take as long as the tool needs: no rule bounds it.
-        // The call was cancelled at the timeout (as the lifecycle page's Timeouts section
-        // has the sender do) and the campaign notes it (see [`outlived_timeout`]).
-        Reply::Timeout { progressed: false } => return None,
-        Reply::Response(r) => r,
+    }
+}
+
+/// Judges one observation; `None` when every rule holds (or nothing can be judged,
+/// as for a call that was still reporting progress at the timeout).
+pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
+    let response = match response_of(ctx, obs) {
+        Ok(response) => response,
+        Err(verdict) => return verdict,
     };
     if let Some((reqs, message)) = obs.wire.first() {
         let reqs: Vec<&str> = reqs.iter().map(String::as_str).collect();
@@ -254,7 +211,8 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
             format!("malformed response: {message}"),
         ));
     }
-    if ping_failed {
+    if obs.ping_ok == Some(false) {
+        let (alive, alive_req) = alive_check(ctx);
         return Some(Breach::new(
             Rule::StopsAnsweringPing,
             &[alive_req],
@@ -262,58 +220,125 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
         ));
     }
     if ctx.arguments_not_object {
-        let code = response.pointer("/error/code").and_then(Value::as_i64);
-        if code == Some(INVALID_PARAMS) {
-            return None;
-        }
-        let got = match code {
-            Some(c) => format!("JSON-RPC error {c}"),
-            None => "a result".to_string(),
-        };
-        let message = format!("non-object `arguments` got {got}, not a -32602 error");
-        return Some(if ctx.tool_08 {
-            Breach::new(Rule::ArgumentsNotObject, &["TOOL-08"], message)
-        } else if code.is_some() {
-            Breach::new(Rule::WrongCodeOnInvalid, &["RPC-12"], message)
-        } else {
-            Breach::new(Rule::SuccessOnInvalid, &["TOOL-09"], message)
-        });
+        return judge_non_object_arguments(ctx, response);
     }
     if let Some(err) = response.get("error") {
-        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
-        let message = err.get("message").and_then(Value::as_str).unwrap_or("");
-        let message = shorten(message, 200);
-        return if ctx.input_valid == Some(true) {
-            if code == INVALID_PARAMS || code == INTERNAL_ERROR {
-                Some(Breach::new(
-                    Rule::ProtocolErrorOnValid,
-                    &["RPC-12"],
-                    format!("a valid input got JSON-RPC error {code} ({message})"),
-                ))
-            } else {
-                Some(Breach::new(
-                    Rule::OtherErrorOnValid,
-                    &["TOOL-09"],
-                    format!("a valid input got JSON-RPC error {code} ({message}); execution failures belong in an isError result"),
-                ))
+        return judge_error(ctx, err);
+    }
+    // Neither result nor error: a wire violation, judged above.
+    judge_result(ctx, response.get("result")?)
+}
+
+/// The response the call got, or (as `Err`) the verdict on a call without one.
+fn response_of<'o>(ctx: &Context<'_>, obs: &'o Observation) -> Result<&'o Value, Option<Breach>> {
+    let ping_failed = obs.ping_ok == Some(false);
+    let (alive, alive_req) = alive_check(ctx);
+    let invalid_note = if ctx.input_valid != Some(false) {
+        ""
+    } else {
+        " (the input breaks the inputSchema: servers must validate tool inputs, TOOL-15)"
+    };
+    let breach = match &obs.reply {
+        Reply::Response(r) => return Ok(r),
+        Reply::Closed(why) => {
+            let mut reqs = vec![alive_req];
+            if ctx.input_valid == Some(false) {
+                reqs.push("TOOL-15");
             }
-        } else if code == INVALID_PARAMS || ctx.input_valid.is_none() {
-            None
-        } else if ctx.stateless && code == HEADER_MISMATCH {
-            // A value the schema does not allow may be one no header can mirror (an
-            // object where an x-mcp-header string belongs): the header check answers first.
-            None
+            Breach::new(
+                Rule::Crash,
+                &reqs,
+                format!("the server died during the call ({why}){invalid_note}"),
+            )
+        }
+        Reply::Timeout { progressed: true } => return Err(None),
+        Reply::Refused(why) => Breach::new(
+            Rule::RefusedWithoutAnswer,
+            &["HTTP-08"],
+            format!("no JSON-RPC answer: {why}{invalid_note}"),
+        ),
+        Reply::Timeout { progressed: false } if ping_failed => {
+            let reqs: &[&str] = if ctx.stateless {
+                &["RPC-02"]
+            } else {
+                &["RPC-02", "PING-01"]
+            };
+            Breach::new(
+                Rule::Hang,
+                reqs,
+                format!("no answer to the call within the timeout, and {alive} went unanswered too"),
+            )
+        }
+        Reply::Timeout { progressed: false } if ctx.input_valid == Some(false) => Breach::new(
+            Rule::Unanswered,
+            &["RPC-02", "TOOL-15"],
+            format!("no answer within the timeout to an input that breaks the inputSchema ({alive} still answered, no progress reported)"),
+        ),
+        // A schema-valid input may take as long as the tool needs: no rule bounds it.
+        // The call was cancelled at the timeout (as the lifecycle page's Timeouts section
+        // has the sender do) and the campaign notes it (see [`outlived_timeout`]).
+        Reply::Timeout { progressed: false } => return Err(None),
+    };
+    Err(Some(breach))
+}
+
+/// A call whose `arguments` were not an object must get -32602 (TOOL-08 where the
+/// revision states it, else the general rules).
+fn judge_non_object_arguments(ctx: &Context<'_>, response: &Value) -> Option<Breach> {
+    let code = response.pointer("/error/code").and_then(Value::as_i64);
+    if code == Some(INVALID_PARAMS) {
+        return None;
+    }
+    let got = match code {
+        Some(c) => format!("JSON-RPC error {c}"),
+        None => "a result".to_string(),
+    };
+    let message = format!("non-object `arguments` got {got}, not a -32602 error");
+    Some(if ctx.tool_08 {
+        Breach::new(Rule::ArgumentsNotObject, &["TOOL-08"], message)
+    } else if code.is_some() {
+        Breach::new(Rule::WrongCodeOnInvalid, &["RPC-12"], message)
+    } else {
+        Breach::new(Rule::SuccessOnInvalid, &["TOOL-09"], message)
+    })
+}
+
+/// A JSON-RPC error answer to a call.
+fn judge_error(ctx: &Context<'_>, err: &Value) -> Option<Breach> {
+    let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let message = err.get("message").and_then(Value::as_str).unwrap_or("");
+    let message = shorten(message, 200);
+    if ctx.input_valid == Some(true) {
+        if code == INVALID_PARAMS || code == INTERNAL_ERROR {
+            Some(Breach::new(
+                Rule::ProtocolErrorOnValid,
+                &["RPC-12"],
+                format!("a valid input got JSON-RPC error {code} ({message})"),
+            ))
         } else {
             Some(Breach::new(
-                Rule::WrongCodeOnInvalid,
-                &["RPC-12"],
-                format!("an invalid input got JSON-RPC error {code} ({message}), not -32602 or an isError result"),
+                Rule::OtherErrorOnValid,
+                &["TOOL-09"],
+                format!("a valid input got JSON-RPC error {code} ({message}); execution failures belong in an isError result"),
             ))
-        };
+        }
+    } else if code == INVALID_PARAMS || ctx.input_valid.is_none() {
+        None
+    } else if ctx.stateless && code == HEADER_MISMATCH {
+        // A value the schema does not allow may be one no header can mirror (an
+        // object where an x-mcp-header string belongs): the header check answers first.
+        None
+    } else {
+        Some(Breach::new(
+            Rule::WrongCodeOnInvalid,
+            &["RPC-12"],
+            format!("an invalid input got JSON-RPC error {code} ({message}), not -32602 or an isError result"),
+        ))
     }
-    let Some(result) = response.get("result") else {
-        return None; // neither result nor error: a wire violation, judged above
-    };
+}
+
+/// A result answer to a call.
+fn judge_result(ctx: &Context<'_>, result: &Value) -> Option<Breach> {
     // 2026-07-28: the server asks the client for input first (the fuzzer gives none);
     // not a tool result, so there is nothing more to judge.
     if result.get("resultType").and_then(Value::as_str) == Some("input_required") {

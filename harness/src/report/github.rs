@@ -114,7 +114,7 @@ pub fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::json::fixtures::{case, sample_report};
+    use crate::report::fixtures::{case, sample_report};
 
     #[test]
     fn escaping() {
@@ -122,37 +122,6 @@ mod tests {
         assert_eq!(escape_data("%0A"), "%250A");
         assert_eq!(escape_data("a: b, c"), "a: b, c");
         assert_eq!(escape_property("a: b, c%\n"), "a%3A b%2C c%25%0A");
-    }
-
-    #[test]
-    fn one_command_per_failing_or_warning_case_and_a_notice() {
-        let out = render(&sample_report());
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines.len(), 5, "{out}");
-        assert!(
-            lines[0].starts_with(
-                "::error file=cases/jsonrpc/jsonrpc.id-echo.yaml,title=jsonrpc.id-echo [RPC-001]::response id does not match request id%0Aresponse id 8 does not echo request id 7 (RPC-003, LIFE-002)"
-            ),
-            "{}",
-            lines[0]
-        );
-        assert!(lines[0].contains("%0Aexpected: {\"jsonrpc\":\"2.0\",\"id\":7}"));
-        assert!(lines[0].ends_with("%0A(+1 more findings)"));
-        assert!(lines[1].starts_with(
-            "::error file=cases/lifecycle/lifecycle.shutdown.yaml,title=lifecycle.shutdown [LIFE-010%2C STDIO-004]::server closed stdout"
-        ), "{}", lines[1]);
-        assert!(lines[2].starts_with(
-            "::warning file=cases/tools/tools.progress.yaml,title=tools.progress [PROG-002%2C TOOL-010]::server did not send a progress notification%0A"
-        ), "{}", lines[2]);
-        // A note is a notice of its own, never a warning or an error.
-        assert_eq!(
-            lines[3],
-            "::notice file=cases/http/http.foreign-host-rejected.yaml,title=http.foreign-host-rejected [SEC-04]::a request with a foreign Host header was served%0Astatus 200 for Host: rebind.invalid (SEC-04)%0Aactual: {\"status\":200}"
-        );
-        assert_eq!(
-            lines[4],
-            "::notice title=mcp-conform::8 cases: 3 passed, 1 failed, 1 warned, 1 noted, 1 skipped, 1 errored against node server.js --stdio (stdio) at revision 2025-11-25"
-        );
     }
 
     #[test]
@@ -175,7 +144,7 @@ mod tests {
     fn long_evidence_is_cut() {
         let mut report = sample_report();
         let mut c = case("jsonrpc.big", Verdict::Fail);
-        let mut f = crate::report::json::fixtures::finding("big");
+        let mut f = crate::report::fixtures::finding("big");
         f.actual = Some(serde_json::Value::String("x".repeat(2000)));
         c.findings = vec![f];
         report.cases = vec![c];

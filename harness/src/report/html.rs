@@ -251,7 +251,7 @@ fn diff_lines(diff: &str) -> Vec<DiffLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::json::fixtures::{case, sample_report};
+    use crate::report::fixtures::{case, sample_report};
 
     fn attr_values<'a>(html: &'a str, needle: &str) -> Vec<&'a str> {
         html.match_indices(needle)
@@ -350,32 +350,6 @@ mod tests {
     }
 
     #[test]
-    fn a_note_has_its_own_badge_and_finding_label() {
-        let html = render(&sample_report()).expect("renders");
-        assert!(html.contains("<span class=\"badge v-note\">note</span>"));
-        assert!(
-            html.contains("data-filter-verdict=\"note\" aria-pressed=\"false\">note (1)</button>")
-        );
-        assert!(html.contains("<section class=\"finding sev-note\">"));
-        assert!(html.contains("<span class=\"sev\">NOTE</span>"));
-        assert!(html.contains("1 noted"));
-    }
-
-    #[test]
-    fn evidence_is_shown() {
-        let html = render(&sample_report()).expect("renders");
-        assert!(html.contains("<span class=\"diff-add\">+  &quot;id&quot;: 8</span>"));
-        assert!(html.contains("<span class=\"diff-del\">-  &quot;id&quot;: 7</span>"));
-        assert!(html.contains("response id 8 does not echo request id 7"));
-        assert!(html.contains("panic: boom"));
-        assert!(html.contains("example-server 1.2.3"));
-        assert!(html.contains("2025-06-18"));
-        assert!(html.contains("connection closed"));
-        assert!(html.contains("&quot;method&quot;: &quot;ping&quot;"));
-        assert!(html.contains("2024-11-05 not tested"));
-    }
-
-    #[test]
     fn script_in_title_is_escaped() {
         let mut report = sample_report();
         let mut c = case("jsonrpc.<script>alert(1)</script>", Verdict::Fail);
@@ -383,7 +357,7 @@ mod tests {
         c.area = "jsonrpc\"><script>".to_string();
         c.reason = Some("</details><script>boom()</script>".to_string());
         c.stderr = "<img src=x onerror=alert(1)>".to_string();
-        c.findings = vec![crate::report::json::fixtures::finding("<b>bold</b>")];
+        c.findings = vec![crate::report::fixtures::finding("<b>bold</b>")];
         report.cases.push(c);
         report.server.server_info = Some(serde_json::json!({"name": "<script>srv</script>"}));
         let html = render(&report).expect("renders");

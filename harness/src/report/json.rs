@@ -24,148 +24,11 @@ pub fn render(report: &RunReport) -> String {
     }
 }
 
-/// Report fixtures shared by the tests of every report format.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use crate::outcome::*;
-    use serde_json::json;
-
-    pub(crate) fn case(id: &str, verdict: Verdict) -> CaseResult {
-        let area = id.split(['.', '/']).next().unwrap_or(id).to_string();
-        CaseResult {
-            id: id.to_string(),
-            title: format!("Title of {id}"),
-            area: area.clone(),
-            requirements: vec!["RPC-001".to_string()],
-            severity: Severity::Must,
-            file: format!("cases/{area}/{id}.yaml"),
-            revision: Some("2025-11-25".to_string()),
-            verdict,
-            reason: match verdict {
-                Verdict::Pass => None,
-                Verdict::Fail => Some("response id does not match request id".to_string()),
-                Verdict::Warn => Some("server did not send a progress notification".to_string()),
-                Verdict::Skip => Some("server does not declare the tools capability".to_string()),
-                Verdict::Error => Some("server closed stdout before answering".to_string()),
-                Verdict::Note => {
-                    Some("a request with a foreign Host header was served".to_string())
-                }
-            },
-            duration_ms: 12,
-            findings: Vec::new(),
-            transcript: vec![
-                TranscriptEntry {
-                    at_ms: 0,
-                    direction: Direction::Sent,
-                    body: json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
-                },
-                TranscriptEntry {
-                    at_ms: 3,
-                    direction: Direction::Received,
-                    body: json!({"jsonrpc": "2.0", "id": 1, "result": {}}),
-                },
-                TranscriptEntry {
-                    at_ms: 4,
-                    direction: Direction::Event,
-                    body: json!("connection closed"),
-                },
-            ],
-            stderr: String::new(),
-        }
-    }
-
-    pub(crate) fn finding(message: &str) -> Finding {
-        Finding {
-            requirements: vec!["RPC-003".to_string(), "LIFE-002".to_string()],
-            severity: Severity::Must,
-            message: message.to_string(),
-            sent: Some(json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list"})),
-            expected: Some(json!({"jsonrpc": "2.0", "id": 7})),
-            actual: Some(json!({"jsonrpc": "2.0", "id": 8})),
-            diff: Some(
-                "--- expected\n+++ actual\n@@ -1,4 +1,4 @@\n {\n   \"jsonrpc\": \"2.0\",\n-  \"id\": 7\n+  \"id\": 8\n }\n"
-                    .to_string(),
-            ),
-        }
-    }
-
-    /// A report with every verdict, three areas, findings, stderr and notes.
-    pub(crate) fn sample_report() -> RunReport {
-        let mut fail = case("jsonrpc.id-echo", Verdict::Fail);
-        fail.findings = vec![
-            finding("response id 8 does not echo request id 7"),
-            finding("second finding"),
-        ];
-        fail.stderr = "warning: something odd\n".to_string();
-        let mut warn = case("tools.progress", Verdict::Warn);
-        warn.severity = Severity::Should;
-        warn.requirements = vec!["PROG-002".to_string(), "TOOL-010".to_string()];
-        warn.findings = vec![Finding {
-            requirements: vec!["PROG-002".to_string()],
-            severity: Severity::Should,
-            message: "no notifications/progress before the result".to_string(),
-            sent: None,
-            expected: None,
-            actual: None,
-            diff: None,
-        }];
-        let mut error = case("lifecycle.shutdown", Verdict::Error);
-        error.requirements = vec!["LIFE-010".to_string(), "STDIO-004".to_string()];
-        error.findings = vec![finding("no response within 5000 ms")];
-        error.stderr = "panic: boom\n".to_string();
-        let mut skip = case("tools.call-unknown", Verdict::Skip);
-        skip.revision = None;
-        skip.transcript.clear();
-        let mut note = case("http.foreign-host-rejected", Verdict::Note);
-        note.severity = Severity::Note;
-        note.requirements = vec!["SEC-04".to_string()];
-        note.findings = vec![Finding {
-            requirements: vec!["SEC-04".to_string()],
-            severity: Severity::Note,
-            message: "status 200 for Host: rebind.invalid".to_string(),
-            sent: None,
-            expected: None,
-            actual: Some(json!({"status": 200})),
-            diff: None,
-        }];
-        let cases = vec![
-            case("jsonrpc.ping", Verdict::Pass),
-            fail,
-            case("lifecycle.initialize", Verdict::Pass),
-            error,
-            warn,
-            skip,
-            case("tools.list", Verdict::Pass),
-            note,
-        ];
-        RunReport {
-            format_version: REPORT_FORMAT_VERSION,
-            tool_version: "0.1.0".to_string(),
-            target: TargetInfo {
-                description: "node server.js --stdio".to_string(),
-                transport: "stdio".to_string(),
-                config_name: Some("example".to_string()),
-            },
-            server: ServerFacts {
-                supported_revisions: vec!["2025-06-18".to_string(), "2025-11-25".to_string()],
-                negotiated_revision: Some("2025-11-25".to_string()),
-                server_info: Some(json!({"name": "example-server", "version": "1.2.3"})),
-                capabilities: Some(json!({"tools": {"listChanged": true}})),
-                notes: vec!["2024-11-05 not tested: server rejected it".to_string()],
-            },
-            started_at: "2025-11-25T10:00:00Z".to_string(),
-            duration_ms: 1234,
-            summary: Summary::from_cases(&cases),
-            cases,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::fixtures::sample_report;
     use super::*;
     use crate::outcome::{Severity, Verdict, REPORT_FORMAT_VERSION};
+    use crate::report::fixtures::{sample_report, snapshot_report};
     use serde_json::Value;
 
     fn schema() -> Value {
@@ -199,7 +62,7 @@ mod tests {
 
     #[test]
     fn rendered_report_with_every_verdict_validates() {
-        let report = sample_report();
+        let report = snapshot_report();
         for v in [
             Verdict::Pass,
             Verdict::Fail,

@@ -1,25 +1,28 @@
-//! The HTTP-level steps of a case: send a request of the case's choosing, judge an
-//! exchange, break a stream. They need an HTTP transport; on stdio they are a
-//! harness error (the case should have limited its `transports`).
+//! The HTTP-level steps of a case: `http` (send a request of the case's choosing),
+//! `expect_http` (judge an exchange), `break_stream`, `listen` (open the standalone GET
+//! stream). Except `listen`, they need an HTTP transport; on stdio they are a harness
+//! error (the case should have limited its `transports`).
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::case::{BearerChoice, BreakStream, ExpectHttp, HttpStep};
-use crate::check::matcher;
 use crate::client::session::Session;
 use crate::transport::exchange::{lock, Shared};
 use crate::transport::http::HttpRequest;
 use crate::transport::Transport;
 
-use super::{substitute, Ctx};
+use super::{substitute, Ctx, Flow, StepError, StepResult};
 
-fn shared_of(session: &mut Session) -> Result<Shared, String> {
+fn shared_of(session: &mut Session) -> Result<Shared, StepError> {
     match session.transport() {
         Transport::StreamableHttp(t) => Ok(t.shared().clone()),
         Transport::Sse(t) => Ok(t.shared().clone()),
-        Transport::Stdio(_) => Err("this step needs an HTTP transport".into()),
+        Transport::Stdio(_) => Err(StepError::WrongTransport {
+            step: "this step",
+            needs: "an HTTP transport",
+        }),
     }
 }
 
@@ -30,62 +33,20 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    let mut headers: Vec<(String, String)> = step
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = text_of(&substitute(&json!(k), &ctx.vars));
-            (name, text_of(&substitute(&json!(v), &ctx.vars)))
-        })
-        .collect();
-    let body = match (&step.body, &step.body_raw) {
-        // In the stateless revision the body gets the per-request `_meta` like any send.
-        (Some(b), _) => Some(session.decorate(&substitute(b, &ctx.vars)).to_string()),
-        (None, Some(raw)) => Some(raw.clone()),
-        (None, None) => None,
-    };
-    let shared = shared_of(session)?;
-    if step.bearer == Some(BearerChoice::Scoped) {
-        let token = ctx
-            .cfg
-            .http
-            .as_ref()
-            .and_then(|h| h.scoped_bearer.clone())
-            .ok_or("this step sends the --scoped-bearer token, which was not given")?;
-        lock(&shared).scoped_bearer = Some(token.clone()); // redacted from now on
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        headers.push(("authorization".into(), format!("Bearer {token}")));
-    }
-    let req = HttpRequest {
-        method: step.method.clone().unwrap_or_default(),
-        headers,
-        omit: step.omit_headers.clone(),
-        body: body.clone(),
-        path: step
-            .path
-            .as_ref()
-            .map(|p| text_of(&substitute(&json!(p), &ctx.vars))),
-    };
-    let shown_headers: Vec<String> = {
-        let st = lock(&shared);
-        req.headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", st.redacted(v)))
-            .collect()
-    };
-    let sent = json!({
-        "http": req.method.clone(),
-        "headers": shown_headers,
-        "omitted": req.omit.clone(),
-        "path": req.path.clone(),
-        "body": body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
-    });
+/// Sends an HTTP request of the case's choosing; its response head is noted, not judged.
+pub(super) async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
+    let (req, shared) = request_of(step, session, ctx)?;
+    let sent = shown(&req, &shared);
     ctx.last_sent = Some(sent.clone());
     let started = match session.transport() {
-        Transport::StreamableHttp(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Sse(t) => t.request(&req).map_err(|e| e.to_string())?,
-        Transport::Stdio(_) => return Err("the `http` step needs an HTTP transport".into()),
+        Transport::StreamableHttp(t) => t.request(&req).map_err(StepError::Send)?,
+        Transport::Sse(t) => t.request(&req).map_err(StepError::Send)?,
+        Transport::Stdio(_) => {
+            return Err(StepError::WrongTransport {
+                step: "the `http` step",
+                needs: "an HTTP transport",
+            })
+        }
     };
     session.note_sent(sent);
     let (index, head) = started;
@@ -110,7 +71,73 @@ pub async fn http(step: &HttpStep, session: &mut Session, ctx: &mut Ctx<'_>) -> 
     if let (Some(last), Transport::StreamableHttp(t)) = (resumed, session.transport()) {
         t.adopt_requests(index, &last);
     }
-    Ok(())
+    Ok(Flow::Next)
+}
+
+/// The request an `http` step describes, `${…}` substituted; with `bearer: scoped`,
+/// the --scoped-bearer token replaces the authorization header (and is redacted from
+/// then on).
+fn request_of(
+    step: &HttpStep,
+    session: &mut Session,
+    ctx: &Ctx<'_>,
+) -> Result<(HttpRequest, Shared), StepError> {
+    let mut headers: Vec<(String, String)> = step
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let name = text_of(&substitute(&json!(k), &ctx.vars));
+            (name, text_of(&substitute(&json!(v), &ctx.vars)))
+        })
+        .collect();
+    let body = match (&step.body, &step.body_raw) {
+        // In the stateless revision the body gets the per-request `_meta` like any send.
+        (Some(b), _) => Some(session.decorate(&substitute(b, &ctx.vars)).to_string()),
+        (None, Some(raw)) => Some(raw.clone()),
+        (None, None) => None,
+    };
+    let shared = shared_of(session)?;
+    if step.bearer == Some(BearerChoice::Scoped) {
+        let token = ctx
+            .cfg
+            .http
+            .as_ref()
+            .and_then(|h| h.scoped_bearer.clone())
+            .ok_or(StepError::NoScopedBearer)?;
+        lock(&shared).scoped_bearer = Some(token.clone()); // redacted from now on
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        headers.push(("authorization".into(), format!("Bearer {token}")));
+    }
+    let req = HttpRequest {
+        method: step.method.clone().unwrap_or_default(),
+        headers,
+        omit: step.omit_headers.clone(),
+        body,
+        path: step
+            .path
+            .as_ref()
+            .map(|p| text_of(&substitute(&json!(p), &ctx.vars))),
+    };
+    Ok((req, shared))
+}
+
+/// The request as the transcript (and a finding's `sent`) shows it: tokens redacted,
+/// a JSON body parsed.
+fn shown(req: &HttpRequest, shared: &Shared) -> Value {
+    let shown_headers: Vec<String> = {
+        let st = lock(shared);
+        req.headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", st.redacted(v)))
+            .collect()
+    };
+    json!({
+        "http": req.method.clone(),
+        "headers": shown_headers,
+        "omitted": req.omit.clone(),
+        "path": req.path.clone(),
+        "body": req.body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap_or(json!(b))),
+    })
 }
 
 /// Whether judging needs the whole body (the matcher or a capture looks at it).
@@ -133,7 +160,7 @@ fn looks_at(e: &ExpectHttp, keys: &[&str]) -> bool {
     let in_matcher = e
         .matcher
         .as_ref()
-        .and_then(Value::as_object)
+        .and_then(|m| m.source().as_object())
         .is_some_and(|m| keys.iter().any(|k| m.contains_key(*k)));
     let in_capture = e
         .capture
@@ -197,13 +224,15 @@ fn snapshot(shared: &Shared, e: &ExpectHttp, ctx: &Ctx<'_>) -> Result<(Value, bo
     Ok((x.to_json(), done))
 }
 
-pub async fn expect_http(
+/// Waits for the exchange to judge (its head, or its whole body when the matcher or a
+/// capture looks at it), then judges it: `skip_if`, the matcher, the captures.
+pub(super) async fn expect_http(
     e: &ExpectHttp,
     session: &mut Session,
     ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
+) -> StepResult {
     let shared = shared_of(session)?;
-    let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
+    let wait = ctx.wait(e.within_ms);
     let deadline = Instant::now() + wait;
     let body = needs_body(e);
     let doc = loop {
@@ -227,55 +256,39 @@ pub async fn expect_http(
                 "no HTTP answer to judge within {} ms: {why}",
                 wait.as_millis()
             ),
-            e.matcher.clone(),
+            e.matcher.as_ref().map(|m| m.shown(&ctx.vars)),
             None,
         );
-        return Ok(());
+        return Ok(Flow::Next);
     };
     if ctx.skip_if(e.skip_if.as_ref(), &doc, &e.judgement, session) {
-        return Ok(());
+        return Ok(Flow::Next);
     }
     if let Some(m) = &e.matcher {
-        let m = substitute(m, &ctx.vars);
-        let mismatches = matcher::check(&m, Some(&doc), &ctx.vars);
-        if !mismatches.is_empty() {
-            let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-            ctx.fail(&e.judgement, text.join("; "), Some(m), Some(doc));
-            return Ok(());
+        if !ctx.matches(&e.judgement, m, &doc) {
+            return Ok(Flow::Next);
         }
     }
-    for (name, pointer) in &e.capture {
-        match doc.pointer(pointer) {
-            Some(v) => {
-                ctx.vars.insert(name.clone(), v.clone());
-            }
-            None => ctx.fail(
-                &e.judgement,
-                format!("nothing at {pointer} to capture as `{name}`"),
-                None,
-                Some(doc.clone()),
-            ),
-        }
-    }
-    Ok(())
+    ctx.capture(&e.judgement, &e.capture, &doc);
+    Ok(Flow::Next)
 }
 
 /// Opens the standalone GET stream over Streamable HTTP in the session revisions. A
 /// server may offer none (405, HTTP-16); the answer is noted, never judged, and a
 /// case that needs what would come on it skips when it does not arrive.
-pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
+pub(super) async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     if session.request_meta().is_some() {
-        return; // 2026-07-28 has no standalone stream
+        return Ok(Flow::Next); // 2026-07-28 has no standalone stream
     }
     let started = match session.transport() {
         Transport::StreamableHttp(t) => t.listen(),
-        _ => return,
+        _ => return Ok(Flow::Next),
     };
     let (index, head) = match started {
         Ok(s) => s,
         Err(e) => {
             session.note(format!("could not open the GET stream: {e}"));
-            return;
+            return Ok(Flow::Next);
         }
     };
     match tokio::time::timeout(ctx.cfg.timeout, head).await {
@@ -287,17 +300,24 @@ pub async fn listen(session: &mut Session, ctx: &mut Ctx<'_>) {
             "GET stream (HTTP #{index}): no response head in time"
         )),
     }
+    Ok(Flow::Next)
 }
 
-pub fn break_stream(
+/// Breaks the SSE stream carrying a request, as a network failure would.
+pub(super) fn break_stream(
     b: &BreakStream,
     session: &mut Session,
     ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
+) -> StepResult {
     let id = substitute(&b.request_id, &ctx.vars);
     let last = match session.transport() {
-        Transport::StreamableHttp(t) => t.break_stream(&id)?,
-        _ => return Err("`break_stream` needs the Streamable HTTP transport".into()),
+        Transport::StreamableHttp(t) => t.break_stream(&id).map_err(StepError::BreakStream)?,
+        _ => {
+            return Err(StepError::WrongTransport {
+                step: "`break_stream`",
+                needs: "the Streamable HTTP transport",
+            })
+        }
     };
     session.note(format!(
         "broke the SSE stream carrying request {id}; last event id {}",
@@ -307,7 +327,7 @@ pub fn break_stream(
         ctx.vars
             .insert(var.clone(), last.map(Value::String).unwrap_or(Value::Null));
     }
-    Ok(())
+    Ok(Flow::Next)
 }
 
 #[cfg(test)]

@@ -1,5 +1,36 @@
-//! Executes one case: decide whether it applies, set up the session, interpret the
-//! steps, and turn what happened into a verdict with evidence.
+//! The step interpreter: executes one case at the revision the suite chose
+//! (`suite::plan`) — set up the session, run the steps, and turn what happened into a
+//! verdict with evidence.
+//!
+//! This file holds the per-case state (`Ctx`), what a step tells the interpreter to do
+//! next (`Flow`), the one dispatch over step kinds (`run_step`) and the run of a whole
+//! case (`execute`). Each step kind is one function in the file of its family:
+//!
+//! | file | steps |
+//! |---|---|
+//! | `message.rs` | `send`, `send_raw`, `expect`, `expect_silence`, `cancel` |
+//! | `http.rs` | `http`, `expect_http`, `break_stream`, `listen` |
+//! | `process.rs` | `close_input`, `expect_exit` |
+//! | `control.rs` | `for_each`, `skip_unless`, `check`, `sleep_ms` |
+//! | `paginate.rs` | `paginate` |
+//! | `collect.rs` | `collect` |
+//! | `derive.rs` | `derive` (its computations, `header_probes` among them) |
+//!
+//! A family file imports only this module (`Ctx`, `Flow`, `StepResult`, `StepError`,
+//! `substitute`, `note_failed_send`) and the layers below (`client`, `check`, `transport`); never another
+//! family file.
+//!
+//! How to add a step kind:
+//! 1. Add the variant to `Step` in `case/` with its struct, documented: the doc
+//!    comments are the case format's reference. If the step judges, it carries a
+//!    `Judgement` (flattened) and `case::judgements` lists it; the loader checks its
+//!    matchers and cited ids.
+//! 2. Write `pub(super) async fn NAME(step: &T, session: &mut Session, ctx: &mut Ctx<'_>)
+//!    -> StepResult` in the family file it belongs to (a new file for a new family,
+//!    declared below). Record broken expectations with `ctx.fail` (or `ctx.matches` for
+//!    a matcher); return `Err` only when the harness cannot carry the step out.
+//! 3. Add its arm to the match in `run_step` (the only list of step kinds here).
+//! 4. Describe it in `cases/README.md` and bring `schemas/case.schema.json` up to date.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -8,27 +39,29 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{
-    Cancel, Case, ExitExpect, Expect, ForEach, Given, Judgement, OnTimeout, Silence, Step,
-    TransportKind,
-};
-use crate::check::matcher::{self, lookup, Vars};
+use crate::case::{Case, Given, Judgement, Step, TransportKind};
+use crate::check::matcher::{self, Mismatch, Vars};
 use crate::check::{finding, verdict_of};
-use crate::client::session::{Session, Unanswered};
+use crate::client::session::{Session, Violation};
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{is_modern, ALL_REVISIONS, SESSION_REVISIONS};
-use crate::transport::Transport;
+use crate::transport::TransportError;
 
+use crate::client::facts::Facts;
 use crate::client::RunConfig;
-use crate::suite::auth_probe as auth;
-use crate::suite::preflight::{initialize_params, request_meta, Facts};
+use crate::suite::preflight::{initialize_params, request_meta};
 
-pub mod discover;
-mod header_probes;
+pub mod auth_vars;
+mod collect;
+mod control;
+mod derive;
 mod http;
+mod message;
+mod paginate;
+mod process;
 pub mod substitute;
 
-use http as http_steps;
+use auth_vars as auth;
 pub use substitute::substitute;
 
 /// Id the harness uses for its own `initialize` during setup.
@@ -60,7 +93,8 @@ pub fn harness_error(case: &Case, reason: String) -> CaseResult {
     }
 }
 
-fn skipped(case: &Case, reason: String) -> CaseResult {
+/// The result of a case that does not run, with the reason.
+pub fn skipped(case: &Case, reason: String) -> CaseResult {
     CaseResult {
         verdict: Verdict::Skip,
         reason: Some(reason),
@@ -68,104 +102,11 @@ fn skipped(case: &Case, reason: String) -> CaseResult {
     }
 }
 
-/// Why a case does not run against this server, or the revision it runs at.
-pub fn plan(case: &Case, cfg: &RunConfig, facts: &Facts) -> Result<String, String> {
-    let kind = cfg.transport_kind();
-    if !case.applies_to_transport(kind) {
-        return Err(format!("does not apply to the {} transport", kind.as_str()));
-    }
-    if let Some(why) = auth::blocked(case, cfg, facts.auth.as_ref()) {
-        return Err(why);
-    }
-    let wanted = case.revisions.members();
-    if let Some(pin) = &cfg.revision_pin {
-        if !wanted.contains(&pin.as_str()) {
-            return Err(format!(
-                "applies to {}; the run is pinned to {pin}",
-                case.revisions.describe()
-            ));
-        }
-    }
-    let runnable = facts.runnable();
-    let candidates: Vec<&String> = runnable
-        .iter()
-        .filter(|r| wanted.contains(&r.as_str()))
-        .filter(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
-        .collect();
-    // Without a token, a server that demands one answers no probe: the `auth` cases,
-    // which are about exactly that, run at the newest revision they apply to. (Not when
-    // the probes were answered: then the server's revisions are known, and a case for
-    // other revisions skips.)
-    if candidates.is_empty()
-        && runnable.is_empty()
-        && case.area() == "auth"
-        && facts.auth.as_ref().is_some_and(|a| a.demands_token())
-    {
-        if let Some(newest) = wanted
-            .iter()
-            .rev()
-            .find(|r| cfg.revision_pin.as_ref().is_none_or(|p| p == *r))
-        {
-            return Ok(newest.to_string());
-        }
-    }
-    // A server that answers `initialize` but echoes no revision still gets the cases
-    // that start from a fresh process: they are what shows it is broken.
-    // (Not for a stateless-only server that refuses `initialize`: it is of another era.)
-    let answers_initialize = facts.outcomes.values().any(|o| o.result.is_some());
-    if candidates.is_empty()
-        && facts.supported.is_empty()
-        && (facts.modern.is_empty() || answers_initialize)
-        && case.given == Given::Fresh
-        && wanted.iter().all(|r| !is_modern(r))
-    {
-        if let Some(newest) = wanted.last() {
-            return Ok(newest.to_string());
-        }
-    }
-    let Some(revision) = candidates.last() else {
-        let supported = if runnable.is_empty() {
-            "none".to_string()
-        } else {
-            runnable.join(", ")
-        };
-        return Err(format!(
-            "applies to {}; the server supports {supported}",
-            case.revisions.describe()
-        ));
-    };
-    for need in &case.requires {
-        let declared = facts
-            .init_result(revision)
-            .and_then(|r| r.get("capabilities"))
-            .is_some_and(|caps| capability_declared(caps, need));
-        if !declared {
-            return Err(format!("capability `{need}` not declared by the server"));
-        }
-    }
-    Ok((*revision).clone())
-}
-
-/// A dotted path into `capabilities`; a sub-flag (e.g. `resources.subscribe`) must be `true`.
-fn capability_declared(caps: &Value, path: &str) -> bool {
-    let mut cur = caps;
-    for part in path.split('.') {
-        match cur.get(part) {
-            Some(next) => cur = next,
-            None => return false,
-        }
-    }
-    !cur.is_null() && cur != &Value::Bool(false)
-}
-
-pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
-    let revision = match plan(case, cfg, facts) {
-        Ok(r) => r,
-        Err(reason) => return skipped(case, reason),
-    };
+/// Runs one case at `revision` (the suite's plan chose it) and gives its verdict.
+pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
     let started = Instant::now();
     let mut result =
-        match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, &revision)).await {
+        match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, revision)).await {
             Ok(r) => r,
             Err(_) => harness_error(
                 case,
@@ -175,7 +116,7 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult 
                 ),
             ),
         };
-    result.revision = Some(revision);
+    result.revision = Some(revision.to_string());
     result.duration_ms = started.elapsed().as_millis() as u64;
     result.requirements = for_transport(&result.requirements, cfg.transport_kind());
     result
@@ -199,23 +140,23 @@ fn for_transport(ids: &[String], kind: TransportKind) -> Vec<String> {
 
 /// Per-case state while the steps run.
 pub(super) struct Ctx<'a> {
-    pub(super) case: &'a Case,
-    pub(super) cfg: &'a RunConfig,
-    pub(super) vars: Vars,
-    pub(super) findings: Vec<Finding>,
-    pub(super) last_sent: Option<Value>,
+    case: &'a Case,
+    cfg: &'a RunConfig,
+    vars: Vars,
+    findings: Vec<Finding>,
+    last_sent: Option<Value>,
     /// The message the last `expect` received (for `check` steps without a value).
-    pub(super) last_received: Option<Value>,
+    last_received: Option<Value>,
     /// HTTP exchanges named by `http` steps → exchange index.
-    pub(super) exchanges: BTreeMap<String, usize>,
+    exchanges: BTreeMap<String, usize>,
     /// Set by a `skip_if` that held: the rest of the case is not run.
-    pub(super) skipped: Option<String>,
+    skipped: Option<String>,
     /// Set by an `expect` with `on_timeout: cancel_and_skip` whose request went
     /// unanswered: the rest of the current `for_each` element (or of the case) is not run.
-    pub(super) item_skipped: Option<String>,
+    item_skipped: Option<String>,
     /// Every `for_each` element passed over that way, with the reason (shown when the
     /// case passes on the others).
-    pub(super) passed_over: Vec<String>,
+    passed_over: Vec<String>,
 }
 
 /// What the interpreter does after a step.
@@ -225,10 +166,54 @@ pub(super) enum Flow {
     Skip(String),
 }
 
-/// Default cap on `for_each` iterations.
-const FOR_EACH_CAP: usize = 20;
+/// What every step returns. `Err` means the harness could not carry the step out (not
+/// a finding about the server).
+pub(super) type StepResult = Result<Flow, StepError>;
 
-impl Ctx<'_> {
+/// Why the harness could not carry a step out. The case ends as `error` with this as
+/// its reason, unless a finding explains more.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StepError {
+    /// The step needs a transport the case does not run on (the case should have
+    /// limited its `transports`).
+    #[error("{step} needs {needs}")]
+    WrongTransport {
+        step: &'static str,
+        needs: &'static str,
+    },
+    #[error("this step sends the --scoped-bearer token, which was not given")]
+    NoScopedBearer,
+    /// The transport could not start the request.
+    #[error("{0}")]
+    Send(TransportError),
+    /// The transport could not break the stream (why).
+    #[error("{0}")]
+    BreakStream(String),
+}
+
+impl<'a> Ctx<'a> {
+    /// The state before the first step: the built-in variables (revisions, the
+    /// discovery result), the hints, `auth` and `target`.
+    fn new(case: &'a Case, cfg: &'a RunConfig, facts: &Facts, revision: &str) -> Ctx<'a> {
+        let mut vars = builtin_vars(facts, revision);
+        vars.insert("hints".into(), cfg.hints.clone());
+        vars.insert("auth".into(), auth::vars(cfg, facts.auth.as_ref()));
+        vars.insert("target".into(), auth::target_vars(cfg));
+        Ctx {
+            case,
+            cfg,
+            vars,
+            findings: Vec::new(),
+            last_sent: None,
+            last_received: None,
+            exchanges: BTreeMap::new(),
+            skipped: None,
+            item_skipped: None,
+            passed_over: Vec::new(),
+        }
+    }
+
+    /// The requirement ids and severity a step's findings carry: its own, else the case's.
     fn judge(&self, j: &Judgement) -> (Vec<String>, Severity) {
         (
             j.requirements
@@ -238,7 +223,8 @@ impl Ctx<'_> {
         )
     }
 
-    pub(super) fn fail(
+    /// Records a broken expectation of a step (prefixed with its `because`).
+    fn fail(
         &mut self,
         j: &Judgement,
         message: String,
@@ -260,11 +246,41 @@ impl Ctx<'_> {
         ));
     }
 
+    /// Judges `actual` against the matcher `m` (its templates rendered): a mismatch is a finding
+    /// showing both. True when it matched.
+    fn matches(&mut self, j: &Judgement, m: &matcher::Matcher, actual: &Value) -> bool {
+        let mismatches = matcher::check(m, Some(actual), &self.vars);
+        if mismatches.is_empty() {
+            return true;
+        }
+        let text = mismatch_text(&mismatches);
+        self.fail(j, text, Some(m.shown(&self.vars)), Some(actual.clone()));
+        false
+    }
+
+    /// Captures variables from a received document: name → JSON pointer. A pointer
+    /// that leads nowhere is a finding.
+    fn capture(&mut self, j: &Judgement, capture: &BTreeMap<String, String>, doc: &Value) {
+        for (name, pointer) in capture {
+            match doc.pointer(pointer) {
+                Some(v) => {
+                    self.vars.insert(name.clone(), v.clone());
+                }
+                None => self.fail(
+                    j,
+                    format!("nothing at {pointer} to capture as `{name}`"),
+                    None,
+                    Some(doc.clone()),
+                ),
+            }
+        }
+    }
+
     /// Applies a `skip_if` matcher to what was received: when it holds, the rest of the
     /// case cannot observe its subject, so the case ends as skipped (`because` says why).
-    pub(super) fn skip_if(
+    fn skip_if(
         &mut self,
-        skip_if: Option<&Value>,
+        skip_if: Option<&matcher::Matcher>,
         doc: &Value,
         j: &Judgement,
         session: &mut Session,
@@ -272,8 +288,7 @@ impl Ctx<'_> {
         let Some(skip) = skip_if else {
             return false;
         };
-        let skip = substitute(skip, &self.vars);
-        if !matcher::check(&skip, Some(doc), &self.vars).is_empty() {
+        if !matcher::check(skip, Some(doc), &self.vars).is_empty() {
             return false;
         }
         let why = j
@@ -289,6 +304,26 @@ impl Ctx<'_> {
     fn must_failed(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Must)
     }
+
+    /// How long a step waits: its own `within_ms`, else the run's timeout.
+    fn wait(&self, within_ms: Option<u64>) -> Duration {
+        Duration::from_millis(within_ms.unwrap_or(self.cfg.timeout.as_millis() as u64))
+    }
+}
+
+/// A failed write is evidence about the server (it closed or stopped reading), so it
+/// is noted in the transcript; the following expectation will then report what is
+/// missing.
+fn note_failed_send(res: Result<(), TransportError>, session: &mut Session) {
+    if let Err(e) = res {
+        session.note(format!("send failed: {e}"));
+    }
+}
+
+/// The text of a failed match: its first four mismatches, joined.
+fn mismatch_text(mismatches: &[Mismatch]) -> String {
+    let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
+    text.join("; ")
 }
 
 fn builtin_vars(facts: &Facts, revision: &str) -> Vars {
@@ -323,24 +358,7 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         .unwrap_or_else(|| json!({}));
     let mut session = Session::new(transport, client_caps.clone());
     session.set_revision(revision);
-    let mut ctx = Ctx {
-        case,
-        cfg,
-        vars: {
-            let mut v = builtin_vars(facts, revision);
-            v.insert("hints".into(), cfg.hints.clone());
-            v.insert("auth".into(), auth::vars(cfg, facts.auth.as_ref()));
-            v.insert("target".into(), auth::target_vars(cfg));
-            v
-        },
-        findings: Vec::new(),
-        last_sent: None,
-        last_received: None,
-        exchanges: BTreeMap::new(),
-        skipped: None,
-        item_skipped: None,
-        passed_over: Vec::new(),
-    };
+    let mut ctx = Ctx::new(case, cfg, facts, revision);
 
     let setup = setup(
         &mut session,
@@ -350,48 +368,78 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         cfg.timeout,
     )
     .await;
-    let mut setup_error = None;
-    let mut skip_reason = None;
-    match setup {
-        Ok(Some(init)) => {
-            ctx.vars.insert("init_result".into(), init);
-        }
-        Ok(None) => {}
-        Err(e) => setup_error = Some(e),
-    }
-    if setup_error.is_none() {
-        for step in &case.steps {
-            if ctx.must_failed() {
-                break;
+    let ended = match setup {
+        Ok(init) => {
+            if let Some(init) = init {
+                ctx.vars.insert("init_result".into(), init);
             }
-            match run_step(step, &mut session, &mut ctx).await {
-                Ok(Flow::Next) => {
-                    let passed_over = ctx
-                        .item_skipped
-                        .take()
-                        .map(|why| format!("nothing could be judged: {why}"));
-                    if let Some(reason) = ctx.skipped.take().or(passed_over) {
-                        skip_reason = Some(reason);
-                        break;
-                    }
-                }
-                Ok(Flow::Skip(reason)) => {
-                    skip_reason = Some(reason);
-                    break;
-                }
-                Err(e) => {
-                    setup_error = Some(e);
-                    break;
-                }
-            }
+            run_steps(&case.steps, &mut session, &mut ctx).await
         }
-    }
+        Err(e) => Ended::Error(e),
+    };
 
     // Judge what is already buffered, so a late refusal is seen too.
     session.settle().await;
     let refusals = session.refusals().to_vec();
     let (transcript, stderr, violations) = session.finish().await;
-    let mut findings = ctx.findings;
+    let findings = with_violations(ctx.findings, violations, cfg.transport_kind());
+    let (verdict, reason) = if refusals.is_empty() {
+        verdict(&findings, ended, &ctx.passed_over)
+    } else {
+        // The harness's own safety policy refused something: what followed (a send that
+        // failed, an answer that never came) says nothing about the server's rules.
+        (Verdict::Error, Some(refusals.join("; ")))
+    };
+    CaseResult {
+        verdict,
+        reason,
+        findings,
+        transcript,
+        stderr,
+        ..base_result(case)
+    }
+}
+
+/// How the steps of a case ended.
+enum Ended {
+    /// Every step ran, or a MUST expectation failed and the rest were left out.
+    Done,
+    /// The rest of the case could not observe its subject on this server (why).
+    Skipped(String),
+    /// The harness could not set the session up or carry a step out (why).
+    Error(String),
+}
+
+/// Runs the steps in order until one fails a MUST, skips the case or cannot be carried out.
+async fn run_steps(steps: &[Step], session: &mut Session, ctx: &mut Ctx<'_>) -> Ended {
+    for step in steps {
+        if ctx.must_failed() {
+            break;
+        }
+        match run_step(step, session, ctx).await {
+            Ok(Flow::Next) => {
+                let passed_over = ctx
+                    .item_skipped
+                    .take()
+                    .map(|why| format!("nothing could be judged: {why}"));
+                if let Some(reason) = ctx.skipped.take().or(passed_over) {
+                    return Ended::Skipped(reason);
+                }
+            }
+            Ok(Flow::Skip(reason)) => return Ended::Skipped(reason),
+            Err(e) => return Ended::Error(e.to_string()),
+        }
+    }
+    Ended::Done
+}
+
+/// The steps' findings, then each rule the session judged on its own that no step
+/// already reported, every one citing only the rules of the transport `kind`.
+fn with_violations(
+    mut findings: Vec<Finding>,
+    violations: Vec<Violation>,
+    kind: TransportKind,
+) -> Vec<Finding> {
     for v in violations {
         let message = v.message.clone();
         if !findings.iter().any(|f| f.message == message) {
@@ -405,38 +453,33 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
             ));
         }
     }
-    let kind = cfg.transport_kind();
     for f in &mut findings {
         f.requirements = for_transport(&f.requirements, kind);
     }
-    let (verdict, reason) = match setup_error {
-        // The harness's own safety policy refused something: what followed (a send that
-        // failed, an answer that never came) says nothing about the server's rules.
-        _ if !refusals.is_empty() => (Verdict::Error, Some(refusals.join("; "))),
+    findings
+}
+
+/// The verdict of a case whose run the harness did not refuse, and its reason.
+fn verdict(
+    findings: &[Finding],
+    ended: Ended,
+    passed_over: &[String],
+) -> (Verdict, Option<String>) {
+    match ended {
         // A broken wire rule explains a failed setup better than the setup error does.
-        Some(e) if findings.is_empty() => (Verdict::Error, Some(e)),
+        Ended::Error(e) if findings.is_empty() => (Verdict::Error, Some(e)),
         // Nothing observed that could pass or fail: not a pass.
-        None if findings.is_empty() && skip_reason.is_some() => (Verdict::Skip, skip_reason),
+        Ended::Skipped(reason) if findings.is_empty() => (Verdict::Skip, Some(reason)),
         _ => {
-            let verdict = verdict_of(&findings);
             let reason = findings.first().map(|f| {
                 let reqs = f.requirements.join(", ");
                 format!("[{reqs}] {}", f.message)
             });
             let reason = reason.or_else(|| {
-                (!ctx.passed_over.is_empty())
-                    .then(|| format!("not judged: {}", ctx.passed_over.join("; ")))
+                (!passed_over.is_empty()).then(|| format!("not judged: {}", passed_over.join("; ")))
             });
-            (verdict, reason)
+            (verdict_of(findings), reason)
         }
-    };
-    CaseResult {
-        verdict,
-        reason,
-        findings,
-        transcript,
-        stderr,
-        ..base_result(case)
     }
 }
 
@@ -488,289 +531,36 @@ async fn setup(
     Ok(Some(result.clone()))
 }
 
-type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<Flow, String>> + Send + 'a>>;
+type StepFuture<'a> = Pin<Box<dyn Future<Output = StepResult> + Send + 'a>>;
 
-/// Runs one step. `Err` means the harness could not carry it out (not a finding).
-pub(super) fn run_step<'a, 'c: 'a>(
+/// Runs one step: the one list of step kinds, each carried out by its family's file.
+fn run_step<'a, 'c: 'a>(
     step: &'a Step,
     session: &'a mut Session,
     ctx: &'a mut Ctx<'c>,
 ) -> StepFuture<'a> {
     Box::pin(async move {
         match step {
-            Step::Send(msg) => {
-                let msg = substitute(msg, &ctx.vars);
-                ctx.last_sent = Some(session.decorate(&msg));
-                send_or_note(session.send(&msg).await, session, ctx)?;
-            }
-            Step::SendRaw(text) => {
-                ctx.last_sent = Some(Value::String(text.clone()));
-                send_or_note(session.send_raw(text).await, session, ctx)?;
-            }
-            Step::Expect(e) => expect(e, session, ctx).await,
-            Step::ExpectSilence(s) => silence(s, session, ctx).await,
-            Step::CloseInput {} => match session.transport() {
-                Transport::Stdio(t) => {
-                    t.close_stdin();
-                    session.note("closed the server's stdin");
-                }
-                _ => return Err("`close_input` needs the stdio transport".into()),
-            },
-            Step::Http(h) => http_steps::http(h, session, ctx).await?,
-            Step::ExpectHttp(e) => http_steps::expect_http(e, session, ctx).await?,
-            Step::BreakStream(b) => http_steps::break_stream(b, session, ctx)?,
-            Step::Cancel(c) => cancel(c, session, ctx).await?,
-            Step::ExpectExit(e) => expect_exit(e, session, ctx).await,
-            Step::SleepMs(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
-            Step::Listen {} => http_steps::listen(session, ctx).await,
-            Step::Paginate(p) => discover::paginate(p, session, ctx).await,
-            Step::ForEach(f) => return for_each(f, session, ctx).await,
-            Step::SkipUnless(s) => return Ok(discover::skip_unless(s, ctx)),
-            Step::Check(c) => discover::check(c, ctx),
-            Step::Collect(c) => discover::collect(c, session, ctx).await,
-            Step::Derive(d) => discover::derive(d, ctx),
+            Step::Send(msg) => message::send(msg, session, ctx).await,
+            Step::SendRaw(text) => message::send_raw(text, session, ctx).await,
+            Step::Expect(e) => message::expect(e, session, ctx).await,
+            Step::ExpectSilence(s) => message::expect_silence(s, session, ctx).await,
+            Step::Cancel(c) => message::cancel(c, session, ctx).await,
+            Step::Http(h) => http::http(h, session, ctx).await,
+            Step::ExpectHttp(e) => http::expect_http(e, session, ctx).await,
+            Step::BreakStream(b) => http::break_stream(b, session, ctx),
+            Step::Listen {} => http::listen(session, ctx).await,
+            Step::CloseInput {} => process::close_input(session),
+            Step::ExpectExit(e) => process::expect_exit(e, session, ctx).await,
+            Step::SleepMs(ms) => control::sleep_ms(*ms).await,
+            Step::ForEach(f) => control::for_each(f, session, ctx).await,
+            Step::SkipUnless(s) => control::skip_unless(s, ctx),
+            Step::Check(c) => control::check(c, ctx),
+            Step::Paginate(p) => paginate::paginate(p, session, ctx).await,
+            Step::Collect(c) => collect::collect(c, session, ctx).await,
+            Step::Derive(d) => derive::derive(d, ctx),
         }
-        Ok(Flow::Next)
     })
-}
-
-async fn for_each(f: &ForEach, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<Flow, String> {
-    let items: Vec<Value> = match lookup(&ctx.vars, &f.items) {
-        Some(Value::Array(xs)) => xs.clone(),
-        _ => Vec::new(),
-    };
-    let selected: Vec<Value> = items
-        .into_iter()
-        .filter(|x| {
-            f.filter.as_ref().is_none_or(|m| {
-                matcher::check(&substitute(m, &ctx.vars), Some(x), &ctx.vars).is_empty()
-            })
-        })
-        .take(f.max.unwrap_or(FOR_EACH_CAP))
-        .collect();
-    if selected.is_empty() {
-        let reason = f.if_empty.clone().unwrap_or_else(|| {
-            format!(
-                "nothing to probe: no element of `{}`{}",
-                f.items,
-                if f.filter.is_some() { " fits" } else { "" }
-            )
-        });
-        return Ok(Flow::Skip(reason));
-    }
-    let count = selected.len();
-    let mut passed_over: Vec<String> = Vec::new();
-    for (i, item) in selected.into_iter().enumerate() {
-        ctx.vars.insert(f.bind.clone(), item);
-        ctx.vars.insert(format!("{}_index", f.bind), json!(i));
-        for step in &f.steps {
-            if ctx.must_failed() {
-                return Ok(Flow::Next);
-            }
-            if let Flow::Skip(reason) = run_step(step, session, ctx).await? {
-                return Ok(Flow::Skip(reason));
-            }
-            if let Some(reason) = ctx.skipped.take() {
-                return Ok(Flow::Skip(reason));
-            }
-            if let Some(reason) = ctx.item_skipped.take() {
-                ctx.passed_over.push(reason.clone());
-                passed_over.push(reason);
-                break;
-            }
-        }
-    }
-    Ok(after_for_each(count, passed_over))
-}
-
-/// The flow after a `for_each` some of whose elements were passed over (their request
-/// went unanswered and was cancelled): the case skips when nothing was left to judge.
-fn after_for_each(count: usize, passed_over: Vec<String>) -> Flow {
-    if count > 0 && passed_over.len() == count {
-        Flow::Skip(format!(
-            "nothing could be judged: {}",
-            passed_over.join("; ")
-        ))
-    } else {
-        Flow::Next
-    }
-}
-
-/// A failed write is evidence about the server (it closed or stopped reading), so it
-/// is recorded; the following expectation will then report what is missing.
-/// Cancels a request. At 2026-07-28 over Streamable HTTP closing the request's
-/// response stream is the cancellation (no notification exists there); on stdio, and
-/// in the session-based revisions, the client says so with `notifications/cancelled`.
-async fn cancel(c: &Cancel, session: &mut Session, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    let id = substitute(&c.request_id, &ctx.vars);
-    cancel_request(id, c.reason.as_deref(), session, ctx).await
-}
-
-async fn cancel_request(
-    id: Value,
-    reason: Option<&str>,
-    session: &mut Session,
-    ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
-    let stateless = session.request_meta().is_some();
-    if let (true, Transport::StreamableHttp(t)) = (stateless, session.transport()) {
-        t.break_stream(&id)?;
-        session.note(format!(
-            "cancelled request {id} by closing its SSE response stream"
-        ));
-        return Ok(());
-    }
-    let mut params = json!({"requestId": id});
-    if let Some(r) = reason {
-        params["reason"] = Value::String(r.to_string());
-    }
-    let msg = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
-    ctx.last_sent = Some(session.decorate(&msg));
-    send_or_note(session.send(&msg).await, session, ctx)
-}
-
-fn send_or_note(
-    res: Result<(), crate::transport::TransportError>,
-    session: &mut Session,
-    _ctx: &mut Ctx<'_>,
-) -> Result<(), String> {
-    if let Err(e) = res {
-        session.note(format!("send failed: {e}"));
-    }
-    Ok(())
-}
-
-pub(super) async fn expect(e: &Expect, session: &mut Session, ctx: &mut Ctx<'_>) {
-    let wait = Duration::from_millis(e.within_ms.unwrap_or(ctx.cfg.timeout.as_millis() as u64));
-    let matcher = e.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
-    let started = Instant::now();
-    let deadline = started + wait;
-    let id = e.id.as_ref().map(|id| substitute(id, &ctx.vars));
-    let received = session.reply(id.as_ref(), e.kind, deadline).await;
-    ctx.last_received = received.as_ref().ok().cloned();
-    let msg = match received {
-        Ok(msg) => {
-            if let Some(name) = &e.elapsed_into {
-                ctx.vars
-                    .insert(name.clone(), json!(started.elapsed().as_millis() as u64));
-            }
-            msg
-        }
-        Err(Unanswered::Timeout) if e.on_timeout == OnTimeout::CancelAndSkip && id.is_some() => {
-            let id = id.unwrap_or(Value::Null);
-            let why = format!(
-                "request {} got no answer within {} ms and was cancelled",
-                matcher::compact(&id),
-                wait.as_millis()
-            );
-            // A failed cancellation is noted by `send_or_note`; nothing else to do.
-            let _ = cancel_request(
-                id,
-                Some("mcp-conform: no answer within its wait"),
-                session,
-                ctx,
-            )
-            .await;
-            session.note(format!("{why} (not judged)"));
-            ctx.item_skipped = Some(why);
-            return;
-        }
-        Err(unanswered) => {
-            let why = match unanswered {
-                Unanswered::Timeout => format!(
-                    "no {} arrived within {} ms",
-                    e.kind.as_str(),
-                    wait.as_millis()
-                ),
-                other => format!("no {} arrived: {}", e.kind.as_str(), other.describe(wait)),
-            };
-            let judgement = Judgement {
-                severity: e.missing_severity.or(e.judgement.severity),
-                ..e.judgement.clone()
-            };
-            ctx.fail(&judgement, why, matcher, None);
-            return;
-        }
-    };
-    if ctx.skip_if(e.skip_if.as_ref(), &msg, &e.judgement, session) {
-        return;
-    }
-    if let Some(m) = &matcher {
-        let mismatches = matcher::check(m, Some(&msg), &ctx.vars);
-        if !mismatches.is_empty() {
-            let text: Vec<String> = mismatches.iter().take(4).map(|m| m.to_string()).collect();
-            ctx.fail(&e.judgement, text.join("; "), Some(m.clone()), Some(msg));
-            return;
-        }
-    }
-    for (name, pointer) in &e.capture {
-        match msg.pointer(pointer) {
-            Some(v) => {
-                ctx.vars.insert(name.clone(), v.clone());
-            }
-            None => {
-                ctx.fail(
-                    &e.judgement,
-                    format!("nothing at {pointer} to capture as `{name}`"),
-                    None,
-                    Some(msg.clone()),
-                );
-            }
-        }
-    }
-}
-
-async fn silence(s: &Silence, session: &mut Session, ctx: &mut Ctx<'_>) {
-    let extra = s
-        .plus_ms_of
-        .as_ref()
-        .and_then(|name| lookup(&ctx.vars, name))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let window = s.within_ms.saturating_add(extra);
-    let got = session
-        .collect_until(s.kind, Instant::now() + Duration::from_millis(window))
-        .await;
-    let matcher = s.matcher.as_ref().map(|m| substitute(m, &ctx.vars));
-    let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
-        matcher
-            .as_ref()
-            .is_none_or(|mm| matcher::check(mm, Some(m), &ctx.vars).is_empty())
-    });
-    // Messages the silence is not about stay available to later expectations.
-    session.requeue(others);
-    if let Some(first) = breaking.into_iter().next() {
-        ctx.fail(
-            &s.judgement,
-            format!(
-                "expected no {} within {} ms, got one",
-                s.kind.as_str(),
-                window
-            ),
-            None,
-            Some(first),
-        );
-    }
-}
-
-async fn expect_exit(e: &ExitExpect, session: &mut Session, ctx: &mut Ctx<'_>) {
-    let wait = Duration::from_millis(e.within_ms);
-    let exited = match session.transport() {
-        Transport::Stdio(t) => t.wait_exit(wait).await,
-        _ => Some("(no process to watch over HTTP)".to_string()),
-    };
-    match exited {
-        Some(desc) => session.note(desc),
-        None => ctx.fail(
-            &e.judgement,
-            format!(
-                "the server process was still running {} ms later",
-                e.within_ms
-            ),
-            None,
-            None,
-        ),
-    }
 }
 
 #[cfg(test)]
@@ -798,31 +588,5 @@ mod transport_citation_tests {
         // Never an empty list: a stdio-only citation stays as it is.
         let only = ids(&["STDIO-01"]);
         assert_eq!(for_transport(&only, TransportKind::Sse), only);
-    }
-}
-
-#[cfg(test)]
-mod for_each_tests {
-    use super::*;
-
-    #[test]
-    fn a_for_each_skips_only_when_every_element_was_passed_over() {
-        let why = |n: usize| -> Vec<String> {
-            (0..n)
-                .map(|i| format!("request \"x-{i}\" got no answer within 10 ms and was cancelled"))
-                .collect()
-        };
-        assert!(matches!(after_for_each(3, why(0)), Flow::Next));
-        assert!(matches!(after_for_each(3, why(2)), Flow::Next));
-        match after_for_each(2, why(2)) {
-            Flow::Skip(reason) => {
-                assert!(reason.starts_with("nothing could be judged: "), "{reason}");
-                assert!(
-                    reason.contains("\"x-0\"") && reason.contains("\"x-1\""),
-                    "{reason}"
-                );
-            }
-            Flow::Next => panic!("every element was passed over: the case must skip"),
-        }
     }
 }

@@ -26,7 +26,7 @@
 //! now passes, notes or warns: remove the entry), *not run* (every result was `skip`) or
 //! *unknown* (no case with that id in the run, e.g. a filtered run or a renamed case).
 //! Failing cases without an entry are *new failures*. The run is accepted
-//! ([`BaselineOutcome::exit_code`] = 0) when there are neither new failures nor stale
+//! ([`BaselineOutcome::accepted`]) when there are neither new failures nor stale
 //! entries.
 
 use std::collections::{BTreeMap, HashSet};
@@ -85,13 +85,9 @@ pub struct BaselineOutcome {
 }
 
 impl BaselineOutcome {
-    /// 0 when there are no new failures and no stale entries, else 1.
-    pub fn exit_code(&self) -> i32 {
-        if self.new_failures.is_empty() && self.stale.is_empty() {
-            0
-        } else {
-            1
-        }
+    /// True when there are no new failures and no stale entries.
+    pub fn accepted(&self) -> bool {
+        self.new_failures.is_empty() && self.stale.is_empty()
     }
 }
 
@@ -277,7 +273,7 @@ pub fn write(report: &RunReport) -> String {
 mod tests {
     use super::*;
     use crate::outcome::Summary;
-    use crate::report::json::fixtures::{case, sample_report};
+    use crate::report::fixtures::{case, sample_report};
 
     fn entry(id: &str) -> BaselineEntry {
         BaselineEntry {
@@ -304,7 +300,7 @@ mod tests {
         );
         assert_eq!(out.known_failures.len(), 2);
         assert!(out.new_failures.is_empty() && out.stale.is_empty());
-        assert_eq!(out.exit_code(), 0);
+        assert!(out.accepted());
     }
 
     #[test]
@@ -318,7 +314,7 @@ mod tests {
                 reason: Some("server closed stdout before answering".to_string()),
             }]
         );
-        assert_eq!(out.exit_code(), 1);
+        assert!(!out.accepted());
         assert!(out
             .to_string()
             .contains("NEW    lifecycle.shutdown (error)"));
@@ -348,7 +344,7 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(out.exit_code(), 1);
+        assert!(!out.accepted());
     }
 
     #[test]
@@ -359,7 +355,7 @@ mod tests {
             &sample_report(),
         );
         assert!(out.new_failures.is_empty(), "{out}");
-        assert_eq!(out.exit_code(), 0);
+        assert!(out.accepted());
         // Listed: the case ran and did not fail, so the entry is stale.
         let out = judge(
             &baseline(&[
@@ -404,7 +400,7 @@ mod tests {
         );
         assert_eq!(out.not_run, vec![entry("tools.call-unknown")]);
         assert_eq!(out.unknown_ids, vec![entry("gone.case")]);
-        assert_eq!(out.exit_code(), 0);
+        assert!(out.accepted());
     }
 
     #[test]
@@ -446,7 +442,7 @@ mod tests {
             ]
         );
         let out = judge(&loaded, &report);
-        assert_eq!(out.exit_code(), 0);
+        assert!(out.accepted());
         assert_eq!(out.known_failures.len(), 2);
     }
 

@@ -1,4 +1,10 @@
-//! Before the cases: ask the server which revisions it speaks.
+//! Before the cases: ask the server which revisions it speaks, and whether it demands
+//! a token. The answers are the [`Facts`] every case is planned from.
+//!
+//! Over HTTP, one request without credentials goes first ([`probe_auth`]).
+//! Authorization is "in use" when the user gave `--bearer` or when the server answered
+//! that request with 401. The `auth` cases run only then; when the server demands a
+//! token and the user gave none, every other case is skipped with that reason.
 //!
 //! For every session-based revision the harness starts the server, sends `initialize`
 //! with that revision and records the answer. A revision counts as supported when
@@ -10,98 +16,17 @@
 //! 2026-07-28 means the stateless cases run too; any other answer is recorded as the
 //! reason why they do not.
 
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::time::Duration;
 
+use serde_json::{json, Value};
+
+use crate::case::TransportKind;
+use crate::client::facts::{AuthProbe, Facts, ProbeOutcome};
 use crate::client::session::{RequestMeta, Session};
+use crate::client::RunConfig;
 use crate::outcome::Direction;
 use crate::revision::{MODERN_REVISIONS, SESSION_REVISIONS, STATELESS_REVISION};
-
-use crate::client::RunConfig;
-
-#[derive(Debug, Clone, Default)]
-pub struct ProbeOutcome {
-    pub requested: String,
-    /// The `initialize` result, when the server sent one.
-    pub result: Option<Value>,
-    /// Why there is no result (error response, timeout, crash).
-    pub problem: Option<String>,
-    /// Whether the server said anything at all (a result, an error, or unparseable output).
-    pub answered: bool,
-    pub stderr: String,
-}
-
-impl ProbeOutcome {
-    pub fn answered_version(&self) -> Option<&str> {
-        self.result.as_ref()?.get("protocolVersion")?.as_str()
-    }
-}
-
-/// What the harness knows about the server before running cases.
-#[derive(Debug, Clone, Default)]
-pub struct Facts {
-    pub outcomes: BTreeMap<String, ProbeOutcome>,
-    /// Session-based revisions the server echoed, oldest first.
-    pub supported: Vec<String>,
-    /// Over HTTP: the answer to a request without credentials.
-    pub auth: Option<super::auth_probe::AuthProbe>,
-    /// The `server/discover` probe (2026-07-28), when it ran.
-    pub discover: Option<ProbeOutcome>,
-    /// Stateless revisions the server named in `supportedVersions`.
-    pub modern: Vec<String>,
-}
-
-impl Facts {
-    /// The newest session-based revision the server supports.
-    pub fn newest_supported(&self) -> Option<&str> {
-        self.supported.last().map(String::as_str)
-    }
-
-    /// Every revision cases can run at: the session-based ones, then the stateless ones.
-    pub fn runnable(&self) -> Vec<String> {
-        self.supported.iter().chain(&self.modern).cloned().collect()
-    }
-
-    /// The `initialize` result for a session-based revision the server supports, or
-    /// the `server/discover` result for a stateless one (both carry `capabilities`).
-    pub fn init_result(&self, rev: &str) -> Option<&Value> {
-        if crate::revision::is_modern(rev) {
-            return self.discover.as_ref()?.result.as_ref();
-        }
-        self.outcomes.get(rev)?.result.as_ref()
-    }
-
-    /// True when no probe got any answer: the target cannot be tested at all.
-    pub fn unreachable(&self) -> bool {
-        self.outcomes.values().all(|o| !o.answered)
-            && !self.auth.as_ref().is_some_and(|a| a.demands_token())
-            && self.discover.as_ref().is_none_or(|o| !o.answered)
-    }
-
-    /// The most telling reason why the server could not be reached.
-    pub fn unreachable_reason(&self) -> String {
-        let first = self.outcomes.values().next();
-        match first {
-            Some(o) => {
-                let mut text = o.problem.clone().unwrap_or_else(|| "no answer".into());
-                let err = o.stderr.trim();
-                if !err.is_empty() {
-                    let tail: String = err
-                        .chars()
-                        .rev()
-                        .take(600)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .collect();
-                    text.push_str(&format!("\nserver stderr:\n{tail}"));
-                }
-                text
-            }
-            None => "no probe ran".into(),
-        }
-    }
-}
+use crate::transport::http::client;
 
 pub fn initialize_params(revision: &str, client_capabilities: &Value) -> Value {
     json!({
@@ -206,10 +131,60 @@ pub async fn probe_discover(cfg: &RunConfig) -> ProbeOutcome {
     .await
 }
 
+/// Sends one `initialize` (Streamable HTTP) or opens the SSE stream (legacy) without an
+/// `Authorization` header; `None` for stdio targets.
+pub async fn probe_auth(cfg: &RunConfig) -> Option<AuthProbe> {
+    let target = cfg.http.as_ref()?;
+    let mut out = AuthProbe::default();
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => {
+            out.problem = Some(e.to_string());
+            return Some(out);
+        }
+    };
+    let newest = crate::revision::SESSION_REVISIONS
+        .last()
+        .copied()
+        .unwrap_or("2025-11-25");
+    let req = match target.kind {
+        TransportKind::Sse => client
+            .get(target.url.clone())
+            .header("accept", "text/event-stream"),
+        _ => client
+            .post(target.url.clone())
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .body(
+                json!({
+                    "jsonrpc": "2.0",
+                    "id": "mcp-conform-auth-probe",
+                    "method": "initialize",
+                    "params": initialize_params(newest, &json!({})),
+                })
+                .to_string(),
+            ),
+    };
+    // Only the head matters; the body (perhaps an endless stream) is dropped unread.
+    match tokio::time::timeout(cfg.timeout.max(Duration::from_secs(1)), req.send()).await {
+        Ok(Ok(resp)) => {
+            out.status = Some(resp.status().as_u16());
+            out.challenge = resp
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+        }
+        Ok(Err(e)) => out.problem = Some(e.to_string()),
+        Err(_) => out.problem = Some("no answer in time".into()),
+    }
+    Some(out)
+}
+
 /// Probes every session-based revision and `server/discover` (in parallel) and
 /// derives the facts.
 pub async fn probe(cfg: &RunConfig) -> Facts {
-    let auth = super::auth_probe::probe(cfg).await;
+    let auth = probe_auth(cfg).await;
     let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
     if !bearer && auth.as_ref().is_some_and(|a| a.demands_token()) {
         // Every initialize (and server/discover) would get the same 401: only the auth
@@ -225,7 +200,7 @@ pub async fn probe(cfg: &RunConfig) -> Facts {
         set.spawn(async move { probe_revision(&cfg, rev).await });
     }
     // The legacy HTTP+SSE transport has no stateless form.
-    let discover = (cfg.transport_kind() != crate::case::TransportKind::Sse).then(|| {
+    let discover = (cfg.transport_kind() != TransportKind::Sse).then(|| {
         let cfg = cfg.clone();
         tokio::spawn(async move { probe_discover(&cfg).await })
     });
@@ -262,4 +237,23 @@ pub async fn probe(cfg: &RunConfig) -> Facts {
         .map(|r| r.to_string())
         .collect();
     facts
+}
+
+/// Why the suite cannot run against a target at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// No probe got any answer: the target cannot be started or reached.
+    #[error("the target `{target}` cannot be tested: {reason}")]
+    Unreachable { target: String, reason: String },
+}
+
+/// The facts, unless no probe got any answer from the target described as `target`.
+pub fn reachable(facts: Facts, target: &str) -> Result<Facts, SetupError> {
+    if facts.unreachable() {
+        return Err(SetupError::Unreachable {
+            target: target.to_string(),
+            reason: facts.unreachable_reason(),
+        });
+    }
+    Ok(facts)
 }

@@ -6,10 +6,20 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use crate::case::Case;
+use crate::client::facts::Facts;
 use crate::client::RunConfig;
 use crate::outcome::CaseResult;
 use crate::steps as exec;
-use crate::suite::preflight::Facts;
+
+use super::plan::plan;
+
+/// Runs one case: at the revision [`plan`] chooses, or skipped with its reason.
+pub async fn run_one(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
+    match plan(case, cfg, facts) {
+        Ok(revision) => exec::execute(case, cfg, facts, &revision).await,
+        Err(reason) => exec::skipped(case, reason),
+    }
+}
 
 /// Runs the cases (at most `jobs` at once) and returns their results in case order.
 pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<CaseResult> {
@@ -29,7 +39,7 @@ pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<Ca
         );
         handles.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await;
-            let result = exec::execute(&case, &cfg, &facts).await;
+            let result = run_one(&case, &cfg, &facts).await;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if cfg.progress {
                 // \r + clear line: one line that redraws, erased at the end.

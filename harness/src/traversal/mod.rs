@@ -372,7 +372,7 @@ fn tool_targets(tools: &[Value], tc: &TraversalConfig) -> (Vec<Target>, Vec<Stri
             continue;
         }
         let read_only = tool.pointer("/annotations/readOnlyHint") == Some(&Value::Bool(true));
-        let mut base = match crate::steps::discover::example(&schema, 0) {
+        let mut base = match crate::json_schema::example(&schema, 0) {
             Value::Object(m) => m,
             _ => Map::new(),
         };

@@ -119,144 +119,54 @@ fn deep(sb: &Sandbox, target: &Path) -> String {
     format!("{}{}", "../".repeat(depth), t.trim_start_matches('/'))
 }
 
+/// The paths every family builds its probes from.
+struct Targets {
+    /// The root as an absolute path.
+    root: String,
+    /// `../…` paths of the canary files outside the root.
+    rels: Vec<String>,
+    /// Absolute paths of the canaries (file and folder).
+    absolutes: Vec<String>,
+    file_rel: String,
+    dir_rel: String,
+}
+
+impl Targets {
+    fn of(sb: &Sandbox) -> Targets {
+        let a = &sb.aims;
+        let file_rel = rel(sb, &a.sibling_file);
+        let mut rels = vec![file_rel.clone()];
+        let mut absolutes = vec![abs(&a.sibling_file), abs(&a.sibling_dir)];
+        if let Some(p) = &a.parent_file {
+            rels.push(rel(sb, p));
+            absolutes.push(abs(p));
+        }
+        Targets {
+            root: abs(&sb.root),
+            dir_rel: rel(sb, &a.sibling_dir),
+            rels,
+            absolutes,
+            file_rel,
+        }
+    }
+}
+
 /// The probes of one family for a sandbox (empty when the family does not apply).
 pub fn probes(sb: &Sandbox, family: Family) -> Vec<Probe> {
-    let a = &sb.aims;
-    let root = abs(&sb.root);
-    let file_rel = rel(sb, &a.sibling_file);
-    let dir_rel = rel(sb, &a.sibling_dir);
-    let mut rels = vec![file_rel.clone()];
-    let mut absolutes = vec![abs(&a.sibling_file), abs(&a.sibling_dir)];
-    if let Some(p) = &a.parent_file {
-        rels.push(rel(sb, p));
-        absolutes.push(abs(p));
-    }
-    let texts: Vec<(String, bool)> = match family {
-        Family::Dotdot => {
-            let mut v: Vec<String> = rels.clone();
-            v.push(format!("./{file_rel}"));
-            v.push(format!("sub/../{file_rel}"));
-            v.push(dir_rel.clone());
-            v.push(deep(sb, &a.sibling_file));
-            v.push(deep(sb, &a.sibling_dir));
-            let parent_name = sb
-                .root
-                .parent()
-                .and_then(Path::file_name)
-                .map(|n| n.to_string_lossy().into_owned());
-            if let (Some(name), true) = (parent_name, sb.owns_root) {
-                // Two levels up and back into the sandbox by its name.
-                v.push(format!(
-                    "../../{name}/{}",
-                    file_rel.trim_start_matches("../")
-                ));
-                v.push("..".into());
-            }
-            v.into_iter().map(|t| (t, false)).collect()
-        }
-        Family::Absolute => {
-            let mut v: Vec<(String, bool)> = absolutes.iter().map(|t| (t.clone(), true)).collect();
-            v.push((format!("{root}/{file_rel}"), true));
-            v
-        }
-        Family::PercentEncoded => {
-            let mut v = Vec::new();
-            for r in &rels {
-                v.push(r.replace('/', "%2f"));
-                v.push(r.replacen("..", "%2e%2e", 1));
-                v.push(r.replacen("..", "%2e%2e", 1).replace('/', "%2f"));
-                v.push(r.replacen("..", "%2E%2E", 1).replace('/', "%2F"));
-            }
-            v.push(dir_rel.replacen("..", "%2e%2e", 1).replace('/', "%2f"));
-            let mut out: Vec<(String, bool)> = v.into_iter().map(|t| (t, false)).collect();
-            out.push((abs(&a.sibling_file).replace('/', "%2f"), false));
-            out
-        }
-        Family::DoubleEncoded => {
-            let mut v = Vec::new();
-            for r in &rels {
-                v.push(r.replacen("..", "%252e%252e", 1).replace('/', "%252f"));
-                v.push(r.replace('/', "%252f"));
-                v.push(r.replacen("..", "%252e%252e", 1));
-            }
-            v.into_iter().map(|t| (t, false)).collect()
-        }
-        Family::Backslash => {
-            let mut v: Vec<String> = rels.iter().map(|r| r.replace('/', "\\")).collect();
-            v.push(format!("sub\\..\\{}", file_rel.replace('/', "\\")));
-            v.push(dir_rel.replace('/', "\\"));
-            v.push(format!(".\\{}", file_rel.replace('/', "\\")));
-            v.into_iter().map(|t| (t, false)).collect()
-        }
-        Family::MixedSeparators => {
-            let mut v = Vec::new();
-            for r in &rels {
-                v.push(r.replacen('/', "\\", 1));
-                v.push(r.replace('/', "\\/"));
-                v.push(format!("sub/..\\{}", r.replacen('/', "\\", 1)));
-            }
-            v.push(format!("..\\/{}", dir_rel.trim_start_matches("../")));
-            v.into_iter().map(|t| (t, false)).collect()
-        }
-        Family::NulByte => {
-            let mut v = Vec::new();
-            for r in &rels {
-                v.push((format!("allowed.txt\u{0}/../{r}"), false));
-                v.push((format!("{r}\u{0}.txt"), false));
-                v.push((format!("{r}%00.txt"), false));
-                v.push((format!("allowed.txt%00/../{r}"), false));
-            }
-            v.push((format!("{}\u{0}.txt", abs(&a.sibling_file)), true));
-            v
-        }
-        Family::OverlongUtf8 => {
-            let mut v = Vec::new();
-            for r in &rels {
-                v.push(r.replacen("..", "%c0%ae%c0%ae", 1));
-                v.push(r.replacen("..", "%c0%ae%c0%ae", 1).replace('/', "%c0%af"));
-                v.push(r.replacen("..", "%e0%80%ae%e0%80%ae", 1));
-                v.push(r.replace('/', "%c0%af"));
-            }
-            v.into_iter().map(|t| (t, false)).collect()
-        }
-        Family::FileUri => {
-            let mut v = Vec::new();
-            for r in &rels {
-                v.push(format!("file://{root}/{r}"));
-                v.push(format!("file://{root}/{}", r.replacen("..", "%2e%2e", 1)));
-            }
-            v.push(format!("file://{}", abs(&a.sibling_file)));
-            v.push(format!("file://localhost{}", abs(&a.sibling_file)));
-            v.push(format!("file://{root}/{dir_rel}"));
-            v.into_iter().map(|t| (t, true)).collect()
-        }
-        Family::Symlink => {
-            let mut v = Vec::new();
-            for (name, target) in &a.symlinks {
-                v.push((name.clone(), false));
-                v.push((format!("./{name}"), false));
-                v.push((format!("{root}/{name}"), true));
-                if target.is_dir() {
-                    v.push((format!("{name}/secret.txt"), false));
-                }
-            }
-            v
-        }
-        Family::PrefixSibling => {
-            vec![
-                (abs(&a.prefix_file), true),
-                (abs(&a.prefix_dir), true),
-                (rel(sb, &a.prefix_file), false),
-                (rel(sb, &a.prefix_dir), false),
-                (format!("{root}/{}", rel(sb, &a.prefix_file)), true),
-            ]
-        }
-        Family::LongPath => vec![
-            (format!("{}{file_rel}", "./".repeat(1000)), false),
-            (format!("{}{file_rel}", "sub/../".repeat(280)), false),
-            (format!("{root}/{}{file_rel}", "./".repeat(1000)), true),
-            (format!("{}{dir_rel}", "./".repeat(1000)), false),
-        ],
+    let t = Targets::of(sb);
+    let texts = match family {
+        Family::Dotdot => dotdot(sb, &t),
+        Family::Absolute => absolute(sb, &t),
+        Family::PercentEncoded => percent_encoded(sb, &t),
+        Family::DoubleEncoded => double_encoded(sb, &t),
+        Family::Backslash => backslash(sb, &t),
+        Family::MixedSeparators => mixed_separators(sb, &t),
+        Family::NulByte => nul_byte(sb, &t),
+        Family::OverlongUtf8 => overlong_utf8(sb, &t),
+        Family::FileUri => file_uri(sb, &t),
+        Family::Symlink => symlink(sb, &t),
+        Family::PrefixSibling => prefix_sibling(sb, &t),
+        Family::LongPath => long_path(sb, &t),
     };
     let mut seen = std::collections::BTreeSet::new();
     texts
@@ -268,6 +178,188 @@ pub fn probes(sb: &Sandbox, family: Family) -> Vec<Probe> {
             absolute,
         })
         .collect()
+}
+
+fn dotdot(sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets {
+        rels,
+        file_rel,
+        dir_rel,
+        ..
+    } = t;
+    let a = &sb.aims;
+    let mut v: Vec<String> = rels.clone();
+    v.push(format!("./{file_rel}"));
+    v.push(format!("sub/../{file_rel}"));
+    v.push(dir_rel.clone());
+    v.push(deep(sb, &a.sibling_file));
+    v.push(deep(sb, &a.sibling_dir));
+    let parent_name = sb
+        .root
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned());
+    if let (Some(name), true) = (parent_name, sb.owns_root) {
+        // Two levels up and back into the sandbox by its name.
+        v.push(format!(
+            "../../{name}/{}",
+            file_rel.trim_start_matches("../")
+        ));
+        v.push("..".into());
+    }
+    v.into_iter().map(|t| (t, false)).collect()
+}
+
+fn absolute(_sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets {
+        root,
+        absolutes,
+        file_rel,
+        ..
+    } = t;
+    let mut v: Vec<(String, bool)> = absolutes.iter().map(|t| (t.clone(), true)).collect();
+    v.push((format!("{root}/{file_rel}"), true));
+    v
+}
+
+fn percent_encoded(sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { rels, dir_rel, .. } = t;
+    let a = &sb.aims;
+    let mut v = Vec::new();
+    for r in rels {
+        v.push(r.replace('/', "%2f"));
+        v.push(r.replacen("..", "%2e%2e", 1));
+        v.push(r.replacen("..", "%2e%2e", 1).replace('/', "%2f"));
+        v.push(r.replacen("..", "%2E%2E", 1).replace('/', "%2F"));
+    }
+    v.push(dir_rel.replacen("..", "%2e%2e", 1).replace('/', "%2f"));
+    let mut out: Vec<(String, bool)> = v.into_iter().map(|t| (t, false)).collect();
+    out.push((abs(&a.sibling_file).replace('/', "%2f"), false));
+    out
+}
+
+fn double_encoded(_sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { rels, .. } = t;
+    let mut v = Vec::new();
+    for r in rels {
+        v.push(r.replacen("..", "%252e%252e", 1).replace('/', "%252f"));
+        v.push(r.replace('/', "%252f"));
+        v.push(r.replacen("..", "%252e%252e", 1));
+    }
+    v.into_iter().map(|t| (t, false)).collect()
+}
+
+fn backslash(_sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets {
+        rels,
+        file_rel,
+        dir_rel,
+        ..
+    } = t;
+    let mut v: Vec<String> = rels.iter().map(|r| r.replace('/', "\\")).collect();
+    v.push(format!("sub\\..\\{}", file_rel.replace('/', "\\")));
+    v.push(dir_rel.replace('/', "\\"));
+    v.push(format!(".\\{}", file_rel.replace('/', "\\")));
+    v.into_iter().map(|t| (t, false)).collect()
+}
+
+fn mixed_separators(_sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { rels, dir_rel, .. } = t;
+    let mut v = Vec::new();
+    for r in rels {
+        v.push(r.replacen('/', "\\", 1));
+        v.push(r.replace('/', "\\/"));
+        v.push(format!("sub/..\\{}", r.replacen('/', "\\", 1)));
+    }
+    v.push(format!("..\\/{}", dir_rel.trim_start_matches("../")));
+    v.into_iter().map(|t| (t, false)).collect()
+}
+
+fn nul_byte(sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { rels, .. } = t;
+    let a = &sb.aims;
+    let mut v = Vec::new();
+    for r in rels {
+        v.push((format!("allowed.txt\u{0}/../{r}"), false));
+        v.push((format!("{r}\u{0}.txt"), false));
+        v.push((format!("{r}%00.txt"), false));
+        v.push((format!("allowed.txt%00/../{r}"), false));
+    }
+    v.push((format!("{}\u{0}.txt", abs(&a.sibling_file)), true));
+    v
+}
+
+fn overlong_utf8(_sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { rels, .. } = t;
+    let mut v = Vec::new();
+    for r in rels {
+        v.push(r.replacen("..", "%c0%ae%c0%ae", 1));
+        v.push(r.replacen("..", "%c0%ae%c0%ae", 1).replace('/', "%c0%af"));
+        v.push(r.replacen("..", "%e0%80%ae%e0%80%ae", 1));
+        v.push(r.replace('/', "%c0%af"));
+    }
+    v.into_iter().map(|t| (t, false)).collect()
+}
+
+fn file_uri(sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets {
+        root,
+        rels,
+        dir_rel,
+        ..
+    } = t;
+    let a = &sb.aims;
+    let mut v = Vec::new();
+    for r in rels {
+        v.push(format!("file://{root}/{r}"));
+        v.push(format!("file://{root}/{}", r.replacen("..", "%2e%2e", 1)));
+    }
+    v.push(format!("file://{}", abs(&a.sibling_file)));
+    v.push(format!("file://localhost{}", abs(&a.sibling_file)));
+    v.push(format!("file://{root}/{dir_rel}"));
+    v.into_iter().map(|t| (t, true)).collect()
+}
+
+fn symlink(sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { root, .. } = t;
+    let a = &sb.aims;
+    let mut v = Vec::new();
+    for (name, target) in &a.symlinks {
+        v.push((name.clone(), false));
+        v.push((format!("./{name}"), false));
+        v.push((format!("{root}/{name}"), true));
+        if target.is_dir() {
+            v.push((format!("{name}/secret.txt"), false));
+        }
+    }
+    v
+}
+
+fn prefix_sibling(sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets { root, .. } = t;
+    let a = &sb.aims;
+    vec![
+        (abs(&a.prefix_file), true),
+        (abs(&a.prefix_dir), true),
+        (rel(sb, &a.prefix_file), false),
+        (rel(sb, &a.prefix_dir), false),
+        (format!("{root}/{}", rel(sb, &a.prefix_file)), true),
+    ]
+}
+
+fn long_path(_sb: &Sandbox, t: &Targets) -> Vec<(String, bool)> {
+    let Targets {
+        root,
+        file_rel,
+        dir_rel,
+        ..
+    } = t;
+    vec![
+        (format!("{}{file_rel}", "./".repeat(1000)), false),
+        (format!("{}{file_rel}", "sub/../".repeat(280)), false),
+        (format!("{root}/{}{file_rel}", "./".repeat(1000)), true),
+        (format!("{}{dir_rel}", "./".repeat(1000)), false),
+    ]
 }
 
 /// The resource URI of a probe, given the root's `file://` base.

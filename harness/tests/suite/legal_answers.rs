@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use libtest_mimic::Trial;
-use mcp_conform::check::matcher::{check, Vars};
+use mcp_conform::check::matcher::{check, Matcher, Vars};
 use serde_json::{json, Value};
 
 pub fn trials() -> Vec<Trial> {
@@ -35,7 +35,7 @@ fn matcher(rel: &str, pointer: &str) -> Value {
 }
 
 fn matches(rel: &str, pointer: &str, answer: &Value) -> bool {
-    check(&matcher(rel, pointer), Some(answer), &Vars::new()).is_empty()
+    check(&parsed(matcher(rel, pointer)), Some(answer), &Vars::new()).is_empty()
 }
 
 /// (case file, pointer of the matcher, a legal answer, an answer that breaks the rule)
@@ -143,4 +143,8 @@ fn one_server_request_is_not_an_id_reuse() {
     ]);
     assert!(matches(case, "/steps/8/skip_unless/match", &reused));
     assert!(!matches(case, "/steps/9/check/match", &reused));
+}
+
+fn parsed(m: Value) -> Matcher {
+    Matcher::parse(m).expect("the case's matcher parses")
 }

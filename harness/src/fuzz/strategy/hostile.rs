@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Map, Number, Value};
 
-use super::InvalidKind;
+use super::input::InvalidKind;
 
 /// Characters in [`InvalidKind::HugeString`] values.
 pub(crate) const HUGE_STRING_CHARS: usize = 100_000;

@@ -14,14 +14,17 @@ use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 
 use super::hostile;
+use super::input::{InvalidInput, InvalidKind};
 use super::numbers::{anchored, int_lower, int_upper, split_multiples, MAX_SAFE};
-use super::schema::{
-    escape_pointer, value_type, Bound, Norm, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_NUM, T_OBJ,
-    T_STR,
-};
-use super::text::{ascii_string, pattern_matches};
+use super::schema::{Bound, Norm};
+use super::text::ascii_string;
 use super::valid::{Builder, Ctx, Seg};
-use super::{InvalidInput, InvalidKind};
+use crate::json_schema::pattern::pattern_matches;
+use crate::json_schema::pointer;
+use crate::json_schema::types::{
+    value_type, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_NUM, T_OBJ, T_STR,
+};
+use crate::json_schema::value::json_eq;
 
 /// Property/item levels below the root where spots are looked for.
 const MAX_SPOT_DEPTH: usize = 3;
@@ -99,13 +102,11 @@ struct Spot {
 }
 
 fn pointer_of(path: &[Seg]) -> String {
-    path.iter()
-        .map(|s| match s {
-            Seg::Prop(p) => format!("/{}", escape_pointer(p)),
-            Seg::Index(i) => format!("/{i}"),
-            Seg::Obj => String::new(),
-        })
-        .collect()
+    path.iter().fold(String::new(), |at, s| match s {
+        Seg::Prop(p) => pointer::join(&at, p),
+        Seg::Index(i) => pointer::join_index(&at, *i),
+        Seg::Obj => at,
+    })
 }
 
 fn spots(builder: &Builder) -> Vec<Spot> {
@@ -350,7 +351,7 @@ fn enum_violation(norm: &Norm, enums: &[Value]) -> Option<(InvalidKind, String, 
         json!([]),
         json!({}),
     ]);
-    candidates.retain(|c| !enums.iter().any(|e| super::check::json_eq(c, e)));
+    candidates.retain(|c| !enums.iter().any(|e| json_eq(c, e)));
     // Values of an allowed type first: then only the enum is broken.
     candidates.sort_by_key(|c| norm.types & value_type(c) == 0);
     candidates.dedup();

@@ -4,9 +4,9 @@ use proptest::prelude::*;
 use proptest::strategy::Union;
 use serde_json::{Number, Value};
 
-use super::check::{decimal_parts, is_multiple_of};
+use super::probe::probe;
 use super::schema::{Bound, Norm};
-use super::valid::probe;
+use crate::json_schema::value::{decimal_parts, is_multiple_of};
 
 /// Largest integer generated in the valid family (2^53 - 1): values stay
 /// exact in every JSON implementation. Larger ones are stressors.

@@ -1,74 +1,13 @@
-//! Schema model: JSON type bits and the normalised conjunction ([`Norm`])
-//! of the schemas that apply to one instance location.
+//! Schema model: the normalised conjunction ([`Norm`]) of the schemas that
+//! apply to one instance location (type bits, `$ref` resolution, patterns and
+//! value equality come from `crate::json_schema`).
 
 use serde_json::{Map, Value};
 
-use super::check::json_eq;
-use super::text::pattern_matches;
-
-pub(crate) use super::refs::{escape_pointer, Root};
-
-pub(crate) const T_NULL: u8 = 1;
-pub(crate) const T_BOOL: u8 = 2;
-pub(crate) const T_INT: u8 = 4;
-pub(crate) const T_FRAC: u8 = 8;
-pub(crate) const T_STR: u8 = 16;
-pub(crate) const T_ARR: u8 = 32;
-pub(crate) const T_OBJ: u8 = 64;
-pub(crate) const T_NUM: u8 = T_INT | T_FRAC;
-pub(crate) const T_ALL: u8 = 127;
-
-/// Type bits in generation order (simplest first: unions shrink toward it).
-pub(crate) const TYPE_ORDER: [u8; 7] = [T_NULL, T_BOOL, T_INT, T_FRAC, T_STR, T_ARR, T_OBJ];
-
-/// Same-location `$ref` hops before a cycle is assumed.
-const MAX_REF_HOPS: u32 = 64;
-
-pub(crate) fn type_bits(name: &str) -> u8 {
-    match name {
-        "null" => T_NULL,
-        "boolean" => T_BOOL,
-        "integer" => T_INT,
-        "number" => T_NUM,
-        "string" => T_STR,
-        "array" => T_ARR,
-        "object" => T_OBJ,
-        _ => 0,
-    }
-}
-
-/// The type bit of a JSON value (whole floats count as integers, as in
-/// draft-06 and later).
-pub(crate) fn value_type(v: &Value) -> u8 {
-    match v {
-        Value::Null => T_NULL,
-        Value::Bool(_) => T_BOOL,
-        Value::Number(n) => {
-            if n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) {
-                T_INT
-            } else {
-                T_FRAC
-            }
-        }
-        Value::String(_) => T_STR,
-        Value::Array(_) => T_ARR,
-        Value::Object(_) => T_OBJ,
-    }
-}
-
-/// `type` keyword value to bits; `None` when absent or malformed.
-pub(crate) fn type_keyword_bits(t: &Value) -> Option<u8> {
-    match t {
-        Value::String(s) => Some(type_bits(s)),
-        Value::Array(list) => Some(
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(type_bits)
-                .fold(0, |a, b| a | b),
-        ),
-        _ => None,
-    }
-}
+use crate::json_schema::pattern::pattern_matches;
+use crate::json_schema::refs::{reference, Root, MAX_REF_HOPS};
+use crate::json_schema::types::{type_keyword_bits, T_ALL, T_ARR, T_NUM, T_OBJ, T_STR};
+use crate::json_schema::value::json_eq;
 
 /// A numeric bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,10 +171,7 @@ impl Norm {
             Value::Object(o) => o,
             _ => return,
         };
-        let reference = ["$ref", "$recursiveRef", "$dynamicRef"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str));
-        if let Some(r) = reference {
+        if let Some(r) = reference(o) {
             if hops >= MAX_REF_HOPS {
                 return self.fail(format!("circular $ref `{r}`"));
             }
@@ -251,9 +187,20 @@ impl Norm {
         self.merge_keywords(root, o, hops);
     }
 
+    /// The keywords of one schema object, family by family (the order matters to
+    /// generation only through `contains`, whose schemas keep document order).
     fn merge_keywords(&mut self, root: &Root, o: &Map<String, Value>, hops: u32) {
-        let num = |k: &str| o.get(k).and_then(Value::as_f64);
-        let count = |k: &str| o.get(k).and_then(Value::as_u64);
+        self.merge_type(o);
+        self.merge_number(o);
+        self.merge_string(o);
+        self.merge_array(o);
+        self.merge_object(o);
+        self.merge_applicators(root, o, hops);
+        self.merge_filtered(o);
+    }
+
+    /// `type`, `enum`, `const`.
+    fn merge_type(&mut self, o: &Map<String, Value>) {
         if let Some(bits) = o.get("type").and_then(type_keyword_bits) {
             self.types &= bits;
             self.typed = true;
@@ -267,6 +214,11 @@ impl Norm {
         if let Some(c) = o.get("const") {
             self.intersect_enum(vec![c.clone()], true);
         }
+    }
+
+    /// Bounds (numeric and draft-04 boolean `exclusive*`) and `multipleOf`.
+    fn merge_number(&mut self, o: &Map<String, Value>) {
+        let num = |k: &str| o.get(k).and_then(Value::as_f64);
         let excl_min_flag = o.get("exclusiveMinimum") == Some(&Value::Bool(true));
         let excl_max_flag = o.get("exclusiveMaximum") == Some(&Value::Bool(true));
         if let Some(m) = num("minimum") {
@@ -308,6 +260,11 @@ impl Norm {
         if let Some(m) = num("multipleOf").filter(|m| *m > 0.0 && m.is_finite()) {
             self.multiple_of.push(m);
         }
+    }
+
+    /// `minLength`, `maxLength`, `pattern`, `format`.
+    fn merge_string(&mut self, o: &Map<String, Value>) {
+        let count = |k: &str| o.get(k).and_then(Value::as_u64);
         if let Some(n) = count("minLength") {
             self.min_len = self.min_len.max(n);
             self.hinted |= T_STR;
@@ -323,8 +280,10 @@ impl Norm {
         if let Some(f) = o.get("format").and_then(Value::as_str) {
             self.formats.push(f.to_string());
         }
-        self.merge_array(o);
-        self.merge_object(o);
+    }
+
+    /// `allOf` merged here; `anyOf`/`oneOf` kept for branching; `not`.
+    fn merge_applicators(&mut self, root: &Root, o: &Map<String, Value>, hops: u32) {
         if let Some(Value::Array(all)) = o.get("allOf") {
             for s in all {
                 self.merge_hops(root, s, hops);
@@ -339,6 +298,10 @@ impl Norm {
         if let Some(not) = o.get("not") {
             self.add_not(not);
         }
+    }
+
+    /// Keywords enforced by filtering only, `unevaluated*: false`, `contains`.
+    fn merge_filtered(&mut self, o: &Map<String, Value>) {
         let filtered = [
             "contains",
             "if",

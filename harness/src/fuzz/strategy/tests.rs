@@ -7,7 +7,6 @@ use proptest::prelude::*;
 use proptest::test_runner::TestError;
 use serde_json::{json, Value};
 
-use super::text::translate;
 use super::{runner_for_seed, sample, seed_bytes, InvalidInput, InvalidKind, SchemaGen};
 
 const CASES: u32 = 256;
@@ -460,19 +459,12 @@ fn root_true_and_empty_schema_generate_any_json() {
         assert!(generator.violations().is_none());
         let mut runner = runner_for_seed(1, 1);
         let values = sample(&generator.valid(), &mut runner, 200).expect("values");
-        let kinds: std::collections::BTreeSet<u8> =
-            values.iter().map(super::schema::value_type).collect();
+        let kinds: std::collections::BTreeSet<u8> = values
+            .iter()
+            .map(crate::json_schema::types::value_type)
+            .collect();
         assert!(kinds.len() >= 5, "too few JSON types: {kinds:?}");
     }
-}
-
-#[test]
-fn translates_ecma_patterns() {
-    assert_eq!(translate(r"^\d{3}$"), "^[0-9]{3}$");
-    assert_eq!(translate(r"[\w-]+"), "[A-Za-z0-9_-]+");
-    assert_eq!(translate(r"\u00e9\/"), "\\x{00e9}/");
-    assert_eq!(translate(r"[a&&b]"), r"[a\&\&b]");
-    assert!(super::text::pattern_matches(r"^\d+$", "\u{663}").is_some_and(|m| !m));
 }
 
 #[test]

@@ -1,18 +1,22 @@
 //! The valid family: a strategy per normalised schema, built eagerly.
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Debug;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use proptest::strategy::{Union, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::strategy::Union;
 use serde_json::{Map, Value};
 
-use super::check::Checker;
 use super::numbers;
-use super::schema::{Norm, Root, TYPE_ORDER, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR};
+use super::probe::probe;
+use super::schema::Norm;
 use super::text;
+use crate::json_schema::refs::Root;
+use crate::json_schema::types::{
+    value_type, TYPE_ORDER, T_ARR, T_BOOL, T_FRAC, T_INT, T_NULL, T_OBJ, T_STR,
+};
+use crate::json_schema::validate::Checker;
+use crate::json_schema::value::json_eq;
 
 /// Nesting levels that may hold optional content (optional properties,
 /// array items beyond `minItems`, free-form members).
@@ -27,8 +31,6 @@ const ARRAY_SPAN: u64 = 5;
 const MAX_MIN_ITEMS: u64 = 10_000;
 /// Free-form / `additionalProperties` members generated per object.
 const EXTRA_SPAN: usize = 2;
-const PROBE_TRIES: usize = 128;
-const PROBE_HITS: usize = 8;
 
 /// Why a (sub)schema cannot be generated.
 #[derive(Debug, Clone)]
@@ -68,28 +70,6 @@ impl Ctx {
             level: self.level + 1,
         }
     }
-}
-
-/// True when at least [`PROBE_HITS`] of up to [`PROBE_TRIES`] values drawn
-/// from `s` (fixed seed) satisfy `ok`: filtering will not starve.
-pub(crate) fn probe<T: Debug>(s: &SBoxedStrategy<T>, ok: &impl Fn(&T) -> bool) -> bool {
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
-    let mut hits = 0;
-    for _ in 0..PROBE_TRIES {
-        let Ok(tree) = s.new_tree(&mut runner) else {
-            return false;
-        };
-        if ok(&tree.current()) {
-            hits += 1;
-            if hits >= PROBE_HITS {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// Does `v` contain the forced path?
@@ -229,7 +209,7 @@ impl Builder {
         let types = norm.types;
         let ok = move |v: &Value| {
             let checker = Checker::new(&root);
-            types & super::schema::value_type(v) != 0
+            types & value_type(v) != 0
                 && conj.iter().all(|s| checker.valid(s, v))
                 && !not.iter().any(|s| checker.valid(s, v))
         };
@@ -281,7 +261,7 @@ impl Builder {
         let candidates: Vec<Value> = enums
             .iter()
             .filter(|v| {
-                norm.types & super::schema::value_type(v) != 0
+                norm.types & value_type(v) != 0
                     && norm.conj.iter().all(|s| checker.valid(s, v))
                     && !norm.not.iter().any(|s| checker.valid(s, v))
                     && has_path(v, force)
@@ -388,6 +368,134 @@ impl Builder {
     }
 
     fn array(&self, norm: &Norm, ctx: Ctx, force: &[Seg]) -> Built {
+        let shape = ArrayShape::of(norm, ctx, force)?;
+        let prefix = self.array_prefix(norm, ctx, &shape)?;
+        let (head, rest) = self.array_tail(norm, ctx, &shape, prefix.len() as u64)?;
+        let dedupe = norm.unique && shape.prefix_len == 0;
+        Ok((prefix, head, rest)
+            .prop_map(move |(mut items, head, rest)| {
+                items.extend(head);
+                for v in rest {
+                    if !(dedupe && items.iter().any(|x| json_eq(x, &v))) {
+                        items.push(v);
+                    }
+                }
+                Value::Array(items)
+            })
+            .sboxed())
+    }
+
+    /// The tuple prefix items, up to the first one that cannot be generated (an
+    /// error when that one is needed to reach `lo`).
+    fn array_prefix(
+        &self,
+        norm: &Norm,
+        ctx: Ctx,
+        shape: &ArrayShape<'_>,
+    ) -> Result<Vec<SBoxedStrategy<Value>>, Unsat> {
+        let mut prefix = Vec::new();
+        for i in 0..shape.prefix_len.min(shape.hi) as usize {
+            let sub_force = if shape.forced == Some(i) {
+                shape.rest_force
+            } else {
+                &[]
+            };
+            match self.build(&norm.item_conj(i), ctx.child(), sub_force) {
+                Ok(s) => prefix.push(s),
+                Err(e) if (i as u64) < shape.lo => return Err(Unsat(format!("item {i}: {}", e.0))),
+                Err(_) => break,
+            }
+        }
+        Ok(prefix)
+    }
+
+    /// The items after `np` prefix items: a head (the forced item, one per
+    /// `contains` schema) and a run of free items.
+    fn array_tail(
+        &self,
+        norm: &Norm,
+        ctx: Ctx,
+        shape: &ArrayShape<'_>,
+        np: u64,
+    ) -> Result<ArrayTail, Unsat> {
+        let (rlo, mut rhi) = (shape.lo.saturating_sub(np), shape.hi.saturating_sub(np));
+        let unevaluated =
+            norm.no_unevaluated_items && norm.arr_parts.iter().all(|p| p.rest.is_none());
+        if np < shape.prefix_len || unevaluated {
+            rhi = 0;
+        }
+        if shape.forced.is_some_and(|i| i as u64 > np) {
+            return Err(Unsat(
+                "forced array index beyond the first free item".into(),
+            ));
+        }
+        let head_forced = shape.forced == Some(np as usize);
+        if rhi == 0 {
+            if rlo > 0 || head_forced {
+                return Err(Unsat("array items cannot be generated".into()));
+            }
+            return Ok((Vec::new(), Just(Vec::new()).sboxed()));
+        }
+        let conj = norm.item_conj(np as usize);
+        let mut head: Vec<SBoxedStrategy<Value>> = Vec::new();
+        if head_forced {
+            head.push(self.build(&conj, ctx.child(), shape.rest_force)?);
+        }
+        if np == 0 {
+            self.contains_items(norm, &conj, ctx, rhi, &mut head);
+        }
+        let taken = head.len() as u64;
+        let rest = match self.build(&conj, ctx.child(), &[]) {
+            Ok(s) => {
+                let range = text::to_usize(rlo.saturating_sub(taken))..=text::to_usize(rhi - taken);
+                prop::collection::vec(s, range).sboxed()
+            }
+            Err(e) if rlo > taken => return Err(Unsat(format!("items: {}", e.0))),
+            Err(_) => Just(Vec::new()).sboxed(),
+        };
+        Ok((head, rest))
+    }
+
+    /// One item per `contains` schema while `head` holds fewer than `most`; the
+    /// final filter checks minContains/maxContains.
+    fn contains_items(
+        &self,
+        norm: &Norm,
+        conj: &[Value],
+        ctx: Ctx,
+        most: u64,
+        head: &mut Vec<SBoxedStrategy<Value>>,
+    ) {
+        for c in &norm.contains {
+            let mut with = conj.to_vec();
+            with.push(c.clone());
+            if (head.len() as u64) < most {
+                if let Ok(s) = self.build(&with, ctx.child(), &[]) {
+                    head.push(s);
+                }
+            }
+        }
+    }
+}
+
+/// The head items and the strategy of the free items of an array.
+type ArrayTail = (Vec<SBoxedStrategy<Value>>, SBoxedStrategy<Vec<Value>>);
+
+/// The length bounds of an array and its forced index.
+struct ArrayShape<'f> {
+    /// Fewest items: `minItems`, or one past the forced index.
+    lo: u64,
+    /// Most items generated (`maxItems`, else a span beyond `lo` or the prefix).
+    hi: u64,
+    /// Length of the longest tuple prefix.
+    prefix_len: u64,
+    forced: Option<usize>,
+    /// The rest of the forced path, below the forced index.
+    rest_force: &'f [Seg],
+}
+
+impl<'f> ArrayShape<'f> {
+    fn of(norm: &Norm, ctx: Ctx, force: &'f [Seg]) -> Result<ArrayShape<'f>, Unsat> {
         let (forced, rest_force) = match force.split_first() {
             Some((Seg::Index(i), rest)) => (Some(*i), rest),
             _ => (None, &[][..]),
@@ -403,75 +511,14 @@ impl Builder {
         if lo > MAX_MIN_ITEMS {
             return Err(Unsat(format!("minItems {lo} is too large to generate")));
         }
-        let kp = norm.prefix_len() as u64;
+        let prefix_len = norm.prefix_len() as u64;
         let span = if ctx.depth == 0 { 0 } else { ARRAY_SPAN };
-        let hi_eff = hi.min(lo.max(kp) + span);
-        let mut prefix: Vec<SBoxedStrategy<Value>> = Vec::new();
-        for i in 0..kp.min(hi_eff) as usize {
-            let sub_force = if forced == Some(i) { rest_force } else { &[] };
-            match self.build(&norm.item_conj(i), ctx.child(), sub_force) {
-                Ok(s) => prefix.push(s),
-                Err(e) if (i as u64) < lo => return Err(Unsat(format!("item {i}: {}", e.0))),
-                Err(_) => break,
-            }
-        }
-        let np = prefix.len() as u64;
-        let (rlo, mut rhi) = (lo.saturating_sub(np), hi_eff.saturating_sub(np));
-        let unevaluated =
-            norm.no_unevaluated_items && norm.arr_parts.iter().all(|p| p.rest.is_none());
-        if np < kp || unevaluated {
-            rhi = 0;
-        }
-        if forced.is_some_and(|i| i as u64 > np) {
-            return Err(Unsat(
-                "forced array index beyond the first free item".into(),
-            ));
-        }
-        let head_forced = forced == Some(np as usize);
-        let mut head: Vec<SBoxedStrategy<Value>> = Vec::new();
-        let mut rest = Just(Vec::new()).sboxed();
-        if rhi > 0 {
-            let conj = norm.item_conj(np as usize);
-            if head_forced {
-                head.push(self.build(&conj, ctx.child(), rest_force)?);
-            }
-            if np == 0 {
-                // One item per `contains` schema; the final filter checks
-                // minContains/maxContains.
-                for c in &norm.contains {
-                    let mut with = conj.clone();
-                    with.push(c.clone());
-                    if (head.len() as u64) < rhi {
-                        if let Ok(s) = self.build(&with, ctx.child(), &[]) {
-                            head.push(s);
-                        }
-                    }
-                }
-            }
-            let taken = head.len() as u64;
-            match self.build(&conj, ctx.child(), &[]) {
-                Ok(s) => {
-                    let range =
-                        text::to_usize(rlo.saturating_sub(taken))..=text::to_usize(rhi - taken);
-                    rest = prop::collection::vec(s, range).sboxed();
-                }
-                Err(e) if rlo > taken => return Err(Unsat(format!("items: {}", e.0))),
-                Err(_) => {}
-            }
-        } else if rlo > 0 || head_forced {
-            return Err(Unsat("array items cannot be generated".into()));
-        }
-        let dedupe = norm.unique && kp == 0;
-        Ok((prefix, head, rest)
-            .prop_map(move |(mut items, head, rest)| {
-                items.extend(head);
-                for v in rest {
-                    if !(dedupe && items.iter().any(|x| super::check::json_eq(x, &v))) {
-                        items.push(v);
-                    }
-                }
-                Value::Array(items)
-            })
-            .sboxed())
+        Ok(ArrayShape {
+            lo,
+            hi: hi.min(lo.max(prefix_len) + span),
+            prefix_len,
+            forced,
+            rest_force,
+        })
     }
 }

@@ -1,87 +1,12 @@
-//! What the harness learns about a server's authorization before the cases: one
-//! request without credentials, to see whether the server demands a token.
-//!
-//! Authorization is "in use" when the user gave `--bearer` or when the server answered
-//! that request with 401. The `auth.*` cases run only then; when the server demands a
-//! token and the user gave none, every other case is skipped with that reason.
-
-use std::time::Duration;
+//! The values the auth cases read: the `auth` and `target` variables of a case, and
+//! what the `derive` step computes from a `WWW-Authenticate` challenge
+//! (`auth_challenge`), an authorization server's issuer (`issuer_paths`) and a set of
+//! identifiers (`id_variation`). Pure functions of what the preflight and the steps saw.
 
 use serde_json::{json, Value};
 
-use crate::case::{Case, Given, TransportKind};
-use crate::transport::http::client;
-
-use super::preflight::initialize_params;
+use crate::client::facts::AuthProbe;
 use crate::client::RunConfig;
-
-/// The answer to a request sent without credentials.
-#[derive(Debug, Clone, Default)]
-pub struct AuthProbe {
-    /// HTTP status, or `None` when the request failed.
-    pub status: Option<u16>,
-    /// The `WWW-Authenticate` header of that answer.
-    pub challenge: Option<String>,
-    /// Why there is no status.
-    pub problem: Option<String>,
-}
-
-impl AuthProbe {
-    /// The server refused the request for lack of credentials.
-    pub fn demands_token(&self) -> bool {
-        self.status == Some(401)
-    }
-}
-
-/// Sends one `initialize` (Streamable HTTP) or opens the SSE stream (legacy) without an
-/// `Authorization` header; `None` for stdio targets.
-pub async fn probe(cfg: &RunConfig) -> Option<AuthProbe> {
-    let target = cfg.http.as_ref()?;
-    let mut out = AuthProbe::default();
-    let client = match client() {
-        Ok(c) => c,
-        Err(e) => {
-            out.problem = Some(e.to_string());
-            return Some(out);
-        }
-    };
-    let newest = crate::revision::SESSION_REVISIONS
-        .last()
-        .copied()
-        .unwrap_or("2025-11-25");
-    let req = match target.kind {
-        TransportKind::Sse => client
-            .get(target.url.clone())
-            .header("accept", "text/event-stream"),
-        _ => client
-            .post(target.url.clone())
-            .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json")
-            .body(
-                json!({
-                    "jsonrpc": "2.0",
-                    "id": "mcp-conform-auth-probe",
-                    "method": "initialize",
-                    "params": initialize_params(newest, &json!({})),
-                })
-                .to_string(),
-            ),
-    };
-    // Only the head matters; the body (perhaps an endless stream) is dropped unread.
-    match tokio::time::timeout(cfg.timeout.max(Duration::from_secs(1)), req.send()).await {
-        Ok(Ok(resp)) => {
-            out.status = Some(resp.status().as_u16());
-            out.challenge = resp
-                .headers()
-                .get("www-authenticate")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-        }
-        Ok(Err(e)) => out.problem = Some(e.to_string()),
-        Err(_) => out.problem = Some("no answer in time".into()),
-    }
-    Some(out)
-}
 
 /// The `auth` variable of a case: `{in_use, bearer_given, scoped_given,
 /// status_without_token, challenge}`.
@@ -109,19 +34,6 @@ pub fn target_vars(cfg: &RunConfig) -> Value {
         "host": u.host_str(),
         "port": u.port_or_known_default(),
         "path": u.path(),
-    })
-}
-
-/// Why a case cannot run because the server wants a token the user did not give: only
-/// `auth` cases that start from a fresh connection (and so never initialize) can.
-pub fn blocked(case: &Case, cfg: &RunConfig, probe: Option<&AuthProbe>) -> Option<String> {
-    let given = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
-    let demands = probe.is_some_and(AuthProbe::demands_token);
-    let runs_without = case.area() == "auth" && case.given == Given::Fresh;
-    (demands && !given && !runs_without).then(|| {
-        "the server requires authorization (HTTP 401 without a token); pass --bearer TOKEN \
-         to run this case"
-            .to_string()
     })
 }
 

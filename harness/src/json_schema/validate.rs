@@ -1,76 +1,15 @@
-//! A small JSON Schema validator used to filter generated values (`oneOf`
-//! exclusivity, `not`, `uniqueItems`, `if`/`then`/`else`, ...). `format` is
-//! treated as an annotation.
+//! A small JSON Schema validator, used by the fuzzer to filter generated values
+//! (`oneOf` exclusivity, `not`, `uniqueItems`, `if`/`then`/`else`, ...). `format` is
+//! treated as an annotation. Schemas published by a server are judged with the
+//! `jsonschema` crate instead (`check::published`); this one is small, offline and
+//! reuses the [`Root`]'s `$ref` resolution.
 
 use serde_json::{Map, Number, Value};
 
-use super::schema::{type_keyword_bits, value_type, Root, T_FRAC, T_INT};
-use super::text::pattern_matches;
-
-/// Same-location `$ref` hops before a cycle is assumed (the value is then
-/// rejected).
-const MAX_HOPS: u32 = 64;
-
-/// JSON equality with numeric comparison (`1 == 1.0`).
-pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => num_eq(x, y),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-fn num_eq(x: &Number, y: &Number) -> bool {
-    if let (Some(p), Some(q)) = (x.as_i64(), y.as_i64()) {
-        return p == q;
-    }
-    if let (Some(p), Some(q)) = (x.as_u64(), y.as_u64()) {
-        return p == q;
-    }
-    x.as_f64() == y.as_f64()
-}
-
-/// Shortest decimal digits of `v` as (mantissa, decimals), e.g. 0.25 → (25, 2).
-pub(crate) fn decimal_parts(v: f64) -> Option<(i128, u32)> {
-    if !v.is_finite() {
-        return None;
-    }
-    let text = format!("{v}");
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let digits = format!("{int}{frac}");
-    let mantissa: i128 = digits.parse().ok()?;
-    Some((mantissa, u32::try_from(frac.len()).ok()?))
-}
-
-/// Decimal-exact `value / multiple` is an integer (as jsonschema does it).
-pub(crate) fn is_multiple_of(value: f64, multiple: f64) -> bool {
-    if value == 0.0 {
-        return true;
-    }
-    if multiple <= 0.0 || value.abs() < multiple {
-        return false;
-    }
-    let (Some((vm, vd)), Some((mm, md))) = (decimal_parts(value), decimal_parts(multiple)) else {
-        return false;
-    };
-    let shared = vd.min(md);
-    let scale = |m: i128, d: u32| {
-        10i128
-            .checked_pow(d - shared)
-            .and_then(|p| m.checked_mul(p))
-    };
-    match (scale(vm, md), scale(mm, vd)) {
-        (Some(a), Some(b)) if b != 0 => a % b == 0,
-        _ => false,
-    }
-}
+use super::pattern::pattern_matches;
+use super::refs::{reference, Root, MAX_REF_HOPS};
+use super::types::{type_keyword_bits, value_type, T_FRAC, T_INT};
+use super::value::{is_multiple_of, json_eq};
 
 pub(crate) struct Checker<'a> {
     root: &'a Root,
@@ -95,11 +34,8 @@ impl<'a> Checker<'a> {
     }
 
     fn check_obj(&self, o: &Map<String, Value>, v: &Value, hops: u32) -> bool {
-        let reference = ["$ref", "$recursiveRef", "$dynamicRef"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str));
-        if let Some(r) = reference {
-            if hops >= MAX_HOPS {
+        if let Some(r) = reference(o) {
+            if hops >= MAX_REF_HOPS {
                 return false;
             }
             match self.root.resolve(r) {

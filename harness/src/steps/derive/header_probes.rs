@@ -1,27 +1,19 @@
-//! 2026-07-28 `x-mcp-header` helpers for cases: where a tool's inputSchema places its
+//! The `x-mcp-header` computations of `derive` (`x_mcp_headers`, `header_arguments`,
+//! `header_probe`), for 2026-07-28 cases: where a tool's inputSchema places its
 //! annotations (MOD-22), and the arguments and header values that probe how a server
 //! checks an `Mcp-Param-*` header against the body (MOD-23).
 
+use std::ops::ControlFlow;
+
 use serde_json::{json, Map, Value};
 
-use super::discover::example;
+use crate::json_schema::example;
+use crate::json_schema::walk::walk;
 use crate::transport::http::{base64, header_value};
 
 /// Nesting and count caps for walking a published schema.
 const MAX_DEPTH: usize = 32;
 const MAX_FOUND: usize = 64;
-
-/// Keywords whose values are instance data, not subschemas: never searched.
-const DATA_KEYWORDS: [&str; 5] = ["const", "enum", "default", "examples", "x-mcp-header"];
-
-/// Keywords whose values are maps of name → subschema.
-const SCHEMA_MAPS: [&str; 5] = [
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-];
 
 /// One `x-mcp-header` annotation found in a schema.
 struct Found {
@@ -34,66 +26,25 @@ struct Found {
     path: Vec<String>,
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
 /// Every `x-mcp-header` in `schema`, wherever it sits; depth- and count-capped.
-fn walk(
-    schema: &Value,
-    pointer: &str,
-    path: Option<&[String]>,
-    depth: usize,
-    out: &mut Vec<Found>,
-) {
-    if depth > MAX_DEPTH || out.len() >= MAX_FOUND {
-        return;
-    }
-    match schema {
-        Value::Object(obj) => {
-            if let Some(h) = obj.get("x-mcp-header") {
-                let path = path.filter(|p| !p.is_empty());
-                out.push(Found {
-                    pointer: pointer.to_string(),
-                    header: h.clone(),
-                    ty: obj.get("type").cloned().unwrap_or(Value::Null),
-                    reachable: path.is_some(),
-                    path: path.map(<[String]>::to_vec).unwrap_or_default(),
-                });
-            }
-            for (k, v) in obj {
-                if DATA_KEYWORDS.contains(&k.as_str()) {
-                    continue;
-                }
-                let here = format!("{pointer}/{}", escape(k));
-                match v.as_object().filter(|_| SCHEMA_MAPS.contains(&k.as_str())) {
-                    Some(map) => {
-                        for (name, sub) in map {
-                            let chain = path.filter(|_| k == "properties").map(|p| {
-                                let mut p = p.to_vec();
-                                p.push(name.clone());
-                                p
-                            });
-                            let at = format!("{here}/{}", escape(name));
-                            walk(sub, &at, chain.as_deref(), depth + 1, out);
-                        }
-                    }
-                    None => walk(v, &here, None, depth + 1, out),
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                walk(v, &format!("{pointer}/{i}"), None, depth + 1, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 fn found_in(schema: &Value) -> Vec<Found> {
     let mut out = Vec::new();
-    walk(schema, "", Some(&[]), 0, &mut out);
+    walk(schema, MAX_DEPTH, &mut |node| {
+        if let Some(h) = node.schema.get("x-mcp-header") {
+            let path = node.properties.filter(|p| !p.is_empty());
+            out.push(Found {
+                pointer: node.pointer.to_string(),
+                header: h.clone(),
+                ty: node.schema.get("type").cloned().unwrap_or(Value::Null),
+                reachable: path.is_some(),
+                path: path.map(<[String]>::to_vec).unwrap_or_default(),
+            });
+            if out.len() >= MAX_FOUND {
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    });
     out
 }
 
