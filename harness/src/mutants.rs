@@ -21,10 +21,10 @@ pub struct Mutant {
     #[serde(default)]
     pub command: Vec<String>,
     /// What shows the mutant can be caught: `cases` (the default: a case names it),
-    /// `fuzz` (the fuzzer finds it; checked by reference-server/tests/fuzz.rs) or
-    /// `traversal` (a traversal probe family finds it; reference-server/tests/traversal.rs)
+    /// `fuzz` (the fuzzer finds it; checked by harness/tests/suite/fuzz.rs) or
+    /// `traversal` (a traversal probe family finds it; harness/tests/suite/traversal.rs)
     /// or `policy` (a legal server the harness's own safety policy refuses to test: the
-    /// cases that meet it end as `error` naming the policy; reference-server/tests/reports.rs).
+    /// cases that meet it end as `error` naming the policy; harness/tests/suite/reports.rs).
     #[serde(default = "cases")]
     pub used_by: String,
 }

@@ -2,7 +2,7 @@
 //! the specification allows and the default server does not take. They are the mirror
 //! of the fault switches: a fault must fail the cases that name it, a variant must fail
 //! no case (`fixtures/variants.yaml` quotes the sentence that allows each choice, and
-//! `reference-server/tests/conformance.rs` runs every case against every variant).
+//! `harness/tests/suite/conformance.rs` runs every case against every variant).
 //!
 //! To add one: a line in the list below, the behaviour behind
 //! `config.variants.has(Variant::…)`, and an entry in `fixtures/variants.yaml` (its

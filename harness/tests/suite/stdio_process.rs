@@ -3,11 +3,25 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use libtest_mimic::Trial;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
+use crate::support::reference_server;
+
+pub fn trials() -> Vec<Trial> {
+    async_tests![
+        exits_on_eof_even_with_a_running_task,
+        cancellation_suppresses_the_response,
+        ask_roots_round_trip,
+        oversized_line_is_rejected_and_server_survives,
+        output_faults,
+        process_faults,
+        cli_errors_and_fault_list,
+    ]
+}
+
 const WAIT: Duration = Duration::from_secs(5);
 
 struct Server {
@@ -18,7 +32,7 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(reference_server())
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -86,7 +100,6 @@ impl Server {
     }
 }
 
-#[tokio::test]
 async fn exits_on_eof_even_with_a_running_task() {
     let mut s = Server::start(&[]);
     s.init(json!({})).await;
@@ -102,7 +115,6 @@ async fn exits_on_eof_even_with_a_running_task() {
     assert_eq!(s.close_and_wait().await, Some(0));
 }
 
-#[tokio::test]
 async fn cancellation_suppresses_the_response() {
     let mut s = Server::start(&[]);
     s.init(json!({})).await;
@@ -125,7 +137,6 @@ async fn cancellation_suppresses_the_response() {
     );
 }
 
-#[tokio::test]
 async fn ask_roots_round_trip() {
     let mut s = Server::start(&[]);
     s.init(json!({"roots":{"listChanged":true}})).await;
@@ -153,7 +164,6 @@ async fn ask_roots_round_trip() {
     assert_eq!(r["result"]["content"][0]["text"], "file:///a\nfile:///b");
 }
 
-#[tokio::test]
 async fn oversized_line_is_rejected_and_server_survives() {
     let mut s = Server::start(&[]);
     let mut big = vec![b'x'; 4 * 1024 * 1024 + 10];
@@ -169,7 +179,6 @@ async fn oversized_line_is_rejected_and_server_survives() {
     assert_eq!(s.recv().await["id"], 1);
 }
 
-#[tokio::test]
 async fn output_faults() {
     let mut s = Server::start(&["--fault", "banner-on-stdout"]);
     assert_eq!(s.line().await, b"mcp-reference-server ready\n");
@@ -190,7 +199,6 @@ async fn output_faults() {
     assert!(line.windows(2).any(|w| w == b"\xe9?"));
 }
 
-#[tokio::test]
 async fn process_faults() {
     let mut s = Server::start(&["--fault", "exit-on-bad-json"]);
     s.send_raw(b"{oops\n").await;
@@ -211,9 +219,8 @@ async fn process_faults() {
     s.child.kill().await.expect("kill");
 }
 
-#[tokio::test]
 async fn cli_errors_and_fault_list() {
-    let out = Command::new(BIN)
+    let out = Command::new(reference_server())
         .args(["--fault", "no-such-fault"])
         .stdin(Stdio::null())
         .output()
@@ -222,7 +229,7 @@ async fn cli_errors_and_fault_list() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(reference_server())
         .arg("--list-faults")
         .stdout(Stdio::piped())
         .spawn()

@@ -7,11 +7,19 @@
 //! that pid as well) and then becomes a `sleep` that never answers, so the harness is
 //! still waiting on it when the signal comes.
 
-#![cfg(target_os = "linux")]
-
+use libtest_mimic::Trial;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+pub fn trials() -> Vec<Trial> {
+    tests![
+        sigterm_leaves_no_server_and_no_detached_process,
+        sighup_leaves_no_server_and_no_detached_process,
+        sigkill_leaves_no_server,
+        a_finished_run_leaves_no_detached_process,
+    ]
+}
 
 fn server_script(dir: &Path) -> String {
     let d = dir.display();
@@ -21,7 +29,7 @@ fn server_script(dir: &Path) -> String {
 }
 
 fn start_harness(dir: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_mcp-conform"))
+    Command::new(crate::support::conform_binary())
         .args(extra)
         .args(["--timeout", "60000", "--only", "ping.*", "--", "sh", "-c"])
         .arg(server_script(dir))
@@ -119,26 +127,22 @@ fn signalled_run(signal: &str, expect_grandchildren_gone: bool) {
     assert!(left.is_empty(), "left running after SIG{signal}: {left:?}");
 }
 
-#[test]
 fn sigterm_leaves_no_server_and_no_detached_process() {
     signalled_run("TERM", true);
 }
 
-#[test]
 fn sighup_leaves_no_server_and_no_detached_process() {
     signalled_run("HUP", true);
 }
 
-#[test]
 fn sigkill_leaves_no_server() {
     signalled_run("KILL", false);
 }
 
-#[test]
 fn a_finished_run_leaves_no_detached_process() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().to_path_buf();
-    let out = Command::new(env!("CARGO_BIN_EXE_mcp-conform"))
+    let out = Command::new(crate::support::conform_binary())
         .args(["--timeout", "300", "--only", "ping.*", "--", "sh", "-c"])
         .arg(server_script(&path))
         .stdout(Stdio::null())

@@ -7,11 +7,12 @@
 //! per mutant a case names, and checks that tie the catalogue together: every case
 //! names a mutant, every named mutant exists, every mutant is used. HTTP servers are
 //! started once per server (see `http_servers`) and killed when the binary ends.
-
-mod http_servers;
+//!
+//! The trials run in their own phase of the suite binary (see `main.rs`), eight at a
+//! time unless `--test-threads` says otherwise.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -22,13 +23,8 @@ use mcp_conform::outcome::{CaseResult, Verdict};
 use mcp_conform::suite::{preflight as probe, Facts};
 use mcp_conform::transport::stdio::Launch;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn reference_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mcp-reference-server"))
-}
+use crate::http_servers;
+use crate::support::{reference_server, repo_root};
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -113,7 +109,7 @@ fn config(
                 "--scoped-bearer".to_string(),
                 SCOPED_BEARER.to_string(),
             ]);
-            let base = http_servers::base_url(server, &reference_binary(), &args)?;
+            let base = http_servers::base_url(server, reference_server(), &args)?;
             let path = if kind == TransportKind::Sse {
                 "sse"
             } else {
@@ -186,13 +182,18 @@ fn pass_or_skip(r: &CaseResult, variant: &LegalVariant) -> Result<(), Failed> {
     }
 }
 
+/// The launch of the reference server with `args`.
+fn reference_launch(args: &[String]) -> Launch {
+    Launch {
+        program: reference_server().display().to_string(),
+        args: args.to_vec(),
+        env: Vec::new(),
+        cwd: None,
+    }
+}
+
 /// The trials of one legal variant: every case on every transport the variant lists.
-fn variant_trials(
-    variant: &LegalVariant,
-    cases: &[Case],
-    cache: &Arc<FactsCache>,
-    reference: &Path,
-) -> Vec<Trial> {
+fn variant_trials(variant: &LegalVariant, cases: &[Case], cache: &Arc<FactsCache>) -> Vec<Trial> {
     let mut trials = Vec::new();
     for (kind, prefix) in TRANSPORTS {
         if !variant.transports.iter().any(|t| t == prefix) {
@@ -200,16 +201,10 @@ fn variant_trials(
         }
         for case in cases.iter().filter(|c| c.applies_to_transport(kind)) {
             let (case_c, cache_c, variant_c) = (case.clone(), cache.clone(), variant.clone());
-            let reference_c = reference.to_path_buf();
             trials.push(Trial::test(
                 format!("variant::{}::{prefix}::{}", variant.name, case.id),
                 move || {
-                    let launch = Launch {
-                        program: reference_c.display().to_string(),
-                        args: variant_c.reference_args.clone(),
-                        env: Vec::new(),
-                        cwd: None,
-                    };
+                    let launch = reference_launch(&variant_c.reference_args);
                     let server = format!("variant-{}", variant_c.name);
                     let mut cfg = config(kind, &server, launch, &variant_c.reference_args)?;
                     if variant_c.hints == "none" {
@@ -252,7 +247,7 @@ fn variant_catalogue_trial(variants: &[LegalVariant], cases: &[Case]) -> Trial {
 /// times slower than the reference hint, a server that ignores the cancellation must
 /// still be caught (its late answer comes after a window sized for the reference
 /// tool), and the reference server must still pass.
-fn slower_long_running_trials(cases: &[Case], reference: &Path) -> Vec<Trial> {
+fn slower_long_running_trials(cases: &[Case]) -> Vec<Trial> {
     let mut trials = Vec::new();
     for id in [
         "cancellation.no-response-after-cancel",
@@ -265,12 +260,12 @@ fn slower_long_running_trials(cases: &[Case], reference: &Path) -> Vec<Trial> {
             ));
             continue;
         };
-        trials.extend(slower_long_running_case(case, reference));
+        trials.extend(slower_long_running_case(case));
     }
     trials
 }
 
-fn slower_long_running_case(case: &Case, reference: &Path) -> Vec<Trial> {
+fn slower_long_running_case(case: &Case) -> Vec<Trial> {
     let mut trials = Vec::new();
     for (server, args, must_fail) in [
         ("reference", Vec::new(), false),
@@ -280,16 +275,11 @@ fn slower_long_running_case(case: &Case, reference: &Path) -> Vec<Trial> {
             true,
         ),
     ] {
-        let (case_c, reference_c) = (case.clone(), reference.to_path_buf());
+        let case_c = case.clone();
         trials.push(Trial::test(
             format!("slower-long-running::{server}::stdio::{}", case.id),
             move || {
-                let launch = Launch {
-                    program: reference_c.display().to_string(),
-                    args: args.clone(),
-                    env: Vec::new(),
-                    cwd: None,
-                };
+                let launch = reference_launch(&args);
                 let mut cfg = config(TransportKind::Stdio, server, launch, &args)?;
                 cfg.hints["long_running"] =
                     serde_json::json!({"tool": "slow", "arguments": {"steps": 40, "delay_ms": 75}});
@@ -312,147 +302,193 @@ fn slower_long_running_case(case: &Case, reference: &Path) -> Vec<Trial> {
     trials
 }
 
-fn main() {
-    let mut args = Arguments::from_args();
-    // Trials mostly wait (silence windows, slow tools, server round trips), so more
-    // run at once than there are cores; `--test-threads` still wins.
+/// The arguments of the conformance phase: trials mostly wait (silence windows, slow
+/// tools, server round trips), so more run at once than there are cores;
+/// `--test-threads` still wins.
+pub fn arguments(args: &Arguments) -> Arguments {
+    let mut args = args.clone();
     if args.test_threads.is_none() {
         args.test_threads = Some(8);
     }
-    let cases = match load::load_dir(&repo_root().join("cases")) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            std::process::exit(2);
+    args
+}
+
+/// The cases and the two catalogues the trials are made from; a file that does not
+/// load ends the binary with exit code 2, naming the errors.
+struct Catalogues {
+    cases: Vec<Case>,
+    mutants: Vec<Mutant>,
+    variants: Vec<LegalVariant>,
+}
+
+fn load_catalogues() -> Catalogues {
+    let root = repo_root();
+    let cases = load::load_dir(&root.join("cases")).unwrap_or_else(|errors| {
+        for e in errors {
+            eprintln!("{e}");
         }
-    };
-    let catalogue = match mutants::load(&repo_root().join("fixtures/mutants.yaml")) {
-        Ok(m) => m,
-        Err(e) => {
+        std::process::exit(2);
+    });
+    let mutants = mutants::load(&root.join("fixtures/mutants.yaml")).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2);
+    });
+    let variants =
+        mutants::load_variants(&root.join("fixtures/variants.yaml")).unwrap_or_else(|e| {
             eprintln!("{e}");
             std::process::exit(2);
-        }
-    };
+        });
+    Catalogues {
+        cases,
+        mutants,
+        variants,
+    }
+}
+
+/// Every conformance trial.
+pub fn trials() -> Vec<Trial> {
+    let Catalogues {
+        cases,
+        mutants: catalogue,
+        variants,
+    } = load_catalogues();
     let by_name: BTreeMap<String, Mutant> = catalogue
         .iter()
         .map(|m| (m.name.clone(), m.clone()))
         .collect();
-    let variants = match mutants::load_variants(&repo_root().join("fixtures/variants.yaml")) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
     let cache: Arc<FactsCache> = Arc::new(Mutex::new(BTreeMap::new()));
-    let reference = reference_binary();
-    let root = repo_root();
     let mut trials = Vec::new();
     for variant in &variants {
-        trials.extend(variant_trials(variant, &cases, &cache, &reference));
+        trials.extend(variant_trials(variant, &cases, &cache));
     }
     trials.push(variant_catalogue_trial(&variants, &cases));
-    trials.extend(slower_long_running_trials(&cases, &reference));
-
+    trials.extend(slower_long_running_trials(&cases));
     for case in &cases {
         for (kind, prefix) in TRANSPORTS {
-            if !case.applies_to_transport(kind) {
-                continue;
-            }
-            let (case_c, cache_c, reference_c) = (case.clone(), cache.clone(), reference.clone());
-            trials.push(Trial::test(format!("{prefix}::{}", case.id), move || {
-                let launch = Launch {
-                    program: reference_c.display().to_string(),
-                    args: Vec::new(),
-                    env: Vec::new(),
-                    cwd: None,
-                };
-                let cfg = config(kind, "reference", launch, &[])?;
-                let facts = facts_for(&cache_c, &format!("reference/{prefix}"), &cfg);
-                must_pass(
-                    &run_one(&case_c, &cfg, &facts),
-                    "the reference server",
-                    true,
-                )
-            }));
-            if case.area() == "modern" && kind != TransportKind::Sse {
-                let (case_c, cache_c, reference_c) =
-                    (case.clone(), cache.clone(), reference.clone());
-                trials.push(Trial::test(
-                    format!("modern-only-{prefix}::{}", case.id),
-                    move || {
-                        let args = vec!["--modern-only".to_string()];
-                        let launch = Launch {
-                            program: reference_c.display().to_string(),
-                            args: args.clone(),
-                            env: Vec::new(),
-                            cwd: None,
-                        };
-                        let cfg = config(kind, MODERN_ONLY, launch, &args)?;
-                        let facts = facts_for(&cache_c, &format!("{MODERN_ONLY}/{prefix}"), &cfg);
-                        must_pass(
-                            &run_one(&case_c, &cfg, &facts),
-                            "the reference server in --modern-only mode",
-                            false,
-                        )
-                    },
-                ));
-            }
-            if kind == TransportKind::StreamableHttp {
-                let (case_c, cache_c) = (case.clone(), cache.clone());
-                trials.push(Trial::test(format!("http-poll::{}", case.id), move || {
-                    let launch = Launch {
-                        program: String::new(),
-                        args: Vec::new(),
-                        env: Vec::new(),
-                        cwd: None,
-                    };
-                    let cfg = config(kind, POLLING, launch, &["--sse-poll".to_string()])?;
-                    let facts = facts_for(&cache_c, POLLING, &cfg);
-                    must_pass(
-                        &run_one(&case_c, &cfg, &facts),
-                        "the polling reference server",
-                        true,
-                    )
-                }));
-            }
-            for name in case.mutants_for(kind) {
-                let Some(mutant) = by_name.get(name).cloned() else {
-                    continue; // reported by the catalogue trial below
-                };
-                if kind != TransportKind::Stdio && !mutant.command.is_empty() {
-                    continue; // fixture servers of their own speak stdio only
-                }
-                let (case_c, cache_c, reference_c, root_c) =
-                    (case.clone(), cache.clone(), reference.clone(), root.clone());
-                trials.push(Trial::test(
-                    format!("mutant::{name}::{prefix}::{}", case.id),
-                    move || {
-                        let launch = mutant.launch(&reference_c, &root_c);
-                        let cfg = config(kind, &mutant.name, launch, &mutant.reference_args)?;
-                        let facts = facts_for(&cache_c, &format!("{}/{prefix}", mutant.name), &cfg);
-                        let r = run_one(&case_c, &cfg, &facts);
-                        match r.verdict {
-                            Verdict::Fail | Verdict::Warn => Ok(()),
-                            // A case that judges practice at note level is caught by a note.
-                            Verdict::Note if case_c.may_note() => Ok(()),
-                            _ => Err(Failed::from(format!(
-                                "mutant `{}` ({}) must fail this case, but: {}",
-                                mutant.name,
-                                mutant.description,
-                                explain(&r)
-                            ))),
-                        }
-                    },
-                ));
+            if case.applies_to_transport(kind) {
+                trials.extend(reference_trials(case, kind, prefix, &cache));
+                trials.extend(mutant_trials(case, kind, prefix, &cache, &by_name));
             }
         }
     }
+    trials.extend(catalogue_trials(&cases, &catalogue, &by_name));
+    trials.push(schemas_trial(&repo_root()));
+    trials.push(validation_trial(
+        &cache,
+        by_name.get("tools-bad-annotation").cloned(),
+    ));
+    trials
+}
 
+/// The trials of one case on one transport that a correct server must pass: the
+/// reference server, in --modern-only mode for the `modern` area, and in polling mode
+/// over Streamable HTTP.
+fn reference_trials(
+    case: &Case,
+    kind: TransportKind,
+    prefix: &'static str,
+    cache: &Arc<FactsCache>,
+) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    let (case_c, cache_c) = (case.clone(), cache.clone());
+    trials.push(Trial::test(format!("{prefix}::{}", case.id), move || {
+        let cfg = config(kind, "reference", reference_launch(&[]), &[])?;
+        let facts = facts_for(&cache_c, &format!("reference/{prefix}"), &cfg);
+        must_pass(
+            &run_one(&case_c, &cfg, &facts),
+            "the reference server",
+            true,
+        )
+    }));
+    if case.area() == "modern" && kind != TransportKind::Sse {
+        let (case_c, cache_c) = (case.clone(), cache.clone());
+        trials.push(Trial::test(
+            format!("modern-only-{prefix}::{}", case.id),
+            move || {
+                let args = vec!["--modern-only".to_string()];
+                let cfg = config(kind, MODERN_ONLY, reference_launch(&args), &args)?;
+                let facts = facts_for(&cache_c, &format!("{MODERN_ONLY}/{prefix}"), &cfg);
+                must_pass(
+                    &run_one(&case_c, &cfg, &facts),
+                    "the reference server in --modern-only mode",
+                    false,
+                )
+            },
+        ));
+    }
+    if kind == TransportKind::StreamableHttp {
+        let (case_c, cache_c) = (case.clone(), cache.clone());
+        trials.push(Trial::test(format!("http-poll::{}", case.id), move || {
+            let launch = Launch {
+                program: String::new(),
+                args: Vec::new(),
+                env: Vec::new(),
+                cwd: None,
+            };
+            let cfg = config(kind, POLLING, launch, &["--sse-poll".to_string()])?;
+            let facts = facts_for(&cache_c, POLLING, &cfg);
+            must_pass(
+                &run_one(&case_c, &cfg, &facts),
+                "the polling reference server",
+                true,
+            )
+        }));
+    }
+    trials
+}
+
+/// The trials of one case on one transport against each mutant it names: each must
+/// fail the case (or warn; a note where the case judges practice at note level).
+fn mutant_trials(
+    case: &Case,
+    kind: TransportKind,
+    prefix: &'static str,
+    cache: &Arc<FactsCache>,
+    by_name: &BTreeMap<String, Mutant>,
+) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for name in case.mutants_for(kind) {
+        let Some(mutant) = by_name.get(name).cloned() else {
+            continue; // reported by the catalogue trial
+        };
+        if kind != TransportKind::Stdio && !mutant.command.is_empty() {
+            continue; // fixture servers of their own speak stdio only
+        }
+        let (case_c, cache_c) = (case.clone(), cache.clone());
+        trials.push(Trial::test(
+            format!("mutant::{name}::{prefix}::{}", case.id),
+            move || {
+                let launch = mutant.launch(reference_server(), &repo_root());
+                let cfg = config(kind, &mutant.name, launch, &mutant.reference_args)?;
+                let facts = facts_for(&cache_c, &format!("{}/{prefix}", mutant.name), &cfg);
+                let r = run_one(&case_c, &cfg, &facts);
+                match r.verdict {
+                    Verdict::Fail | Verdict::Warn => Ok(()),
+                    // A case that judges practice at note level is caught by a note.
+                    Verdict::Note if case_c.may_note() => Ok(()),
+                    _ => Err(Failed::from(format!(
+                        "mutant `{}` ({}) must fail this case, but: {}",
+                        mutant.name,
+                        mutant.description,
+                        explain(&r)
+                    ))),
+                }
+            },
+        ));
+    }
+    trials
+}
+
+/// The checks that tie cases, catalogue and binary together: every case names an
+/// existing mutant, every mutant is used, the bundled cases are the cases folder.
+fn catalogue_trials(
+    cases: &[Case],
+    catalogue: &[Mutant],
+    by_name: &BTreeMap<String, Mutant>,
+) -> Vec<Trial> {
+    let mut trials = Vec::new();
     let (cases_c, names) = (
-        cases.clone(),
+        cases.to_vec(),
         by_name.keys().cloned().collect::<BTreeSet<_>>(),
     );
     trials.push(Trial::test(
@@ -482,11 +518,11 @@ fn main() {
             }
         },
     ));
-    let (cases_c, catalogue_c) = (cases.clone(), catalogue.clone());
+    let (cases_c, catalogue_c) = (cases.to_vec(), catalogue.to_vec());
     trials.push(Trial::test("suite::every-mutant-is-used", move || {
         let used: BTreeSet<&String> = cases_c.iter().flat_map(|c| c.all_mutants()).collect();
-        // Fuzz mutants are checked by tests/fuzz.rs, traversal mutants by
-        // tests/traversal.rs; a case naming one is fine too.
+        // Fuzz mutants are checked by the `fuzz` module, traversal mutants by the
+        // `traversal` module; a case naming one is fine too.
         let unused: Vec<&str> = catalogue_c
             .iter()
             .filter(|m| m.used_by == "cases" && !used.contains(&m.name))
@@ -498,12 +534,13 @@ fn main() {
             Err(format!("mutants no case names: {}", unused.join(", ")).into())
         }
     }));
+    let cases_c = cases.to_vec();
     trials.push(Trial::test(
         "suite::bundled-cases-match-the-cases-folder",
         move || {
             let bundled = load::load_bundled().map_err(|e| format!("{e:?}"))?;
             let a: Vec<&String> = bundled.iter().map(|c| &c.id).collect();
-            let b: Vec<&String> = cases.iter().map(|c| &c.id).collect();
+            let b: Vec<&String> = cases_c.iter().map(|c| &c.id).collect();
             if a == b {
                 Ok(())
             } else {
@@ -511,15 +548,18 @@ fn main() {
             }
         },
     ));
+    trials
+}
 
-    trials.push(schemas_trial(&root));
-    let (cache_c, reference_c, root_c) = (cache.clone(), reference.clone(), root.clone());
-    let tools_shape = by_name.get("tools-bad-annotation").cloned();
-    trials.push(Trial::test(
+/// A malformed result that only the schema check can see (tools.list-shape does not
+/// look at annotations) fails the case with schema findings alone.
+fn validation_trial(cache: &Arc<FactsCache>, tools_shape: Option<Mutant>) -> Trial {
+    let cache_c = cache.clone();
+    Trial::test(
         "validation::malformed-result-is-caught-by-schema-validation",
         move || {
-            // tools.list-shape does not look at annotations; only the schema check can fail it.
-            let case = load::load_dir(&root_c.join("cases"))
+            let root = repo_root();
+            let case = load::load_dir(&root.join("cases"))
                 .map_err(|e| format!("{e:?}"))?
                 .into_iter()
                 .find(|c| c.id == "tools.list-shape")
@@ -528,7 +568,7 @@ fn main() {
             let cfg = config(
                 TransportKind::Stdio,
                 &mutant.name,
-                mutant.launch(&reference_c, &root_c),
+                mutant.launch(reference_server(), &root),
                 &mutant.reference_args,
             )?;
             let facts = facts_for(&cache_c, &format!("{}/stdio", mutant.name), &cfg);
@@ -552,11 +592,7 @@ fn main() {
                 .into())
             }
         },
-    ));
-
-    let conclusion = libtest_mimic::run(&args, trials);
-    http_servers::stop_all();
-    conclusion.exit();
+    )
 }
 
 /// The committed `schemas/mcp/*.json` equal what `schemas/generate.py` makes from the

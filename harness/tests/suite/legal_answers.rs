@@ -5,8 +5,17 @@
 
 use std::path::PathBuf;
 
+use libtest_mimic::Trial;
 use mcp_conform::check::matcher::{check, Matcher, Vars};
 use serde_json::{json, Value};
+
+pub fn trials() -> Vec<Trial> {
+    tests![
+        legal_answers_pass_and_illegal_ones_do_not,
+        a_ping_before_initialized_is_not_judged,
+        one_server_request_is_not_an_id_reuse,
+    ]
+}
 
 fn case_doc(rel: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -93,7 +102,6 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Value)> {
     ]
 }
 
-#[test]
 fn legal_answers_pass_and_illegal_ones_do_not() {
     for (case, pointer, legal, illegal) in rows() {
         assert!(
@@ -110,7 +118,6 @@ fn legal_answers_pass_and_illegal_ones_do_not() {
 /// A ping before notifications/initialized is allowed (lifecycle, every session-era
 /// revision: "other than pings and logging"); a roots/list is not. The silence step
 /// judges only what its matcher matches.
-#[test]
 fn a_ping_before_initialized_is_not_judged() {
     let case = "lifecycle/no-requests-before-initialized.yaml";
     let pointer = "/steps/0/expect_silence/match";
@@ -122,7 +129,6 @@ fn a_ping_before_initialized_is_not_judged() {
 
 /// A server may ask once and reuse the answer: a single request is not judged for id
 /// reuse (the case skips), and the id-type check still passes it.
-#[test]
 fn one_server_request_is_not_an_id_reuse() {
     let case = "lifecycle/server-request-ids.yaml";
     let one = json!([{"jsonrpc": "2.0", "id": 0, "method": "roots/list"}]);

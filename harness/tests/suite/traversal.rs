@@ -5,10 +5,10 @@
 //! content as evidence.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use libtest_mimic::Trial;
 use mcp_conform::case::TransportKind;
 use mcp_conform::client::RunConfig;
 use mcp_conform::outcome::{CaseResult, Verdict};
@@ -17,8 +17,22 @@ use mcp_conform::transport::stdio::Launch;
 use mcp_conform::traversal::{self, Family, TraversalConfig};
 use serde_json::json;
 
+use crate::http_servers;
+use crate::support::{reference_server, reference_server_str, repo_root, run_conform};
+
+pub fn trials() -> Vec<Trial> {
+    tests![
+        every_family_passes_on_the_reference_server_over_stdio,
+        every_family_passes_at_the_stateless_revision,
+        every_applicable_family_passes_over_http_with_root,
+        each_traversal_mutant_is_caught_by_its_family,
+        a_write_that_escapes_the_root_is_caught,
+        every_traversal_mutant_is_tested_here,
+        the_cli_substitutes_root_and_honours_only_and_no_traversal,
+    ]
+}
+
 const REVISION: &str = "2025-11-25";
-const REFERENCE: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -52,7 +66,7 @@ fn stdio_run_at(revision: &str, extra: &[&str]) -> Vec<CaseResult> {
     let mut args = vec!["--root".to_string(), sb.substitute("{root}")];
     args.extend(extra.iter().map(|a| a.to_string()));
     let mut cfg = RunConfig::new(Launch {
-        program: REFERENCE.to_string(),
+        program: reference_server_str().to_string(),
         args,
         env: Vec::new(),
         cwd: None,
@@ -80,7 +94,6 @@ fn no_canary_anywhere(results: &[CaseResult]) {
     );
 }
 
-#[test]
 fn every_family_passes_on_the_reference_server_over_stdio() {
     let results = stdio_run(None);
     assert_eq!(results.len(), Family::ALL.len(), "{:?}", summary(&results));
@@ -98,7 +111,6 @@ fn every_family_passes_on_the_reference_server_over_stdio() {
 /// learns the capabilities from `server/discover` and every probe carries the
 /// per-request `_meta` (the same handshake as the cases and fuzzing), so a server
 /// that speaks only 2026-07-28 is probed too.
-#[test]
 fn every_family_passes_at_the_stateless_revision() {
     let results = stdio_run_at("2026-07-28", &["--modern-only"]);
     assert_eq!(results.len(), Family::ALL.len(), "{:?}", summary(&results));
@@ -110,17 +122,13 @@ fn every_family_passes_at_the_stateless_revision() {
     no_canary_anywhere(&results);
 }
 
-/// The reference server over HTTP, killed when dropped.
-mod http_servers;
-
-#[test]
 fn every_applicable_family_passes_over_http_with_root() {
     let outer = tempfile::tempdir().expect("tmp");
     let data = outer.path().join("data");
     std::fs::create_dir_all(data.join("docs")).expect("mkdir");
     std::fs::write(data.join("docs/readme.txt"), "served\n").expect("write");
     let args = ["--root".to_string(), data.display().to_string()];
-    let server = http_servers::start_owned("traversal", std::path::Path::new(REFERENCE), &args)
+    let server = http_servers::start_owned("traversal", reference_server(), &args)
         .expect("start the reference server");
     let mcp = server.base.join("mcp").expect("url");
     let mut cfg = RunConfig::for_url(mcp, TransportKind::StreamableHttp);
@@ -153,7 +161,6 @@ const MUTANTS: [(&str, &str); 5] = [
     ("traversal-prefix", "traversal.prefix-sibling"),
 ];
 
-#[test]
 fn each_traversal_mutant_is_caught_by_its_family() {
     for (fault, family) in MUTANTS {
         let results = stdio_run(Some(fault));
@@ -187,7 +194,6 @@ fn each_traversal_mutant_is_caught_by_its_family() {
     }
 }
 
-#[test]
 fn a_write_that_escapes_the_root_is_caught() {
     let results = stdio_run(Some("traversal-write"));
     let r = results
@@ -208,9 +214,8 @@ fn a_write_that_escapes_the_root_is_caught() {
         .is_some_and(|s| s.pointer("/params/name") == Some(&json!("write_file"))));
 }
 
-#[test]
 fn every_traversal_mutant_is_tested_here() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = repo_root();
     let catalogue =
         mcp_conform::mutants::load(&root.join("fixtures/mutants.yaml")).expect("catalogue");
     let listed: BTreeSet<&str> = catalogue
@@ -226,18 +231,24 @@ fn every_traversal_mutant_is_tested_here() {
 fn cli(words: &[&str]) -> (i32, Vec<CaseResult>) {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path().display().to_string();
-    let mut argv: Vec<String> = vec!["mcp-conform".into(), "--format".into(), "json".into()];
+    let mut argv: Vec<String> = vec!["--format".into(), "json".into()];
     argv.extend(["-o".to_string(), d]);
     argv.extend(words.iter().map(|w| w.to_string()));
-    let code = mcp_conform::cli::main_with(argv);
+    let code = run_conform(&argv);
     let text = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
     let report: mcp_conform::outcome::RunReport = serde_json::from_str(&text).expect("report");
     (code, report.cases)
 }
 
-#[test]
 fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
-    let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE, "--root", "{root}"]);
+    let (code, cases) = cli(&[
+        "--only",
+        "traversal.*",
+        "--",
+        reference_server_str(),
+        "--root",
+        "{root}",
+    ]);
     assert_eq!(code, 0, "{:?}", summary(&cases));
     assert_eq!(cases.len(), Family::ALL.len());
     assert!(cases.iter().all(|c| c.verdict == Verdict::Pass));
@@ -245,7 +256,7 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
         "--only",
         "traversal.dotdot",
         "--",
-        REFERENCE,
+        reference_server_str(),
         "--root",
         "{root}",
         "--fault",
@@ -256,7 +267,7 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
     assert_eq!(cases[0].verdict, Verdict::Fail);
     // Without {root} or --root: every family skips and says how to enable it; a run
     // that judged nothing exits 3.
-    let (code, cases) = cli(&["--only", "traversal.*", "--", REFERENCE]);
+    let (code, cases) = cli(&["--only", "traversal.*", "--", reference_server_str()]);
     assert_eq!(code, 3);
     assert!(cases
         .iter()
@@ -267,7 +278,7 @@ fn the_cli_substitutes_root_and_honours_only_and_no_traversal() {
         "ping.*",
         "--no-traversal",
         "--",
-        REFERENCE,
+        reference_server_str(),
         "--root",
         "{root}",
     ]);

@@ -3,16 +3,29 @@
 use std::path::Path;
 
 use assert_cmd::Command;
+use libtest_mimic::Trial;
+
+pub fn trials() -> Vec<Trial> {
+    tests![
+        a_command_that_exits_at_once_is_unreachable_exit_3,
+        a_missing_binary_is_unreachable_exit_3,
+        a_malformed_case_file_gives_exit_2_with_path_and_reason,
+        invalid_yaml_gives_exit_2_with_line_and_column,
+        a_case_citing_an_unknown_requirement_is_rejected,
+        a_misspelt_matcher_operator_is_rejected,
+        list_shows_every_bundled_case_with_its_requirements,
+        bad_usage_is_exit_2,
+    ]
+}
 
 fn conform() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mcp-conform"))
+    Command::new(crate::support::conform_binary())
 }
 
 fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&out.get_output().stderr).to_string()
 }
 
-#[test]
 fn a_command_that_exits_at_once_is_unreachable_exit_3() {
     let out = conform().arg("false").assert().code(3);
     let stderr = stderr_of(&out);
@@ -20,7 +33,6 @@ fn a_command_that_exits_at_once_is_unreachable_exit_3() {
     assert!(stderr.contains("`false`"), "names the target: {stderr}");
 }
 
-#[test]
 fn a_missing_binary_is_unreachable_exit_3() {
     let out = conform()
         .arg("./no-such-server-binary-here")
@@ -51,7 +63,6 @@ fn case_dir_with(name: &str, body: &str) -> tempfile::TempDir {
     dir
 }
 
-#[test]
 fn a_malformed_case_file_gives_exit_2_with_path_and_reason() {
     let dir = case_dir_with(
         "broken.yaml",
@@ -71,14 +82,12 @@ fn a_malformed_case_file_gives_exit_2_with_path_and_reason() {
     );
 }
 
-#[test]
 fn invalid_yaml_gives_exit_2_with_line_and_column() {
     let stderr = list_rejects("syntax.yaml", "id: demo.syntax\ntitle: [unclosed\n");
     assert!(stderr.contains("cases/demo/syntax.yaml"), "path: {stderr}");
     assert!(stderr.contains("line"), "position: {stderr}");
 }
 
-#[test]
 fn a_case_citing_an_unknown_requirement_is_rejected() {
     let stderr = list_rejects(
         "bad-req.yaml",
@@ -88,7 +97,6 @@ fn a_case_citing_an_unknown_requirement_is_rejected() {
     assert!(stderr.contains("not a requirement id"), "stderr: {stderr}");
 }
 
-#[test]
 fn a_misspelt_matcher_operator_is_rejected() {
     let stderr = list_rejects(
         "bad-op.yaml",
@@ -97,7 +105,6 @@ fn a_misspelt_matcher_operator_is_rejected() {
     assert!(stderr.contains("$tpye"), "stderr: {stderr}");
 }
 
-#[test]
 fn list_shows_every_bundled_case_with_its_requirements() {
     let out = conform().arg("--list").assert().code(0);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
@@ -114,7 +121,6 @@ fn list_shows_every_bundled_case_with_its_requirements() {
     assert!(stdout.contains("[RPC-09, STDIO-09]"), "{stdout}");
 }
 
-#[test]
 fn bad_usage_is_exit_2() {
     conform().arg("--no-such-flag").assert().code(2);
     conform().assert().code(2);

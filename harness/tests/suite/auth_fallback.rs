@@ -5,8 +5,13 @@
 
 use std::path::Path;
 
+use libtest_mimic::Trial;
 use mcp_conform::check::matcher::{check, Matcher, Vars};
 use serde_json::{json, Value};
+
+pub fn trials() -> Vec<Trial> {
+    tests![fallback_endpoints_without_register_only_warn,]
+}
 
 /// The case's `expect_http` steps as (severity override, matcher).
 fn expectations() -> Vec<(Option<String>, Value)> {
@@ -48,7 +53,6 @@ fn broken(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn fallback_endpoints_without_register_only_warn() {
     let no_register = exchanges([
         (".well-known/oauth-authorization-server", 404),

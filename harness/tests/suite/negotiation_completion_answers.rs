@@ -6,8 +6,16 @@
 
 use std::path::PathBuf;
 
+use libtest_mimic::Trial;
 use mcp_conform::check::matcher::{check, Matcher, Vars};
 use serde_json::{json, Value};
+
+pub fn trials() -> Vec<Trial> {
+    tests![
+        a_server_of_one_revision_may_answer_the_unsupported_version_error,
+        an_argument_the_server_cannot_complete_may_get_an_error,
+    ]
+}
 
 fn matcher(rel: &str, pointer: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,7 +32,6 @@ fn holds(m: &Value, answer: &Value, vars: &Vars) -> bool {
     check(&parsed(m.clone()), Some(answer), vars).is_empty()
 }
 
-#[test]
 fn a_server_of_one_revision_may_answer_the_unsupported_version_error() {
     let mut vars = Vars::new();
     vars.insert("supported_revisions".into(), json!(["2025-11-25"]));
@@ -52,7 +59,6 @@ fn a_server_of_one_revision_may_answer_the_unsupported_version_error() {
     }
 }
 
-#[test]
 fn an_argument_the_server_cannot_complete_may_get_an_error() {
     let m = matcher(
         "completion/prompt-argument.yaml",

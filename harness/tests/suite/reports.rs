@@ -10,22 +10,21 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
-const REFERENCE: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
+use crate::support::{conform_binary, reference_server_str, repo_root};
 
-fn conform_binary() -> PathBuf {
-    let p = Path::new(REFERENCE).with_file_name("mcp-conform");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo test` at the workspace root, which builds it",
-        p.display()
-    );
-    p
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+pub fn trials() -> Vec<Trial> {
+    tests![
+        every_format_from_one_run_against_the_reference_server,
+        every_format_from_one_run_against_a_mutant,
+        a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code,
+        a_harness_refusal_is_an_error_naming_its_policy,
+        a_message_over_the_size_cap_is_an_error_naming_the_policy,
+        baseline_gates_new_failures_and_stale_entries,
+        servers_from_a_claude_desktop_config,
+    ]
 }
 
 fn conform(args: &[&str]) -> Output {
@@ -60,7 +59,7 @@ fn all_formats_with(dir: &Path, options: &[&str], server_args: &[&str]) -> Outpu
     ];
     args.extend_from_slice(options);
     args.push("--");
-    args.push(REFERENCE);
+    args.push(reference_server_str());
     args.extend_from_slice(server_args);
     conform(&args)
 }
@@ -218,7 +217,7 @@ fn check_html_in_chromium(html: &Path, report: &Value, shot_name: &str) {
     let rows = dom.matches("class=\"case\"").count() as u64;
     assert_eq!(rows, total, "one row per case in the rendered page");
     // A screenshot for reviewers, kept under target/.
-    let shots = Path::new(REFERENCE)
+    let shots = conform_binary()
         .parent()
         .expect("bin dir")
         .join("report-screenshots");
@@ -283,7 +282,6 @@ fn check_run_with(
     (report, stdout)
 }
 
-#[test]
 fn every_format_from_one_run_against_the_reference_server() {
     // With a root (a fresh traversal sandbox) so the traversal probes run too.
     let report = check_run(&["--root", "{root}"], 0, "reference.png");
@@ -307,7 +305,6 @@ fn every_format_from_one_run_against_the_reference_server() {
     }
 }
 
-#[test]
 fn every_format_from_one_run_against_a_mutant() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = all_formats(dir.path(), &["--fault", "no-ping"]);
@@ -358,7 +355,6 @@ steps:
     cases
 }
 
-#[test]
 fn a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = note_cases(dir.path());
@@ -417,7 +413,7 @@ fn a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code() {
         "--baseline",
         &e,
         "--",
-        REFERENCE,
+        reference_server_str(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let listed = dir.path().join("listed.yaml");
@@ -430,7 +426,7 @@ fn a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code() {
         "--baseline",
         &l,
         "--",
-        REFERENCE,
+        reference_server_str(),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
@@ -443,9 +439,8 @@ fn a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code() {
 /// The legacy SSE `endpoint` event may name another origin (no sentence of the
 /// 2024-11-05 transport forbids it), where the harness sends nothing: the cases that
 /// need it end as `error` naming the harness policy, never as a failure of the server.
-#[test]
 fn a_harness_refusal_is_an_error_naming_its_policy() {
-    let mut server = Command::new(REFERENCE)
+    let mut server = Command::new(reference_server_str())
         .args([
             "--http",
             "127.0.0.1:0",
@@ -537,7 +532,6 @@ for line in sys.stdin:
 /// A message over the harness's size cap (no MCP rule limits message size) is the
 /// harness's refusal: the case ends as `error` naming the policy, not as a failure of
 /// STDIO-01/02.
-#[test]
 fn a_message_over_the_size_cap_is_an_error_naming_the_policy() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = note_cases(dir.path());
@@ -576,7 +570,6 @@ fn a_message_over_the_size_cap_is_an_error_naming_the_policy() {
     );
 }
 
-#[test]
 fn baseline_gates_new_failures_and_stale_entries() {
     let dir = tempfile::tempdir().expect("tempdir");
     let base = dir.path().join("baseline.yaml");
@@ -586,7 +579,7 @@ fn baseline_gates_new_failures_and_stale_entries() {
         "--write-baseline",
         &b,
         "--",
-        REFERENCE,
+        reference_server_str(),
         "--fault",
         "no-ping",
     ]);
@@ -597,14 +590,21 @@ fn baseline_gates_new_failures_and_stale_entries() {
         "{written}"
     );
     // Only known failures → 0.
-    let out = conform(&["--baseline", &b, "--", REFERENCE, "--fault", "no-ping"]);
+    let out = conform(&[
+        "--baseline",
+        &b,
+        "--",
+        reference_server_str(),
+        "--fault",
+        "no-ping",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A new failure → 1, named.
     let out = conform(&[
         "--baseline",
         &b,
         "--",
-        REFERENCE,
+        reference_server_str(),
         "--fault",
         "no-ping",
         "--fault",
@@ -617,7 +617,7 @@ fn baseline_gates_new_failures_and_stale_entries() {
         text(&out.stderr)
     );
     // Stale entries (the reference server passes them now) → 1, named.
-    let out = conform(&["--baseline", &b, "--", REFERENCE]);
+    let out = conform(&["--baseline", &b, "--", reference_server_str()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("lifecycle.ping-after-initialize"),
@@ -626,14 +626,13 @@ fn baseline_gates_new_failures_and_stale_entries() {
     );
 }
 
-#[test]
 fn servers_from_a_claude_desktop_config() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("claude_desktop_config.json");
     let body = serde_json::json!({
         "mcpServers": {
-            "good": {"command": REFERENCE, "args": [], "env": {"MCP_CONFORM_TEST": "1"}},
-            "broken": {"command": REFERENCE, "args": ["--fault", "stringify-ids"]}
+            "good": {"command": reference_server_str(), "args": [], "env": {"MCP_CONFORM_TEST": "1"}},
+            "broken": {"command": reference_server_str(), "args": ["--fault", "stringify-ids"]}
         }
     });
     std::fs::write(&config, body.to_string()).expect("write config");

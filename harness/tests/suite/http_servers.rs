@@ -2,8 +2,6 @@
 //! HTTP mutant, started once per test binary on 127.0.0.1 (port 0), shared by the
 //! trials, and always killed when the binary ends (and by the kernel if it dies).
 //! `start_owned` starts one that belongs to a single test and is stopped when dropped.
-//! Each test binary uses only some of these functions.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -2,20 +2,24 @@
 //! the token only the auth cases run and every other case is skipped with the reason;
 //! with it, every auth case passes.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use libtest_mimic::Trial;
 use serde_json::Value;
 
-const REFERENCE: &str = env!("CARGO_BIN_EXE_mcp-reference-server");
-const TOKEN: &str = "auth-cli-test-token";
-const SCOPED: &str = "auth-cli-test-scoped-token";
+use crate::http_servers;
+use crate::support::{conform_binary, reference_server, repo_root};
 
-fn conform_binary() -> PathBuf {
-    Path::new(REFERENCE).with_file_name("mcp-conform")
+pub fn trials() -> Vec<Trial> {
+    tests![
+        without_a_token_only_the_auth_cases_run,
+        with_the_token_every_auth_case_passes,
+        a_run_that_judges_nothing_exits_3,
+    ]
 }
 
-mod http_servers;
+const TOKEN: &str = "auth-cli-test-token";
+const SCOPED: &str = "auth-cli-test-scoped-token";
 
 /// The HTTP reference server demanding TOKEN, with its `/mcp` URL.
 fn start() -> (http_servers::Owned, String) {
@@ -25,7 +29,7 @@ fn start() -> (http_servers::Owned, String) {
         "--scoped-bearer".to_string(),
         SCOPED.to_string(),
     ];
-    let server = http_servers::start_owned("auth-cli", Path::new(REFERENCE), &args)
+    let server = http_servers::start_owned("auth-cli", reference_server(), &args)
         .expect("start the reference server");
     let url = server.base.join("mcp").expect("url").to_string();
     (server, url)
@@ -56,7 +60,6 @@ fn case<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("case {id} missing from the report"))
 }
 
-#[test]
 fn without_a_token_only_the_auth_cases_run() {
     let (_server, url) = start();
     let (code, report) = run(&[&url]);
@@ -73,10 +76,9 @@ fn without_a_token_only_the_auth_cases_run() {
     assert!(notes.contains("only the auth cases ran"), "notes: {notes}");
 }
 
-#[test]
 fn with_the_token_every_auth_case_passes() {
     let (_server, url) = start();
-    let hints = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/reference-hints.yaml");
+    let hints = repo_root().join("fixtures/reference-hints.yaml");
     let hints = hints.display().to_string();
     let (code, report) = run(&[
         "--bearer",
@@ -112,7 +114,6 @@ fn with_the_token_every_auth_case_passes() {
 /// The legacy HTTP+SSE transport of a server that demands a token nobody gave: every
 /// case is skipped, which proves nothing about the server, so the run must not pass
 /// (exit 3, with the reason) — it used to end with exit 0.
-#[test]
 fn a_run_that_judges_nothing_exits_3() {
     let (server, _url) = start();
     let sse = server.base.join("sse").expect("url").to_string();

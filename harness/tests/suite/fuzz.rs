@@ -4,11 +4,10 @@
 //! same failure and the same minimal input again.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-mod http_servers;
-
+use libtest_mimic::Trial;
 use mcp_conform::case::TransportKind;
 use mcp_conform::client::RunConfig;
 use mcp_conform::fuzz::{self, FuzzConfig};
@@ -16,11 +15,28 @@ use mcp_conform::outcome::{CaseResult, Verdict};
 use mcp_conform::transport::stdio::Launch;
 use serde_json::{json, Value};
 
-const REVISION: &str = "2025-11-25";
+use crate::http_servers;
+use crate::support::{reference_server, reference_server_str, repo_root, run_conform};
 
-fn reference() -> String {
-    env!("CARGO_BIN_EXE_mcp-reference-server").to_string()
+pub fn trials() -> Vec<Trial> {
+    tests![
+        the_reference_server_yields_no_finding,
+        a_refusing_tool_and_a_slow_tool_yield_no_finding,
+        crash_on_big_int_is_found_and_shrunk,
+        hang_on_missing_argument_is_found_and_shrunk,
+        internal_error_on_long_string_is_found_and_shrunk,
+        output_schema_violation_is_found_and_shrunk,
+        the_printed_replay_command_reproduces_the_failure,
+        same_seed_same_inputs,
+        the_stateless_reference_server_yields_no_finding,
+        crash_and_hang_are_found_at_the_stateless_revision,
+        every_fuzz_mutant_is_tested_here,
+        the_reference_server_over_http_yields_no_finding_in_either_era,
+        an_http_refusal_without_an_answer_is_found_at_once_and_named,
+    ]
 }
+
+const REVISION: &str = "2025-11-25";
 
 fn config(fault: Option<&str>, timeout_ms: u64) -> RunConfig {
     let args = match fault {
@@ -28,7 +44,7 @@ fn config(fault: Option<&str>, timeout_ms: u64) -> RunConfig {
         None => Vec::new(),
     };
     let mut cfg = RunConfig::new(Launch {
-        program: reference(),
+        program: reference_server_str().to_string(),
         args,
         env: Vec::new(),
         cwd: None,
@@ -104,7 +120,6 @@ fn rule_of(r: &CaseResult) -> String {
     msg[start..].split(']').next().unwrap_or("").to_string()
 }
 
-#[test]
 fn the_reference_server_yields_no_finding() {
     let results = run(None, 2000, 7, 32, &[]);
     let tools = [
@@ -138,7 +153,6 @@ fn assert_no_finding(results: &[CaseResult], tools: &[&str], cases: u32, revisio
 /// Legal variants: `read_note` refuses every schema-valid name but one with isError
 /// (note not found), `wait` runs 30 s for its default input (longer than the timeout
 /// for every valid one). Neither is a finding; the cancelled calls are in the notes.
-#[test]
 fn a_refusing_tool_and_a_slow_tool_yield_no_finding() {
     let mut cfg = config(None, 400);
     cfg.launch.args = ["--variant", "tool-refuses", "--variant", "slow-tool"]
@@ -163,7 +177,6 @@ fn a_refusing_tool_and_a_slow_tool_yield_no_finding() {
     );
 }
 
-#[test]
 fn crash_on_big_int_is_found_and_shrunk() {
     let results = run(Some("fuzz-crash-big-int"), 1000, 1, 64, &["add"]);
     let r = result(&results, "fuzz.add.invalid");
@@ -177,7 +190,6 @@ fn crash_on_big_int_is_found_and_shrunk() {
     assert_eq!(result(&results, "fuzz.add.valid").verdict, Verdict::Pass);
 }
 
-#[test]
 fn hang_on_missing_argument_is_found_and_shrunk() {
     let results = run(Some("fuzz-hang-missing-arg"), 300, 1, 64, &["echo"]);
     let r = result(&results, "fuzz.echo.invalid");
@@ -189,7 +201,6 @@ fn hang_on_missing_argument_is_found_and_shrunk() {
     assert_eq!(result(&results, "fuzz.echo.valid").verdict, Verdict::Pass);
 }
 
-#[test]
 fn internal_error_on_long_string_is_found_and_shrunk() {
     let results = run(
         Some("fuzz-internal-error-long-string"),
@@ -216,7 +227,6 @@ fn internal_error_on_long_string_is_found_and_shrunk() {
     assert_eq!(m, json!({"text": "A".repeat(1001)}));
 }
 
-#[test]
 fn output_schema_violation_is_found_and_shrunk() {
     let results = run(Some("fuzz-violate-output-schema"), 1000, 1, 64, &["add"]);
     let r = result(&results, "fuzz.add.valid");
@@ -231,8 +241,8 @@ fn output_schema_violation_is_found_and_shrunk() {
     assert_eq!(m, json!({"a": 88, "b": 13}));
 }
 
-/// Runs the CLI as the printed replay line says (plus a JSON report) and returns the
-/// report's results.
+/// Runs the mcp-conform binary as the printed replay line says (plus a JSON report) and
+/// returns the report's results.
 fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
     let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
     assert_eq!(words.first().map(String::as_str), Some("mcp-conform"));
@@ -240,11 +250,11 @@ fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
         .iter()
         .position(|w| w == "--")
         .expect("-- before the target");
-    let mut argv = words[..split].to_vec();
+    let mut argv = words[1..split].to_vec();
     argv.extend(["--fuzz-time", "120", "--format", "json", "-o"].map(String::from));
     argv.push(dir.display().to_string());
     argv.extend(words[split..].iter().cloned());
-    let code = mcp_conform::cli::main_with(argv);
+    let code = run_conform(&argv);
     assert_eq!(code, 1, "the replay must fail again");
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
     let report: mcp_conform::outcome::RunReport =
@@ -252,7 +262,6 @@ fn replay(line: &str, dir: &Path) -> Vec<CaseResult> {
     report.cases
 }
 
-#[test]
 fn the_printed_replay_command_reproduces_the_failure() {
     let results = run(Some("fuzz-crash-big-int"), 1000, 1, 64, &["add"]);
     let first = result(&results, "fuzz.add.invalid");
@@ -277,7 +286,6 @@ fn the_printed_replay_command_reproduces_the_failure() {
     assert_eq!(second.title, first.title);
 }
 
-#[test]
 fn same_seed_same_inputs() {
     use mcp_conform::fuzz::campaign::Family;
     use mcp_conform::fuzz::strategy::{runner_for_seed, sample, SchemaGen};
@@ -318,7 +326,6 @@ fn run_stateless(
         .results
 }
 
-#[test]
 fn the_stateless_reference_server_yields_no_finding() {
     // Without the per-request `_meta` every call would get -32602 (a finding). `slow`
     // is left out: it runs for seconds by design.
@@ -335,7 +342,6 @@ fn the_stateless_reference_server_yields_no_finding() {
     assert_no_finding(&results, &tools, 16, Some("2026-07-28"));
 }
 
-#[test]
 fn crash_and_hang_are_found_at_the_stateless_revision() {
     let results = run_stateless(Some("fuzz-crash-big-int"), 1000, 64, &["add"]);
     let r = result(&results, "fuzz.add.invalid");
@@ -357,9 +363,8 @@ fn crash_and_hang_are_found_at_the_stateless_revision() {
     assert_eq!(minimal(r), json!({}));
 }
 
-#[test]
 fn every_fuzz_mutant_is_tested_here() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = repo_root();
     let catalogue =
         mcp_conform::mutants::load(&root.join("fixtures/mutants.yaml")).expect("catalogue");
     let fuzz_mutants: BTreeSet<String> = catalogue
@@ -385,7 +390,7 @@ fn run_http(fault: Option<&str>, revision: &str, cases: u32, tools: &[&str]) -> 
     if let Some(f) = fault {
         args.extend(["--fault".to_string(), f.to_string()]);
     }
-    let server = http_servers::start_owned("fuzz", Path::new(&reference()), &args)
+    let server = http_servers::start_owned("fuzz", reference_server(), &args)
         .expect("start the reference server over HTTP");
     let url = server.base.join("mcp").expect("url");
     let mut cfg = RunConfig::for_url(url, TransportKind::StreamableHttp);
@@ -400,7 +405,6 @@ fn run_http(fault: Option<&str>, revision: &str, cases: u32, tools: &[&str]) -> 
         .results
 }
 
-#[test]
 fn the_reference_server_over_http_yields_no_finding_in_either_era() {
     for revision in [REVISION, "2026-07-28"] {
         let tools = ["echo", "add"];
@@ -409,7 +413,6 @@ fn the_reference_server_over_http_yields_no_finding_in_either_era() {
     }
 }
 
-#[test]
 fn an_http_refusal_without_an_answer_is_found_at_once_and_named() {
     let results = run_http(Some("fuzz-refuse-deep-json"), REVISION, 64, &["add"]);
     let r = result(&results, "fuzz.add.invalid");
