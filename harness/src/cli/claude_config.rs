@@ -73,7 +73,7 @@ pub enum ConfigError {
     NoServersKey { keys: Vec<String> },
     /// One server entry is malformed (why).
     #[error("server {name:?}: {problem}")]
-    Server { name: String, problem: String },
+    Server { name: String, problem: EntryProblem },
     #[error("no server named {name:?}: the config's \"mcpServers\" is empty")]
     NoServers { name: String },
     #[error("no server named {name:?} in the config; available: {}", available.join(", "))]
@@ -81,6 +81,35 @@ pub enum ConfigError {
         name: String,
         available: Vec<String>,
     },
+}
+
+/// What is wrong with one server entry (`found` names the JSON kind there is).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryProblem {
+    #[error("expected an object, found {found}")]
+    NotAnObject { found: &'static str },
+    #[error("{key:?} must be a string, found {found}")]
+    NotAString { key: String, found: &'static str },
+    #[error("\"args\" must be an array of strings, found {found}")]
+    ArgsNotAnArray { found: &'static str },
+    #[error("\"args\"[{index}] must be a string, found {found}")]
+    ArgNotAString { index: usize, found: &'static str },
+    #[error("{key:?} must be an object of strings, found {found}")]
+    NotAMap { key: String, found: &'static str },
+    #[error("\"{key}\".{entry} must be a string, found {found}")]
+    MapValueNotAString {
+        key: String,
+        entry: String,
+        found: &'static str,
+    },
+    #[error("has both \"command\" and \"url\"; expected one of them")]
+    CommandAndUrl,
+    #[error("has neither \"command\" (a local server) nor \"url\" (a remote server)")]
+    NeitherCommandNorUrl,
+    #[error("has \"type\": {0:?} but a \"command\" and no \"url\"")]
+    TypeWithCommand(String),
+    #[error("\"command\" is empty")]
+    EmptyCommand,
 }
 
 fn no_servers_key(keys: &[String]) -> String {
@@ -158,9 +187,9 @@ pub fn select(entries: &[ServerEntry], name: &str) -> Result<ServerEntry, Config
     })
 }
 
-fn entry(name: &str, value: &Value) -> Result<ServerEntry, String> {
+fn entry(name: &str, value: &Value) -> Result<ServerEntry, EntryProblem> {
     let Value::Object(obj) = value else {
-        return Err(format!("expected an object, found {}", kind(value)));
+        return Err(EntryProblem::NotAnObject { found: kind(value) });
     };
     let command = opt_string(obj, "command")?;
     let url = opt_string(obj, "url")?;
@@ -172,44 +201,30 @@ fn entry(name: &str, value: &Value) -> Result<ServerEntry, String> {
             .enumerate()
             .map(|(i, v)| match v {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(format!(
-                    "\"args\"[{i}] must be a string, found {}",
-                    kind(other)
-                )),
+                other => Err(EntryProblem::ArgNotAString {
+                    index: i,
+                    found: kind(other),
+                }),
             })
             .collect::<Result<_, _>>()?,
-        Some(other) => {
-            return Err(format!(
-                "\"args\" must be an array of strings, found {}",
-                kind(other)
-            ))
-        }
+        Some(other) => return Err(EntryProblem::ArgsNotAnArray { found: kind(other) }),
     };
     let env = string_map(obj, "env")?;
     let headers = string_map(obj, "headers")?;
 
     match (&command, &url) {
-        (Some(_), Some(_)) => {
-            return Err("has both \"command\" and \"url\"; expected one of them".to_string())
-        }
-        (None, None) => {
-            return Err(
-                "has neither \"command\" (a local server) nor \"url\" (a remote server)"
-                    .to_string(),
-            )
-        }
+        (Some(_), Some(_)) => return Err(EntryProblem::CommandAndUrl),
+        (None, None) => return Err(EntryProblem::NeitherCommandNorUrl),
         _ => {}
     }
     if let (Some(t), Some(_)) = (&transport, &command) {
         if t != "stdio" {
-            return Err(format!(
-                "has \"type\": {t:?} but a \"command\" and no \"url\""
-            ));
+            return Err(EntryProblem::TypeWithCommand(t.clone()));
         }
     }
     if let Some(c) = &command {
         if c.trim().is_empty() {
-            return Err("\"command\" is empty".to_string());
+            return Err(EntryProblem::EmptyCommand);
         }
     }
     Ok(ServerEntry {
@@ -223,17 +238,23 @@ fn entry(name: &str, value: &Value) -> Result<ServerEntry, String> {
     })
 }
 
-fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, EntryProblem> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("{key:?} must be a string, found {}", kind(other))),
+        Some(other) => Err(EntryProblem::NotAString {
+            key: key.to_string(),
+            found: kind(other),
+        }),
     }
 }
 
 /// An object of strings; numbers and booleans are taken as their text, as users
 /// sometimes write `"PORT": 8080`.
-fn string_map(obj: &Map<String, Value>, key: &str) -> Result<BTreeMap<String, String>, String> {
+fn string_map(
+    obj: &Map<String, Value>,
+    key: &str,
+) -> Result<BTreeMap<String, String>, EntryProblem> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(BTreeMap::new()),
         Some(Value::Object(map)) => map
@@ -242,16 +263,17 @@ fn string_map(obj: &Map<String, Value>, key: &str) -> Result<BTreeMap<String, St
                 Value::String(s) => Ok((k.clone(), s.clone())),
                 Value::Number(n) => Ok((k.clone(), n.to_string())),
                 Value::Bool(b) => Ok((k.clone(), b.to_string())),
-                other => Err(format!(
-                    "\"{key}\".{k} must be a string, found {}",
-                    kind(other)
-                )),
+                other => Err(EntryProblem::MapValueNotAString {
+                    key: key.to_string(),
+                    entry: k.clone(),
+                    found: kind(other),
+                }),
             })
             .collect(),
-        Some(other) => Err(format!(
-            "{key:?} must be an object of strings, found {}",
-            kind(other)
-        )),
+        Some(other) => Err(EntryProblem::NotAMap {
+            key: key.to_string(),
+            found: kind(other),
+        }),
     }
 }
 
@@ -416,6 +438,10 @@ mod tests {
             (
                 r#"{"mcpServers": {"a": {"command": "x", "env": {"K": {}}}}}"#,
                 "\"env\".K must be a string",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": "x", "headers": []}}}"#,
+                "server \"a\": \"headers\" must be an object of strings, found an array",
             ),
             (
                 r#"{"mcpServers": {"a": {"command": 5}}}"#,
