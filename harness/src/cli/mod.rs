@@ -13,7 +13,7 @@
 //! 3. Hand the value on where it is used: `RunConfig` in `Run::configure`, the
 //!    fuzzing or traversal options in `run.rs`, or a choice in `run_cli` below.
 //! 4. README "Testing your server" (or the section of its feature), and a test in
-//!    `harness/tests/cli.rs` when it can fail.
+//!    `harness/tests/suite/cli.rs` (registered in its `trials()`) when it can fail.
 //!
 //! # How to add an exit code
 //!
@@ -21,7 +21,7 @@
 //!    it in `CliError::exit_code` (or `verdict_code`). A run over several servers
 //!    exits with the highest code of any server.
 //! 2. README "Exit codes" and the `after_help` text of [`args::Args`].
-//! 3. A test in `harness/tests/cli.rs`.
+//! 3. A test in `harness/tests/suite/cli.rs` (registered in its `trials()`).
 
 use clap::Parser;
 

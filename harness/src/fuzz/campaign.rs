@@ -257,12 +257,12 @@ pub async fn run(
         }
         let new_must = call_window(server, tool, trees, st, &mut out, &mut seen).await;
         // A MUST breach ends generation once one candidate reproduces alone.
-        if confirm_first(server, tool, new_must, st, &mut out, &mut seen).await {
+        if confirm_rules(server, tool, new_must, st, &mut out, &mut seen, true).await {
             break;
         }
     }
     let rules: Vec<Rule> = seen.kept.keys().copied().collect();
-    confirm_remaining(server, tool, rules, st, &mut out, &mut seen).await;
+    confirm_rules(server, tool, rules, st, &mut out, &mut seen, false).await;
     for (rule, (index, tree, breach, reply)) in seen.confirmed {
         let found = shrink(
             server, tool, rule, index, tree, breach, reply, st, max_shrink,
@@ -346,41 +346,31 @@ async fn call_window(
     new_must
 }
 
-/// Confirms the rules in order until one reproduces alone; true when one did.
-async fn confirm_first(
+/// Confirms each rule not confirmed yet, in order; with `first_only`, stops at the
+/// first that reproduces alone. True when one did.
+async fn confirm_rules(
     server: &mut FuzzServer<'_>,
     tool: &ToolPlan,
     rules: Vec<Rule>,
     st: &Settings,
     out: &mut Outcome,
     seen: &mut Candidates,
+    first_only: bool,
 ) -> bool {
-    for rule in rules {
-        if let Some(c) = confirm(server, tool, rule, &mut seen.kept, st, out).await {
-            seen.confirmed.insert(rule, c);
-            return true;
-        }
-    }
-    false
-}
-
-/// Confirms each rule not confirmed yet.
-async fn confirm_remaining(
-    server: &mut FuzzServer<'_>,
-    tool: &ToolPlan,
-    rules: Vec<Rule>,
-    st: &Settings,
-    out: &mut Outcome,
-    seen: &mut Candidates,
-) {
+    let mut any = false;
     for rule in rules {
         if seen.confirmed.contains_key(&rule) {
             continue;
         }
         if let Some(c) = confirm(server, tool, rule, &mut seen.kept, st, out).await {
             seen.confirmed.insert(rule, c);
+            any = true;
+            if first_only {
+                break;
+            }
         }
     }
+    any
 }
 
 /// Re-runs the candidates of `rule` alone, in generation order; the first that breaks

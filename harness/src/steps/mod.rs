@@ -60,10 +60,11 @@ mod http;
 mod message;
 mod paginate;
 mod process;
-pub mod substitute;
 
+/// `${name}` substitution in case values (the template rules of matchers, written once
+/// in `check::matcher`).
+pub use crate::check::matcher::substitute;
 use auth_vars as auth;
-pub use substitute::substitute;
 
 fn base_result(case: &Case) -> CaseResult {
     CaseResult {
