@@ -50,6 +50,10 @@ pub struct ServerFacts {
     /// Why revisions were not tested, one line each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The server demanded a token (401 without one) and the run had none: only the
+    /// authorization cases could run, so the run says nothing about the protocol.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub token_missing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -17,7 +17,7 @@ use super::error::CliError;
     name = "mcp-conform",
     version,
     about = "Conformance test suite for Model Context Protocol servers",
-    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform http://127.0.0.1:8000/mcp\n  mcp-conform --transport sse http://127.0.0.1:8000/sse\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached."
+    after_help = "Examples:\n  mcp-conform ./my-server --flag\n  mcp-conform http://127.0.0.1:8000/mcp\n  mcp-conform --transport sse http://127.0.0.1:8000/sse\n  mcp-conform -- python3 server.py\n  mcp-conform --only 'jsonrpc.*' -- npx -y @modelcontextprotocol/server-everything stdio\n\nExit codes: 0 nothing failed, 1 a case failed or errored, 2 bad usage or bad case files, 3 target cannot be started or reached, nothing could be judged, or only the authorization cases ran (no token)."
 )]
 pub struct Args {
     /// The server: a command and its arguments (stdio), or an http(s) URL.

@@ -124,6 +124,7 @@ pub(crate) fn sample_report() -> RunReport {
             server_info: Some(json!({"name": "example-server", "version": "1.2.3"})),
             capabilities: Some(json!({"tools": {"listChanged": true}})),
             notes: vec!["2024-11-05 not tested: server rejected it".to_string()],
+            token_missing: false,
         },
         started_at: "2025-11-25T10:00:00Z".to_string(),
         duration_ms: 1234,

@@ -32,14 +32,13 @@ pub fn server_facts(facts: &Facts, cfg: &RunConfig) -> ServerFacts {
     }
     notes.extend(modern_notes(facts, cfg));
     let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
-    if let Some(a) = &facts.auth {
-        if a.demands_token() && !bearer {
-            notes.push(
-                "the server answered 401 without a token: only the auth cases ran; pass \
-                 --bearer TOKEN to test the rest"
-                    .into(),
-            );
-        }
+    let token_missing = facts.auth.as_ref().is_some_and(|a| a.demands_token()) && !bearer;
+    if token_missing {
+        notes.push(
+            "the server answered 401 without a token: only the auth cases ran; pass \
+             --bearer TOKEN to test the rest"
+                .into(),
+        );
     }
     ServerFacts {
         supported_revisions: facts.runnable(),
@@ -56,6 +55,7 @@ pub fn server_facts(facts: &Facts, cfg: &RunConfig) -> ServerFacts {
             .or_else(|| discovered.and_then(|r| r.get("capabilities")))
             .cloned(),
         notes,
+        token_missing,
     }
 }
 

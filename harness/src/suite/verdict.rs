@@ -52,15 +52,19 @@ pub fn run_verdict(
 
 /// A run in which no case could judge anything (every one skipped or errored, e.g.
 /// because the target refused every request) proves nothing, so it must not pass: the
-/// reason, with the most frequent skip and error reasons, for exit code 3.
+/// reason, with the most frequent skip and error reasons, for exit code 3. So is a run
+/// against a server that demanded a token the run did not have, where nothing failed:
+/// only the authorization cases could run, and they say nothing about the protocol.
 pub fn nothing_judged(report: &RunReport) -> Option<String> {
-    if report.cases.is_empty()
-        || report
-            .cases
-            .iter()
-            .any(|c| !matches!(c.verdict, Verdict::Skip | Verdict::Error))
-    {
+    let judged_some = report
+        .cases
+        .iter()
+        .any(|c| !matches!(c.verdict, Verdict::Skip | Verdict::Error));
+    if report.cases.is_empty() {
         return None;
+    }
+    if judged_some {
+        return token_missing(report);
     }
     let mut reasons: BTreeMap<&str, usize> = Default::default();
     for c in &report.cases {
@@ -80,6 +84,25 @@ pub fn nothing_judged(report: &RunReport) -> Option<String> {
          proves nothing about the server (exit 3). Most frequent reasons:\n{}",
         report.cases.len(),
         lines.join("\n")
+    ))
+}
+
+/// A run against a server that demanded a token the run did not have, where nothing
+/// failed: only the authorization cases ran, which says nothing about the protocol.
+fn token_missing(report: &RunReport) -> Option<String> {
+    if !report.server.token_missing || any_failed(report) {
+        return None;
+    }
+    let ran = report
+        .cases
+        .iter()
+        .filter(|c| !matches!(c.verdict, Verdict::Skip))
+        .count();
+    Some(format!(
+        "the protocol could not be tested: the server answers 401 without a token and the \
+         run had none, so only {ran} authorization case(s) ran and {} were skipped (exit 3); \
+         pass --bearer TOKEN to test the rest",
+        report.cases.len() - ran
     ))
 }
 
