@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-pub use crate::revision::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION};
+use crate::revision::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION};
 pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use crate::case::Case;
+use crate::client::facts::Facts;
 use crate::client::RunConfig;
 use crate::fuzz::FuzzConfig;
 use crate::outcome::{CaseResult, RunReport, Summary, TargetInfo, Verdict, REPORT_FORMAT_VERSION};
@@ -22,7 +23,6 @@ pub mod preflight;
 pub mod schedule;
 pub mod verdict;
 
-pub use crate::client::facts::Facts;
 pub use preflight::SetupError;
 pub use schedule::run_one;
 

@@ -17,10 +17,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use mcp_conform::case::{load, Case, TransportKind};
+use mcp_conform::client::facts::Facts;
 use mcp_conform::client::RunConfig;
 use mcp_conform::mutants::{self, LegalVariant, Mutant};
 use mcp_conform::outcome::{CaseResult, Verdict};
-use mcp_conform::suite::{preflight as probe, Facts};
+use mcp_conform::suite::preflight as probe;
 use mcp_conform::transport::stdio::Launch;
 
 use crate::http_servers;
