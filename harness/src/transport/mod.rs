@@ -18,6 +18,7 @@ pub mod http;
 pub mod resume;
 pub mod sse;
 pub mod stdio;
+pub mod watchdog;
 
 use std::time::Duration;
 
