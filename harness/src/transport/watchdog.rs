@@ -183,6 +183,31 @@ mod tests {
         assert!(!valid_tag("deadbeef*"));
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kill_tagged_kills_the_tagged_process_and_spares_the_other() {
+        use std::os::unix::process::ExitStatusExt;
+        let tag = new_tag();
+        let start = |run: &str| {
+            Command::new("sleep")
+                .arg("30")
+                .env(RUN_ENV, run)
+                .spawn()
+                .expect("start sleep")
+        };
+        let mut tagged_sleep = start(&tag);
+        let mut other_sleep = start(&new_tag());
+        assert_eq!(kill_tagged(&tag), 1);
+        let status = tagged_sleep.wait().expect("wait for the tagged sleep");
+        assert_eq!(status.signal(), Some(Signal::SIGKILL as i32));
+        assert!(
+            matches!(other_sleep.try_wait(), Ok(None)),
+            "a process with another tag was killed"
+        );
+        let _ = other_sleep.kill();
+        let _ = other_sleep.wait();
+    }
+
     #[test]
     fn carries_matches_whole_entries_only() {
         let me = std::process::id() as i32;
