@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod resume;
 pub mod sse;
 pub mod stdio;
+pub mod watchdog;
 
 use std::time::Duration;
 
