@@ -140,7 +140,10 @@ impl Budget {
         let size = json_size(&value);
         if size > LARGE_VALUE_BYTES {
             let kept = elide(&value);
-            return self.charge(json_size(&kept), size).then_some(kept).ok_or(value);
+            return self
+                .charge(json_size(&kept), size)
+                .then_some(kept)
+                .ok_or(value);
         }
         if self.charge(size, size) {
             Ok(value)

@@ -142,7 +142,17 @@ fn a_finished_run_leaves_no_detached_process() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().to_path_buf();
     let out = Command::new(crate::support::conform_binary())
-        .args(["--timeout", "300", "--only", "ping.*", "--", "sh", "-c"])
+        .args([
+            "--timeout",
+            "300",
+            "--startup-timeout",
+            "1",
+            "--only",
+            "ping.*",
+            "--",
+            "sh",
+            "-c",
+        ])
         .arg(server_script(&path))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
