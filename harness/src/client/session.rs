@@ -6,7 +6,7 @@
 //! revision) and hands every received message to the global checks
 //! (`check::traffic`), keeping the violations for the case to report.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -96,6 +96,8 @@ pub struct Session {
     revision: Option<String>,
     /// Method of each request the harness sent, by id (JSON text, so `1` ≠ `"1"`).
     sent_methods: HashMap<String, String>,
+    /// Ids (JSON text) of the harness's requests not answered yet.
+    pending: HashSet<String>,
     /// The server's declared capabilities, once an `initialize` result was seen.
     server_capabilities: Option<Value>,
     /// Ids of the requests the server sent (JSON text), for judging its cancellations.
@@ -126,6 +128,7 @@ impl Session {
             closed: None,
             revision: None,
             sent_methods: HashMap::new(),
+            pending: HashSet::new(),
             server_capabilities: None,
             server_request_ids: Vec::new(),
             request_meta: None,
@@ -203,6 +206,9 @@ impl Session {
                 if self.sent_methods.len() < SENT_CAP {
                     self.sent_methods.insert(id.to_string(), method.to_string());
                 }
+                if self.pending.len() < SENT_CAP {
+                    self.pending.insert(id.to_string());
+                }
             }
         }
     }
@@ -229,6 +235,11 @@ impl Session {
             single => vec![single],
         };
         for item in items {
+            if MessageKind::of(item) == MessageKind::Response {
+                if let Some(id) = item.get("id") {
+                    self.pending.remove(&id.to_string());
+                }
+            }
             self.learn(item);
             found.extend(traffic::judge_message(item, &self.conversation()));
             self.remember_server_request(item);
@@ -632,7 +643,9 @@ impl Session {
     }
 
     /// Drains what arrives until `deadline`, returning the messages of `kind`
-    /// (queued ones included). Other messages stay queued.
+    /// (queued ones included). Other messages stay queued. Gathering responses ends
+    /// early, as soon as every request the harness sent has its answer: nothing more
+    /// can be expected then.
     pub async fn collect_until(&mut self, kind: MessageKind, deadline: Instant) -> Vec<Value> {
         let mut found = Vec::new();
         while let Some(m) = self.dequeue(|m| kind.accepts(m)) {
@@ -640,7 +653,8 @@ impl Session {
         }
         loop {
             let now = Instant::now();
-            if now >= deadline || self.closed.is_some() {
+            let complete = kind == MessageKind::Response && self.pending.is_empty();
+            if now >= deadline || self.closed.is_some() || complete {
                 return found;
             }
             if let Some(msg) = self.pump(deadline - now).await {
