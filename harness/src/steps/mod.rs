@@ -357,6 +357,10 @@ async fn run_case(
         .client_capabilities
         .clone()
         .unwrap_or_else(|| json!({}));
+    let mut ctx = Ctx::new(case, cfg, facts, revision);
+    if let Some(reason) = decided_before_start(&case.steps, &ctx) {
+        return skipped(case, reason);
+    }
     let slot = cfg.startup_slot().await;
     // `_sandbox` (a case's own `{root}`, if the command names one) lives until the
     // server process is gone.
@@ -366,7 +370,6 @@ async fn run_case(
     };
     let mut session = cfg.session(transport, client_caps.clone(), slot);
     session.set_revision(revision);
-    let mut ctx = Ctx::new(case, cfg, facts, revision);
 
     let body = run_body(case, &mut session, &mut ctx, &client_caps, revision);
     let ended = match tokio::time::timeout(budget, body).await {
@@ -399,6 +402,28 @@ async fn run_case(
         stderr,
         ..base_result(case)
     }
+}
+
+/// The skip reason of a case whose first `skip_unless` steps already decide, from
+/// what is known before any server starts (hints, the probe's facts, the revision),
+/// that it cannot observe its subject; `None` when a server is needed to know.
+fn decided_before_start(steps: &[Step], ctx: &Ctx<'_>) -> Option<String> {
+    for step in steps {
+        let Step::SkipUnless(s) = step else {
+            return None;
+        };
+        let mut names = matcher::references(&s.value);
+        if let Some(m) = &s.matcher {
+            names.extend(matcher::references(m.source()));
+        }
+        if !names.iter().all(|n| ctx.vars.contains_key(n)) {
+            return None;
+        }
+        if let Ok(Flow::Skip(reason)) = control::skip_unless(s, ctx) {
+            return Some(reason);
+        }
+    }
+    None
 }
 
 /// Setup, then the steps.

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::check::published::Judged;
 use crate::json_schema::{json_type, pointer};
 
-pub use template::{has_template, lookup, substitute, Template, Vars};
+pub use template::{has_template, lookup, references, substitute, Template, Vars};
 pub use tree::{operator_table, Matcher, MatcherError, Operator, OPERATORS};
 use tree::{Node, Op, OpCall, Text};
 

@@ -94,6 +94,24 @@ impl Template {
     }
 }
 
+/// The variables the templates in `v` reference, by name (without a pointer).
+pub fn references(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => Template::parse(s).map_or_else(Vec::new, |t| {
+            t.parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Var(path) => Some(path.split('/').next().unwrap_or("").to_string()),
+                    Part::Text(_) => None,
+                })
+                .collect()
+        }),
+        Value::Array(items) => items.iter().flat_map(references).collect(),
+        Value::Object(map) => map.values().flat_map(references).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Whether any string in `v` is a template.
 pub fn has_template(v: &Value) -> bool {
     match v {
@@ -125,6 +143,13 @@ pub fn substitute(v: &Value, vars: &Vars) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn references_name_the_variables_without_their_pointers() {
+        let v = json!({"a": "${hints/progress}", "b": ["x ${tool/name} y", "${revision}"], "c": 1});
+        assert_eq!(references(&v), vec!["hints", "tool", "revision"]);
+        assert!(references(&json!("plain")).is_empty());
+    }
 
     #[test]
     fn templates_follow_pointers_and_keep_unknown_names() {
