@@ -28,6 +28,21 @@ const REPORT_LIMIT: u64 = 50 * 1024 * 1024;
 const RUN_TIMEOUT_SECS: u64 = 40;
 const GRACE: Duration = Duration::from_secs(20);
 
+/// Modes that refuse or never answer every request, so nothing can be judged: the
+/// run must say so with exit 3, never pass (no false green).
+const NOTHING_TO_JUDGE: &[&str] = &[
+    "silent",
+    "early-exit",
+    "stdout-closed",
+    "http-silent",
+    "http-garbage",
+    "http-redirect",
+    "http-401",
+    "http-foreign-metadata",
+    "sse-redirect",
+    "sse-401",
+];
+
 /// Cases that meet every misbehaviour: the handshake, a request after it, tool calls.
 const CASES: &[&str] = &[
     "lifecycle.initialize-id-echoed",
@@ -52,6 +67,7 @@ pub fn trials() -> Vec<Trial> {
     let mut trials = tests![
         a_case_over_its_budget_ends_as_error_with_its_transcript,
         a_slow_starting_server_gets_its_startup_timeout,
+        a_target_refusing_everything_with_401_never_passes,
     ];
     if modes.len() < 20 {
         trials.push(Trial::test(
@@ -120,6 +136,34 @@ fn a_case_over_its_budget_ends_as_error_with_its_transcript() {
             .any(|e| e["direction"] == "sent" && e["body"]["method"] == "initialize")
     });
     assert!(sent_initialize, "the transcript is kept: {case}");
+}
+
+/// The whole suite against a target that answers every request with 401 and no
+/// token given: over legacy SSE nothing can be judged, so exit 3; over Streamable
+/// HTTP only the authorization cases run, and this server's 401 lacks the
+/// `WWW-Authenticate` challenge they require (AUTH-05), so exit 1 with that finding.
+fn a_target_refusing_everything_with_401_never_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let foreign = dir.path().join("foreign.log");
+    let (_sse, url) = start_http("sse-401", &foreign).expect("sse-401 starts");
+    let sse_url = url.replace("/mcp", "/sse");
+    let (code, report) = report_of(&["--transport", "sse", &sse_url]);
+    assert_eq!(code, 3, "{}", report["summary"]);
+    let (_http, url) = start_http("http-401", &foreign).expect("http-401 starts");
+    let (code, report) = report_of(&[&url]);
+    assert_eq!(code, 1, "{}", report["summary"]);
+    assert_eq!(report["server"]["token_missing"], true);
+    let cases = report["cases"].as_array().cloned().unwrap_or_default();
+    let failed: Vec<&serde_json::Value> = cases.iter().filter(|c| c["verdict"] == "fail").collect();
+    assert!(
+        failed
+            .iter()
+            .all(|c| c["id"].as_str().is_some_and(|id| id.starts_with("auth."))),
+        "only authorization cases can fail without a token"
+    );
+    assert!(failed.iter().any(|c| c["requirements"]
+        .as_array()
+        .is_some_and(|r| r.contains(&serde_json::json!("AUTH-05")))));
 }
 
 /// A server that takes 2 s to start is tested when `--startup-timeout` allows it,
@@ -247,6 +291,13 @@ fn judge(mode: &str, run: &Run, out: &Path) -> Result<(), Failed> {
             "{mode}: peak RSS {} MiB over the {} MiB target",
             run.peak_rss_kib / 1024,
             RSS_LIMIT_KIB / 1024
+        )
+        .into());
+    }
+    if NOTHING_TO_JUDGE.contains(&mode) && code != 3 {
+        return Err(format!(
+            "{mode}: nothing can be judged against this server, yet the exit code is {code}; stderr:\n{}",
+            run.stderr
         )
         .into());
     }
