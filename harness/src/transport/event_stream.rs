@@ -8,16 +8,30 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 
 use super::exchange::{
-    deliver, describe_reqwest, finish, lock, SeenEvent, Sink, KEPT_BODY_CAP, KEPT_EVENTS_CAP,
-    STREAM_CAP,
+    deliver, describe_reqwest, end_short, finish, lock, SeenEvent, Sink, KEPT_BODY_CAP,
+    KEPT_EVENTS_CAP, KEPT_EVENT_BYTES_CAP, STREAM_CAP,
 };
 use super::Incoming;
 
-/// Counts bytes since the last blank line, so one event cannot grow without bound.
+/// Most event ids remembered per transport for the HTTP-28 check (an endless stream
+/// must not grow the set without bound), and the longest id remembered.
+const SEEN_IDS_CAP: usize = 10_000;
+const SEEN_ID_LEN_CAP: usize = 1024;
+
+/// Counts bytes since the last blank line, so one event cannot grow without bound,
+/// and the bytes of an event begun and not yet ended (its field lines, not comments),
+/// so a stream cut in the middle of one is named.
+#[derive(Default)]
 struct EventSizeGuard {
     since_boundary: usize,
     prev_newline: bool,
     total: usize,
+    /// Bytes of field lines since the last blank line.
+    unfinished: usize,
+    /// Inside a line (not at its start).
+    in_line: bool,
+    /// The current line is a comment (`:`).
+    in_comment: bool,
 }
 
 impl EventSizeGuard {
@@ -27,24 +41,34 @@ impl EventSizeGuard {
             if b == b'\n' {
                 if self.prev_newline {
                     self.since_boundary = 0;
+                    self.unfinished = 0;
                 }
                 self.prev_newline = true;
+                self.in_line = false;
             } else if b != b'\r' {
+                if !self.in_line {
+                    self.in_comment = b == b':';
+                    self.in_line = true;
+                }
                 self.prev_newline = false;
                 self.since_boundary += 1;
+                if !self.in_comment {
+                    self.unfinished += 1;
+                }
             }
         }
         self.since_boundary
     }
 }
 
+/// Why a stream that ended with `unfinished` bytes of an event not ended was cut.
+fn cut_reason(unfinished: usize) -> String {
+    format!("the SSE stream was cut in the middle of an event ({unfinished} bytes of an unfinished event)")
+}
+
 pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &Sink) {
     let cap = sink.limits.max_message_bytes;
-    let guard = Arc::new(Mutex::new(EventSizeGuard {
-        since_boundary: 0,
-        prev_newline: false,
-        total: 0,
-    }));
+    let guard = Arc::new(Mutex::new(EventSizeGuard::default()));
     let guard2 = guard.clone();
     // The byte stream is cut (with an error item) as soon as a cap is exceeded.
     let bytes = response.bytes_stream().map(move |item| {
@@ -98,8 +122,8 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         }
         dispatch(sink, &ev).await;
     }
-    finish(sink, index, error);
-    super::resume::after_stream_end(sink, index).await;
+    let unfinished = guard.lock().map_or(0, |g| g.unfinished);
+    end_stream(sink, index, error, unfinished).await;
     let reason = lock(&sink.shared)
         .exchanges
         .get(index)
@@ -112,6 +136,34 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
             reason,
         })
         .await;
+}
+
+/// Ends the record of a stream that ended on the server's side (`error`: how it
+/// failed, if it did; `unfinished`: bytes of an event it left unfinished) and follows
+/// it when it owes answers and can be resumed. A stream that failed, or was cut in the
+/// middle of an event and is not followed, ended short: a request it carried and did
+/// not answer gets no answer from it (see `exchange::why_unanswered`).
+async fn end_stream(sink: &Sink, index: usize, error: Option<String>, unfinished: usize) {
+    let cut = (unfinished > 0).then(|| cut_reason(unfinished));
+    match error {
+        Some(e) => {
+            // Over a cap, the event was not cut by the server but by the harness.
+            let why = match cut {
+                Some(c) if !e.contains("exceeds") => format!("{c}: {e}"),
+                _ => e,
+            };
+            end_short(sink, index, Some(why));
+            // Not followed after an error (see `resume::plan_follow`).
+            super::resume::after_stream_end(sink, index).await;
+        }
+        None => {
+            finish(sink, index, None);
+            // A server that resumes may close a stream where it likes.
+            if !super::resume::after_stream_end(sink, index).await {
+                end_short(sink, index, cut);
+            }
+        }
+    }
 }
 
 /// Whether the stream's request is stateless (2026-07-28), and the key of its session.
@@ -153,13 +205,22 @@ fn record_event(
         return None;
     }
     let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
-        st.seen_ids
-            .insert(format!("{session_key}\n{i}"), index)
-            .map(|first| (i.clone(), first))
+        let key = format!("{session_key}\n{i}");
+        // Bounded: past the cap (or for a giant id) only ids already known are checked.
+        let known = st.seen_ids.contains_key(&key);
+        if !known && (st.seen_ids.len() >= SEEN_IDS_CAP || i.len() > SEEN_ID_LEN_CAP) {
+            return None;
+        }
+        st.seen_ids.insert(key, index).map(|first| (i.clone(), first))
     });
     if let Some(x) = st.exchanges.get_mut(index) {
-        if x.events.len() < KEPT_EVENTS_CAP {
+        let fits = x.kept_event_bytes + seen.data.len() <= KEPT_EVENT_BYTES_CAP;
+        if x.events.len() < KEPT_EVENTS_CAP && fits {
+            x.kept_event_bytes += seen.data.len();
             x.events.push(seen);
+        } else {
+            // Still handed to the session; only the record leaves it out.
+            x.events_dropped += 1;
         }
         if id.is_some() {
             x.last_event_id = id;
@@ -243,11 +304,7 @@ mod tests {
 
     #[test]
     fn size_guard_resets_at_blank_lines() {
-        let mut g = EventSizeGuard {
-            since_boundary: 0,
-            prev_newline: false,
-            total: 0,
-        };
+        let mut g = EventSizeGuard::default();
         assert_eq!(g.feed(b"data: abc\n"), 9);
         assert_eq!(g.feed(b"\r\n"), 0);
         assert_eq!(g.feed(b"data: x"), 7);

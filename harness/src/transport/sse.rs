@@ -49,6 +49,7 @@ impl SseTransport {
             limits,
             legacy: true,
             resume: None,
+            places: exchange::new_places(),
         };
         let mut builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
         for (k, v) in auth_headers(&lock(&sink.shared)) {
@@ -59,7 +60,7 @@ impl SseTransport {
             url: sse_url.to_string(),
             ..Exchange::default()
         };
-        let _ = exchange::start(builder, record, &sink);
+        let _ = exchange::start(builder, record, &sink, None);
         Ok(SseTransport {
             client: c,
             sse_url,
@@ -144,8 +145,17 @@ impl SseTransport {
                         self.held.push_back(v);
                     }
                 }
-                Ok(Some(Incoming::StreamEnded { reason, .. })) => {
-                    let why = format!("the SSE stream ended before an `endpoint` event: {reason}");
+                Ok(Some(Incoming::StreamEnded { exchange, reason })) => {
+                    let opened = lock(&self.sink.shared)
+                        .exchanges
+                        .get(exchange)
+                        .is_some_and(Exchange::is_sse);
+                    // A GET answered without a stream (a redirect, a 401) says why itself.
+                    let why = if opened {
+                        format!("the SSE stream ended before an `endpoint` event: {reason}")
+                    } else {
+                        reason
+                    };
                     self.held.push_back(Incoming::Closed {
                         reason: why.clone(),
                     });
@@ -157,8 +167,13 @@ impl SseTransport {
         }
     }
 
+    /// Sends one message as a POST to the endpoint (waiting for the `endpoint` event
+    /// first, and for a place among the requests in flight).
     pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
         let url = self.await_endpoint().await?;
+        let place = exchange::take_place(&self.sink)
+            .await
+            .map_err(TransportError::Stalled)?;
         let mut builder = self
             .client
             .post(url.clone())
@@ -174,7 +189,7 @@ impl SseTransport {
             request_ids: exchange::request_ids(text).requests,
             ..Exchange::default()
         };
-        let (_, head) = exchange::start(builder, record, &self.sink);
+        let (_, head) = exchange::start(builder, record, &self.sink, Some(place));
         match tokio::time::timeout(self.sink.limits.write_timeout, head).await {
             Ok(Ok(Err(e))) => Err(TransportError::Unreachable(e)),
             _ => Ok(()),
@@ -251,7 +266,7 @@ impl SseTransport {
             document: true,
             ..Exchange::default()
         };
-        Ok(exchange::start(builder, record, &self.sink))
+        Ok(exchange::start(builder, record, &self.sink, None))
     }
 }
 
