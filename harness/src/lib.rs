@@ -6,7 +6,8 @@
 //! [`client`] (handshake, connection, session) → [`transport`] (bytes on the wire).
 //! Leaves every layer may read: [`case`] (the typed case model), [`check`] (judging:
 //! wire, schema, traffic rules, matchers), [`outcome`] (the result model),
-//! [`json_schema`], [`revision`], [`requirements`], [`sandbox`]. [`report`] renders an
+//! [`json_schema`], [`revision`], [`requirements`], [`sandbox`], [`evidence`] (what
+//! is kept of large or many messages). [`report`] renders an
 //! outcome; [`coverage`] maps cases to requirements.
 
 // No function over 80 lines (clippy.toml); tests and test data may opt out with a reason.
@@ -17,6 +18,7 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod coverage;
+pub mod evidence;
 pub mod fuzz;
 pub mod json_schema;
 pub mod mutants;

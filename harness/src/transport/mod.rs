@@ -15,6 +15,7 @@ pub mod children;
 mod event_stream;
 pub mod exchange;
 pub mod http;
+pub mod inbox;
 pub mod resume;
 pub mod sse;
 pub mod stdio;

@@ -6,11 +6,10 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::inbox;
+use super::{children, classify_line, Incoming, Limits, TransportError};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
-use tokio::sync::mpsc;
-
-use super::{children, classify_line, Incoming, Limits, TransportError};
 
 /// How much stderr is kept per process.
 const STDERR_CAP: usize = 64 * 1024;
@@ -36,10 +35,12 @@ pub struct StdioTransport {
     child: Option<Child>,
     pgid: i32,
     stdin: Option<ChildStdin>,
-    events: mpsc::Receiver<Incoming>,
+    events: inbox::Receiver,
     stderr: Arc<Mutex<String>>,
     limits: Limits,
     closed: bool,
+    /// Why stdin was let go after a write that did not complete.
+    stalled: Option<String>,
 }
 
 impl StdioTransport {
@@ -66,7 +67,7 @@ impl StdioTransport {
             (child, pgid)
         };
 
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = inbox::default_channel();
         let stderr = Arc::new(Mutex::new(String::new()));
         if let Some(out) = child.stdout.take() {
             tokio::spawn(read_stdout(out, tx, limits.max_message_bytes));
@@ -82,12 +83,16 @@ impl StdioTransport {
             stderr,
             limits,
             closed: false,
+            stalled: None,
         })
     }
 
     pub async fn send_line(&mut self, text: &str) -> Result<(), TransportError> {
         let Some(stdin) = self.stdin.as_mut() else {
-            return Err(TransportError::Closed("stdin already closed".into()));
+            return Err(match &self.stalled {
+                Some(why) => TransportError::Stalled(format!("earlier: {why}")),
+                None => TransportError::Closed("stdin already closed".into()),
+            });
         };
         let mut bytes = Vec::with_capacity(text.len() + 1);
         bytes.extend_from_slice(text.as_bytes());
@@ -99,10 +104,17 @@ impl StdioTransport {
         match tokio::time::timeout(self.limits.write_timeout, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(TransportError::Closed(format!("writing to stdin: {e}"))),
-            Err(_) => Err(TransportError::Stalled(format!(
-                "stdin write did not complete within {} ms",
-                self.limits.write_timeout.as_millis()
-            ))),
+            Err(_) => {
+                // Part of the line may have gone out: nothing more can be written after
+                // it, so the harness lets go of stdin and later sends fail at once.
+                let why = format!(
+                    "stdin write did not complete within {} ms",
+                    self.limits.write_timeout.as_millis()
+                );
+                self.stdin = None;
+                self.stalled = Some(why.clone());
+                Err(TransportError::Stalled(why))
+            }
         }
     }
 
@@ -174,7 +186,7 @@ impl Drop for StdioTransport {
 }
 
 /// Reads stdout line by line with a size cap; an over-long line is reported and skipped.
-async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming>, cap: usize) {
+async fn read_stdout(out: tokio::process::ChildStdout, tx: inbox::Sender, cap: usize) {
     let mut reader = BufReader::new(out);
     let mut line: Vec<u8> = Vec::new();
     let mut oversized = false;
@@ -183,7 +195,7 @@ async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming
             // EOF: a final line without newline still counts.
             if !line.is_empty() && !oversized {
                 if let Some(ev) = classify_line(&line) {
-                    let _ = tx.send(ev).await;
+                    let _ = tx.send(ev, line.len()).await;
                 }
             }
             break;
@@ -202,7 +214,7 @@ async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming
                     evidence: format!("{prefix}…"),
                 };
                 line.clear();
-                if tx.send(ev).await.is_err() {
+                if tx.note(ev).await.is_err() {
                     return;
                 }
             } else {
@@ -213,7 +225,7 @@ async fn read_stdout(out: tokio::process::ChildStdout, tx: mpsc::Sender<Incoming
         if found_newline {
             if !oversized {
                 if let Some(ev) = classify_line(&line) {
-                    if tx.send(ev).await.is_err() {
+                    if tx.send(ev, line.len()).await.is_err() {
                         return;
                     }
                 }

@@ -45,6 +45,7 @@ const LAYERS: &[&str] = &[
     "requirements",
     "revision",
     "outcome",
+    "evidence",
 ];
 
 /// Folders inside which files may import each other in a cycle.
