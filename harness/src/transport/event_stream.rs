@@ -95,7 +95,7 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
                 if text.contains("size cap") {
                     let _ = sink
                         .tx
-                        .send(Incoming::PolicyRefusal {
+                        .note(Incoming::PolicyRefusal {
                             policy: super::size_cap_policy(cap, "an SSE event"),
                             evidence: String::new(),
                         })
@@ -131,7 +131,7 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         .unwrap_or_else(|| "the server ended the stream".into());
     let _ = sink
         .tx
-        .send(Incoming::StreamEnded {
+        .note(Incoming::StreamEnded {
             exchange: index,
             reason,
         })
@@ -211,7 +211,9 @@ fn record_event(
         if !known && (st.seen_ids.len() >= SEEN_IDS_CAP || i.len() > SEEN_ID_LEN_CAP) {
             return None;
         }
-        st.seen_ids.insert(key, index).map(|first| (i.clone(), first))
+        st.seen_ids
+            .insert(key, index)
+            .map(|first| (i.clone(), first))
     });
     if let Some(x) = st.exchanges.get_mut(index) {
         let fits = x.kept_event_bytes + seen.data.len() <= KEPT_EVENT_BYTES_CAP;
@@ -233,7 +235,7 @@ fn record_event(
 async fn report_reused_id(sink: &Sink, dup: &str, first: usize, index: usize, data: &str) {
     let _ = sink
         .tx
-        .send(super::violation(
+        .note(super::violation(
             "HTTP-28",
             format!(
                 "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
@@ -254,7 +256,7 @@ async fn dispatch(sink: &Sink, ev: &eventsource_stream::Event) {
     } else if ev.event != "endpoint" {
         let _ = sink
             .tx
-            .send(super::violation(
+            .note(super::violation(
                 "SSE-03",
                 format!(
                     "a server message came as an SSE `{}` event instead of `message`; it is not read",
@@ -266,9 +268,12 @@ async fn dispatch(sink: &Sink, ev: &eventsource_stream::Event) {
     } else {
         let _ = sink
             .tx
-            .send(Incoming::Endpoint {
-                uri: ev.data.clone(),
-            })
+            .send(
+                Incoming::Endpoint {
+                    uri: ev.data.clone(),
+                },
+                ev.data.len(),
+            )
             .await;
     }
 }
@@ -308,5 +313,23 @@ mod tests {
         assert_eq!(g.feed(b"data: abc\n"), 9);
         assert_eq!(g.feed(b"\r\n"), 0);
         assert_eq!(g.feed(b"data: x"), 7);
+    }
+
+    #[test]
+    fn an_unfinished_event_is_counted_and_comments_are_not() {
+        let mut g = EventSizeGuard::default();
+        g.feed(b": keep-alive\n");
+        assert_eq!(g.unfinished, 0, "a comment is no event");
+        g.feed(b"data: {\"a\"");
+        assert_eq!(g.unfinished, 10);
+        // The rest of the same line: a colon inside a line starts no comment.
+        g.feed(b":1}\n\n");
+        assert_eq!(g.unfinished, 0, "the blank line ends the event");
+        g.feed(b"id: 7\r\n");
+        assert_eq!(g.unfinished, 5);
+        assert_eq!(
+            cut_reason(g.unfinished),
+            "the SSE stream was cut in the middle of an event (5 bytes of an unfinished event)"
+        );
     }
 }

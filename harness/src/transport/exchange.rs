@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use super::{classify_line, Incoming, Limits};
 
@@ -206,7 +206,8 @@ pub fn lock(shared: &Shared) -> MutexGuard<'_, HttpState> {
 #[derive(Clone)]
 pub struct Sink {
     pub shared: Shared,
-    pub tx: mpsc::Sender<Incoming>,
+    /// The session's queue, bounded in bytes (see `inbox`).
+    pub tx: super::inbox::Sender,
     pub limits: Limits,
     /// Legacy HTTP+SSE: messages must come as `message` events (SSE-03), and an
     /// `endpoint` event is meaningful. Streamable HTTP names no event type, so the
@@ -446,7 +447,7 @@ async fn run(
     };
     let _ = head_tx.send(Ok(status));
     if let Some(v) = wrong_answer_type(&sink.shared, index) {
-        let _ = sink.tx.send(v).await;
+        let _ = sink.tx.note(v).await;
     }
     let document = lock(&sink.shared)
         .exchanges
@@ -493,7 +494,7 @@ async fn legacy_stream_refused(sink: &Sink, index: usize) {
     };
     let _ = sink
         .tx
-        .send(Incoming::StreamEnded {
+        .note(Incoming::StreamEnded {
             exchange: index,
             reason,
         })
@@ -599,7 +600,7 @@ pub(super) async fn deliver(sink: &Sink, text: &str) {
             }
         }
     }
-    let _ = sink.tx.send(ev).await;
+    let _ = sink.tx.send(ev, text.len()).await;
 }
 
 /// How reading a body ended early.
@@ -669,7 +670,7 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
             let policy = super::size_cap_policy(cap, "an HTTP response body");
             let _ = sink
                 .tx
-                .send(Incoming::PolicyRefusal {
+                .note(Incoming::PolicyRefusal {
                     policy: policy.clone(),
                     evidence: text.chars().take(200).collect(),
                 })

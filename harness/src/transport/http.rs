@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::exchange::{self, lock, Exchange, Shared, Sink};
 use super::resume::{auth_headers, session_headers, Resumer};
@@ -114,7 +114,7 @@ pub struct HttpTransport {
     client: reqwest::Client,
     endpoint: url::Url,
     sink: Sink,
-    events: mpsc::Receiver<Incoming>,
+    events: super::inbox::Receiver,
 }
 
 impl HttpTransport {
@@ -124,7 +124,7 @@ impl HttpTransport {
         limits: Limits,
         bearer: Option<String>,
     ) -> Result<HttpTransport, TransportError> {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = super::inbox::default_channel();
         let client = client()?;
         let shared = exchange::new_shared(bearer);
         Ok(HttpTransport {

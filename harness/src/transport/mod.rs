@@ -19,6 +19,8 @@ pub mod inbox;
 pub mod resume;
 pub mod sse;
 pub mod stdio;
+#[cfg(test)]
+mod wire_tests;
 
 use std::time::Duration;
 

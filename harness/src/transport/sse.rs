@@ -13,18 +13,21 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::exchange::{self, lock, origin_of, Exchange, Shared, Sink};
 use super::http::{client, describe_exchanges, HttpRequest};
 use super::resume::auth_headers;
 use super::{Incoming, Limits, TransportError};
 
+/// Most events held while waiting for `endpoint` (a server sends that one first).
+const HELD_CAP: usize = 64;
+
 pub struct SseTransport {
     client: reqwest::Client,
     sse_url: url::Url,
     sink: Sink,
-    events: mpsc::Receiver<Incoming>,
+    events: super::inbox::Receiver,
     /// Events read while waiting for `endpoint`, handed to the session later.
     held: VecDeque<Incoming>,
     post_url: Option<url::Url>,
@@ -40,7 +43,7 @@ impl SseTransport {
         limits: Limits,
         bearer: Option<String>,
     ) -> Result<SseTransport, TransportError> {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = super::inbox::default_channel();
         let c = client()?;
         let shared = exchange::new_shared(bearer);
         let sink = Sink {
@@ -161,7 +164,9 @@ impl SseTransport {
                     });
                     return Err(TransportError::Unreachable(why));
                 }
-                Ok(Some(other)) => self.held.push_back(other),
+                Ok(Some(other)) if self.held.len() < HELD_CAP => self.held.push_back(other),
+                // Bounded: what a server floods before its `endpoint` is not kept.
+                Ok(Some(_)) => {}
                 Ok(None) | Err(_) => {}
             }
         }
