@@ -79,7 +79,9 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
             return Err(format!("an SSE event exceeds the size cap of {cap} bytes"));
         }
         if g.total > STREAM_CAP {
-            return Err(format!("the SSE stream exceeds {STREAM_CAP} bytes"));
+            return Err(format!(
+                "the SSE stream exceeded the harness's cap of {STREAM_CAP} bytes per stream and was cut by the harness"
+            ));
         }
         Ok(chunk)
     });
@@ -91,12 +93,17 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         let ev = match item {
             Ok(ev) => ev,
             Err(e) => {
-                let text = e.to_string();
+                let mut text = match e {
+                    // The connection's failure, or a cap of the guard above.
+                    eventsource_stream::EventStreamError::Transport(t) => t,
+                    other => other.to_string(),
+                };
                 if text.contains("size cap") {
+                    text = super::size_cap_policy(cap, "an SSE event");
                     let _ = sink
                         .tx
                         .note(Incoming::PolicyRefusal {
-                            policy: super::size_cap_policy(cap, "an SSE event"),
+                            policy: text.clone(),
                             evidence: String::new(),
                         })
                         .await;
@@ -149,7 +156,7 @@ async fn end_stream(sink: &Sink, index: usize, error: Option<String>, unfinished
         Some(e) => {
             // Over a cap, the event was not cut by the server but by the harness.
             let why = match cut {
-                Some(c) if !e.contains("exceeds") => format!("{c}: {e}"),
+                Some(c) if !e.contains("harness") => format!("{c}: {e}"),
                 _ => e,
             };
             end_short(sink, index, Some(why));

@@ -399,3 +399,29 @@ async fn kept_event_data_is_capped_per_exchange() {
     assert!(x.events_dropped > 0);
     assert_eq!(x.to_json()["events_dropped"], Value::from(x.events_dropped));
 }
+
+#[tokio::test]
+async fn a_chunked_stream_broken_mid_event_is_named_with_the_failure() {
+    let server = TestServer::start("/mcp", |_, _| {
+        // A chunked body whose last chunk never comes: the connection fails, mid-event.
+        let part = "data: {\"jsonrpc\"";
+        let text = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{part}\r\n",
+            part.len()
+        );
+        Reply::Close(text.into_bytes())
+    })
+    .await;
+    let mut t = HttpTransport::new(server.url.clone(), Limits::default(), None).expect("transport");
+    t.send(&ping(1)).await.expect("sent");
+    let shared = t.shared().clone();
+    let why = reason_within(|| exchange::refused(&shared, Some(&json!(1))))
+        .await
+        .unwrap_or_default();
+    assert!(
+        why.starts_with(
+            "the SSE stream was cut in the middle of an event (16 bytes of an unfinished event): "
+        ),
+        "{why}"
+    );
+}
