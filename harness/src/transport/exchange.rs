@@ -438,8 +438,10 @@ async fn run(
             Some(x) => {
                 x.status = Some(status);
                 x.headers = headers;
-                // Never followed (see `http::client`): named as what it is.
-                x.error = redirect;
+                if redirect.is_some() {
+                    // Never followed (see `http::client`): named as what it is.
+                    x.error = redirect;
+                }
                 x.is_sse()
             }
             None => false,
