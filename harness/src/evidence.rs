@@ -127,24 +127,40 @@ impl Budget {
     /// `value` as kept (elided when large), or `None` when the budget is used up (the
     /// value is counted in `dropped`).
     pub fn keep(&mut self, value: Value) -> Option<Value> {
+        self.admit(value).ok()
+    }
+
+    /// `value` as kept, or elided when the budget is used up (counted in `dropped`).
+    pub fn keep_or_elide(&mut self, value: Value) -> Value {
+        self.admit(value).unwrap_or_else(|v| elide(&v))
+    }
+
+    /// `Ok(kept)`, or `Err(value)` untouched when there is no room for it.
+    fn admit(&mut self, value: Value) -> Result<Value, Value> {
         let size = json_size(&value);
-        let kept = if size > LARGE_VALUE_BYTES {
-            elide(&value)
+        if size > LARGE_VALUE_BYTES {
+            let kept = elide(&value);
+            return self
+                .charge(json_size(&kept), size)
+                .then_some(kept)
+                .ok_or(value);
+        }
+        if self.charge(size, size) {
+            Ok(value)
         } else {
-            value
-        };
-        let cost = if size > LARGE_VALUE_BYTES {
-            json_size(&kept)
-        } else {
-            size
-        };
+            Err(value)
+        }
+    }
+
+    /// Takes `cost` bytes of budget for a value of `size`; counts it when it cannot.
+    fn charge(&mut self, cost: usize, size: usize) -> bool {
         if cost <= self.left && self.pool.take(cost) {
             self.left -= cost;
-            Some(kept)
+            true
         } else {
             self.dropped += 1;
             self.dropped_bytes += size;
-            None
+            false
         }
     }
 

@@ -52,6 +52,26 @@ pub struct Args {
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
+    /// How long a freshly started server may take to send its first answer (start-up:
+    /// compiling, downloading, loading), in seconds. Separate from --timeout.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub startup_timeout: u64,
+
+    /// How many servers may be starting at once (until their first answer); default:
+    /// the number of cores.
+    #[arg(long, value_name = "N")]
+    pub startup_jobs: Option<usize>,
+
+    /// Longest one case may take, setup and teardown included, in seconds; a case
+    /// over it ends as `error` with what it gathered so far.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub case_timeout: u64,
+
+    /// Longest the whole run may take, in seconds (0: no limit); cases not started by
+    /// then end as `error` ("not run"), and the report is still written.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    pub run_timeout: u64,
+
     /// Read cases from this folder instead of the ones bundled into the binary.
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,

@@ -56,10 +56,12 @@ pub fn main_with(argv: Vec<String>) -> i32 {
         Err(e) => return CliError::Runtime(e).report(),
     };
     children::become_subreaper();
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         stop_servers_on_signals();
         run_cli(args).await.unwrap_or_else(|e| e.report())
-    })
+    });
+    children::finish();
+    code
 }
 
 /// SIGINT (Ctrl-C), SIGTERM (`timeout`, `docker stop`, a cancelled CI job) and SIGHUP

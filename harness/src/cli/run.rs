@@ -126,6 +126,12 @@ impl<'a> Run<'a> {
         if let Some(j) = args.jobs {
             cfg.jobs = j.max(1);
         }
+        cfg.startup_timeout = Duration::from_secs(args.startup_timeout.max(1));
+        if let Some(n) = args.startup_jobs {
+            cfg.startup_gate = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        }
+        cfg.case_budget = Duration::from_secs(args.case_timeout.max(1));
+        cfg.run_timeout = (args.run_timeout > 0).then(|| Duration::from_secs(args.run_timeout));
         Ok(cfg)
     }
 

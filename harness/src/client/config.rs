@@ -1,8 +1,13 @@
 //! How to reach the server under test: the run's configuration and fresh connections.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::session::Session;
 use crate::case::TransportKind;
+use crate::evidence::Pool;
 use crate::sandbox::Sandbox;
 use crate::transport::stdio::Launch;
 use crate::transport::{Limits, Transport, TransportError};
@@ -13,8 +18,22 @@ pub struct RunConfig {
     pub launch: Launch,
     /// Default wait for an expected message.
     pub timeout: Duration,
-    /// Upper bound for one whole case.
+    /// Upper bound for one whole case (setup, steps and teardown).
     pub case_budget: Duration,
+    /// How long a freshly started server may take to send its first answer (it may
+    /// be compiling, downloading, loading), however short the wait for that answer.
+    pub startup_timeout: Duration,
+    /// Places for servers starting at once: a case, probe or campaign holds one from
+    /// starting its server until the server's first answer.
+    pub startup_gate: Arc<Semaphore>,
+    /// Longest the whole run may take (`--run-timeout`); the suite sets
+    /// `run_deadline` from it when the run starts.
+    pub run_timeout: Option<Duration>,
+    /// When the whole run must end: cases not started by then are not run, and a
+    /// running case ends by then.
+    pub run_deadline: Option<Instant>,
+    /// The bytes of evidence the run's report may still keep.
+    pub evidence: Pool,
     /// Run only at this revision.
     pub revision_pin: Option<String>,
     pub jobs: usize,
@@ -31,6 +50,18 @@ pub struct RunConfig {
     /// files that another case's calls left behind; `launch` holds the run's shared
     /// sandbox (the probe, path traversal and fuzzing use it).
     pub launch_template: Option<Launch>,
+}
+
+/// The default of `--startup-timeout`.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default number of cases at once, and of servers starting at once: the
+/// machine's cores, at least two.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
 }
 
 /// A server reached over HTTP.
@@ -52,11 +83,13 @@ impl RunConfig {
             launch,
             timeout: Duration::from_secs(5),
             case_budget: Duration::from_secs(60),
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            startup_gate: Arc::new(Semaphore::new(default_jobs())),
+            run_timeout: None,
+            run_deadline: None,
+            evidence: Pool::default(),
             revision_pin: None,
-            jobs: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-                .max(2),
+            jobs: default_jobs(),
             limits: Limits::default(),
             hints: serde_json::json!({}),
             progress: false,
@@ -80,6 +113,25 @@ impl RunConfig {
             scoped_bearer: None,
         });
         cfg
+    }
+
+    /// For a server the harness starts: a place among the servers starting at once
+    /// (waited for), to hold until its first answer; `None` for an HTTP target.
+    pub async fn startup_slot(&self) -> Option<OwnedSemaphorePermit> {
+        if self.http.is_some() {
+            return None;
+        }
+        self.startup_gate.clone().acquire_owned().await.ok()
+    }
+
+    /// How long a case may still run: its budget, or less near the end of the run.
+    pub fn case_time_left(&self) -> Duration {
+        match self.run_deadline {
+            Some(end) => self
+                .case_budget
+                .min(end.saturating_duration_since(Instant::now())),
+            None => self.case_budget,
+        }
     }
 
     pub fn transport_kind(&self) -> TransportKind {
@@ -115,6 +167,23 @@ pub fn launch_in(sandbox: &Sandbox, launch: &Launch) -> Launch {
 }
 
 impl RunConfig {
+    /// A session on a fresh connection: its transcript draws on the run's evidence
+    /// pool; a server the harness started gets the start-up allowance for its first
+    /// answer and holds `slot` until then.
+    pub fn session(
+        &self,
+        transport: Transport,
+        client_capabilities: serde_json::Value,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Session {
+        let mut session = Session::new(transport, client_capabilities);
+        session.share_evidence(self.evidence.clone());
+        if self.http.is_none() {
+            session.starting_up(self.startup_timeout, slot);
+        }
+        session
+    }
+
     /// A fresh connection for one case (see [`RunConfig::connect`]). With a
     /// `launch_template` the server process starts on a sandbox of its own, returned so
     /// that it outlives the process (it is removed when dropped).

@@ -31,13 +31,16 @@ pub type Ended = (Vec<TranscriptEntry>, String, Vec<Violation>);
 
 /// A fresh session at `revision`: a new connection (a process, or an HTTP client),
 /// nothing sent yet; at a stateless revision its requests carry the per-request `_meta`.
-pub fn connect(
+/// A server the harness starts waits for a start-up place first (see
+/// [`RunConfig::startup_slot`]).
+pub async fn connect(
     cfg: &RunConfig,
     revision: &str,
     client_capabilities: &Value,
 ) -> Result<Session, TransportError> {
+    let slot = cfg.startup_slot().await;
     let transport = cfg.connect()?;
-    let mut session = Session::new(transport, client_capabilities.clone());
+    let mut session = cfg.session(transport, client_capabilities.clone(), slot);
     handshake::begin(&mut session, revision, client_capabilities);
     Ok(session)
 }
@@ -92,6 +95,7 @@ impl<'a> Connection<'a> {
     pub async fn start(&mut self) -> Result<Option<Value>, ConnectError> {
         self.stop().await;
         let mut session = connect(self.cfg, &self.revision, &self.client_capabilities)
+            .await
             .map_err(ConnectError::Unreachable)?;
         self.starts += 1;
         let hello = Hello {

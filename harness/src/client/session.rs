@@ -6,7 +6,7 @@
 //! revision) and hands every received message to the global checks
 //! (`check::traffic`), keeping the violations for the case to report.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -15,6 +15,7 @@ use super::request_meta::RequestMeta;
 use crate::case::MessageKind;
 use crate::check::traffic::{self, Conversation};
 use crate::check::Violation;
+use crate::evidence::{json_size, Budget, Pool, CASE_TRANSCRIPT_BYTES};
 use crate::outcome::{Direction, TranscriptEntry};
 use crate::revision::ALL_REVISIONS;
 use crate::transport::{Incoming, Transport, TransportError};
@@ -47,6 +48,18 @@ impl Unanswered {
 
 /// Cap on transcript entries per session, so a flooding server cannot exhaust memory.
 const TRANSCRIPT_CAP: usize = 2000;
+/// Cap on received messages waiting for an expectation, and on their bytes. Past
+/// either, the oldest are dropped and the case cannot be judged (a harness policy).
+const INBOX_CAP: usize = 4096;
+const INBOX_BYTES_CAP: usize = 16 * 1024 * 1024;
+/// Cap on the server's requests one session answers. Past it, or once an answer could
+/// not be written, requests go unanswered and the case cannot be judged.
+const ANSWER_CAP: usize = 256;
+/// Longest a session spends reading what is already buffered when it settles or ends,
+/// and most events it reads then: a server that writes without end cannot hold a
+/// case's teardown.
+const SETTLE_TIME: Duration = Duration::from_secs(2);
+const SETTLE_EVENTS: usize = 10_000;
 /// Cap on recorded wire violations per session, for the same reason.
 const VIOLATION_CAP: usize = 100;
 /// Cap on remembered request ids (for judging results by the method they answer).
@@ -56,8 +69,24 @@ pub struct Session {
     transport: Transport,
     started: Instant,
     transcript: Vec<TranscriptEntry>,
-    /// Received, not yet consumed by an expectation.
-    inbox: VecDeque<Value>,
+    /// Received, not yet consumed by an expectation, with the size of each.
+    inbox: VecDeque<(Value, usize)>,
+    inbox_bytes: usize,
+    /// Messages dropped from a full inbox.
+    inbox_dropped: usize,
+    /// What of the transcript is kept (large entries elided, a byte budget).
+    evidence: Budget,
+    /// The server's requests answered, and left unanswered (over the cap, or after an
+    /// answer could not be written: then `deaf` holds why).
+    answered: usize,
+    unanswered: usize,
+    deaf: Option<String>,
+    /// For a fresh server: how long the first answer may take (it may be starting up),
+    /// and the start-up slot it holds until something arrives.
+    startup: Option<Duration>,
+    startup_slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// Whether anything at all arrived from the server yet.
+    heard: bool,
     violations: Vec<Violation>,
     /// The harness's own safety refusals (policy text), which leave a case unjudgeable.
     refusals: Vec<String>,
@@ -67,6 +96,8 @@ pub struct Session {
     revision: Option<String>,
     /// Method of each request the harness sent, by id (JSON text, so `1` ≠ `"1"`).
     sent_methods: HashMap<String, String>,
+    /// Ids (JSON text) of the harness's requests not answered yet.
+    pending: HashSet<String>,
     /// The server's declared capabilities, once an `initialize` result was seen.
     server_capabilities: Option<Value>,
     /// Ids of the requests the server sent (JSON text), for judging its cancellations.
@@ -82,15 +113,52 @@ impl Session {
             started: Instant::now(),
             transcript: Vec::new(),
             inbox: VecDeque::new(),
+            inbox_bytes: 0,
+            inbox_dropped: 0,
+            evidence: Budget::new(CASE_TRANSCRIPT_BYTES, Pool::default()),
+            answered: 0,
+            unanswered: 0,
+            deaf: None,
+            startup: None,
+            startup_slot: None,
+            heard: false,
             violations: Vec::new(),
             refusals: Vec::new(),
             client_capabilities,
             closed: None,
             revision: None,
             sent_methods: HashMap::new(),
+            pending: HashSet::new(),
             server_capabilities: None,
             server_request_ids: Vec::new(),
             request_meta: None,
+        }
+    }
+
+    /// Draws the transcript's evidence from the run's pool (each case keeps at most
+    /// its own budget, and all of them together at most the pool).
+    pub fn share_evidence(&mut self, pool: Pool) {
+        self.evidence = Budget::new(CASE_TRANSCRIPT_BYTES, pool);
+    }
+
+    /// A freshly started server: its first answer may take up to `startup` (however
+    /// short the wait for it), and `slot` (a place among the servers starting at once)
+    /// is held until it arrives.
+    pub fn starting_up(
+        &mut self,
+        startup: Duration,
+        slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
+        self.startup = Some(startup);
+        self.startup_slot = slot;
+    }
+
+    /// A wait's deadline, stretched to the start-up allowance while nothing has
+    /// arrived from a freshly started server yet.
+    fn allow_startup(&self, deadline: Instant) -> Instant {
+        match self.startup {
+            Some(startup) if !self.heard => deadline.max(self.started + startup),
+            _ => deadline,
         }
     }
 
@@ -138,6 +206,9 @@ impl Session {
                 if self.sent_methods.len() < SENT_CAP {
                     self.sent_methods.insert(id.to_string(), method.to_string());
                 }
+                if self.pending.len() < SENT_CAP {
+                    self.pending.insert(id.to_string());
+                }
             }
         }
     }
@@ -164,11 +235,26 @@ impl Session {
             single => vec![single],
         };
         for item in items {
+            if MessageKind::of(item) == MessageKind::Response {
+                if let Some(id) = item.get("id") {
+                    self.pending.remove(&id.to_string());
+                }
+            }
             self.learn(item);
             found.extend(traffic::judge_message(item, &self.conversation()));
             self.remember_server_request(item);
         }
-        self.violations.extend(found);
+        self.push_violations(found);
+    }
+
+    /// Keeps violations up to [`VIOLATION_CAP`] (a flooding server repeats itself).
+    fn push_violations(&mut self, found: Vec<Violation>) {
+        let room = VIOLATION_CAP.saturating_sub(self.violations.len());
+        self.violations
+            .extend(found.into_iter().take(room).map(|mut v| {
+                v.evidence = crate::evidence::bounded(std::mem::take(&mut v.evidence));
+                v
+            }));
     }
 
     /// What a received message changes: an `initialize` result sets the revision and
@@ -219,6 +305,9 @@ impl Session {
         if self.transcript.len() >= TRANSCRIPT_CAP {
             return;
         }
+        let Some(body) = self.evidence.keep(body) else {
+            return;
+        };
         let at_ms = self.started.elapsed().as_millis() as u64;
         self.transcript.push(TranscriptEntry {
             at_ms,
@@ -246,15 +335,40 @@ impl Session {
             return;
         }
         if let Some(msg) = self.pump(wait).await {
-            self.inbox.push_back(msg);
+            self.enqueue(msg);
         }
     }
 
     /// Puts messages back at the front of the queue, in order.
     pub fn requeue(&mut self, msgs: Vec<Value>) {
         for m in msgs.into_iter().rev() {
-            self.inbox.push_front(m);
+            let size = json_size(&m);
+            self.inbox_bytes += size;
+            self.inbox.push_front((m, size));
         }
+    }
+
+    /// Queues a message for later expectations; a full queue drops its oldest, and
+    /// the case then cannot be judged (an expected message may be among them).
+    fn enqueue(&mut self, msg: Value) {
+        let size = json_size(&msg);
+        self.inbox_bytes += size;
+        self.inbox.push_back((msg, size));
+        while self.inbox.len() > INBOX_CAP || self.inbox_bytes > INBOX_BYTES_CAP {
+            let Some((_, gone)) = self.inbox.pop_front() else {
+                break;
+            };
+            self.inbox_bytes -= gone;
+            self.inbox_dropped += 1;
+        }
+    }
+
+    /// Takes the first queued message that satisfies `wanted`.
+    fn dequeue(&mut self, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+        let pos = self.inbox.iter().position(|(m, _)| wanted(m))?;
+        let (msg, size) = self.inbox.remove(pos)?;
+        self.inbox_bytes -= size;
+        Some(msg)
     }
 
     /// Sends a JSON value as one message.
@@ -282,7 +396,12 @@ impl Session {
         if self.closed.is_some() {
             return None;
         }
-        match self.transport.recv(wait).await? {
+        let event = self.transport.recv(wait).await?;
+        if !self.heard {
+            self.heard = true;
+            self.startup_slot = None;
+        }
+        match event {
             Incoming::Message(msg) => {
                 self.received(&msg).await;
                 Some(msg)
@@ -292,7 +411,7 @@ impl Session {
                 if self.violations.len() < VIOLATION_CAP {
                     let stdio = self.transport.is_stdio();
                     let v = traffic::not_a_message(&raw, &reason, self.revision.as_deref(), stdio);
-                    self.violations.push(v);
+                    self.push_violations(vec![v]);
                 }
                 None
             }
@@ -305,7 +424,7 @@ impl Session {
                 // Kept as received: it is what the server sent (and shows it answered).
                 self.record(Direction::Received, v.evidence.clone());
                 self.note(v.message.clone());
-                self.violations.push(v);
+                self.push_violations(vec![v]);
                 None
             }
             Incoming::StreamEnded { exchange, reason } => {
@@ -330,8 +449,7 @@ impl Session {
         self.judge_received(msg);
         if MessageKind::of(msg) == MessageKind::Request {
             if self.request_meta.is_some() {
-                self.violations
-                    .push(traffic::request_to_stateless_client(msg));
+                self.push_violations(vec![traffic::request_to_stateless_client(msg)]);
             } else {
                 self.answer_server_request(msg).await;
             }
@@ -352,6 +470,11 @@ impl Session {
     /// Answers a server-to-client request as a well-behaved client with the declared
     /// capabilities would.
     async fn answer_server_request(&mut self, req: &Value) {
+        if self.deaf.is_some() || self.answered >= ANSWER_CAP {
+            self.unanswered += 1;
+            return;
+        }
+        self.answered += 1;
         let id = req.get("id").cloned().unwrap_or(Value::Null);
         let method = req.get("method").and_then(Value::as_str).unwrap_or("");
         let declared = |cap: &str| self.client_capabilities.get(cap).is_some();
@@ -373,7 +496,35 @@ impl Session {
         };
         if let Err(e) = self.send(&answer).await {
             self.note(format!("could not answer the server's request: {e}"));
+            if matches!(e, TransportError::Stalled(_)) {
+                self.deaf = Some(e.to_string());
+            }
         }
+    }
+
+    /// The harness's own limits this session reached so far that leave the case
+    /// unjudgeable: messages dropped from a full queue, server requests left
+    /// unanswered. Each names the policy.
+    fn limits_reached(&self) -> Vec<String> {
+        let mut reached = Vec::new();
+        if self.inbox_dropped > 0 {
+            reached.push(format!(
+                "harness policy: the server sent more unread messages than the harness queues ({INBOX_CAP} messages or {} MiB); {} were dropped, so an expected one may be among them",
+                INBOX_BYTES_CAP / (1024 * 1024),
+                self.inbox_dropped
+            ));
+        }
+        if self.unanswered > 0 {
+            let why = match &self.deaf {
+                Some(why) => format!("the server stopped reading its answers ({why})"),
+                None => format!("the harness answers at most {ANSWER_CAP} per case"),
+            };
+            reached.push(format!(
+                "harness policy: {} of the server's requests were left unanswered: {why}",
+                self.unanswered
+            ));
+        }
+        reached
     }
 
     /// Waits until `deadline` for the next message of `kind` (queued ones first).
@@ -401,7 +552,10 @@ impl Session {
     ) -> Result<Value, Unanswered> {
         let watch_refusal =
             id.is_some() || matches!(kind, MessageKind::Response | MessageKind::Batch);
+        let asked = deadline;
         loop {
+            // A freshly started server that has sent nothing yet may still be starting.
+            let deadline = self.allow_startup(asked);
             // Waits go in slices when a refusal could end them early.
             let slice = if watch_refusal {
                 (Instant::now() + REFUSAL_POLL).min(deadline)
@@ -446,8 +600,8 @@ impl Session {
         wanted: impl Fn(&Value) -> bool,
         deadline: Instant,
     ) -> Option<Value> {
-        if let Some(pos) = self.inbox.iter().position(&wanted) {
-            return self.inbox.remove(pos);
+        if let Some(msg) = self.dequeue(&wanted) {
+            return Some(msg);
         }
         loop {
             let now = Instant::now();
@@ -458,7 +612,7 @@ impl Session {
                 if wanted(&msg) {
                     return Some(msg);
                 }
-                self.inbox.push_back(msg);
+                self.enqueue(msg);
             }
         }
     }
@@ -473,35 +627,41 @@ impl Session {
     ) -> Result<Value, String> {
         let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         self.send(&msg).await.map_err(|e| e.to_string())?;
-        let deadline = Instant::now() + wait;
-        self.reply(Some(&id), MessageKind::Response, deadline)
+        let asked = Instant::now();
+        self.reply(Some(&id), MessageKind::Response, asked + wait)
             .await
-            .map_err(|u| format!("`{method}`: {}", u.describe(wait)))
+            .map_err(|u| {
+                // The wait asked for, or the longer one a starting server was allowed.
+                let waited = asked.elapsed();
+                let waited = if waited > wait + Duration::from_millis(500) {
+                    waited
+                } else {
+                    wait
+                };
+                format!("`{method}`: {}", u.describe(waited))
+            })
     }
 
     /// Drains what arrives until `deadline`, returning the messages of `kind`
-    /// (queued ones included). Other messages stay queued.
+    /// (queued ones included). Other messages stay queued. Gathering responses ends
+    /// early, as soon as every request the harness sent has its answer: nothing more
+    /// can be expected then.
     pub async fn collect_until(&mut self, kind: MessageKind, deadline: Instant) -> Vec<Value> {
         let mut found = Vec::new();
-        let mut rest = VecDeque::new();
-        while let Some(m) = self.inbox.pop_front() {
-            if kind.accepts(&m) {
-                found.push(m);
-            } else {
-                rest.push_back(m);
-            }
+        while let Some(m) = self.dequeue(|m| kind.accepts(m)) {
+            found.push(m);
         }
-        self.inbox = rest;
         loop {
             let now = Instant::now();
-            if now >= deadline || self.closed.is_some() {
+            let complete = kind == MessageKind::Response && self.pending.is_empty();
+            if now >= deadline || self.closed.is_some() || complete {
                 return found;
             }
             if let Some(msg) = self.pump(deadline - now).await {
                 if kind.accepts(&msg) {
                     found.push(msg);
                 } else {
-                    self.inbox.push_back(msg);
+                    self.enqueue(msg);
                 }
             }
         }
@@ -510,12 +670,23 @@ impl Session {
     /// Judges what is already buffered (messages are judged and dropped), as `finish`
     /// does first; call it before reading `refusals` at the end of a case.
     pub async fn settle(&mut self) {
-        while self.pump(Duration::from_millis(0)).await.is_some() {}
+        let until = Instant::now() + SETTLE_TIME;
+        for _ in 0..SETTLE_EVENTS {
+            if Instant::now() >= until {
+                break;
+            }
+            if self.pump(Duration::from_millis(0)).await.is_none() {
+                break;
+            }
+        }
     }
 
-    /// The harness's own safety refusals so far (each names the policy).
-    pub fn refusals(&self) -> &[String] {
-        &self.refusals
+    /// The harness's own safety refusals so far, and the limits it reached that leave
+    /// the case unjudgeable (each names the policy).
+    pub fn refusals(&self) -> Vec<String> {
+        let mut all = self.refusals.clone();
+        all.extend(self.limits_reached());
+        all
     }
 
     pub fn take_violations(&mut self) -> Vec<Violation> {
@@ -525,9 +696,18 @@ impl Session {
     /// Ends the session: stops the server and returns the transcript and diagnostics.
     pub async fn finish(mut self) -> (Vec<TranscriptEntry>, String, Vec<Violation>) {
         // Read what is already buffered so late output is judged too.
-        while self.pump(Duration::from_millis(0)).await.is_some() {}
+        self.settle().await;
         self.transport.shutdown().await;
         let stderr = self.transport.diagnostics();
+        let shortfall = self.evidence.shortfall("transcript entries");
+        if let Some(text) = shortfall {
+            let at_ms = self.started.elapsed().as_millis() as u64;
+            self.transcript.push(TranscriptEntry {
+                at_ms,
+                direction: Direction::Event,
+                body: Value::String(text),
+            });
+        }
         (self.transcript, stderr, self.violations)
     }
 }

@@ -44,6 +44,7 @@ use crate::check::matcher::{self, Mismatch, Vars};
 use crate::check::Violation;
 use crate::check::{finding, verdict_of};
 use crate::client::session::Session;
+use crate::evidence::{Budget, Pool, CASE_FINDING_BYTES};
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
 use crate::transport::TransportError;
@@ -104,17 +105,15 @@ pub fn skipped(case: &Case, reason: String) -> CaseResult {
 /// Runs one case at `revision` (the suite's plan chose it) and gives its verdict.
 pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
     let started = Instant::now();
-    let mut result =
-        match tokio::time::timeout(cfg.case_budget, run_case(case, cfg, facts, revision)).await {
-            Ok(r) => r,
-            Err(_) => harness_error(
-                case,
-                format!(
-                    "the case did not finish within {} s",
-                    cfg.case_budget.as_secs()
-                ),
-            ),
-        };
+    let budget = cfg.case_time_left();
+    let mut result = if budget.is_zero() {
+        harness_error(
+            case,
+            "not run: the run reached its time limit (--run-timeout) first".into(),
+        )
+    } else {
+        run_case(case, cfg, facts, revision, budget).await
+    };
     result.revision = Some(revision.to_string());
     result.duration_ms = started.elapsed().as_millis() as u64;
     result.requirements = for_transport(&result.requirements, cfg.transport_kind());
@@ -344,44 +343,47 @@ fn builtin_vars(facts: &Facts, revision: &str) -> Vars {
     vars
 }
 
-async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
+/// Runs a case within `budget`: setup and steps; when the budget runs out they stop
+/// where they are and the case ends as `error`, with the transcript and the server's
+/// diagnostics gathered so far. The teardown after is bounded on its own.
+async fn run_case(
+    case: &Case,
+    cfg: &RunConfig,
+    facts: &Facts,
+    revision: &str,
+    budget: Duration,
+) -> CaseResult {
+    let client_caps = case
+        .client_capabilities
+        .clone()
+        .unwrap_or_else(|| json!({}));
+    let slot = cfg.startup_slot().await;
     // `_sandbox` (a case's own `{root}`, if the command names one) lives until the
     // server process is gone.
     let (transport, _sandbox) = match cfg.connect_for_case() {
         Ok(t) => t,
         Err(e) => return harness_error(case, e.to_string()),
     };
-    let client_caps = case
-        .client_capabilities
-        .clone()
-        .unwrap_or_else(|| json!({}));
-    let mut session = Session::new(transport, client_caps.clone());
+    let mut session = cfg.session(transport, client_caps.clone(), slot);
     session.set_revision(revision);
     let mut ctx = Ctx::new(case, cfg, facts, revision);
 
-    let setup = setup(
-        &mut session,
-        case.given,
-        revision,
-        &client_caps,
-        cfg.timeout,
-    )
-    .await;
-    let ended = match setup {
-        Ok(init) => {
-            if let Some(init) = init {
-                ctx.vars.insert("init_result".into(), init);
-            }
-            run_steps(&case.steps, &mut session, &mut ctx).await
+    let body = run_body(case, &mut session, &mut ctx, &client_caps, revision);
+    let ended = match tokio::time::timeout(budget, body).await {
+        Ok(ended) => ended,
+        Err(_) => {
+            let why = format!("the case did not finish within {} s", budget.as_secs());
+            session.note(format!("stopped: {why}"));
+            Ended::Error(why)
         }
-        Err(e) => Ended::Error(e),
     };
 
     // Judge what is already buffered, so a late refusal is seen too.
     session.settle().await;
-    let refusals = session.refusals().to_vec();
+    let refusals = session.refusals();
     let (transcript, stderr, violations) = session.finish().await;
-    let findings = with_violations(ctx.findings, violations, cfg.transport_kind());
+    let mut findings = with_violations(ctx.findings, violations, cfg.transport_kind());
+    bound_findings(&mut findings, &cfg.evidence);
     let (verdict, reason) = if refusals.is_empty() {
         verdict(&findings, ended, &ctx.passed_over)
     } else {
@@ -396,6 +398,59 @@ async fn run_case(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -
         transcript,
         stderr,
         ..base_result(case)
+    }
+}
+
+/// Setup, then the steps.
+async fn run_body(
+    case: &Case,
+    session: &mut Session,
+    ctx: &mut Ctx<'_>,
+    client_caps: &Value,
+    revision: &str,
+) -> Ended {
+    let wait = ctx.cfg.timeout;
+    match setup(session, case.given, revision, client_caps, wait).await {
+        Ok(init) => {
+            if let Some(init) = init {
+                ctx.vars.insert("init_result".into(), init);
+            }
+            run_steps(&case.steps, session, ctx).await
+        }
+        Err(e) => Ended::Error(e),
+    }
+}
+
+/// Most findings one case reports; a server that breaks a rule in every message of a
+/// flood repeats itself.
+const FINDINGS_CAP: usize = 100;
+/// Longest diff a finding keeps (characters).
+const DIFF_CAP: usize = 16 * 1024;
+
+/// Keeps a case's findings within the evidence budgets: at most [`FINDINGS_CAP`],
+/// large values elided (see `evidence`), long diffs cut.
+fn bound_findings(findings: &mut Vec<Finding>, pool: &Pool) {
+    if findings.len() > FINDINGS_CAP {
+        let left_out = findings.len() - FINDINGS_CAP;
+        findings.truncate(FINDINGS_CAP);
+        if let Some(last) = findings.last_mut() {
+            last.message
+                .push_str(&format!(" (and {left_out} further findings not kept)"));
+        }
+    }
+    let mut budget = Budget::new(CASE_FINDING_BYTES, pool.clone());
+    for f in findings.iter_mut() {
+        for value in [&mut f.sent, &mut f.expected, &mut f.actual] {
+            if let Some(v) = value.take() {
+                *value = Some(budget.keep_or_elide(v));
+            }
+        }
+        if let Some(diff) = &mut f.diff {
+            if diff.len() > DIFF_CAP {
+                let cut: String = diff.chars().take(DIFF_CAP).collect();
+                *diff = format!("{cut}\n… (diff cut at {DIFF_CAP} characters)");
+            }
+        }
     }
 }
 

@@ -38,6 +38,9 @@ pub async fn run_suite(
 ) -> Result<RunReport, SetupError> {
     let started = Instant::now();
     let started_at = crate::outcome::now_rfc3339();
+    let mut timed = cfg.clone();
+    timed.run_deadline = cfg.run_timeout.map(|t| started + t);
+    let cfg = &timed;
     let facts = preflight::reachable(preflight::probe(cfg).await, target)?;
     let mut results = schedule::run_cases(cases, cfg, &facts).await;
     let mut server = notes::server_facts(&facts, cfg);

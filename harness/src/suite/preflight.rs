@@ -44,7 +44,7 @@ async fn ask(
         requested: requested.to_string(),
         ..ProbeOutcome::default()
     };
-    let mut session = match connection::connect(cfg, requested, &json!({})) {
+    let mut session = match connection::connect(cfg, requested, &json!({})).await {
         Ok(s) => s,
         Err(e) => {
             outcome.problem = Some(e.to_string());
@@ -159,8 +159,7 @@ pub async fn probe_auth(cfg: &RunConfig) -> Option<AuthProbe> {
     Some(out)
 }
 
-/// Probes every session-based revision and `server/discover` (in parallel) and
-/// derives the facts.
+/// Probes every session-based revision and `server/discover` and derives the facts.
 pub async fn probe(cfg: &RunConfig) -> Facts {
     let auth = probe_auth(cfg).await;
     let bearer = cfg.http.as_ref().is_some_and(|h| h.bearer.is_some());
@@ -172,29 +171,42 @@ pub async fn probe(cfg: &RunConfig) -> Facts {
             ..Facts::default()
         };
     }
-    let mut set = tokio::task::JoinSet::new();
-    for rev in SESSION_REVISIONS {
-        let cfg = cfg.clone();
-        set.spawn(async move { probe_revision(&cfg, rev).await });
-    }
-    // The legacy HTTP+SSE transport has no stateless form.
-    let discover = (cfg.transport_kind() != TransportKind::Sse).then(|| {
-        let cfg = cfg.clone();
-        tokio::spawn(async move { probe_discover(&cfg).await })
-    });
     let mut facts = Facts {
         auth,
         ..Facts::default()
     };
-    while let Some(done) = set.join_next().await {
-        if let Ok(o) = done {
-            facts.outcomes.insert(o.requested.clone(), o);
+    // First the newest session revision and `server/discover` (the legacy HTTP+SSE
+    // transport has no stateless form); the other revisions only when either got any
+    // answer, so that a server that says nothing is known as such after one start-up
+    // wait, not after one per revision.
+    let (newest, older) = match SESSION_REVISIONS.split_last() {
+        Some((newest, older)) => (*newest, older),
+        None => return facts,
+    };
+    let discover = (cfg.transport_kind() != TransportKind::Sse).then(|| {
+        let cfg = cfg.clone();
+        tokio::spawn(async move { probe_discover(&cfg).await })
+    });
+    let first = probe_revision(cfg, newest).await;
+    let discovered = match discover {
+        Some(h) => h.await.ok(),
+        None => None,
+    };
+    let heard = first.answered || discovered.as_ref().is_some_and(|d| d.answered);
+    facts.outcomes.insert(first.requested.clone(), first);
+    if heard {
+        let mut set = tokio::task::JoinSet::new();
+        for rev in older {
+            let cfg = cfg.clone();
+            set.spawn(async move { probe_revision(&cfg, rev).await });
+        }
+        while let Some(done) = set.join_next().await {
+            if let Ok(o) = done {
+                facts.outcomes.insert(o.requested.clone(), o);
+            }
         }
     }
-    if let Some(Ok(d)) = match discover {
-        Some(h) => Some(h.await),
-        None => None,
-    } {
+    if let Some(d) = discovered {
         let named = d
             .result
             .as_ref()

@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod resume;
 pub mod sse;
 pub mod stdio;
+pub mod watchdog;
 #[cfg(test)]
 mod wire_tests;
 
@@ -271,9 +272,47 @@ pub fn classify_line(bytes: &[u8]) -> Option<Incoming> {
                 crate::json_schema::json_type(&other)
             ),
         }),
+        // The parser's nesting limit is the harness's, not a rule of the protocol: JSON
+        // nested deeper is still JSON, so nothing about the server can be judged.
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+            Some(Incoming::PolicyRefusal {
+                policy: format!(
+                    "harness policy: a line of output nests JSON deeper than the harness's parser reads ({NESTING_LIMIT} levels), so the harness did not read it (no MCP rule limits nesting)"
+                ),
+                evidence: trimmed.chars().take(200).collect::<String>() + "…",
+            })
+        }
         Err(e) => Some(Incoming::Invalid {
             raw: trimmed.to_string(),
             reason: format!("line is not JSON ({e})"),
         }),
+    }
+}
+
+/// How deep the JSON parser reads nested arrays and objects (serde_json's limit).
+pub const NESTING_LIMIT: usize = 128;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JSON nested deeper than the parser reads is the harness's limit, not the
+    /// server's fault; shallower nesting is an ordinary message.
+    #[test]
+    fn nesting_beyond_the_parser_is_a_policy_refusal() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(
+            classify_line(deep.as_bytes()),
+            Some(Incoming::PolicyRefusal { .. })
+        ));
+        let shallow = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(matches!(
+            classify_line(shallow.as_bytes()),
+            Some(Incoming::Message(_))
+        ));
+        assert!(matches!(
+            classify_line(b"{not json"),
+            Some(Incoming::Invalid { .. })
+        ));
     }
 }

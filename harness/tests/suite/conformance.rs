@@ -126,6 +126,9 @@ fn config(
         }
     };
     cfg.timeout = std::time::Duration::from_secs(5);
+    // The reference server and its mutants start in milliseconds: a mutant that never
+    // answers is known as such after the ordinary wait.
+    cfg.startup_timeout = cfg.timeout;
     cfg.hints = hints();
     Ok(cfg)
 }

@@ -42,6 +42,8 @@ mod auth_fallback;
 mod cli;
 mod conformance;
 mod fuzz;
+#[cfg(target_os = "linux")]
+mod hostile;
 mod http_servers;
 mod layout;
 mod legal_answers;
@@ -60,6 +62,8 @@ fn plain_trials() -> Vec<Trial> {
     trials.extend(auth_fallback::trials());
     trials.extend(cli::trials());
     trials.extend(fuzz::trials());
+    #[cfg(target_os = "linux")]
+    trials.extend(hostile::trials());
     trials.extend(layout::trials());
     trials.extend(legal_answers::trials());
     trials.extend(negotiation_completion_answers::trials());

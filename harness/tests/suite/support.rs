@@ -1,5 +1,5 @@
-//! What every module of the suite shares: the repository root, the two binaries under
-//! test (the harness and the reference server), a runtime for async tests, and the
+//! What every module of the suite shares: the repository root, the binaries under
+//! test (the harness, the reference server and the hostile server), a runtime for async tests, and the
 //! turning of a plain test function into a trial.
 
 use std::future::Future;
@@ -34,12 +34,12 @@ pub fn run_conform(args: &[String]) -> i32 {
         .unwrap_or_else(|e| panic!("cannot run mcp-conform: {e}"))
 }
 
-/// The reference server binary, built once per run by [`build_reference_server`].
+/// The reference server binary, built once per run by [`build_fixture`].
 /// Panics (failing the trial, or the whole binary when `main` asks first) when it
 /// cannot be built.
 pub fn reference_server() -> &'static Path {
     static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match BINARY.get_or_init(build_reference_server) {
+    match BINARY.get_or_init(|| build_fixture("mcp-reference-server", "mcp-reference-server")) {
         Ok(path) => path,
         Err(e) => panic!("{e}"),
     }
@@ -51,16 +51,28 @@ pub fn reference_server_str() -> &'static str {
     TEXT.get_or_init(|| reference_server().display().to_string())
 }
 
-/// Builds `mcp-reference-server` with `cargo build -p mcp-reference-server` into the
-/// profile folder and target folder of this test binary (`target/debug` for a plain
-/// `cargo test`, `target/release` with `--release`), and returns its path there.
+/// The hostile server binary `mcp-hostile` (crate mcp-hostile-server, one misbehaviour
+/// per `--mode`), built once per run by [`build_fixture`]. Panics (failing the trial)
+/// when it cannot be built.
+pub fn hostile_binary() -> &'static Path {
+    static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match BINARY.get_or_init(|| build_fixture("mcp-hostile-server", "mcp-hostile")) {
+        Ok(path) => path,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Builds the bin `bin` of the workspace package `package` with `cargo build -p
+/// PACKAGE --bin BIN` into the profile folder and target folder of this test binary
+/// (`target/debug` for a plain `cargo test`, `target/release` with `--release`), and
+/// returns its path there.
 ///
 /// A bin of another package has no `CARGO_BIN_EXE_` variable, and `cargo test -p
-/// mcp-conform` would not build it. Only this build makes it (the reference server has
-/// no integration tests of its own, so `cargo test` at the root does not build its
-/// bin with other features), so a second run finds it fresh. A `cargo build` at the
+/// mcp-conform` would not build it. Only this build makes it (the fixture servers have
+/// no integration tests of their own, so `cargo test` at the root does not build their
+/// bins with other features), so a second run finds them fresh. A `cargo build` at the
 /// root unifies features with the harness and relinks it once.
-fn build_reference_server() -> Result<PathBuf, String> {
+fn build_fixture(package: &str, bin: &str) -> Result<PathBuf, String> {
     let conform = conform_binary();
     let profile_dir = conform
         .parent()
@@ -74,10 +86,10 @@ fn build_reference_server() -> Result<PathBuf, String> {
         None => return Err(format!("no profile in {}", profile_dir.display())),
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("suite: cargo build -p mcp-reference-server --profile {profile} (once per run)");
+    eprintln!("suite: cargo build -p {package} --profile {profile} (once per run)");
     let status = Command::new(&cargo)
-        .args(["build", "--quiet", "-p", "mcp-reference-server"])
-        .args(["--bin", "mcp-reference-server", "--profile", profile])
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .args(["--profile", profile])
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(repo_root())
@@ -85,10 +97,10 @@ fn build_reference_server() -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
     if !status.success() {
         return Err(format!(
-            "`cargo build -p mcp-reference-server --profile {profile}` failed ({status})"
+            "`cargo build -p {package} --profile {profile}` failed ({status})"
         ));
     }
-    let binary = profile_dir.join("mcp-reference-server");
+    let binary = profile_dir.join(bin);
     if binary.is_file() {
         Ok(binary)
     } else {
