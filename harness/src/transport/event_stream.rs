@@ -8,16 +8,30 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 
 use super::exchange::{
-    deliver, describe_reqwest, finish, lock, SeenEvent, Sink, KEPT_BODY_CAP, KEPT_EVENTS_CAP,
-    STREAM_CAP,
+    deliver, describe_reqwest, end_short, finish, lock, SeenEvent, Sink, KEPT_BODY_CAP,
+    KEPT_EVENTS_CAP, KEPT_EVENT_BYTES_CAP, STREAM_CAP,
 };
 use super::Incoming;
 
-/// Counts bytes since the last blank line, so one event cannot grow without bound.
+/// Most event ids remembered per transport for the HTTP-28 check (an endless stream
+/// must not grow the set without bound), and the longest id remembered.
+const SEEN_IDS_CAP: usize = 10_000;
+const SEEN_ID_LEN_CAP: usize = 1024;
+
+/// Counts bytes since the last blank line, so one event cannot grow without bound,
+/// and the bytes of an event begun and not yet ended (its field lines, not comments),
+/// so a stream cut in the middle of one is named.
+#[derive(Default)]
 struct EventSizeGuard {
     since_boundary: usize,
     prev_newline: bool,
     total: usize,
+    /// Bytes of field lines since the last blank line.
+    unfinished: usize,
+    /// Inside a line (not at its start).
+    in_line: bool,
+    /// The current line is a comment (`:`).
+    in_comment: bool,
 }
 
 impl EventSizeGuard {
@@ -27,24 +41,34 @@ impl EventSizeGuard {
             if b == b'\n' {
                 if self.prev_newline {
                     self.since_boundary = 0;
+                    self.unfinished = 0;
                 }
                 self.prev_newline = true;
+                self.in_line = false;
             } else if b != b'\r' {
+                if !self.in_line {
+                    self.in_comment = b == b':';
+                    self.in_line = true;
+                }
                 self.prev_newline = false;
                 self.since_boundary += 1;
+                if !self.in_comment {
+                    self.unfinished += 1;
+                }
             }
         }
         self.since_boundary
     }
 }
 
+/// Why a stream that ended with `unfinished` bytes of an event not ended was cut.
+fn cut_reason(unfinished: usize) -> String {
+    format!("the SSE stream was cut in the middle of an event ({unfinished} bytes of an unfinished event)")
+}
+
 pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &Sink) {
     let cap = sink.limits.max_message_bytes;
-    let guard = Arc::new(Mutex::new(EventSizeGuard {
-        since_boundary: 0,
-        prev_newline: false,
-        total: 0,
-    }));
+    let guard = Arc::new(Mutex::new(EventSizeGuard::default()));
     let guard2 = guard.clone();
     // The byte stream is cut (with an error item) as soon as a cap is exceeded.
     let bytes = response.bytes_stream().map(move |item| {
@@ -55,7 +79,9 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
             return Err(format!("an SSE event exceeds the size cap of {cap} bytes"));
         }
         if g.total > STREAM_CAP {
-            return Err(format!("the SSE stream exceeds {STREAM_CAP} bytes"));
+            return Err(format!(
+                "the SSE stream exceeded the harness's cap of {STREAM_CAP} bytes per stream and was cut by the harness"
+            ));
         }
         Ok(chunk)
     });
@@ -67,12 +93,17 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         let ev = match item {
             Ok(ev) => ev,
             Err(e) => {
-                let text = e.to_string();
+                let mut text = match e {
+                    // The connection's failure, or a cap of the guard above.
+                    eventsource_stream::EventStreamError::Transport(t) => t,
+                    other => other.to_string(),
+                };
                 if text.contains("size cap") {
+                    text = super::size_cap_policy(cap, "an SSE event");
                     let _ = sink
                         .tx
-                        .send(Incoming::PolicyRefusal {
-                            policy: super::size_cap_policy(cap, "an SSE event"),
+                        .note(Incoming::PolicyRefusal {
+                            policy: text.clone(),
                             evidence: String::new(),
                         })
                         .await;
@@ -98,8 +129,8 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         }
         dispatch(sink, &ev).await;
     }
-    finish(sink, index, error);
-    super::resume::after_stream_end(sink, index).await;
+    let unfinished = guard.lock().map_or(0, |g| g.unfinished);
+    end_stream(sink, index, error, unfinished).await;
     let reason = lock(&sink.shared)
         .exchanges
         .get(index)
@@ -107,11 +138,39 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         .unwrap_or_else(|| "the server ended the stream".into());
     let _ = sink
         .tx
-        .send(Incoming::StreamEnded {
+        .note(Incoming::StreamEnded {
             exchange: index,
             reason,
         })
         .await;
+}
+
+/// Ends the record of a stream that ended on the server's side (`error`: how it
+/// failed, if it did; `unfinished`: bytes of an event it left unfinished) and follows
+/// it when it owes answers and can be resumed. A stream that failed, or was cut in the
+/// middle of an event and is not followed, ended short: a request it carried and did
+/// not answer gets no answer from it (see `exchange::why_unanswered`).
+async fn end_stream(sink: &Sink, index: usize, error: Option<String>, unfinished: usize) {
+    let cut = (unfinished > 0).then(|| cut_reason(unfinished));
+    match error {
+        Some(e) => {
+            // Over a cap, the event was not cut by the server but by the harness.
+            let why = match cut {
+                Some(c) if !e.contains("harness") => format!("{c}: {e}"),
+                _ => e,
+            };
+            end_short(sink, index, Some(why));
+            // Not followed after an error (see `resume::plan_follow`).
+            super::resume::after_stream_end(sink, index).await;
+        }
+        None => {
+            finish(sink, index, None);
+            // A server that resumes may close a stream where it likes.
+            if !super::resume::after_stream_end(sink, index).await {
+                end_short(sink, index, cut);
+            }
+        }
+    }
 }
 
 /// Whether the stream's request is stateless (2026-07-28), and the key of its session.
@@ -153,13 +212,24 @@ fn record_event(
         return None;
     }
     let dup = id.as_ref().filter(|_| !stateless).and_then(|i| {
+        let key = format!("{session_key}\n{i}");
+        // Bounded: past the cap (or for a giant id) only ids already known are checked.
+        let known = st.seen_ids.contains_key(&key);
+        if !known && (st.seen_ids.len() >= SEEN_IDS_CAP || i.len() > SEEN_ID_LEN_CAP) {
+            return None;
+        }
         st.seen_ids
-            .insert(format!("{session_key}\n{i}"), index)
+            .insert(key, index)
             .map(|first| (i.clone(), first))
     });
     if let Some(x) = st.exchanges.get_mut(index) {
-        if x.events.len() < KEPT_EVENTS_CAP {
+        let fits = x.kept_event_bytes + seen.data.len() <= KEPT_EVENT_BYTES_CAP;
+        if x.events.len() < KEPT_EVENTS_CAP && fits {
+            x.kept_event_bytes += seen.data.len();
             x.events.push(seen);
+        } else {
+            // Still handed to the session; only the record leaves it out.
+            x.events_dropped += 1;
         }
         if id.is_some() {
             x.last_event_id = id;
@@ -172,7 +242,7 @@ fn record_event(
 async fn report_reused_id(sink: &Sink, dup: &str, first: usize, index: usize, data: &str) {
     let _ = sink
         .tx
-        .send(super::violation(
+        .note(super::violation(
             "HTTP-28",
             format!(
                 "SSE event id `{dup}` was used again (first seen on stream #{first}, again on stream #{index})"
@@ -193,7 +263,7 @@ async fn dispatch(sink: &Sink, ev: &eventsource_stream::Event) {
     } else if ev.event != "endpoint" {
         let _ = sink
             .tx
-            .send(super::violation(
+            .note(super::violation(
                 "SSE-03",
                 format!(
                     "a server message came as an SSE `{}` event instead of `message`; it is not read",
@@ -205,9 +275,12 @@ async fn dispatch(sink: &Sink, ev: &eventsource_stream::Event) {
     } else {
         let _ = sink
             .tx
-            .send(Incoming::Endpoint {
-                uri: ev.data.clone(),
-            })
+            .send(
+                Incoming::Endpoint {
+                    uri: ev.data.clone(),
+                },
+                ev.data.len(),
+            )
             .await;
     }
 }
@@ -243,13 +316,27 @@ mod tests {
 
     #[test]
     fn size_guard_resets_at_blank_lines() {
-        let mut g = EventSizeGuard {
-            since_boundary: 0,
-            prev_newline: false,
-            total: 0,
-        };
+        let mut g = EventSizeGuard::default();
         assert_eq!(g.feed(b"data: abc\n"), 9);
         assert_eq!(g.feed(b"\r\n"), 0);
         assert_eq!(g.feed(b"data: x"), 7);
+    }
+
+    #[test]
+    fn an_unfinished_event_is_counted_and_comments_are_not() {
+        let mut g = EventSizeGuard::default();
+        g.feed(b": keep-alive\n");
+        assert_eq!(g.unfinished, 0, "a comment is no event");
+        g.feed(b"data: {\"a\"");
+        assert_eq!(g.unfinished, 10);
+        // The rest of the same line: a colon inside a line starts no comment.
+        g.feed(b":1}\n\n");
+        assert_eq!(g.unfinished, 0, "the blank line ends the event");
+        g.feed(b"id: 7\r\n");
+        assert_eq!(g.unfinished, 5);
+        assert_eq!(
+            cut_reason(g.unfinished),
+            "the SSE stream was cut in the middle of an event (5 bytes of an unfinished event)"
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use super::{classify_line, Incoming, Limits};
 
@@ -20,6 +20,14 @@ pub(super) const STREAM_CAP: usize = 64 * 1024 * 1024;
 pub(super) const KEPT_BODY_CAP: usize = 64 * 1024;
 /// Cap on SSE events kept per exchange record.
 pub(super) const KEPT_EVENTS_CAP: usize = 1000;
+/// Cap on the event data kept per exchange record, in bytes: later events are still
+/// handed to the session, and only counted in the record.
+pub(super) const KEPT_EVENT_BYTES_CAP: usize = 4 * 1024 * 1024;
+/// Most HTTP requests of one transport in flight at once (a POST, a stream being
+/// read); a further one waits for a place, at most the write timeout.
+pub const MAX_IN_FLIGHT: usize = 16;
+/// Most response ids remembered per transport (far more than a case sends requests).
+const ANSWERED_CAP: usize = 10_000;
 /// Longest wait for the response head of one request.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest wait for the body of a non-SSE response.
@@ -72,6 +80,14 @@ pub struct Exchange {
     /// The body has ended (or could not be read further).
     pub complete: bool,
     pub error: Option<String>,
+    /// Why the body ended before it was whole and will carry no more messages (a body
+    /// shorter than its Content-Length, an SSE stream cut and not resumed, a cap hit):
+    /// a request it carried that got no answer gets none from it.
+    pub ended_short: Option<String>,
+    /// Bytes of event data kept in `events` (at most [`KEPT_EVENT_BYTES_CAP`]).
+    pub kept_event_bytes: usize,
+    /// Events handed to the session but not kept here (a cap was reached).
+    pub events_dropped: usize,
     /// Id of the last event delivered from this stream (for `Last-Event-ID`).
     pub last_event_id: Option<String>,
     /// Set when the harness broke the stream on purpose.
@@ -116,6 +132,7 @@ impl Exchange {
             "json": parsed,
             "events": self.events.iter().map(SeenEvent::to_json).collect::<Vec<_>>(),
             "first_event": self.events.first().map(SeenEvent::to_json),
+            "events_dropped": self.events_dropped,
             "complete": self.complete,
             "error": self.error,
         })
@@ -189,7 +206,8 @@ pub fn lock(shared: &Shared) -> MutexGuard<'_, HttpState> {
 #[derive(Clone)]
 pub struct Sink {
     pub shared: Shared,
-    pub tx: mpsc::Sender<Incoming>,
+    /// The session's queue, bounded in bytes (see `inbox`).
+    pub tx: super::inbox::Sender,
     pub limits: Limits,
     /// Legacy HTTP+SSE: messages must come as `message` events (SSE-03), and an
     /// `endpoint` event is meaningful. Streamable HTTP names no event type, so the
@@ -197,6 +215,31 @@ pub struct Sink {
     pub legacy: bool,
     /// Set for Streamable HTTP: how to follow a stream the server closed early.
     pub resume: Option<super::resume::Resumer>,
+    /// Places for requests in flight ([`MAX_IN_FLIGHT`]), shared by the transport's
+    /// requests: a flood of server requests cannot open connections without bound.
+    pub places: Arc<Semaphore>,
+}
+
+/// The places of a new transport's requests in flight.
+pub fn new_places() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(MAX_IN_FLIGHT))
+}
+
+/// Why a request found no place among those in flight.
+pub fn too_many_in_flight(waited: Duration) -> String {
+    format!(
+        "too many requests in flight: {MAX_IN_FLIGHT} HTTP requests of this connection were still open after {} ms",
+        waited.as_millis()
+    )
+}
+
+/// A place among the requests in flight, waited for at most the write timeout.
+pub async fn take_place(sink: &Sink) -> Result<OwnedSemaphorePermit, String> {
+    let wait = sink.limits.write_timeout;
+    match tokio::time::timeout(wait, sink.places.clone().acquire_owned()).await {
+        Ok(Ok(place)) => Ok(place),
+        _ => Err(too_many_in_flight(wait)),
+    }
 }
 
 /// Lowercase-named headers of a response.
@@ -277,11 +320,14 @@ pub fn request_ids(body: &str) -> BodyIds {
 }
 
 /// Starts one exchange in the background. The returned receiver resolves when the
-/// response head has arrived (or the request failed); the body is read on.
+/// response head has arrived (or the request failed); the body is read on. `place`:
+/// the exchange's place among the requests in flight, when the caller has taken one
+/// already (else the exchange waits for one).
 pub fn start(
     request: reqwest::RequestBuilder,
     record: Exchange,
     sink: &Sink,
+    place: Option<OwnedSemaphorePermit>,
 ) -> (usize, oneshot::Receiver<Result<u16, String>>) {
     let mut record = record;
     let index = {
@@ -290,7 +336,7 @@ pub fn start(
         st.exchanges.push(record);
         st.exchanges.len() - 1
     };
-    (index, spawn_at(index, request, sink))
+    (index, spawn_at(index, request, sink, place))
 }
 
 /// Like [`start`], for the transport following a stream by itself: nothing starts
@@ -312,18 +358,32 @@ pub fn start_follow(request: reqwest::RequestBuilder, record: Exchange, sink: &S
         st.exchanges.len() - 1
     };
     // Nobody waits for the head of a followed stream.
-    drop(spawn_at(index, request, sink));
+    drop(spawn_at(index, request, sink, None));
 }
 
 fn spawn_at(
     index: usize,
     request: reqwest::RequestBuilder,
     sink: &Sink,
+    place: Option<OwnedSemaphorePermit>,
 ) -> oneshot::Receiver<Result<u16, String>> {
     let (head_tx, head_rx) = oneshot::channel();
     let sink2 = sink.clone();
     let task = tokio::spawn(async move {
-        run(request, index, sink2, head_tx).await;
+        // The place is held until the exchange ends (or its task is aborted).
+        let place = match place {
+            Some(p) => p,
+            None => match take_place(&sink2).await {
+                Ok(p) => p,
+                Err(why) => {
+                    finish(&sink2, index, Some(why.clone()));
+                    let _ = head_tx.send(Err(why));
+                    return;
+                }
+            },
+        };
+        run(request, index, &sink2, head_tx).await;
+        drop(place);
     });
     if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
         if x.broken {
@@ -339,26 +399,29 @@ fn spawn_at(
 async fn run(
     request: reqwest::RequestBuilder,
     index: usize,
-    sink: Sink,
+    sink: &Sink,
     head_tx: oneshot::Sender<Result<u16, String>>,
 ) {
     let response = match tokio::time::timeout(HEAD_TIMEOUT, request.send()).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             let why = describe_reqwest(&e);
-            finish(&sink, index, Some(why.clone()));
+            finish(sink, index, Some(why.clone()));
             let _ = head_tx.send(Err(why));
             return;
         }
         Err(_) => {
             let why = format!("no response head within {} s", HEAD_TIMEOUT.as_secs());
-            finish(&sink, index, Some(why.clone()));
+            finish(sink, index, Some(why.clone()));
             let _ = head_tx.send(Err(why));
             return;
         }
     };
     let status = response.status().as_u16();
     let headers = header_map(response.headers());
+    let redirect = (300..400)
+        .contains(&status)
+        .then(|| redirect_reason(status, headers.get("location")));
     let sse = {
         let mut st = lock(&sink.shared);
         let is_init = st.exchanges.get(index).is_some_and(|x| {
@@ -375,6 +438,10 @@ async fn run(
             Some(x) => {
                 x.status = Some(status);
                 x.headers = headers;
+                if redirect.is_some() {
+                    // Never followed (see `http::client`): named as what it is.
+                    x.error = redirect;
+                }
                 x.is_sse()
             }
             None => false,
@@ -382,7 +449,7 @@ async fn run(
     };
     let _ = head_tx.send(Ok(status));
     if let Some(v) = wrong_answer_type(&sink.shared, index) {
-        let _ = sink.tx.send(v).await;
+        let _ = sink.tx.note(v).await;
     }
     let document = lock(&sink.shared)
         .exchanges
@@ -391,11 +458,71 @@ async fn run(
     if sse && document {
         // A case's own stream request: the head is what it judges; the stream (which
         // would belong to another session) is dropped unread.
-        finish(&sink, index, None);
+        finish(sink, index, None);
     } else if sse {
-        super::event_stream::read_sse(response, index, &sink).await;
+        super::event_stream::read_sse(response, index, sink).await;
     } else {
-        read_body(response, index, &sink).await;
+        read_body(response, index, sink).await;
+        legacy_stream_refused(sink, index).await;
+    }
+}
+
+/// Legacy HTTP+SSE: the transport's own GET was answered with something other than
+/// an event stream (a redirect, a 401, a page). Said at once as the end of the one
+/// stream, so that nobody waits for an `endpoint` event that cannot come.
+async fn legacy_stream_refused(sink: &Sink, index: usize) {
+    if !sink.legacy {
+        return;
+    }
+    let reason = {
+        let st = lock(&sink.shared);
+        let Some(x) = st.exchanges.get(index) else {
+            return;
+        };
+        if x.method != "GET" || x.document {
+            return;
+        }
+        match why_unanswered(x) {
+            Some(why) if x.status.is_some_and(|s| (300..400).contains(&s)) => why,
+            _ => format!(
+                "the GET of the SSE endpoint was answered {} ({}), not with an event stream: {}",
+                x.status.map_or("-".to_string(), |s| s.to_string()),
+                x.headers
+                    .get("content-type")
+                    .map_or("no content type", |c| c.as_str()),
+                body_excerpt(&x.body)
+            ),
+        }
+    };
+    let _ = sink
+        .tx
+        .note(Incoming::StreamEnded {
+            exchange: index,
+            reason,
+        })
+        .await;
+}
+
+/// What a redirect is reported as: the harness follows none.
+pub fn redirect_reason(status: u16, location: Option<&String>) -> String {
+    match location {
+        Some(l) => format!(
+            "the server answered {status} with Location: {}, which the harness does not follow (it talks only to the target's origin)",
+            l.chars().take(500).collect::<String>()
+        ),
+        None => format!(
+            "the server answered {status} without a Location header; the harness follows no redirect (it talks only to the target's origin)"
+        ),
+    }
+}
+
+/// The start of a body, as a reason quotes it.
+fn body_excerpt(body: &str) -> String {
+    let text: String = body.chars().take(200).collect();
+    if text.trim().is_empty() {
+        "empty body".to_string()
+    } else {
+        text.trim().to_string()
     }
 }
 
@@ -457,7 +584,10 @@ pub(super) async fn deliver(sink: &Sink, text: &str) {
         };
         for m in items {
             if let (Some(id), None) = (m.get("id"), m.get("method")) {
-                st.answered.push(id.clone());
+                // Bounded: a server sending responses without end grows nothing here.
+                if st.answered.len() < ANSWERED_CAP && !st.answered.contains(id) {
+                    st.answered.push(id.clone());
+                }
             }
         }
         let is_init_answer = msg
@@ -472,52 +602,90 @@ pub(super) async fn deliver(sink: &Sink, text: &str) {
             }
         }
     }
-    let _ = sink.tx.send(ev).await;
+    let _ = sink.tx.send(ev, text.len()).await;
+}
+
+/// How reading a body ended early.
+enum BodyEnd {
+    /// Over the size cap (announced by Content-Length, or seen while reading).
+    OverCap,
+    /// The connection failed (the reason).
+    Broken(String),
+    TimedOut,
+}
+
+/// Reads `response` into `body`, stopping at the size cap.
+async fn read_capped(
+    response: &mut reqwest::Response,
+    body: &mut Vec<u8>,
+    cap: usize,
+) -> Result<(), BodyEnd> {
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    return Err(BodyEnd::OverCap);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(BodyEnd::Broken(describe_reqwest(&e))),
+        }
+    }
+}
+
+/// Why a body that broke off after `got` bytes will never be whole.
+fn broken_body(got: usize, announced: Option<u64>, error: &str) -> String {
+    let how = if error.contains("end of file") || error.contains("closed before") {
+        "connection closed".to_string()
+    } else {
+        error.to_string()
+    };
+    match announced {
+        Some(n) if (got as u64) < n => format!(
+            "the response body ended after {got} of {n} bytes announced by Content-Length ({how})"
+        ),
+        _ => format!("the response body broke off after {got} bytes ({how})"),
+    }
 }
 
 async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
     let cap = sink.limits.max_message_bytes;
+    let announced = response.content_length();
     let mut body: Vec<u8> = Vec::new();
-    let mut error = None;
-    let read = async {
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > cap {
-                        return Err(format!("body exceeds the size cap of {cap} bytes"));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(describe_reqwest(&e)),
-            }
-        }
+    let end = if announced.is_some_and(|n| n > cap as u64) {
+        // Refused unread: nothing of a body this size is buffered.
+        Err(BodyEnd::OverCap)
+    } else {
+        tokio::time::timeout(BODY_TIMEOUT, read_capped(&mut response, &mut body, cap))
+            .await
+            .unwrap_or(Err(BodyEnd::TimedOut))
     };
-    match tokio::time::timeout(BODY_TIMEOUT, read).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => error = Some(e),
-        Err(_) => {
-            error = Some(format!(
-                "body not complete within {} s",
-                BODY_TIMEOUT.as_secs()
-            ))
-        }
-    }
+    drop(response);
     let text = String::from_utf8_lossy(&body).into_owned();
     if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
         x.body = text.chars().take(KEPT_BODY_CAP).collect();
     }
-    if let Some(e) = &error {
-        if e.contains("size cap") {
+    let short = match end {
+        Ok(()) => None,
+        Err(BodyEnd::OverCap) => {
+            let policy = super::size_cap_policy(cap, "an HTTP response body");
             let _ = sink
                 .tx
-                .send(Incoming::PolicyRefusal {
-                    policy: super::size_cap_policy(cap, "an HTTP response body"),
+                .note(Incoming::PolicyRefusal {
+                    policy: policy.clone(),
                     evidence: text.chars().take(200).collect(),
                 })
                 .await;
+            Some(policy)
         }
-    } else if !text.trim().is_empty() {
+        Err(BodyEnd::Broken(e)) => Some(broken_body(body.len(), announced, &e)),
+        Err(BodyEnd::TimedOut) => Some(format!(
+            "the response body was not complete within {} s",
+            BODY_TIMEOUT.as_secs()
+        )),
+    };
+    if short.is_none() && !text.trim().is_empty() {
         // The lock is not held while a refusal's body is parsed.
         let (json, status) = lock(&sink.shared)
             .exchanges
@@ -527,7 +695,19 @@ async fn read_body(mut response: reqwest::Response, index: usize, sink: &Sink) {
             deliver(sink, &text).await;
         }
     }
-    finish(sink, index, error);
+    end_short(sink, index, short);
+}
+
+/// Ends exchange `index`; `short`: why its body ended before it was whole (kept as
+/// its error too).
+pub(super) fn end_short(sink: &Sink, index: usize, short: Option<String>) {
+    if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
+        x.complete = true;
+        if let Some(why) = short {
+            x.error = Some(why.clone());
+            x.ended_short = Some(why);
+        }
+    }
 }
 
 /// Whether the body of a (non-SSE) answer is handed to the session as a JSON-RPC
@@ -570,8 +750,9 @@ fn refusal_body_is_message(status: Option<u16>, text: &str) -> bool {
 }
 
 /// Why request `id` will get no JSON-RPC response: the HTTP exchange that carried it
-/// has ended with a non-2xx status and no response to it arrived. `None` while that
-/// is not (yet) known.
+/// was redirected, or has ended with a non-2xx status, or its body ended short (see
+/// [`why_unanswered`]), and no response to it arrived. `None` while that is not (yet)
+/// known.
 /// With `id` `None`: the newest POST, when its answer cannot hold a JSON-RPC message.
 pub fn refused(shared: &Shared, id: Option<&Value>) -> Option<String> {
     let st = lock(shared);
@@ -591,25 +772,37 @@ pub fn refused(shared: &Shared, id: Option<&Value>) -> Option<String> {
                 .headers
                 .get("content-type")
                 .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
-            if json {
+            if json && x.ended_short.is_none() {
                 return None;
             }
             x
         }
     };
+    why_unanswered(x)
+}
+
+/// Why the answer to exchange `x` holds no (further) JSON-RPC response: a redirect
+/// (known from the head), a refusal (a non-2xx status, once its body is read), or a
+/// body that ended short. `None` while the answer may still bring one.
+pub fn why_unanswered(x: &Exchange) -> Option<String> {
     let status = x.status?;
-    if !x.complete || (200..300).contains(&status) {
+    if (300..400).contains(&status) {
+        return Some(redirect_reason(status, x.headers.get("location")));
+    }
+    if !x.complete {
         return None;
+    }
+    if (200..300).contains(&status) {
+        return x.ended_short.clone();
     }
     let ctype = x
         .headers
         .get("content-type")
         .map_or("no content type", |c| c.as_str());
-    let body: String = x.body.chars().take(200).collect();
     Some(format!(
         "the HTTP {} carrying it was answered {status} ({ctype}) without a JSON-RPC response to it: {}",
         x.method,
-        if body.trim().is_empty() { "empty body" } else { body.trim() }
+        body_excerpt(&x.body)
     ))
 }
 

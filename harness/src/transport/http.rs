@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::exchange::{self, lock, Exchange, Shared, Sink};
 use super::resume::{auth_headers, session_headers, Resumer};
@@ -87,17 +87,24 @@ pub fn same_origin(endpoint: &url::Url, path: &str) -> Result<url::Url, Transpor
     Ok(u)
 }
 
-/// Builds the client every HTTP transport uses: no proxy (traffic goes straight to
-/// the target), no redirects (they could lead to another origin), bounded connects.
+/// How long an idle connection is kept for the next request. Short, below the idle
+/// timeouts servers commonly apply (Node.js closes idle connections after 5 s), so a
+/// request seldom meets a connection the server is closing.
+pub const POOL_IDLE: Duration = Duration::from_secs(2);
+
+/// Builds the client an HTTP transport uses for all its requests (one per transport,
+/// so its connections are reused: answers to a flood of server requests do not open
+/// a connection each): no proxy (traffic goes straight to the target), no redirects
+/// (they could lead to another origin; a 3xx is reported with its Location), bounded
+/// connects, idle connections kept [`POOL_IDLE`] at most.
 pub fn client() -> Result<reqwest::Client, TransportError> {
     // The ring provider is compiled in; installing it twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
-        // No idle connections kept: a server may close a connection (SSE polling) just
-        // as a pooled one is reused, and the request would fail for the harness's sake.
-        .pool_max_idle_per_host(0)
+        .pool_max_idle_per_host(exchange::MAX_IN_FLIGHT)
+        .pool_idle_timeout(POOL_IDLE)
         .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| TransportError::Unreachable(format!("cannot build the HTTP client: {e}")))
@@ -107,7 +114,7 @@ pub struct HttpTransport {
     client: reqwest::Client,
     endpoint: url::Url,
     sink: Sink,
-    events: mpsc::Receiver<Incoming>,
+    events: super::inbox::Receiver,
 }
 
 impl HttpTransport {
@@ -117,7 +124,7 @@ impl HttpTransport {
         limits: Limits,
         bearer: Option<String>,
     ) -> Result<HttpTransport, TransportError> {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = super::inbox::default_channel();
         let client = client()?;
         let shared = exchange::new_shared(bearer);
         Ok(HttpTransport {
@@ -130,6 +137,7 @@ impl HttpTransport {
                     client: client.clone(),
                     endpoint: endpoint.clone(),
                 }),
+                places: exchange::new_places(),
             },
             client,
             endpoint,
@@ -191,15 +199,17 @@ impl HttpTransport {
         &mut self,
         req: &HttpRequest,
     ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
-        self.request_with(req, None)
+        self.request_with(req, None, None)
     }
 
     /// Like [`request`](Self::request), with the body sent as `body` (the same
-    /// bytes as `req.body`) when given.
+    /// bytes as `req.body`) when given, in the `place` among the requests in flight
+    /// the caller took (else the request waits for one).
     fn request_with(
         &mut self,
         req: &HttpRequest,
         body: Option<reqwest::Body>,
+        place: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<(usize, oneshot::Receiver<Result<u16, String>>), TransportError> {
         let (method, verb) = req.verb("POST")?;
         let mut defaults = self.default_headers(&method);
@@ -256,7 +266,7 @@ impl HttpTransport {
             document: req.path.is_some(),
             ..Exchange::default()
         };
-        Ok(exchange::start(builder, record, &self.sink))
+        Ok(exchange::start(builder, record, &self.sink, place))
     }
 
     /// Sends one JSON-RPC message as a POST and returns once it is written: when the
@@ -264,8 +274,13 @@ impl HttpTransport {
     /// body to the connection (a server may hold a JSON answer's head until a slow
     /// request is done, and that must not delay the next step), and never later than
     /// the write timeout. The rest of the answer is read in the background.
+    /// With [`exchange::MAX_IN_FLIGHT`] requests still open, it first waits (at most
+    /// the write timeout) for one of them to end, and fails as stalled.
     pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
         const SETTLE: Duration = Duration::from_millis(50);
+        let place = exchange::take_place(&self.sink)
+            .await
+            .map_err(TransportError::Stalled)?;
         let (body, written) = signalled_body(text.to_string());
         let (_, mut head) = self.request_with(
             &HttpRequest {
@@ -274,6 +289,7 @@ impl HttpTransport {
                 ..HttpRequest::default()
             },
             Some(body),
+            Some(place),
         )?;
         let wait = async {
             tokio::select! {
@@ -534,10 +550,10 @@ pub fn describe_exchanges(shared: &Shared) -> String {
             "#{i} {} {} → {status} {ctype}{}{}\n",
             x.method,
             x.url,
-            if x.events.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} SSE events)", x.events.len())
+            match (x.events.len(), x.events_dropped) {
+                (0, 0) => String::new(),
+                (n, 0) => format!(" ({n} SSE events)"),
+                (n, d) => format!(" ({} SSE events, {d} not kept)", n + d),
             },
             match &x.error {
                 Some(e) => format!(" [{e}]"),

@@ -20,6 +20,8 @@ pub mod resume;
 pub mod sse;
 pub mod stdio;
 pub mod watchdog;
+#[cfg(test)]
+mod wire_tests;
 
 use std::time::Duration;
 

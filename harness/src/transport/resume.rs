@@ -118,13 +118,14 @@ fn plan_follow(st: &exchange::HttpState, index: usize) -> Option<Follow> {
     })
 }
 
-/// Called when the stream of exchange `index` ended on the server's side.
-pub async fn after_stream_end(sink: &Sink, index: usize) {
+/// Called when the stream of exchange `index` ended on the server's side; whether it
+/// is followed (a new connection carries what it still owed).
+pub async fn after_stream_end(sink: &Sink, index: usize) -> bool {
     let Some(resumer) = sink.resume.clone() else {
-        return;
+        return false;
     };
     let Some(plan) = plan_follow(&lock(&sink.shared), index) else {
-        return;
+        return false;
     };
     let Follow {
         unanswered,
@@ -150,6 +151,7 @@ pub async fn after_stream_end(sink: &Sink, index: usize) {
     };
     // Not started when a case broke the stream meanwhile: the case resumes it.
     exchange::start_follow(builder, record, sink);
+    true
 }
 
 #[cfg(test)]

@@ -13,18 +13,21 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::exchange::{self, lock, origin_of, Exchange, Shared, Sink};
 use super::http::{client, describe_exchanges, HttpRequest};
 use super::resume::auth_headers;
 use super::{Incoming, Limits, TransportError};
 
+/// Most events held while waiting for `endpoint` (a server sends that one first).
+const HELD_CAP: usize = 64;
+
 pub struct SseTransport {
     client: reqwest::Client,
     sse_url: url::Url,
     sink: Sink,
-    events: mpsc::Receiver<Incoming>,
+    events: super::inbox::Receiver,
     /// Events read while waiting for `endpoint`, handed to the session later.
     held: VecDeque<Incoming>,
     post_url: Option<url::Url>,
@@ -40,7 +43,7 @@ impl SseTransport {
         limits: Limits,
         bearer: Option<String>,
     ) -> Result<SseTransport, TransportError> {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = super::inbox::default_channel();
         let c = client()?;
         let shared = exchange::new_shared(bearer);
         let sink = Sink {
@@ -49,6 +52,7 @@ impl SseTransport {
             limits,
             legacy: true,
             resume: None,
+            places: exchange::new_places(),
         };
         let mut builder = c.get(sse_url.clone()).header("accept", "text/event-stream");
         for (k, v) in auth_headers(&lock(&sink.shared)) {
@@ -59,7 +63,7 @@ impl SseTransport {
             url: sse_url.to_string(),
             ..Exchange::default()
         };
-        let _ = exchange::start(builder, record, &sink);
+        let _ = exchange::start(builder, record, &sink, None);
         Ok(SseTransport {
             client: c,
             sse_url,
@@ -144,21 +148,37 @@ impl SseTransport {
                         self.held.push_back(v);
                     }
                 }
-                Ok(Some(Incoming::StreamEnded { reason, .. })) => {
-                    let why = format!("the SSE stream ended before an `endpoint` event: {reason}");
+                Ok(Some(Incoming::StreamEnded { exchange, reason })) => {
+                    let opened = lock(&self.sink.shared)
+                        .exchanges
+                        .get(exchange)
+                        .is_some_and(Exchange::is_sse);
+                    // A GET answered without a stream (a redirect, a 401) says why itself.
+                    let why = if opened {
+                        format!("the SSE stream ended before an `endpoint` event: {reason}")
+                    } else {
+                        reason
+                    };
                     self.held.push_back(Incoming::Closed {
                         reason: why.clone(),
                     });
                     return Err(TransportError::Unreachable(why));
                 }
-                Ok(Some(other)) => self.held.push_back(other),
+                Ok(Some(other)) if self.held.len() < HELD_CAP => self.held.push_back(other),
+                // Bounded: what a server floods before its `endpoint` is not kept.
+                Ok(Some(_)) => {}
                 Ok(None) | Err(_) => {}
             }
         }
     }
 
+    /// Sends one message as a POST to the endpoint (waiting for the `endpoint` event
+    /// first, and for a place among the requests in flight).
     pub async fn send(&mut self, text: &str) -> Result<(), TransportError> {
         let url = self.await_endpoint().await?;
+        let place = exchange::take_place(&self.sink)
+            .await
+            .map_err(TransportError::Stalled)?;
         let mut builder = self
             .client
             .post(url.clone())
@@ -174,7 +194,7 @@ impl SseTransport {
             request_ids: exchange::request_ids(text).requests,
             ..Exchange::default()
         };
-        let (_, head) = exchange::start(builder, record, &self.sink);
+        let (_, head) = exchange::start(builder, record, &self.sink, Some(place));
         match tokio::time::timeout(self.sink.limits.write_timeout, head).await {
             Ok(Ok(Err(e))) => Err(TransportError::Unreachable(e)),
             _ => Ok(()),
@@ -251,7 +271,7 @@ impl SseTransport {
             document: true,
             ..Exchange::default()
         };
-        Ok(exchange::start(builder, record, &self.sink))
+        Ok(exchange::start(builder, record, &self.sink, None))
     }
 }
 
