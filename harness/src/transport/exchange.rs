@@ -106,6 +106,10 @@ pub struct Exchange {
     /// arriving (see `resume`).
     pub idle_reconnects: usize,
     pub abort: Option<tokio::task::AbortHandle>,
+    /// Its place among the requests in flight, held until every request it carried
+    /// is answered or the exchange ends: a stream a server keeps open after its
+    /// answers (a SHOULD, not a MUST) does not hold up the requests that follow.
+    pub place: Option<OwnedSemaphorePermit>,
 }
 
 impl Exchange {
@@ -382,8 +386,13 @@ fn spawn_at(
                 }
             },
         };
+        if let Some(x) = lock(&sink2.shared).exchanges.get_mut(index) {
+            x.place = Some(place);
+        }
         run(request, index, &sink2, head_tx).await;
-        drop(place);
+        if let Some(x) = lock(&sink2.shared).exchanges.get_mut(index) {
+            x.place = None;
+        }
     });
     if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
         if x.broken {
@@ -582,13 +591,18 @@ pub(super) async fn deliver(sink: &Sink, text: &str) {
             Value::Array(a) => a.iter().collect(),
             one => vec![one],
         };
+        let mut any_answer = false;
         for m in items {
             if let (Some(id), None) = (m.get("id"), m.get("method")) {
+                any_answer = true;
                 // Bounded: a server sending responses without end grows nothing here.
                 if st.answered.len() < ANSWERED_CAP && !st.answered.contains(id) {
                     st.answered.push(id.clone());
                 }
             }
+        }
+        if any_answer {
+            release_answered_places(&mut st);
         }
         let is_init_answer = msg
             .get("id")
@@ -603,6 +617,23 @@ pub(super) async fn deliver(sink: &Sink, text: &str) {
         }
     }
     let _ = sink.tx.send(ev, text.len()).await;
+}
+
+/// Gives back the place of every exchange whose requests are all answered.
+fn release_answered_places(st: &mut HttpState) {
+    let HttpState {
+        exchanges,
+        answered,
+        ..
+    } = st;
+    for x in exchanges.iter_mut() {
+        if x.place.is_some()
+            && !x.request_ids.is_empty()
+            && x.request_ids.iter().all(|id| answered.contains(id))
+        {
+            x.place = None;
+        }
+    }
 }
 
 /// How reading a body ended early.

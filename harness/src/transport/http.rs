@@ -344,6 +344,7 @@ impl HttpTransport {
                 if let Some(a) = x.abort.take() {
                     a.abort();
                 }
+                x.place = None;
                 x.broken = true;
                 x.complete = true;
             }

@@ -425,3 +425,38 @@ async fn a_chunked_stream_broken_mid_event_is_named_with_the_failure() {
         "{why}"
     );
 }
+
+/// A server may keep a POST's SSE stream open after the answer (closing it is a
+/// SHOULD): a stream whose requests are all answered gives its place back, so any
+/// number of requests get through one after another.
+#[tokio::test]
+async fn an_answered_stream_left_open_gives_its_place_back() {
+    let server = TestServer::start("/mcp", |_, seen| {
+        let id: Value = serde_json::from_str::<Value>(&seen.body)
+            .ok()
+            .and_then(|m| m.get("id").cloned())
+            .unwrap_or(Value::Null);
+        let event = json!({"jsonrpc": "2.0", "id": id, "result": {}});
+        // The answer, then the stream stays open (no length, never closed).
+        Reply::KeepAlive(format!("{}data: {event}\n\n", sse_head()).into_bytes())
+    })
+    .await;
+    let wait = Duration::from_secs(2);
+    let mut t = HttpTransport::new(server.url.clone(), limits(wait), None).expect("transport");
+    let total = 2 * exchange::MAX_IN_FLIGHT as u64;
+    for id in 0..total {
+        t.send(&ping(id)).await.expect("a place is free again");
+        // The answer arrives on the stream, which stays open.
+        let got = t.recv(Duration::from_secs(2)).await;
+        assert!(
+            matches!(&got, Some(Incoming::Message(m)) if m["id"] == json!(id)),
+            "answer {id}: {got:?}"
+        );
+    }
+    let open = lock(t.shared())
+        .exchanges
+        .iter()
+        .filter(|x| !x.complete)
+        .count();
+    assert_eq!(open as u64, total, "every stream is still open");
+}
