@@ -643,17 +643,24 @@ impl Session {
     }
 
     /// Drains what arrives until `deadline`, returning the messages of `kind`
-    /// (queued ones included). Other messages stay queued. Gathering responses ends
-    /// early, as soon as every request the harness sent has its answer: nothing more
-    /// can be expected then.
-    pub async fn collect_until(&mut self, kind: MessageKind, deadline: Instant) -> Vec<Value> {
+    /// (queued ones included). Other messages stay queued. With `until_answered`,
+    /// gathering responses ends early, as soon as every request the harness sent has
+    /// its answer (nothing more is expected then); a window that watches for messages
+    /// nobody asked for (silence) must not end so.
+    pub async fn collect_until(
+        &mut self,
+        kind: MessageKind,
+        deadline: Instant,
+        until_answered: bool,
+    ) -> Vec<Value> {
         let mut found = Vec::new();
         while let Some(m) = self.dequeue(|m| kind.accepts(m)) {
             found.push(m);
         }
         loop {
             let now = Instant::now();
-            let complete = kind == MessageKind::Response && self.pending.is_empty();
+            let complete =
+                until_answered && kind == MessageKind::Response && self.pending.is_empty();
             if now >= deadline || self.closed.is_some() || complete {
                 return found;
             }

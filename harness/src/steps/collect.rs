@@ -16,7 +16,8 @@ const COLLECT_CAP: usize = 1_000;
 
 pub(super) async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let deadline = Instant::now() + Duration::from_millis(c.within_ms);
-    let got = session.collect_until(c.kind, deadline).await;
+    // Responses: done once every request sent has its answer.
+    let got = session.collect_until(c.kind, deadline, true).await;
     let m = c.matcher.as_ref();
     let mut kept = Vec::new();
     let mut rest = Vec::new();

@@ -153,7 +153,11 @@ pub(super) async fn expect_silence(
         .unwrap_or(0);
     let window = s.within_ms.saturating_add(extra);
     let got = session
-        .collect_until(s.kind, Instant::now() + Duration::from_millis(window))
+        .collect_until(
+            s.kind,
+            Instant::now() + Duration::from_millis(window),
+            false,
+        )
         .await;
     let matcher = s.matcher.as_ref();
     let (breaking, others): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|m| {
