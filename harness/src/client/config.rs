@@ -55,9 +55,13 @@ pub struct RunConfig {
 /// The default of `--startup-timeout`.
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The default number of cases at once, and of servers starting at once: the
-/// machine's cores, at least two.
-pub fn default_jobs() -> usize {
+/// The default number of cases at once. Cases mostly wait on the server, so this is
+/// set for waiting, not for the cores; heavy servers are held back by the start-up
+/// limit ([`default_startup_jobs`]) instead.
+pub const DEFAULT_JOBS: usize = 8;
+
+/// The default number of servers starting at once: the machine's cores, at least two.
+pub fn default_startup_jobs() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -84,12 +88,12 @@ impl RunConfig {
             timeout: Duration::from_secs(5),
             case_budget: Duration::from_secs(60),
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
-            startup_gate: Arc::new(Semaphore::new(default_jobs())),
+            startup_gate: Arc::new(Semaphore::new(default_startup_jobs())),
             run_timeout: None,
             run_deadline: None,
             evidence: Pool::default(),
             revision_pin: None,
-            jobs: default_jobs(),
+            jobs: DEFAULT_JOBS,
             limits: Limits::default(),
             hints: serde_json::json!({}),
             progress: false,

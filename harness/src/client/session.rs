@@ -51,7 +51,7 @@ const TRANSCRIPT_CAP: usize = 2000;
 /// Cap on received messages waiting for an expectation, and on their bytes. Past
 /// either, the oldest are dropped and the case cannot be judged (a harness policy).
 const INBOX_CAP: usize = 4096;
-const INBOX_BYTES_CAP: usize = 16 * 1024 * 1024;
+const INBOX_BYTES_CAP: usize = 8 * 1024 * 1024;
 /// Cap on the server's requests one session answers. Past it, or once an answer could
 /// not be written, requests go unanswered and the case cannot be judged.
 const ANSWER_CAP: usize = 256;

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use super::Incoming;
 
 /// Bytes of unread server output one connection may queue.
-pub const INBOX_BYTES: usize = 16 * 1024 * 1024;
+pub const INBOX_BYTES: usize = 8 * 1024 * 1024;
 /// Events one connection may queue, whatever their size.
 pub const INBOX_EVENTS: usize = 1024;
 

@@ -28,6 +28,11 @@ const REPORT_LIMIT: u64 = 50 * 1024 * 1024;
 const RUN_TIMEOUT_SECS: u64 = 40;
 const GRACE: Duration = Duration::from_secs(20);
 
+/// Modes whose floods of large messages test memory: they run enough cases to fill
+/// every one of the default `-j` slots at once.
+const MEMORY_HEAVY: &[&str] = &["near-cap", "notification-flood", "http-endless-sse"];
+const MANY_CASES: &[&str] = &["lifecycle.*", "tools.*"];
+
 /// Modes that refuse or never answer every request, so nothing can be judged: the
 /// run must say so with exit 3, never pass (no false green).
 const NOTHING_TO_JUDGE: &[&str] = &[
@@ -225,7 +230,12 @@ fn survive(mode: &str, transport: &str) -> Result<(), Failed> {
     .map(|s| s.to_string())
     .collect();
     args.extend(["--run-timeout".into(), RUN_TIMEOUT_SECS.to_string()]);
-    for c in CASES {
+    let cases = if MEMORY_HEAVY.contains(&mode) {
+        MANY_CASES
+    } else {
+        CASES
+    };
+    for c in cases {
         args.extend(["--only".into(), c.to_string()]);
     }
     args.extend(["--format".into(), "json".into(), "-o".into()]);
