@@ -18,11 +18,11 @@ pub const LARGE_VALUE_BYTES: usize = 16 * 1024;
 /// Characters of an elided value's text kept as its prefix.
 pub const ELIDED_PREFIX_CHARS: usize = 512;
 /// Bytes of transcript one case keeps.
-pub const CASE_TRANSCRIPT_BYTES: usize = 256 * 1024;
+pub const CASE_TRANSCRIPT_BYTES: usize = 128 * 1024;
 /// Bytes of finding evidence (sent, expected, actual) one case keeps in full.
 pub const CASE_FINDING_BYTES: usize = 128 * 1024;
 /// Bytes of transcripts and finding evidence the whole run keeps.
-pub const RUN_EVIDENCE_BYTES: usize = 32 * 1024 * 1024;
+pub const RUN_EVIDENCE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The key of the object that stands for an elided value.
 pub const ELIDED_KEY: &str = "$elided";

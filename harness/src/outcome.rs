@@ -210,7 +210,45 @@ pub struct TranscriptEntry {
     pub at_ms: u64,
     pub direction: Direction,
     /// The message when it was JSON, otherwise the raw text (as a JSON string).
-    pub body: Value,
+    pub body: Body,
+}
+
+/// A transcript entry's body, held as compact JSON text: a parsed value takes several
+/// times the memory of its text, and a run keeps thousands of entries. It reads and
+/// writes as the JSON value itself.
+#[derive(Debug, Clone)]
+pub struct Body(Box<serde_json::value::RawValue>);
+
+impl Body {
+    /// The body as a JSON value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+}
+
+impl From<Value> for Body {
+    fn from(v: Value) -> Body {
+        let raw = serde_json::value::to_raw_value(&v)
+            .or_else(|_| serde_json::value::RawValue::from_string("null".to_string()));
+        match raw {
+            Ok(r) => Body(r),
+            // Unreachable: "null" is JSON.
+            Err(_) => Body(Box::default()),
+        }
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // As a value, so that a pretty report indents it like the rest.
+        self.value().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Body, D::Error> {
+        Value::deserialize(d).map(Body::from)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -214,7 +214,7 @@ mod tests {
             let sent = transcript
                 .into_iter()
                 .filter(|t| t.direction == Direction::Sent)
-                .map(|t| t.body)
+                .map(|t| t.body.value())
                 .collect();
             (result, stateless, sent)
         })

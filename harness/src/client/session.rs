@@ -47,10 +47,10 @@ impl Unanswered {
 }
 
 /// Cap on transcript entries per session, so a flooding server cannot exhaust memory.
-const TRANSCRIPT_CAP: usize = 2000;
+const TRANSCRIPT_CAP: usize = 1000;
 /// Cap on received messages waiting for an expectation, and on their bytes. Past
 /// either, the oldest are dropped and the case cannot be judged (a harness policy).
-const INBOX_CAP: usize = 4096;
+const INBOX_CAP: usize = 1024;
 const INBOX_BYTES_CAP: usize = 8 * 1024 * 1024;
 /// Cap on the server's requests one session answers. Past it, or once an answer could
 /// not be written, requests go unanswered and the case cannot be judged.
@@ -312,13 +312,13 @@ impl Session {
         self.transcript.push(TranscriptEntry {
             at_ms,
             direction,
-            body,
+            body: body.into(),
         });
         if self.transcript.len() == TRANSCRIPT_CAP {
             self.transcript.push(TranscriptEntry {
                 at_ms,
                 direction: Direction::Event,
-                body: Value::String("transcript truncated".into()),
+                body: Value::String("transcript truncated".into()).into(),
             });
         }
     }
@@ -712,7 +712,7 @@ impl Session {
             self.transcript.push(TranscriptEntry {
                 at_ms,
                 direction: Direction::Event,
-                body: Value::String(text),
+                body: Value::String(text).into(),
             });
         }
         (self.transcript, stderr, self.violations)

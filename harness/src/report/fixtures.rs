@@ -29,17 +29,17 @@ pub(crate) fn case(id: &str, verdict: Verdict) -> CaseResult {
             TranscriptEntry {
                 at_ms: 0,
                 direction: Direction::Sent,
-                body: json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+                body: json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).into(),
             },
             TranscriptEntry {
                 at_ms: 3,
                 direction: Direction::Received,
-                body: json!({"jsonrpc": "2.0", "id": 1, "result": {}}),
+                body: json!({"jsonrpc": "2.0", "id": 1, "result": {}}).into(),
             },
             TranscriptEntry {
                 at_ms: 4,
                 direction: Direction::Event,
-                body: json!("connection closed"),
+                body: json!("connection closed").into(),
             },
         ],
         stderr: String::new(),
@@ -173,12 +173,12 @@ pub(crate) fn fuzz_breach() -> CaseResult {
         TranscriptEntry {
             at_ms: 0,
             direction: Direction::Sent,
-            body: sent,
+            body: sent.into(),
         },
         TranscriptEntry {
             at_ms: 5,
             direction: Direction::Received,
-            body: reply,
+            body: reply.into(),
         },
     ];
     c.stderr = "Error: internal\n    at handler (server.js:12:7)\n".to_string();

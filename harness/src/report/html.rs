@@ -64,13 +64,53 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
 
 #[derive(Serialize)]
 struct View<'a> {
-    report: &'a RunReport,
+    report: ReportHead<'a>,
     server_name: Option<String>,
     server_info_json: Option<String>,
     capabilities_json: Option<String>,
     counts: Vec<Count>,
     areas: Vec<AreaCount>,
     cases: Vec<CaseView<'a>>,
+}
+
+/// What the template shows of the report: everything but the cases, which it gets
+/// as [`CaseView`]s (serializing them twice would double the memory of a large run).
+#[derive(Serialize)]
+struct ReportHead<'a> {
+    duration_ms: u64,
+    format_version: u32,
+    server: &'a crate::outcome::ServerFacts,
+    started_at: &'a str,
+    summary: &'a crate::outcome::Summary,
+    target: &'a crate::outcome::TargetInfo,
+    tool_version: &'a str,
+}
+
+impl<'a> ReportHead<'a> {
+    fn of(r: &'a RunReport) -> ReportHead<'a> {
+        ReportHead {
+            duration_ms: r.duration_ms,
+            format_version: r.format_version,
+            server: &r.server,
+            started_at: &r.started_at,
+            summary: &r.summary,
+            target: &r.target,
+            tool_version: &r.tool_version,
+        }
+    }
+}
+
+/// What the template shows of a case besides its findings and transcript.
+#[derive(Serialize)]
+struct CaseHead<'a> {
+    area: &'a str,
+    duration_ms: u64,
+    file: &'a str,
+    id: &'a str,
+    reason: Option<&'a str>,
+    revision: Option<&'a str>,
+    stderr: &'a str,
+    title: &'a str,
 }
 
 #[derive(Serialize)]
@@ -88,7 +128,7 @@ struct AreaCount {
 
 #[derive(Serialize)]
 struct CaseView<'a> {
-    case: &'a CaseResult,
+    case: CaseHead<'a>,
     verdict: &'static str,
     severity: &'static str,
     requirements: Vec<Requirement>,
@@ -155,7 +195,7 @@ impl<'a> View<'a> {
             })
         });
         View {
-            report,
+            report: ReportHead::of(report),
             server_name,
             server_info_json: report.server.server_info.as_ref().map(pretty),
             capabilities_json: report.server.capabilities.as_ref().map(pretty),
@@ -174,9 +214,22 @@ fn count(verdict: Verdict, label: &'static str, count: usize) -> Count {
     }
 }
 
+/// Transcript entries the HTML report shows per case (report.json keeps them all):
+/// a page a browser can open even after a flood.
+const HTML_ENTRIES: usize = 200;
+
 fn case_view(case: &CaseResult) -> CaseView<'_> {
-    CaseView {
-        case,
+    let mut view = CaseView {
+        case: CaseHead {
+            area: &case.area,
+            duration_ms: case.duration_ms,
+            file: &case.file,
+            id: &case.id,
+            reason: case.reason.as_deref(),
+            revision: case.revision.as_deref(),
+            stderr: &case.stderr,
+            title: &case.title,
+        },
         verdict: case.verdict.as_str(),
         severity: severity(case.severity),
         requirements: requirements(&case.requirements),
@@ -196,6 +249,7 @@ fn case_view(case: &CaseResult) -> CaseView<'_> {
         transcript: case
             .transcript
             .iter()
+            .take(HTML_ENTRIES)
             .map(|e| EntryView {
                 at_ms: e.at_ms,
                 direction: match e.direction {
@@ -203,13 +257,22 @@ fn case_view(case: &CaseResult) -> CaseView<'_> {
                     Direction::Received => "received",
                     Direction::Event => "event",
                 },
-                body: match &e.body {
+                body: match &e.body.value() {
                     serde_json::Value::String(s) => s.clone(),
                     other => pretty(other),
                 },
             })
             .collect(),
+    };
+    let left_out = case.transcript.len().saturating_sub(HTML_ENTRIES);
+    if left_out > 0 {
+        view.transcript.push(EntryView {
+            at_ms: case.transcript.last().map_or(0, |e| e.at_ms),
+            direction: "event",
+            body: format!("… {left_out} further entries, in report.json"),
+        });
     }
+    view
 }
 
 fn requirements(ids: &[String]) -> Vec<Requirement> {

@@ -183,7 +183,7 @@ fn push_entry(out: &mut String, entry: &TranscriptEntry) {
         crate::outcome::Direction::Received => "<- received",
         crate::outcome::Direction::Event => "** event",
     };
-    let body = match &entry.body {
+    let body = match &entry.body.value() {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };

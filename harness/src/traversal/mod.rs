@@ -655,13 +655,13 @@ fn record_leak(
         st.transcript.push(TranscriptEntry {
             at_ms: 0,
             direction: Direction::Sent,
-            body: shorten(&ex.sent, 16_000),
+            body: shorten(&ex.sent, 16_000).into(),
         });
         for m in received {
             st.transcript.push(TranscriptEntry {
                 at_ms: 0,
                 direction: Direction::Received,
-                body: shorten(m, 16_000),
+                body: shorten(m, 16_000).into(),
             });
         }
     }
