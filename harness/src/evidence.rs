@@ -127,28 +127,36 @@ impl Budget {
     /// `value` as kept (elided when large), or `None` when the budget is used up (the
     /// value is counted in `dropped`).
     pub fn keep(&mut self, value: Value) -> Option<Value> {
-        self.admit(value).ok()
+        let size = json_size(&value);
+        self.keep_sized(value, size)
+    }
+
+    /// As [`Budget::keep`], for a value whose [`json_size`] the caller knows.
+    pub fn keep_sized(&mut self, value: Value, size: usize) -> Option<Value> {
+        self.admit(value, size).ok()
     }
 
     /// `value` as kept, or elided when the budget is used up (counted in `dropped`).
     pub fn keep_or_elide(&mut self, value: Value) -> Value {
-        self.admit(value).unwrap_or_else(|v| elide(&v))
+        let size = json_size(&value);
+        match self.admit(value, size) {
+            Ok(kept) => kept,
+            // A large value comes back elided already.
+            Err(v) if size > LARGE_VALUE_BYTES => v,
+            Err(v) => elide(&v),
+        }
     }
 
-    /// `Ok(kept)`, or `Err(value)` untouched when there is no room for it.
-    fn admit(&mut self, value: Value) -> Result<Value, Value> {
-        let size = json_size(&value);
-        if size > LARGE_VALUE_BYTES {
-            let kept = elide(&value);
-            return self
-                .charge(json_size(&kept), size)
-                .then_some(kept)
-                .ok_or(value);
-        }
-        if self.charge(size, size) {
-            Ok(value)
+    /// `Ok(kept)`, or `Err` with the same value (elided when large) when there is no
+    /// room for it.
+    fn admit(&mut self, value: Value, size: usize) -> Result<Value, Value> {
+        let large = size > LARGE_VALUE_BYTES;
+        let kept = if large { elide(&value) } else { value };
+        let cost = if large { json_size(&kept) } else { size };
+        if self.charge(cost, size) {
+            Ok(kept)
         } else {
-            Err(value)
+            Err(kept)
         }
     }
 

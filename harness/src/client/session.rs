@@ -302,10 +302,16 @@ impl Session {
     }
 
     fn record(&mut self, direction: Direction, body: Value) {
+        let size = json_size(&body);
+        self.record_sized(direction, body, size);
+    }
+
+    /// As `record`, for a body whose [`json_size`] is known.
+    fn record_sized(&mut self, direction: Direction, body: Value, size: usize) {
         if self.transcript.len() >= TRANSCRIPT_CAP {
             return;
         }
-        let Some(body) = self.evidence.keep(body) else {
+        let Some(body) = self.evidence.keep_sized(body, size) else {
             return;
         };
         let at_ms = self.started.elapsed().as_millis() as u64;
@@ -334,8 +340,8 @@ impl Session {
             tokio::time::sleep(wait).await;
             return;
         }
-        if let Some(msg) = self.pump(wait).await {
-            self.enqueue(msg);
+        if let Some((msg, size)) = self.pump(wait).await {
+            self.enqueue(msg, size);
         }
     }
 
@@ -350,8 +356,7 @@ impl Session {
 
     /// Queues a message for later expectations; a full queue drops its oldest, and
     /// the case then cannot be judged (an expected message may be among them).
-    fn enqueue(&mut self, msg: Value) {
-        let size = json_size(&msg);
+    fn enqueue(&mut self, msg: Value, size: usize) {
         self.inbox_bytes += size;
         self.inbox.push_back((msg, size));
         while self.inbox.len() > INBOX_CAP || self.inbox_bytes > INBOX_BYTES_CAP {
@@ -392,7 +397,8 @@ impl Session {
 
     /// Reads one event from the transport, handling what the session owns
     /// (wire checks, answering server requests). Returns the message, if any.
-    async fn pump(&mut self, wait: Duration) -> Option<Value> {
+    /// Returns the message with its size ([`json_size`]), measured once.
+    async fn pump(&mut self, wait: Duration) -> Option<(Value, usize)> {
         if self.closed.is_some() {
             return None;
         }
@@ -403,8 +409,9 @@ impl Session {
         }
         match event {
             Incoming::Message(msg) => {
-                self.received(&msg).await;
-                Some(msg)
+                let size = json_size(&msg);
+                self.received(&msg, size).await;
+                Some((msg, size))
             }
             Incoming::Invalid { raw, reason } => {
                 self.record(Direction::Received, Value::String(raw.clone()));
@@ -444,8 +451,8 @@ impl Session {
 
     /// A received message: recorded, judged, and a request of the server's answered
     /// (at 2026-07-28 a client answers none: MOD-12).
-    async fn received(&mut self, msg: &Value) {
-        self.record(Direction::Received, msg.clone());
+    async fn received(&mut self, msg: &Value, size: usize) {
+        self.record_sized(Direction::Received, msg.clone(), size);
         self.judge_received(msg);
         if MessageKind::of(msg) == MessageKind::Request {
             if self.request_meta.is_some() {
@@ -608,11 +615,11 @@ impl Session {
             if now >= deadline || self.closed.is_some() {
                 return None;
             }
-            if let Some(msg) = self.pump(deadline - now).await {
+            if let Some((msg, size)) = self.pump(deadline - now).await {
                 if wanted(&msg) {
                     return Some(msg);
                 }
-                self.enqueue(msg);
+                self.enqueue(msg, size);
             }
         }
     }
@@ -664,11 +671,11 @@ impl Session {
             if now >= deadline || self.closed.is_some() || complete {
                 return found;
             }
-            if let Some(msg) = self.pump(deadline - now).await {
+            if let Some((msg, size)) = self.pump(deadline - now).await {
                 if kind.accepts(&msg) {
                     found.push(msg);
                 } else {
-                    self.enqueue(msg);
+                    self.enqueue(msg, size);
                 }
             }
         }

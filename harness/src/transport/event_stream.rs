@@ -136,13 +136,7 @@ pub(super) async fn read_sse(response: reqwest::Response, index: usize, sink: &S
         .get(index)
         .and_then(|x| x.error.clone())
         .unwrap_or_else(|| "the server ended the stream".into());
-    let _ = sink
-        .tx
-        .note(Incoming::StreamEnded {
-            exchange: index,
-            reason,
-        })
-        .await;
+    super::exchange::stream_ended(sink, index, reason).await;
 }
 
 /// Ends the record of a stream that ended on the server's side (`error`: how it

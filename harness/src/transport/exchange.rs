@@ -503,6 +503,11 @@ async fn legacy_stream_refused(sink: &Sink, index: usize) {
             ),
         }
     };
+    stream_ended(sink, index, reason).await;
+}
+
+/// Tells the session that the stream of exchange `index` ended, and why.
+pub(super) async fn stream_ended(sink: &Sink, index: usize, reason: String) {
     let _ = sink
         .tx
         .note(Incoming::StreamEnded {

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::{Failed, Trial};
 
+use crate::http_servers::{start_owned_as, Owned};
 use crate::support::{conform_binary, hostile_binary};
 
 /// The targets: peak RSS at the default `-j`, and the size of report.json.
@@ -394,7 +395,7 @@ fn run_measured(args: &[String], tag: &str) -> Result<Run, Failed> {
     };
     let wall = started.elapsed();
     let stderr = reader.join().unwrap_or_default();
-    let code = (!killed && libc_exited(status)).then(|| libc_exit_code(status));
+    let code = (!killed && nix::libc::WIFEXITED(status)).then(|| nix::libc::WEXITSTATUS(status));
     Ok(Run {
         code,
         wall,
@@ -421,51 +422,19 @@ fn high_water_kib(pid: i32) -> i64 {
         .unwrap_or(0)
 }
 
-fn libc_exited(status: i32) -> bool {
-    nix::libc::WIFEXITED(status)
-}
-
-fn libc_exit_code(status: i32) -> i32 {
-    nix::libc::WEXITSTATUS(status)
-}
-
 /// Starts the hostile server of an HTTP mode (untagged: it is the trial's, not the
-/// harness's; it logs foreign connections to `foreign`); returns it and its `http://127.0.0.1:PORT/mcp` URL.
-fn start_http(mode: &str, foreign: &Path) -> Result<(Server, String), Failed> {
-    let mut child = Command::new(hostile_binary())
-        .args(["--mode", mode, "--foreign-log"])
-        .arg(foreign)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start mcp-hostile: {e}"))?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let (false, Some(rest)) = (sent, line.split("listening on ").nth(1)) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
-                sent = true;
-            }
-        }
-    });
-    let server = Server(child);
-    let url = rx
-        .recv_timeout(Duration::from_secs(10))
-        .map_err(|_| format!("mcp-hostile --mode {mode}: no `listening on` line in 10 s"))?;
-    Ok((server, url))
-}
-
-/// An HTTP hostile server, killed and reaped when the trial ends.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// harness's; it logs foreign connections to `foreign`); returns it and its
+/// `http://127.0.0.1:PORT/mcp` URL.
+fn start_http(mode: &str, foreign: &Path) -> Result<(Owned, String), Failed> {
+    let args: Vec<String> = vec![
+        "--mode".into(),
+        mode.into(),
+        "--foreign-log".into(),
+        foreign.display().to_string(),
+    ];
+    let server = start_owned_as(mode, hostile_binary(), &args)?;
+    let url = server.base.join("mcp").map_err(|e| e.to_string())?;
+    Ok((server, url.to_string()))
 }
 
 /// Pids of live processes whose environment carries `MCP_HOSTILE_TAG=tag`, after

@@ -75,9 +75,16 @@ fn spawn_listening(
     binary: &Path,
     args: &[String],
 ) -> Result<(Child, url::Url), String> {
+    let mut all = vec!["--http".to_string(), "127.0.0.1:0".to_string()];
+    all.extend_from_slice(args);
+    listen_as(name, binary, &all)
+}
+
+/// Starts `binary ARGS`, a server that picks its own port on 127.0.0.1, and waits for
+/// its `listening on` line; returns the child and its base URL.
+fn listen_as(name: &str, binary: &Path, args: &[String]) -> Result<(Child, url::Url), String> {
     let mut cmd = Command::new(binary);
-    cmd.args(["--http", "127.0.0.1:0"])
-        .args(args)
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -138,6 +145,13 @@ impl Drop for Owned {
 /// Starts a server of the test's own (not shared with other tests).
 pub fn start_owned(name: &str, binary: &Path, args: &[String]) -> Result<Owned, String> {
     let (child, base) = spawn_listening(name, binary, args)?;
+    Ok(Owned { child, base })
+}
+
+/// As [`start_owned`], for a server whose arguments already make it listen on
+/// 127.0.0.1 (the hostile fixture server).
+pub fn start_owned_as(name: &str, binary: &Path, args: &[String]) -> Result<Owned, String> {
+    let (child, base) = listen_as(name, binary, args)?;
     Ok(Owned { child, base })
 }
 
