@@ -192,6 +192,11 @@ pub struct Silence {
     /// added to the window.
     #[serde(default)]
     pub plus_ms_of: Option<String>,
+    /// How much of `plus_ms_of` is added, in percent (default 100): a window sized to
+    /// how long the server took once allows a slower second time in proportion.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub plus_percent: Option<u64>,
     #[serde(default)]
     pub kind: MessageKind,
     /// Only messages matching this matcher break the silence.
@@ -353,6 +358,11 @@ pub struct Collect {
     /// Only messages matching this; the others stay queued.
     #[serde(rename = "match", default)]
     pub matcher: Option<Matcher>,
+    /// Stop as soon as this many (matching) messages are gathered: what the case
+    /// judges is complete then, so a fast server does not wait out the window.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub count: Option<usize>,
     #[schemars(regex(pattern = IDENT))]
     pub into: String,
 }

@@ -60,6 +60,9 @@ const ANSWER_CAP: usize = 256;
 /// case's teardown.
 const SETTLE_TIME: Duration = Duration::from_secs(2);
 const SETTLE_EVENTS: usize = 10_000;
+/// How long a silence window goes on after the server answered its barrier, on top
+/// of twice the barrier's round trip (see [`Session::silence`]).
+pub const BARRIER_GRACE: Duration = Duration::from_millis(100);
 /// Cap on recorded wire violations per session, for the same reason.
 const VIOLATION_CAP: usize = 100;
 /// Cap on remembered request ids (for judging results by the method they answer).
@@ -104,6 +107,11 @@ pub struct Session {
     server_request_ids: Vec<String>,
     /// Set for the stateless revision: `_meta` added to every request sent.
     request_meta: Option<RequestMeta>,
+    /// Ids (JSON text) of barrier requests not answered yet, whose answers are the
+    /// harness's own business: recorded, not judged, not queued (see
+    /// [`Session::silence`]).
+    barriers: HashSet<String>,
+    barriers_sent: u64,
 }
 
 impl Session {
@@ -132,6 +140,8 @@ impl Session {
             server_capabilities: None,
             server_request_ids: Vec::new(),
             request_meta: None,
+            barriers: HashSet::new(),
+            barriers_sent: 0,
         }
     }
 
@@ -410,6 +420,9 @@ impl Session {
         match event {
             Incoming::Message(msg) => {
                 let size = json_size(&msg);
+                if self.barrier_answered(&msg, size) {
+                    return None;
+                }
                 self.received(&msg, size).await;
                 Some((msg, size))
             }
@@ -650,15 +663,16 @@ impl Session {
     }
 
     /// Drains what arrives until `deadline`, returning the messages of `kind`
-    /// (queued ones included). Other messages stay queued. With `until_answered`,
-    /// gathering responses ends early, as soon as every request the harness sent has
-    /// its answer (nothing more is expected then); a window that watches for messages
-    /// nobody asked for (silence) must not end so.
+    /// (queued ones included). Other messages stay queued. Ends early once `enough`
+    /// holds for what was gathered, and, with `until_answered`, when gathering
+    /// responses and every request the harness sent has its answer (nothing more is
+    /// expected then).
     pub async fn collect_until(
         &mut self,
         kind: MessageKind,
         deadline: Instant,
         until_answered: bool,
+        enough: &(dyn Fn(&[Value]) -> bool + Send + Sync),
     ) -> Vec<Value> {
         let mut found = Vec::new();
         while let Some(m) = self.dequeue(|m| kind.accepts(m)) {
@@ -666,8 +680,8 @@ impl Session {
         }
         loop {
             let now = Instant::now();
-            let complete =
-                until_answered && kind == MessageKind::Response && self.pending.is_empty();
+            let complete = enough(&found)
+                || (until_answered && kind == MessageKind::Response && self.pending.is_empty());
             if now >= deadline || self.closed.is_some() || complete {
                 return found;
             }
@@ -677,6 +691,98 @@ impl Session {
                 } else {
                     self.enqueue(msg, size);
                 }
+            }
+        }
+    }
+
+    /// Gathers the messages of `kind` that arrive until `deadline`, as
+    /// [`Session::collect_until`] without its early ends, for a window in which nothing
+    /// of `kind` should arrive. With `barrier`, on a transport whose messages arrive in
+    /// the order the server wrote them (stdio), a request is sent first whose answer
+    /// shows that the server has read every message before it: once that answer
+    /// arrives, the window ends after twice its round trip plus [`BARRIER_GRACE`], so
+    /// an answer the earlier messages caused (even one written by an asynchronous
+    /// handler a little later) still falls inside. A server that does not answer the
+    /// barrier gets the whole window. The barrier's answer is neither judged nor
+    /// returned; the transcript shows it.
+    pub async fn silence(
+        &mut self,
+        kind: MessageKind,
+        deadline: Instant,
+        barrier: bool,
+    ) -> Vec<Value> {
+        let mut deadline = deadline;
+        let sent_at = Instant::now();
+        let id = if barrier && self.transport.is_stdio() && self.closed.is_none() {
+            self.send_barrier().await
+        } else {
+            None
+        };
+        let mut found = Vec::new();
+        while let Some(m) = self.dequeue(|m| kind.accepts(m)) {
+            found.push(m);
+        }
+        let mut waiting = id;
+        while Instant::now() < deadline && self.closed.is_none() {
+            let got = self.pump(deadline - Instant::now()).await;
+            if waiting
+                .as_ref()
+                .is_some_and(|id| !self.barriers.contains(id))
+            {
+                waiting = None;
+                let rtt = sent_at.elapsed();
+                deadline = deadline.min(Instant::now() + rtt * 2 + BARRIER_GRACE);
+            }
+            let Some((msg, size)) = got else {
+                continue;
+            };
+            if kind.accepts(&msg) {
+                found.push(msg);
+            } else {
+                self.enqueue(msg, size);
+            }
+        }
+        found
+    }
+
+    /// True for the answer to a barrier request (recorded, nothing else: it judges
+    /// nothing about the case, and no step waits for it).
+    fn barrier_answered(&mut self, msg: &Value, size: usize) -> bool {
+        if self.barriers.is_empty() || MessageKind::of(msg) != MessageKind::Response {
+            return false;
+        }
+        let Some(id) = msg.get("id").map(Value::to_string) else {
+            return false;
+        };
+        if !self.barriers.remove(&id) {
+            return false;
+        }
+        self.pending.remove(&id);
+        self.record_sized(Direction::Received, msg.clone(), size);
+        true
+    }
+
+    /// Sends the barrier request: `ping`, or `server/discover` at the stateless
+    /// revision (which has no `ping`). Its id (JSON text) when it was sent.
+    async fn send_barrier(&mut self) -> Option<String> {
+        self.barriers_sent += 1;
+        let id = json!(format!("mcp-conform-barrier-{}", self.barriers_sent));
+        let method = if self.request_meta.is_some() {
+            "server/discover"
+        } else {
+            "ping"
+        };
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method});
+        let key = id.to_string();
+        self.barriers.insert(key.clone());
+        let sent = self.send(&msg).await;
+        // No step waits for it: a wait for "every answer" does not either.
+        self.pending.remove(&key);
+        match sent {
+            Ok(()) => Some(key),
+            Err(e) => {
+                self.note(format!("send failed: {e}"));
+                None
             }
         }
     }

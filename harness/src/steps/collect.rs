@@ -16,16 +16,20 @@ const COLLECT_CAP: usize = 1_000;
 
 pub(super) async fn collect(c: &Collect, session: &mut Session, ctx: &mut Ctx<'_>) -> StepResult {
     let deadline = Instant::now() + Duration::from_millis(c.within_ms);
-    // Responses: done once every request sent has its answer.
-    let got = session.collect_until(c.kind, deadline, true).await;
     let m = c.matcher.as_ref();
+    let vars = &ctx.vars;
+    let fits = |msg: &Value| m.is_none_or(|m| matcher::check(m, Some(msg), vars).is_empty());
+    // Done once `count` fitting messages are in; for responses, also once every
+    // request sent has its answer.
+    let enough = |got: &[Value]| {
+        c.count
+            .is_some_and(|n| got.iter().filter(|g| fits(g)).count() >= n)
+    };
+    let got = session.collect_until(c.kind, deadline, true, &enough).await;
     let mut kept = Vec::new();
     let mut rest = Vec::new();
     for msg in got {
-        let fits = m
-            .as_ref()
-            .is_none_or(|m| matcher::check(m, Some(&msg), &ctx.vars).is_empty());
-        if fits && kept.len() < COLLECT_CAP {
+        if fits(&msg) && kept.len() < COLLECT_CAP {
             kept.push(msg);
         } else {
             rest.push(msg);

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::case::{Cancel, Expect, Judgement, OnTimeout, Silence};
+use crate::case::{Cancel, Expect, Judgement, MessageKind, OnTimeout, Silence};
 use crate::check::matcher::{self, lookup};
 use crate::client::session::{Session, Unanswered};
 
@@ -150,13 +150,20 @@ pub(super) async fn expect_silence(
         .as_ref()
         .and_then(|name| lookup(&ctx.vars, name))
         .and_then(Value::as_u64)
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .saturating_mul(s.plus_percent.unwrap_or(100))
+        / 100;
     let window = s.within_ms.saturating_add(extra);
+    // A silence about answers (the server's reaction to what was sent) may end on a
+    // barrier; one sized to how long the server works (`plus_ms_of`), or about
+    // messages the server may send on its own, keeps its whole window.
+    let barrier =
+        s.plus_ms_of.is_none() && matches!(s.kind, MessageKind::Response | MessageKind::Batch);
     let got = session
-        .collect_until(
+        .silence(
             s.kind,
             Instant::now() + Duration::from_millis(window),
-            false,
+            barrier,
         )
         .await;
     let matcher = s.matcher.as_ref();
