@@ -111,6 +111,30 @@ impl Case {
             })
     }
 
+    /// The milliseconds the case's fixed windows and pauses add up to (`collect`,
+    /// `expect_silence`, `sleep_ms`, those inside `for_each` once): how long the case
+    /// waits at least on a server that sends nothing unexpected. The scheduler starts
+    /// the longest first, so they do not end the run alone.
+    pub fn fixed_waits_ms(&self) -> u64 {
+        fn sum(steps: &[Step]) -> u64 {
+            steps
+                .iter()
+                .map(|s| match s {
+                    Step::Collect(c) => c.within_ms,
+                    // A window sized to the server's work is at least the work once.
+                    Step::ExpectSilence(x) if x.plus_ms_of.is_some() => {
+                        x.within_ms.saturating_mul(2)
+                    }
+                    Step::ExpectSilence(x) => x.within_ms,
+                    Step::SleepMs(ms) => *ms,
+                    Step::ForEach(f) => sum(&f.steps),
+                    _ => 0,
+                })
+                .fold(0, u64::saturating_add)
+        }
+        sum(&self.steps)
+    }
+
     pub fn applies_to_transport(&self, kind: TransportKind) -> bool {
         match &self.transports {
             None => true,

@@ -12,6 +12,8 @@ pub mod facts;
 pub mod handshake;
 pub mod request_meta;
 pub mod session;
+#[cfg(test)]
+mod silence_tests;
 
 pub use config::{launch_in, HttpTarget, RunConfig};
 pub use connection::Connection;
