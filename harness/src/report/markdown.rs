@@ -33,7 +33,7 @@ const MAX_SKIP_REASONS: usize = 40;
 /// Renders the report as Markdown, ending with a newline.
 pub fn render(report: &RunReport) -> String {
     let mut out = Capped::new(head(report));
-    let sections: [(&str, &str, fn(Verdict) -> bool); 3] = [
+    let sections: [Section; 3] = [
         ("Failures", "failures", |v| v.is_failure()),
         ("Warnings", "warnings", |v| v == Verdict::Warn),
         ("Notes", "notes", |v| v == Verdict::Note),
@@ -51,6 +51,9 @@ pub fn render(report: &RunReport) -> String {
     out.push(skips(report), Some("skips"));
     out.finish()
 }
+
+/// A section of cases: its heading, what its cases are called, which verdicts it shows.
+type Section = (&'static str, &'static str, fn(Verdict) -> bool);
 
 /// Text that stops growing before [`MAX_CHARS`], counting what it left out.
 struct Capped {
