@@ -1,7 +1,8 @@
 //! The `mcp-conform` binary end to end against the reference server and a mutant:
 //! every report format from one run, the JSON against its schema, the JUnit file read
 //! by a real JUnit consumer (Python `junitparser`), the HTML rendered by headless
-//! Chromium, baseline exit codes, and servers taken from a Claude Desktop config.
+//! Chromium, the SARIF against the official SARIF 2.1.0 schema and the Markdown, baseline
+//! exit codes, and servers taken from a Claude Desktop config.
 //!
 //! The external consumers are installed by `.ci/run`, which sets
 //! MCP_CONFORM_REQUIRE_EXTERNAL=1 so that their absence fails the run there. Elsewhere
