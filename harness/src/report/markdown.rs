@@ -198,7 +198,8 @@ fn case_block(case: &CaseResult) -> String {
     let reason = case.reason.as_deref().unwrap_or_default();
     let reason_shown = case.findings.iter().any(|f| reason.contains(&f.message));
     if !reason.is_empty() && !reason_shown {
-        out.push_str(&format!("\n{}\n", escape(&cut(reason, MAX_MESSAGE))));
+        // "Reason:" first: a reason that starts with `1.` or `-` is no list.
+        out.push_str(&format!("\nReason: {}\n", escape(&cut(reason, MAX_MESSAGE))));
     }
     for f in &case.findings {
         out.push_str(&finding_block(f));
