@@ -199,7 +199,10 @@ fn case_block(case: &CaseResult) -> String {
     let reason_shown = case.findings.iter().any(|f| reason.contains(&f.message));
     if !reason.is_empty() && !reason_shown {
         // "Reason:" first: a reason that starts with `1.` or `-` is no list.
-        out.push_str(&format!("\nReason: {}\n", escape(&cut(reason, MAX_MESSAGE))));
+        out.push_str(&format!(
+            "\nReason: {}\n",
+            escape(&cut(reason, MAX_MESSAGE))
+        ));
     }
     for f in &case.findings {
         out.push_str(&finding_block(f));

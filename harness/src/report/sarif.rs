@@ -149,6 +149,7 @@ fn driver(report: &RunReport, rules: &[String]) -> Value {
     json!({
         "name": "mcp-conform",
         "version": report.tool_version,
+        "semanticVersion": report.tool_version,
         "informationUri": env!("CARGO_PKG_REPOSITORY"),
         "rules": rules,
     })
@@ -167,6 +168,11 @@ fn rule(id: &str) -> Value {
         "defaultConfiguration": {"level": default_level(id)},
     });
     if let Some(url) = spec_url(id) {
+        // The alert page shows `help`; the paraphrase's backticks are Markdown already.
+        rule["help"] = json!({
+            "text": format!("{text}\nSpecification: {url}"),
+            "markdown": format!("{text}\n\n[Specification]({url})"),
+        });
         rule["helpUri"] = Value::String(url);
     }
     if let Some(r) = known {
@@ -408,6 +414,11 @@ mod tests {
         let short = rpc["shortDescription"]["text"].as_str().expect("text");
         assert!(short.starts_with("RPC-02 (MUST): A response carries the same `id`"));
         assert!(short.chars().count() <= SHORT_DESCRIPTION);
+        assert!(rpc["help"]["markdown"]
+            .as_str()
+            .is_some_and(|m| m.ends_with(
+                "[Specification](https://modelcontextprotocol.io/specification/2025-11-25/basic)"
+            )));
         assert_eq!(rule("LOG-02")["defaultConfiguration"]["level"], "error");
         assert_eq!(rule("PROG-002")["defaultConfiguration"]["level"], "warning");
         assert_eq!(rule("STDIO-04")["defaultConfiguration"]["level"], "note");
