@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates requirements.yaml from the REQUIREMENTS.md table rows (ids, keyword,
-section, versions; never the prose). Usage: extract_requirements.py PATH/REQUIREMENTS.md"""
+section, versions, and the paraphrase the reports quote). Usage:
+extract_requirements.py PATH/REQUIREMENTS.md"""
+import json
 import re
 import sys
 
@@ -13,12 +15,17 @@ for line in open(src, encoding="utf-8"):
         continue
     m = re.match(r"^\| ([A-Z]+-\d\d) \| ([^|]+) \|.*\| ([^|]+) \|\s*$", line)
     if m:
-        rows.append((m.group(1), m.group(2).strip(), section, m.group(3).strip()))
+        # Cells split on unescaped pipes; the third is the paraphrase.
+        cells = re.split(r"(?<!\\)\|", line.strip())
+        text = cells[3].strip().replace("\\|", "|")
+        rows.append((m.group(1), m.group(2).strip(), section, m.group(3).strip(), text))
 out = sys.stdout
 out.write("# Requirement ids of ../shared/mcp-spec/REQUIREMENTS.md (spec commit b0f60ba5), as data:\n")
-out.write("# id, RFC 2119 keyword (with † when derived), section number and area, and the\n")
-out.write("# revisions it applies to in that file's shorthand. The prose stays in REQUIREMENTS.md.\n")
-out.write("# Regenerate with harness/data/extract_requirements.py.\n")
-for rid, kw, (num, area), versions in rows:
+out.write("# id, RFC 2119 keyword (with † when derived), section number and area, the\n")
+out.write("# revisions it applies to in that file's shorthand, and the paraphrase (our own words),\n")
+out.write("# which the SARIF and Markdown reports quote. Regenerate with\n")
+out.write("# harness/data/extract_requirements.py.\n")
+for rid, kw, (num, area), versions, text in rows:
     versions = versions.replace('"', '\\"')
-    out.write(f'- {{id: {rid}, keyword: "{kw}", section: {num}, area: {area}, revisions: "{versions}"}}\n')
+    quoted = json.dumps(text, ensure_ascii=False)
+    out.write(f'- {{id: {rid}, keyword: "{kw}", section: {num}, area: {area}, revisions: "{versions}", text: {quoted}}}\n')

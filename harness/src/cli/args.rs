@@ -76,12 +76,15 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
 
-    /// Report format; repeatable. terminal and github print to stdout; json, junit and
-    /// html are files in the -o folder (or stdout when it is the only format).
+    /// Report format; repeatable. terminal and github print to stdout; json, junit,
+    /// html, sarif (SARIF 2.1.0, for GitHub code scanning) and markdown (for a job
+    /// summary or a pull-request comment) are files in the -o folder (or stdout when
+    /// it is the only format).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Vec<Format>,
 
-    /// Folder for report files (report.json, report.junit.xml, report.html).
+    /// Folder for report files (report.json, report.junit.xml, report.html,
+    /// report.sarif, report.md).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 
@@ -155,14 +158,29 @@ pub struct Args {
     pub transport: Option<String>,
     /// For a URL target: an OAuth access token, sent as `Authorization: Bearer TOKEN`
     /// with every request to the target's origin (and nowhere else). The `auth.*`
-    /// cases check what happens without it and with a wrong one.
-    #[arg(long, value_name = "TOKEN")]
+    /// cases check what happens without it and with a wrong one. Prefer the variable
+    /// MCP_CONFORM_BEARER (read when no token option is given) or --bearer-env: a
+    /// token on the command line is visible to `ps` and CI logs (a warning says so).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "bearer_env")]
     pub bearer: Option<String>,
-    /// For a URL target, with --bearer: a second valid token granted fewer scopes. With
-    /// the `insufficient_scope` hint (a request --bearer may make and this token may
-    /// not), the scope-challenge cases check the 403 and its challenge.
-    #[arg(long, value_name = "TOKEN", requires = "bearer")]
+    /// For a URL target: read the --bearer token from the environment variable NAME
+    /// (exit 2 when it is not set or empty).
+    #[arg(long, value_name = "NAME")]
+    pub bearer_env: Option<String>,
+    /// For a URL target, with a bearer token: a second valid token granted fewer
+    /// scopes. With the `insufficient_scope` hint (a request the bearer token may make
+    /// and this one may not), the scope-challenge cases check the 403 and its
+    /// challenge. Prefer MCP_CONFORM_SCOPED_BEARER or --scoped-bearer-env.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "scoped_bearer_env")]
     pub scoped_bearer: Option<String>,
+    /// For a URL target: read the --scoped-bearer token from the environment variable
+    /// NAME (exit 2 when it is not set or empty).
+    #[arg(long, value_name = "NAME")]
+    pub scoped_bearer_env: Option<String>,
+    /// The tokens the run sends, resolved from the options above and the environment
+    /// (`tokens::resolve`) before any server is tested.
+    #[arg(skip)]
+    pub tokens: Tokens,
 
     /// A YAML file of hints: how to make this server show behaviours that no generic
     /// probe can trigger (list changes, progress, log messages). See cases/README.md.
@@ -172,6 +190,13 @@ pub struct Args {
     /// Print which requirements the cases cover, per area, and exit.
     #[arg(long)]
     pub coverage: bool,
+}
+
+/// The tokens a run sends, wherever they came from (`tokens::resolve`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub bearer: Option<String>,
+    pub scoped_bearer: Option<String>,
 }
 
 /// Reads a hints file (YAML mapping).

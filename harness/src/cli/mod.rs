@@ -34,6 +34,7 @@ pub mod claude_config;
 pub mod error;
 pub mod run;
 pub mod targets;
+pub mod tokens;
 
 use args::{load_cases, select, select_families};
 pub use args::{load_hints, Args};
@@ -92,7 +93,7 @@ fn stop_servers_on_signals() {
 
 /// Chooses the cases, answers `--coverage` and `--list`, then tests every server: the
 /// highest exit code of any of them.
-async fn run_cli(args: Args) -> Result<i32, CliError> {
+async fn run_cli(mut args: Args) -> Result<i32, CliError> {
     let cases = load_cases(args.cases.as_ref())?;
     let cases = select(cases, &args.only, &args.skip)?;
     args::check_revision(args.revision.as_deref())?;
@@ -108,6 +109,11 @@ async fn run_cli(args: Args) -> Result<i32, CliError> {
         list(&cases, &families);
         return Ok(EXIT_OK);
     }
+    let (tokens, warnings) = tokens::resolve(&args, &|name| std::env::var(name).ok())?;
+    for w in warnings {
+        eprintln!("mcp-conform: {w}");
+    }
+    args.tokens = tokens;
     let run = run::Run::new(&args, cases, families)?;
     let servers = targets::targets_of(&args)?;
     let many = servers.len() > 1;

@@ -107,8 +107,10 @@ pub fn config_for(target: &Target, args: &Args) -> Result<RunConfig, CliError> {
             if args.transport.is_some() {
                 return Err(CliError::usage("--transport applies to URL targets only"));
             }
-            if args.bearer.is_some() {
-                return Err(CliError::usage("--bearer applies to URL targets only"));
+            if super::tokens::named_on_the_command_line(args) {
+                return Err(CliError::usage(
+                    "--bearer, --scoped-bearer and their -env forms apply to URL targets only",
+                ));
             }
             Ok(RunConfig::new(l.clone()))
         }
@@ -121,8 +123,8 @@ pub fn config_for(target: &Target, args: &Args) -> Result<RunConfig, CliError> {
             };
             let mut cfg = RunConfig::for_url(url, kind);
             if let Some(h) = cfg.http.as_mut() {
-                h.bearer = args.bearer.clone();
-                h.scoped_bearer = args.scoped_bearer.clone();
+                h.bearer = args.tokens.bearer.clone();
+                h.scoped_bearer = args.tokens.scoped_bearer.clone();
             }
             Ok(cfg)
         }

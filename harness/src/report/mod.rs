@@ -21,7 +21,9 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod output;
+pub mod sarif;
 #[cfg(test)]
 mod snapshot_tests;
 pub mod terminal;

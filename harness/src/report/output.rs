@@ -1,11 +1,11 @@
 //! Where each report format goes: the terminal and GitHub annotations to stdout,
-//! files (JSON, JUnit, HTML) into the output folder.
+//! files (JSON, JUnit, HTML, SARIF, Markdown) into the output folder.
 
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::{github, html, json, junit, terminal};
+use super::{github, html, json, junit, markdown, sarif, terminal};
 use crate::outcome::RunReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -15,6 +15,10 @@ pub enum Format {
     Junit,
     Html,
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// Markdown, for a job summary or a pull-request comment.
+    Markdown,
 }
 
 impl Format {
@@ -24,6 +28,8 @@ impl Format {
             Format::Json => Some("report.json"),
             Format::Junit => Some("report.junit.xml"),
             Format::Html => Some("report.html"),
+            Format::Sarif => Some("report.sarif"),
+            Format::Markdown => Some("report.md"),
             Format::Terminal | Format::Github => None,
         }
     }
@@ -33,7 +39,7 @@ impl Format {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(
-        "several formats share stdout: pass -o DIR to write the JSON/JUnit/HTML reports to files"
+        "several formats share stdout: pass -o DIR to write the report files (JSON, JUnit, HTML, SARIF, Markdown)"
     )]
     SharedStdout,
     /// A renderer failed (JUnit or HTML).
@@ -89,6 +95,8 @@ fn render_one(
         }
         Format::Html => html::render(report).map_err(ReportError::Render),
         Format::Github => Ok(github::render(report)),
+        Format::Sarif => Ok(sarif::render(report)),
+        Format::Markdown => Ok(markdown::render(report)),
     }
 }
 

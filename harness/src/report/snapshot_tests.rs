@@ -11,7 +11,7 @@ use snapbox::{assert_data_eq, file};
 
 use super::fixtures::snapshot_report;
 use super::output::{emit, Format, OutputPlan};
-use super::{github, html, json, junit, terminal};
+use super::{github, html, json, junit, markdown, sarif, terminal};
 
 #[test]
 fn terminal() {
@@ -58,13 +58,31 @@ fn github() {
     assert_data_eq!(out, file!["snapshots/report.github.txt"].raw());
 }
 
+#[test]
+fn sarif() {
+    let out = sarif::render(&snapshot_report());
+    assert_data_eq!(out, file!["snapshots/report.sarif": Text].raw());
+}
+
+#[test]
+fn markdown() {
+    let out = markdown::render(&snapshot_report());
+    assert_data_eq!(out, file!["snapshots/report.md": Text].raw());
+}
+
 /// The file formats land in the output folder (under the server's subfolder), each file
 /// exactly its renderer's output.
 #[test]
 fn output_writes_each_file_format_as_rendered() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let plan = OutputPlan {
-        formats: vec![Format::Json, Format::Junit, Format::Html],
+        formats: vec![
+            Format::Json,
+            Format::Junit,
+            Format::Html,
+            Format::Sarif,
+            Format::Markdown,
+        ],
         dir: Some(dir.path().to_path_buf()),
         color: false,
         warnings_as_failures: false,
@@ -83,11 +101,15 @@ fn output_writes_each_file_format_as_rendered() {
         [
             "server-a/report.json",
             "server-a/report.junit.xml",
-            "server-a/report.html"
+            "server-a/report.html",
+            "server-a/report.sarif",
+            "server-a/report.md"
         ]
     );
     let read = |i: usize| std::fs::read_to_string(&written[i]).expect("read back");
     assert_data_eq!(read(0), file!["snapshots/report.json": Text].raw());
     assert_data_eq!(read(1), file!["snapshots/report.junit.xml"].raw());
     assert_data_eq!(read(2), file!["snapshots/report.html"].raw());
+    assert_data_eq!(read(3), file!["snapshots/report.sarif": Text].raw());
+    assert_data_eq!(read(4), file!["snapshots/report.md": Text].raw());
 }

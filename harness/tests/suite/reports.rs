@@ -1,7 +1,8 @@
 //! The `mcp-conform` binary end to end against the reference server and a mutant:
 //! every report format from one run, the JSON against its schema, the JUnit file read
 //! by a real JUnit consumer (Python `junitparser`), the HTML rendered by headless
-//! Chromium, baseline exit codes, and servers taken from a Claude Desktop config.
+//! Chromium, the SARIF against the official SARIF 2.1.0 schema and the Markdown, baseline
+//! exit codes, and servers taken from a Claude Desktop config.
 //!
 //! The external consumers are installed by `.ci/run`, which sets
 //! MCP_CONFORM_REQUIRE_EXTERNAL=1 so that their absence fails the run there. Elsewhere
@@ -19,6 +20,7 @@ pub fn trials() -> Vec<Trial> {
     tests![
         every_format_from_one_run_against_the_reference_server,
         every_format_from_one_run_against_a_mutant,
+        sarif_and_markdown_from_a_run_against_a_mutant,
         a_note_is_listed_apart_in_every_format_and_never_changes_the_exit_code,
         a_harness_refusal_is_an_error_naming_its_policy,
         a_message_over_the_size_cap_is_an_error_naming_the_policy,
@@ -321,6 +323,83 @@ fn every_format_from_one_run_against_a_mutant() {
     let report = check_run(&["--fault", "no-ping"], 1, "mutant-no-ping.png");
     let (_, _, failed, ..) = summary(&report);
     assert!(failed > 0);
+}
+
+/// SARIF and Markdown from one run of the ping cases against the no-ping mutant: the
+/// SARIF validates against the official SARIF 2.1.0 schema (vendored from a registry
+/// package, see schemas/sarif/SOURCE.md) and has a result per finding of report.json;
+/// alone, each format goes to stdout.
+fn sarif_and_markdown_from_a_run_against_a_mutant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    let base = [
+        "--only",
+        "*ping*",
+        "--",
+        reference_server_str(),
+        "--fault",
+        "no-ping",
+    ];
+    let mut args = vec![
+        "--format", "json", "--format", "sarif", "--format", "markdown",
+    ];
+    args.extend_from_slice(&["-o", &d]);
+    args.extend_from_slice(&base);
+    let out = conform(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = check_json_against_schema(&dir.path().join("report.json"));
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.sarif")).expect("report.sarif"),
+    )
+    .expect("SARIF is JSON");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("schemas/sarif/sarif-schema-2.1.0.json"))
+            .expect("the vendored SARIF schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.sarif breaks SARIF 2.1.0: {errors:?}"
+    );
+    let findings: usize = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| ["fail", "warn", "note"].contains(&c["verdict"].as_str().unwrap_or("")))
+        .map(|c| c["findings"].as_array().map_or(1, |f| f.len().max(1)))
+        .sum();
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(findings > 0, "the mutant fails a ping case");
+    assert_eq!(results.len(), findings, "a result per finding");
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "PING-01" && r["level"] == "error"),
+        "{results:?}"
+    );
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(md.starts_with("## mcp-conform: "), "{md}");
+    assert!(
+        md.contains("#### FAIL `lifecycle.ping-after-initialize`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("[PING-01](https://modelcontextprotocol.io/"),
+        "{md}"
+    );
+    // Alone, each format goes to stdout.
+    for (format, starts) in [("sarif", "{"), ("markdown", "## mcp-conform: ")] {
+        let mut args = vec!["--format", format];
+        args.extend_from_slice(&base);
+        let out = conform(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with(starts), "{format} on stdout");
+    }
 }
 
 /// Two cases of our own: one the reference server passes, and one at severity `note`
