@@ -8,6 +8,7 @@
 mod format;
 pub mod load;
 pub mod schema;
+mod sharing;
 pub mod step;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,11 @@ pub struct Case {
     /// Session state before the first step.
     #[serde(default)]
     pub given: Given,
+    /// `true`: the case runs on a server process of its own even where the harness
+    /// would let it share one with earlier cases (see cases/README.md, "Server
+    /// processes"); for a case whose subject is how a new process behaves.
+    #[serde(default)]
+    pub fresh: Option<bool>,
     /// The case is about authorization (how the server treats requests without valid
     /// credentials): against a server that demands a token the user did not give, it
     /// still runs when it starts from `given: fresh`, and when that server answered no

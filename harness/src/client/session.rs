@@ -68,6 +68,18 @@ const VIOLATION_CAP: usize = 100;
 /// Cap on remembered request ids (for judging results by the method they answer).
 const SENT_CAP: usize = 10_000;
 
+/// What one case gathered on a server that stays up for the next case
+/// ([`Session::hand_over`]).
+pub struct Handover {
+    pub transcript: Vec<TranscriptEntry>,
+    pub stderr: String,
+    pub violations: Vec<Violation>,
+    pub refusals: Vec<String>,
+    /// Whether another case may run on the server ([`Session::reusable`] before the
+    /// handover).
+    pub reusable: bool,
+}
+
 pub struct Session {
     transport: Transport,
     started: Instant,
@@ -111,7 +123,14 @@ pub struct Session {
     /// harness's own business: recorded, not judged, not queued (see
     /// [`Session::silence`]).
     barriers: HashSet<String>,
+    /// The last number [`Session::next_serial`] gave out.
     barriers_sent: u64,
+    /// Ids (JSON text) of requests earlier cases on this server sent and did not get
+    /// answered: a late answer is recorded, not judged or queued (it is no business
+    /// of the case running now).
+    retired: HashSet<String>,
+    /// How much of the server's stderr earlier cases on this server took.
+    stderr_taken: usize,
 }
 
 impl Session {
@@ -142,6 +161,8 @@ impl Session {
             request_meta: None,
             barriers: HashSet::new(),
             barriers_sent: 0,
+            retired: HashSet::new(),
+            stderr_taken: 0,
         }
     }
 
@@ -745,28 +766,43 @@ impl Session {
         found
     }
 
-    /// True for the answer to a barrier request (recorded, nothing else: it judges
-    /// nothing about the case, and no step waits for it).
+    /// True for the answer to a barrier request, or a late one to a request of an
+    /// earlier case on this server: recorded, nothing else (it judges nothing about
+    /// the case running now, and no step of it waits for it).
     fn barrier_answered(&mut self, msg: &Value, size: usize) -> bool {
-        if self.barriers.is_empty() || MessageKind::of(msg) != MessageKind::Response {
+        if (self.barriers.is_empty() && self.retired.is_empty())
+            || MessageKind::of(msg) != MessageKind::Response
+        {
             return false;
         }
         let Some(id) = msg.get("id").map(Value::to_string) else {
             return false;
         };
-        if !self.barriers.remove(&id) {
+        let late = self.retired.remove(&id);
+        if !self.barriers.remove(&id) && !late {
             return false;
         }
         self.pending.remove(&id);
         self.record_sized(Direction::Received, msg.clone(), size);
+        if late {
+            self.note(
+                "a late answer to a request of an earlier case on this server: not judged here",
+            );
+        }
         true
+    }
+
+    /// A number not given out before in this session, for ids the harness makes up
+    /// (pages of a list, barriers): cases that share a server never reuse one.
+    pub fn next_serial(&mut self) -> u64 {
+        self.barriers_sent += 1;
+        self.barriers_sent
     }
 
     /// Sends the barrier request: `ping`, or `server/discover` at the stateless
     /// revision (which has no `ping`). Its id (JSON text) when it was sent.
     async fn send_barrier(&mut self) -> Option<String> {
-        self.barriers_sent += 1;
-        let id = json!(format!("mcp-conform-barrier-{}", self.barriers_sent));
+        let id = json!(format!("mcp-conform-barrier-{}", self.next_serial()));
         let method = if self.request_meta.is_some() {
             "server/discover"
         } else {
@@ -813,14 +849,51 @@ impl Session {
         std::mem::take(&mut self.violations)
     }
 
-    /// Ends the session: stops the server and returns the transcript and diagnostics.
-    pub async fn finish(mut self) -> (Vec<TranscriptEntry>, String, Vec<Violation>) {
-        // Read what is already buffered so late output is judged too.
+    /// Whether another case may run on this session's server: it is still connected,
+    /// reads what it is sent, and no harness limit was reached.
+    pub fn reusable(&self) -> bool {
+        self.closed.is_none() && self.deaf.is_none() && self.refusals().is_empty()
+    }
+
+    /// Ends one case on a server that stays up for the next: judges what is buffered,
+    /// then hands over what the case gathered (transcript, the server's stderr written
+    /// meanwhile, violations, refusals) and starts afresh for the next case: an empty
+    /// queue, a new evidence budget from `pool`, and the requests still unanswered
+    /// retired (their late answers are not the next case's).
+    pub async fn hand_over(&mut self, pool: Pool) -> Handover {
         self.settle().await;
-        self.transport.shutdown().await;
-        let stderr = self.transport.diagnostics();
-        let shortfall = self.evidence.shortfall("transcript entries");
-        if let Some(text) = shortfall {
+        let refusals = self.refusals();
+        let reusable = self.reusable();
+        self.push_shortfall();
+        let stderr_all = self.transport.diagnostics();
+        let stderr = stderr_all
+            .get(self.stderr_taken..)
+            .unwrap_or("")
+            .to_string();
+        self.stderr_taken = stderr_all.len();
+        self.retired.extend(self.pending.drain());
+        if self.retired.len() > SENT_CAP {
+            self.retired.clear();
+        }
+        self.inbox.clear();
+        self.inbox_bytes = 0;
+        self.inbox_dropped = 0;
+        self.answered = 0;
+        self.unanswered = 0;
+        self.evidence = Budget::new(CASE_TRANSCRIPT_BYTES, pool);
+        self.started = Instant::now();
+        Handover {
+            transcript: std::mem::take(&mut self.transcript),
+            stderr,
+            violations: std::mem::take(&mut self.violations),
+            refusals,
+            reusable,
+        }
+    }
+
+    /// Notes in the transcript how much of it the evidence budget left out, if any.
+    fn push_shortfall(&mut self) {
+        if let Some(text) = self.evidence.shortfall("transcript entries") {
             let at_ms = self.started.elapsed().as_millis() as u64;
             self.transcript.push(TranscriptEntry {
                 at_ms,
@@ -828,6 +901,19 @@ impl Session {
                 body: Value::String(text).into(),
             });
         }
+    }
+
+    /// Ends the session: stops the server and returns the transcript and diagnostics.
+    pub async fn finish(mut self) -> (Vec<TranscriptEntry>, String, Vec<Violation>) {
+        // Read what is already buffered so late output is judged too.
+        self.settle().await;
+        self.transport.shutdown().await;
+        let stderr_all = self.transport.diagnostics();
+        let stderr = stderr_all
+            .get(self.stderr_taken..)
+            .unwrap_or("")
+            .to_string();
+        self.push_shortfall();
         (self.transcript, stderr, self.violations)
     }
 }

@@ -43,7 +43,7 @@ use crate::case::{Case, Given, Judgement, Step, TransportKind};
 use crate::check::matcher::{self, Mismatch, Vars};
 use crate::check::Violation;
 use crate::check::{finding, verdict_of};
-use crate::client::session::Session;
+use crate::client::session::{Handover, Session};
 use crate::evidence::{Budget, Pool, CASE_FINDING_BYTES};
 use crate::outcome::{CaseResult, Finding, Severity, Verdict};
 use crate::revision::{ALL_REVISIONS, SESSION_REVISIONS};
@@ -61,6 +61,9 @@ mod http;
 mod message;
 mod paginate;
 mod process;
+mod shared;
+
+pub use shared::Lane;
 
 /// `${name}` substitution in case values (the template rules of matchers, written once
 /// in `check::matcher`).
@@ -102,8 +105,21 @@ pub fn skipped(case: &Case, reason: String) -> CaseResult {
     }
 }
 
-/// Runs one case at `revision` (the suite's plan chose it) and gives its verdict.
+/// Runs one case at `revision` (the suite's plan chose it) on a server of its own and
+/// gives its verdict.
 pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str) -> CaseResult {
+    execute_in(case, cfg, facts, revision, None).await
+}
+
+/// As [`execute`]; with a `lane`, a case that may share a server runs on the lane's
+/// (see `shared`).
+pub async fn execute_in(
+    case: &Case,
+    cfg: &RunConfig,
+    facts: &Facts,
+    revision: &str,
+    lane: Option<&mut Lane>,
+) -> CaseResult {
     let started = Instant::now();
     let budget = cfg.case_time_left();
     let mut result = if budget.is_zero() {
@@ -112,7 +128,12 @@ pub async fn execute(case: &Case, cfg: &RunConfig, facts: &Facts, revision: &str
             "not run: the run reached its time limit (--run-timeout) first".into(),
         )
     } else {
-        run_case(case, cfg, facts, revision, budget).await
+        match lane {
+            Some(lane) if case.shares_server() => {
+                shared::run_shared(case, cfg, facts, revision, budget, lane).await
+            }
+            _ => run_case(case, cfg, facts, revision, budget).await,
+        }
     };
     result.revision = Some(revision.to_string());
     result.duration_ms = started.elapsed().as_millis() as u64;
@@ -385,22 +406,56 @@ async fn run_case(
     session.settle().await;
     let refusals = session.refusals();
     let (transcript, stderr, violations) = session.finish().await;
-    let mut findings = with_violations(ctx.findings, violations, cfg.transport_kind());
+    conclude(
+        ctx,
+        ended,
+        Gathered {
+            transcript,
+            stderr,
+            violations,
+            refusals,
+        },
+    )
+}
+
+/// What a case's session gathered, for its result.
+struct Gathered {
+    transcript: Vec<crate::outcome::TranscriptEntry>,
+    stderr: String,
+    violations: Vec<Violation>,
+    refusals: Vec<String>,
+}
+
+impl From<Handover> for Gathered {
+    fn from(h: Handover) -> Gathered {
+        Gathered {
+            transcript: h.transcript,
+            stderr: h.stderr,
+            violations: h.violations,
+            refusals: h.refusals,
+        }
+    }
+}
+
+/// The result of a case from how its steps ended and what its session gathered.
+fn conclude(ctx: Ctx<'_>, ended: Ended, g: Gathered) -> CaseResult {
+    let cfg = ctx.cfg;
+    let mut findings = with_violations(ctx.findings, g.violations, cfg.transport_kind());
     bound_findings(&mut findings, &cfg.evidence);
-    let (verdict, reason) = if refusals.is_empty() {
+    let (verdict, reason) = if g.refusals.is_empty() {
         verdict(&findings, ended, &ctx.passed_over)
     } else {
         // The harness's own safety policy refused something: what followed (a send that
         // failed, an answer that never came) says nothing about the server's rules.
-        (Verdict::Error, Some(refusals.join("; ")))
+        (Verdict::Error, Some(g.refusals.join("; ")))
     };
     CaseResult {
         verdict,
         reason,
         findings,
-        transcript,
-        stderr,
-        ..base_result(case)
+        transcript: g.transcript,
+        stderr: g.stderr,
+        ..base_result(ctx.case)
     }
 }
 

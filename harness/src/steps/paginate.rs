@@ -104,7 +104,8 @@ async fn request_page(
     session: &mut Session,
     ctx: &mut Ctx<'_>,
 ) -> Option<Value> {
-    let id = json!(format!("mcp-conform-page-{}-{number}", p.into));
+    let serial = session.next_serial();
+    let id = json!(format!("mcp-conform-page-{}-{number}-{serial}", p.into));
     let msg = json!({"jsonrpc": "2.0", "id": id, "method": p.method, "params": params});
     ctx.last_sent = Some(msg.clone());
     note_failed_send(session.send(&msg).await, session);

@@ -24,7 +24,7 @@ pub mod schedule;
 pub mod verdict;
 
 pub use preflight::SetupError;
-pub use schedule::run_one;
+pub use schedule::{run_in, run_one};
 
 /// Probes the server, runs the cases, then fuzzes (`fuzz`) and runs the traversal
 /// probes (`traversal`) when given; `target` describes the server in the report.

@@ -1,76 +1,117 @@
-//! Scheduling: runs the chosen cases, at most `jobs` at once, in case order.
+//! Scheduling: runs the chosen cases, at most `jobs` at once, and returns their
+//! results in case order.
+//!
+//! Each of the `jobs` workers takes the next case from one queue and keeps a
+//! [`Lane`]: the cases that may share a server run on the worker's, one after another
+//! (see `steps::shared`); every other case starts its own. The queue holds the cases
+//! with the longest fixed waits first ([`Case::fixed_waits_ms`]), so that a long case
+//! does not start last and end the run alone.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
-use tokio::sync::Semaphore;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use crate::case::Case;
 use crate::client::facts::Facts;
 use crate::client::RunConfig;
 use crate::outcome::CaseResult;
-use crate::steps as exec;
+use crate::steps::{self as exec, Lane};
 
 use super::plan::plan;
 
 /// Runs one case: at the revision [`plan`] chooses, or skipped with its reason.
 pub async fn run_one(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
+    run_in(case, cfg, facts, None).await
+}
+
+/// As [`run_one`], on `lane`'s server when the case may share one.
+pub async fn run_in(
+    case: &Case,
+    cfg: &RunConfig,
+    facts: &Facts,
+    lane: Option<&mut Lane>,
+) -> CaseResult {
     match plan(case, cfg, facts) {
-        Ok(revision) => exec::execute(case, cfg, facts, &revision).await,
+        Ok(revision) => exec::execute_in(case, cfg, facts, &revision, lane).await,
         Err(reason) => exec::skipped(case, reason),
     }
 }
 
+/// What the workers share: the queue of case indexes, the results so far.
+struct Work {
+    queue: Mutex<VecDeque<usize>>,
+    results: Mutex<Vec<Option<CaseResult>>>,
+    done: Mutex<usize>,
+}
+
 /// Runs the cases (at most `jobs` at once) and returns their results in case order.
-/// They start in the order of their fixed waits, longest first (see
-/// [`Case::fixed_waits_ms`]): a long case started last would end the run alone.
 pub async fn run_cases(cases: &[Case], cfg: &RunConfig, facts: &Facts) -> Vec<CaseResult> {
+    let cases = Arc::new(cases.to_vec());
     let cfg = Arc::new(cfg.clone());
     let facts = Arc::new(facts.clone());
-    let gate = Arc::new(Semaphore::new(cfg.jobs.max(1)));
-    let done = Arc::new(AtomicUsize::new(0));
-    let total = cases.len();
     let mut order: Vec<usize> = (0..cases.len()).collect();
-    // Stable: equal waits keep case order. The gate hands out places first come, first served.
+    // Stable: equal waits keep case order.
     order.sort_by_key(|&i| std::cmp::Reverse(cases[i].fixed_waits_ms()));
-    let mut handles: Vec<Option<tokio::task::JoinHandle<CaseResult>>> =
-        (0..cases.len()).map(|_| None).collect();
-    for i in order {
-        let case = &cases[i];
-        let (case, cfg, facts, gate, done) = (
-            case.clone(),
-            cfg.clone(),
-            facts.clone(),
-            gate.clone(),
-            done.clone(),
-        );
-        handles[i] = Some(tokio::spawn(async move {
-            let _permit = gate.acquire_owned().await;
-            let result = run_one(&case, &cfg, &facts).await;
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if cfg.progress {
-                // \r + clear line: one line that redraws, erased at the end.
-                eprint!("\r\x1b[2K[{n}/{total}] {}", case.id);
-                if n == total {
-                    eprint!("\r\x1b[2K");
-                }
-            }
-            result
+    let work = Arc::new(Work {
+        queue: Mutex::new(order.into()),
+        results: Mutex::new(vec![None; cases.len()]),
+        done: Mutex::new(0),
+    });
+    let workers = cfg.jobs.max(1).min(cases.len().max(1));
+    let mut handles = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (cases, cfg, facts, work) = (cases.clone(), cfg.clone(), facts.clone(), work.clone());
+        handles.push(tokio::spawn(async move {
+            worker(&cases, &cfg, &facts, &work).await;
         }));
     }
-    let mut results = Vec::with_capacity(handles.len());
-    for (handle, case) in handles.into_iter().zip(cases) {
-        let joined = match handle {
-            Some(h) => h.await.map_err(|e| e.to_string()),
-            None => Err("the case was not started".to_string()),
-        };
-        match joined {
-            Ok(r) => results.push(r),
-            Err(e) => results.push(exec::harness_error(
-                case,
-                format!("the case task failed: {e}"),
-            )),
+    let mut failure = None;
+    for handle in handles {
+        if let Err(e) = handle.await {
+            failure = Some(e.to_string());
         }
     }
-    results
+    let mut results = match work.results.lock() {
+        Ok(mut r) => std::mem::take(&mut *r),
+        Err(_) => vec![None; cases.len()],
+    };
+    cases
+        .iter()
+        .zip(results.iter_mut())
+        .map(|(case, r)| {
+            r.take().unwrap_or_else(|| {
+                let why = failure.clone().unwrap_or_else(|| "it was not run".into());
+                exec::harness_error(case, format!("the case task failed: {why}"))
+            })
+        })
+        .collect()
+}
+
+/// One worker: runs cases from the queue until it is empty, then stops its lane's server.
+async fn worker(cases: &[Case], cfg: &RunConfig, facts: &Facts, work: &Work) {
+    let mut lane = Lane::default();
+    let total = cases.len();
+    loop {
+        let next = work.queue.lock().ok().and_then(|mut q| q.pop_front());
+        let Some(i) = next else { break };
+        let case = &cases[i];
+        let result = run_in(case, cfg, facts, Some(&mut lane)).await;
+        if let Ok(mut results) = work.results.lock() {
+            results[i] = Some(result);
+        }
+        let n = match work.done.lock() {
+            Ok(mut done) => {
+                *done += 1;
+                *done
+            }
+            Err(_) => 0,
+        };
+        if cfg.progress {
+            // \r + clear line: one line that redraws, erased at the end.
+            eprint!("\r\x1b[2K[{n}/{total}] {}", case.id);
+            if n == total {
+                eprint!("\r\x1b[2K");
+            }
+        }
+    }
+    lane.close().await;
 }

@@ -21,7 +21,8 @@ use mcp_conform::client::facts::Facts;
 use mcp_conform::client::RunConfig;
 use mcp_conform::mutants::{self, LegalVariant, Mutant};
 use mcp_conform::outcome::{CaseResult, Verdict};
-use mcp_conform::suite::preflight as probe;
+use mcp_conform::steps::Lane;
+use mcp_conform::suite::{self, preflight as probe};
 use mcp_conform::transport::stdio::Launch;
 
 use crate::http_servers;
@@ -51,8 +52,32 @@ fn facts_for(cache: &FactsCache, name: &str, cfg: &RunConfig) -> Arc<Facts> {
     facts
 }
 
+/// Runs a case as a run of the whole suite would. A case that may share a server
+/// (`Case::shares_server`) runs second on one: after a warm-up case without steps
+/// (the same case emptied, so it runs at the same revision with the same client
+/// capabilities), so every trial of such a case judges it on a server that served a
+/// case before, as `mcp-conform` does.
 fn run_one(case: &Case, cfg: &RunConfig, facts: &Facts) -> CaseResult {
-    runtime().block_on(mcp_conform::suite::run_one(case, cfg, facts))
+    runtime().block_on(async {
+        if !case.shares_server() {
+            return suite::run_one(case, cfg, facts).await;
+        }
+        let mut lane = Lane::default();
+        let mut warm_up = case.clone();
+        warm_up.id = format!("{}.warm-up", case.id);
+        warm_up.steps = Vec::new();
+        let first = suite::run_in(&warm_up, cfg, facts, Some(&mut lane)).await;
+        let result = suite::run_in(case, cfg, facts, Some(&mut lane)).await;
+        lane.close().await;
+        // The point of the warm-up: a case that ran after a clean one did share.
+        let ran = !result.transcript.is_empty();
+        assert!(
+            first.verdict != Verdict::Pass || !ran || lane.reused == 1,
+            "{} should have run on the warm-up's server",
+            case.id
+        );
+        result
+    })
 }
 
 fn explain(r: &CaseResult) -> String {
