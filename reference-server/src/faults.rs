@@ -46,6 +46,7 @@ crate::switches::switches! {
         FuzzHangMissingArg => "fuzz-hang-missing-arg": "tools/call: never answers when a required argument is missing",
         FuzzInternalErrorLongString => "fuzz-internal-error-long-string": "tools/call: -32603 when a string argument is longer than 1000 characters",
         FuzzViolateOutputSchema => "fuzz-violate-output-schema": "add: structuredContent.sum is a string (breaking the outputSchema) when a + b > 100",
+        FuzzHangWithoutArguments => "fuzz-hang-without-arguments": "tools/call: never answers a call whose params lack arguments",
         UnknownSession400 => "unknown-session-400": "HTTP: an unknown or ended session id gets 400 instead of 404",
         ReplayRepeatsEvent => "replay-repeats-event": "HTTP: resumption replays the event named by Last-Event-ID too",
         ReplayCrossStream => "replay-cross-stream": "HTTP: resumption replays later events of every stream, not only the broken one",

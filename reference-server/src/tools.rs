@@ -377,6 +377,9 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
         };
         Handled::Error(RpcError::new(code, format!("Invalid params: {msg}")))
     };
+    if session.faults().has(Fault::FuzzHangWithoutArguments) && !params.contains_key("arguments") {
+        return Handled::Async(Box::pin(std::future::pending()));
+    }
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return bad_params("tools/call requires a string \"name\"");
     };
