@@ -87,6 +87,7 @@ crate::switches::switches! {
         SetLevelUnsupported => "set-level-unsupported": "logging/setLevel gets -32601 although logging is declared",
         SetLevelAcceptsAny => "set-level-accepts-any": "logging/setLevel accepts any level",
         LogLevelInvalid => "log-level-invalid": "notifications/message uses the level \"WARN\"",
+        LogIgnoresLevel => "log-ignores-level": "the log tool sends its message at the level debug, whatever level logging/setLevel set",
         ListChangedUndeclared => "list-changed-undeclared": "declares no listChanged flags but still sends list_changed notifications",
         NoListChanged => "no-list-changed": "declares listChanged but never sends list_changed notifications",
         UpdatedUnsubscribedUri => "updated-unsubscribed-uri": "also sends notifications/resources/updated for a URI nobody subscribed to",
