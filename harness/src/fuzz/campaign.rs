@@ -9,6 +9,7 @@
 //! only the runner's RNG, so a seed gives the same inputs whatever the timing.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
@@ -87,6 +88,9 @@ pub struct ToolPlan {
     pub tool_08: bool,
     /// The revision is the stateless one (2026-07-28).
     pub stateless: bool,
+    /// The envelope family's plain call with `arguments: {}` was answered in time, so
+    /// the same call with `arguments` omitted owes an answer in time too.
+    pub empty_answered: AtomicBool,
 }
 
 impl ToolPlan {
@@ -122,9 +126,20 @@ impl ToolPlan {
         let args_invalid = envelope::effective_arguments(arguments, edits)
             .zip(self.input_validator.as_ref())
             .is_some_and(|(a, v)| !v.is_valid(&a));
+        let due = if edits.iter().any(Edit::answer_due) {
+            Some("no tool runs for such a request: it is refused at once")
+        } else if args_invalid {
+            Some("the arguments break the inputSchema: validation answers at once")
+        } else if edits.contains(&Edit::OmitArguments)
+            && self.empty_answered.load(Ordering::Relaxed)
+        {
+            Some("`arguments` is optional, and the same call with `arguments: {}` was answered in time")
+        } else {
+            None
+        };
         let facts = EnvelopeFacts {
             label: envelope::describe(edits),
-            answer_due: args_invalid || edits.iter().any(Edit::answer_due),
+            due: due.map(str::to_string),
             breaks_call_schema: edits.iter().any(Edit::breaks_call_schema),
         };
         let other_tool = edits.iter().any(Edit::changes_tool);
@@ -397,6 +412,12 @@ async fn call_window(
     };
     if !ping_ok {
         server.stop().await;
+    }
+    // The control of omitted `arguments` (see `envelope`), before any verdict.
+    for (probe, (reply, _)) in probes.iter().zip(&replies) {
+        if probe.edits() == [Edit::EmptyArguments] && matches!(reply, Reply::Response(_)) {
+            tool.empty_answered.store(true, Ordering::Relaxed);
+        }
     }
     let base = out.cases_run;
     out.cases_run += n as u32;

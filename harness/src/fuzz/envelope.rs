@@ -7,8 +7,11 @@
 //! primary edit, the rest are decorations (edits that keep the request legal). Each tool gets the [`ENUMERATED`] inputs
 //! (one primary edit each, no decoration) and [`GENERATED`] drawn ones (a primary edit
 //! with up to three decorations). Shrinking a drawn input removes decorations, moves its
-//! primary edit toward the start of the enumerated list (`arguments` omitted first) and
-//! shrinks the valid arguments every input carries.
+//! primary edit toward the start of the enumerated list (the plain call with
+//! `arguments: {}` first) and shrinks the valid arguments it carries.
+//!
+//! `arguments` omitted is legal and means what `arguments: {}` means: when the tool
+//! answers the latter in time, it owes the former an answer in time too.
 
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
@@ -27,6 +30,9 @@ pub const META_DEPTH: usize = 100;
 /// One change to the plain `tools/call` request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
+    /// `"arguments": {}` (the plain call without arguments; the control for
+    /// [`Edit::OmitArguments`]).
+    EmptyArguments,
     /// `params.arguments` left out (legal: it is optional).
     OmitArguments,
     /// `params.arguments` replaced by a value that is not an object.
@@ -59,6 +65,7 @@ impl Edit {
     /// What the edit does, for reports.
     pub fn describe(&self) -> String {
         match self {
+            Edit::EmptyArguments => "`arguments` is {}".into(),
             Edit::OmitArguments => "`arguments` omitted".into(),
             Edit::Arguments(v) => format!("`arguments` is {}", short(v)),
             Edit::OmitName => "`name` omitted".into(),
@@ -98,7 +105,11 @@ impl Edit {
     pub fn sends_arguments(&self) -> bool {
         !matches!(
             self,
-            Edit::OmitArguments | Edit::Arguments(_) | Edit::OmitParams | Edit::ParamsNull
+            Edit::EmptyArguments
+                | Edit::OmitArguments
+                | Edit::Arguments(_)
+                | Edit::OmitParams
+                | Edit::ParamsNull
         )
     }
 
@@ -118,6 +129,7 @@ fn short(v: &Value) -> String {
 /// The inputs every tool gets, in order: one primary edit each.
 pub fn enumerated() -> Vec<Edit> {
     vec![
+        Edit::EmptyArguments,
         Edit::OmitArguments,
         Edit::Arguments(Value::Null),
         Edit::Arguments(json!([])),
@@ -139,7 +151,7 @@ pub fn enumerated() -> Vec<Edit> {
 }
 
 /// Number of [`enumerated`] inputs.
-pub const ENUMERATED: u32 = 17;
+pub const ENUMERATED: u32 = 18;
 /// Generated inputs per tool (after the enumerated ones).
 pub const GENERATED: u32 = 4;
 /// Envelope inputs per tool: fixed, whatever `--fuzz-cases` says.
@@ -243,6 +255,9 @@ fn edit_params(params: &mut Map<String, Value>, top: &mut Map<String, Value>, ed
         }
     };
     match edit {
+        Edit::EmptyArguments => {
+            params.insert("arguments".into(), json!({}));
+        }
         Edit::OmitArguments => {
             params.remove("arguments");
         }
@@ -276,7 +291,7 @@ pub fn effective_arguments(arguments: &Value, edits: &[Edit]) -> Option<Value> {
     let mut args = Some(arguments.clone());
     for e in edits {
         match e {
-            Edit::OmitArguments => args = Some(json!({})),
+            Edit::EmptyArguments | Edit::OmitArguments => args = Some(json!({})),
             Edit::Arguments(_) | Edit::OmitParams | Edit::ParamsNull | Edit::ParamsArray => {
                 args = None
             }
@@ -353,7 +368,7 @@ mod tests {
             // Always "still failing": shrinking goes as far as it can.
             while tree.simplify() {}
             let (edits, _) = tree.current();
-            assert_eq!(edits, vec![Edit::OmitArguments]);
+            assert_eq!(edits, vec![Edit::EmptyArguments]);
         }
     }
 }

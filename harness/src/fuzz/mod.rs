@@ -141,6 +141,7 @@ fn plan_tool(tool: &Value, revision: &str) -> Result<ToolPlan, String> {
         output_validator,
         gen,
         name,
+        empty_answered: Default::default(),
     })
 }
 

@@ -170,9 +170,10 @@ pub struct Context<'a> {
 pub struct EnvelopeFacts {
     /// The edits, described.
     pub label: String,
-    /// The request is refused at once by any server (or its arguments break the
-    /// inputSchema): no tool runs, so an answer is due within the timeout.
-    pub answer_due: bool,
+    /// Why an answer is due within the timeout, when it is: no tool runs for the
+    /// request (refused at once), its arguments break the inputSchema (validation is
+    /// quick), or the same call with `arguments: {}` was answered in time.
+    pub due: Option<String>,
     /// The request fails `CallToolRequest` as TOOL-08 names it: -32602 is due (25-11+).
     pub breaks_call_schema: bool,
 }
@@ -181,7 +182,7 @@ impl Context<'_> {
     /// An answer is due within the timeout: the input breaks the inputSchema
     /// (validation is quick) or its envelope is one a server refuses at once.
     pub fn answer_due(&self) -> bool {
-        self.input_valid == Some(false) || self.envelope.as_ref().is_some_and(|e| e.answer_due)
+        self.input_valid == Some(false) || self.envelope.as_ref().is_some_and(|e| e.due.is_some())
     }
 }
 
@@ -301,11 +302,15 @@ fn response_of<'o>(ctx: &Context<'_>, obs: &'o Observation) -> Result<&'o Value,
             )
         }
         Reply::Timeout { progressed: false } if ctx.envelope.is_some() && ctx.answer_due() => {
-            let label = ctx.envelope.as_ref().map(|e| e.label.as_str()).unwrap_or("");
+            let (label, due) = ctx
+                .envelope
+                .as_ref()
+                .map(|e| (e.label.as_str(), e.due.as_deref().unwrap_or("")))
+                .unwrap_or_default();
             Breach::new(
                 Rule::Unanswered,
                 &["RPC-02"],
-                format!("no answer within the timeout to a tools/call with {label}, which a server refuses or answers at once ({alive} still answered, no progress reported)"),
+                format!("no answer within the timeout to a tools/call with {label} ({due}; {alive} still answered, no progress reported)"),
             )
         }
         Reply::Timeout { progressed: false } if ctx.input_valid == Some(false) => Breach::new(

@@ -307,7 +307,7 @@ fn envelope_ctx(answer_due: bool, breaks_call_schema: bool, tool_08: bool) -> Co
         stateless: false,
         envelope: Some(EnvelopeFacts {
             label: "`arguments` omitted".into(),
-            answer_due,
+            due: answer_due.then(|| "no tool runs for it".to_string()),
             breaks_call_schema,
         }),
     }

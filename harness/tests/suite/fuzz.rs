@@ -435,10 +435,25 @@ fn an_http_refusal_without_an_answer_is_found_at_once_and_named() {
 /// A server that never answers a call without `arguments` (legal: they are optional)
 /// passes the valid and invalid families, which always send them; the envelope family
 /// finds it with the request reduced to `params: {name}` (`echo` requires `text`, so
-/// an answer, an error or an isError result, is due at once), and the printed replay
+/// an answer, an error or an isError result, is due at once; `fail` requires nothing,
+/// and answered the same call with `arguments: {}` in time), and the printed replay
 /// command finds the same request again.
 fn a_hang_without_arguments_is_found_by_the_envelope_family_and_replays() {
-    let results = run(Some("fuzz-hang-without-arguments"), 300, 1, 16, &["echo"]);
+    let results = run(
+        Some("fuzz-hang-without-arguments"),
+        300,
+        1,
+        16,
+        &["echo", "fail"],
+    );
+    let control = result(&results, "fuzz.fail.envelope");
+    assert_eq!(control.verdict, Verdict::Fail, "{:?}", control.reason);
+    assert_eq!(rule_of(control), "unanswered");
+    let message = &control.findings[0].message;
+    assert!(
+        message.contains("the same call with `arguments: {}` was answered in time"),
+        "{message}"
+    );
     assert_eq!(result(&results, "fuzz.echo.valid").verdict, Verdict::Pass);
     assert_eq!(result(&results, "fuzz.echo.invalid").verdict, Verdict::Pass);
     let first = result(&results, "fuzz.echo.envelope");
