@@ -40,6 +40,7 @@ fn plan() -> ToolPlan {
         output_validator: None,
         tool_08: true,
         stateless: false,
+        empty_answered: Default::default(),
     }
 }
 

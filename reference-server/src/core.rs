@@ -227,6 +227,13 @@ impl Session {
         if level < self.state().log_level {
             return false;
         }
+        self.log_unfiltered(level, data);
+        true
+    }
+
+    /// Emits `notifications/message` whatever the session's minimum (the
+    /// `log-ignores-level` fault).
+    pub fn log_unfiltered(&self, level: LogLevel, data: Value) {
         let shown = if self.faults().has(crate::faults::Fault::LogLevelInvalid) {
             "WARN"
         } else {
@@ -246,7 +253,6 @@ impl Session {
         } else {
             self.notify("notifications/message", Some(params));
         }
-        true
     }
 
     /// Runs `fut` as a task serving request `id`, cancellable through

@@ -433,7 +433,7 @@ impl Session {
             "resources" if method == "resources/templates/list" => "templates",
             other => other,
         };
-        let undeclared = !self.config.variants.declares(area)
+        let undeclared = !self.config.variants.declares_in_session(area)
             || (area == "templates"
                 && (!self.config.variants.declares("resources")
                     || self.config.variants.has(Variant::NoTemplates)));
@@ -506,7 +506,7 @@ pub fn server_capabilities(rev: Revision, variants: &crate::variants::Variants) 
         caps["completions"] = json!({});
     }
     if let Some(m) = caps.as_object_mut() {
-        m.retain(|area, _| variants.declares(area));
+        m.retain(|area, _| variants.declares_in_session(area));
     }
     caps
 }

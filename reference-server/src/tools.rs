@@ -377,6 +377,9 @@ pub fn call(session: &Arc<Session>, params: &Map<String, Value>) -> Handled {
         };
         Handled::Error(RpcError::new(code, format!("Invalid params: {msg}")))
     };
+    if session.faults().has(Fault::FuzzHangWithoutArguments) && !params.contains_key("arguments") {
+        return Handled::Async(Box::pin(std::future::pending()));
+    }
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return bad_params("tools/call requires a string \"name\"");
     };
@@ -466,8 +469,14 @@ fn serve(
         "log" => {
             let level = LogLevel::parse(str_arg(&args, "level"));
             // Without the logging capability there are no log messages (LIFE-07).
-            if let Some(level) = level.filter(|_| session.config.variants.declares("logging")) {
-                session.log(level, json!(str_arg(&args, "message")));
+            if let Some(level) =
+                level.filter(|_| session.config.variants.declares_in_session("logging"))
+            {
+                if session.faults().has(Fault::LogIgnoresLevel) {
+                    session.log_unfiltered(LogLevel::Debug, json!(str_arg(&args, "message")));
+                } else {
+                    session.log(level, json!(str_arg(&args, "message")));
+                }
             }
             Handled::Result(text_result("logged"))
         }

@@ -26,7 +26,7 @@ crate::switches::switches! {
         SseAlways => "sse-always": "HTTP: every POST that carries a request is answered with an SSE stream, initialize too",
         Get405 => "get-405": "HTTP: GET is answered 405 (no standalone stream, no resumption) while POST SSE events still carry ids",
         Delete405 => "delete-405": "HTTP: DELETE is answered 405 (the server does not let clients end sessions)",
-        Stateless => "stateless": "HTTP: no MCP-Session-Id is issued and every request is served without one; GET and DELETE get 405",
+        Stateless => "stateless": "HTTP: no MCP-Session-Id is issued and every request is served without one; GET and DELETE get 405; in the session era no logging capability is declared (no session would keep the level logging/setLevel sets)",
         PollEveryStream => "poll-every-stream": "HTTP 2025-11-25: every SSE stream (POST and GET) is primed and its connection closes after each delivery; the client resumes with GET and Last-Event-ID",
         SessionUuid => "session-uuid": "HTTP: session ids are random UUIDs (8-4-4-4-12 hex)",
         NoReplay => "no-replay": "HTTP: a GET with Last-Event-ID replays nothing (it opens the standalone stream)",
@@ -79,5 +79,12 @@ impl Variants {
             "resources" | "prompts" | "logging" | "completions" => !self.has(Variant::ToolsOnly),
             _ => true,
         }
+    }
+
+    /// [`Variants::declares`] for the session era (`initialize`): variant `stateless`
+    /// declares no logging there, as no session would keep the level `logging/setLevel`
+    /// sets for later requests (LOG-02). At 2026-07-28 each request names its own level.
+    pub fn declares_in_session(&self, area: &str) -> bool {
+        self.declares(area) && !(area == "logging" && self.has(Variant::Stateless))
     }
 }

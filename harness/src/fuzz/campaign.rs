@@ -1,5 +1,5 @@
-//! One fuzzing campaign: one tool, one family of inputs (valid or invalid), driven
-//! by a proptest [`TestRunner`] from [`runner_for_seed`].
+//! One fuzzing campaign: one tool, one family of inputs (valid, invalid or envelope),
+//! driven by a proptest [`TestRunner`] from [`runner_for_seed`].
 //!
 //! Inputs are drawn as value trees, called in windows, and judged by the oracle.
 //! The first input breaking each rule keeps its tree; a MUST breach that reproduces
@@ -9,12 +9,14 @@
 //! only the runner's RNG, so a seed gives the same inputs whatever the timing.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use serde_json::Value;
 
-use super::oracle::{self, Breach, Context, Observation, Reply, Rule};
+use super::envelope::{self, Edit};
+use super::oracle::{self, Breach, Context, EnvelopeFacts, Observation, Reply, Rule};
 use super::server::FuzzServer;
 use super::strategy::{runner_for_seed, InvalidInput, InvalidKind, SchemaGen};
 
@@ -23,13 +25,19 @@ use super::strategy::{runner_for_seed, InvalidInput, InvalidKind, SchemaGen};
 pub enum Family {
     Valid,
     Invalid,
+    /// The `tools/call` envelope varied around valid arguments (`fuzz::envelope`).
+    Envelope,
 }
 
 impl Family {
+    /// Every family, in the order a tool's campaigns run.
+    pub const ALL: [Family; 3] = [Family::Valid, Family::Invalid, Family::Envelope];
+
     pub fn label(self) -> &'static str {
         match self {
             Family::Valid => "valid",
             Family::Invalid => "invalid",
+            Family::Envelope => "envelope",
         }
     }
 }
@@ -40,10 +48,21 @@ pub struct Probe {
     pub value: Value,
     /// For the invalid family: the rule broken (or stressor) and where.
     pub kind: Option<(InvalidKind, String, String)>,
+    /// For the envelope family: how the request differs from a plain call (`value`
+    /// holds the valid arguments it carries, where the edits keep them).
+    pub envelope: Option<Vec<Edit>>,
 }
 
 impl Probe {
+    /// The edits of the request (none outside the envelope family).
+    pub fn edits(&self) -> &[Edit] {
+        self.envelope.as_deref().unwrap_or(&[])
+    }
+
     pub fn describe(&self) -> String {
+        if let Some(edits) = &self.envelope {
+            return format!("envelope: {}", envelope::describe(edits));
+        }
         match &self.kind {
             None => "valid input".into(),
             Some((kind, pointer, detail)) => {
@@ -69,6 +88,9 @@ pub struct ToolPlan {
     pub tool_08: bool,
     /// The revision is the stateless one (2026-07-28).
     pub stateless: bool,
+    /// The envelope family's plain call with `arguments: {}` was answered in time, so
+    /// the same call with `arguments` omitted owes an answer in time too.
+    pub empty_answered: AtomicBool,
 }
 
 impl ToolPlan {
@@ -84,12 +106,50 @@ impl ToolPlan {
     }
 
     fn context(&self, probe: &Probe) -> Context<'_> {
+        if let Some(edits) = &probe.envelope {
+            return self.envelope_context(&probe.value, edits);
+        }
         Context {
             input_valid: self.input_valid(probe),
             output_schema: self.output_validator.as_ref(),
             arguments_not_object: !probe.value.is_object(),
             tool_08: self.tool_08,
             stateless: self.stateless,
+            envelope: None,
+        }
+    }
+
+    /// The oracle's view of an envelope input: whether an answer is due at once (an
+    /// edit a server refuses, or arguments, `{}` when omitted, that break the
+    /// inputSchema), and whether the request fails `CallToolRequest`.
+    fn envelope_context(&self, arguments: &Value, edits: &[Edit]) -> Context<'_> {
+        let args_invalid = envelope::effective_arguments(arguments, edits)
+            .zip(self.input_validator.as_ref())
+            .is_some_and(|(a, v)| !v.is_valid(&a));
+        let due = if edits.iter().any(Edit::answer_due) {
+            Some("no tool runs for such a request: it is refused at once")
+        } else if args_invalid {
+            Some("the arguments break the inputSchema: validation answers at once")
+        } else if edits.contains(&Edit::OmitArguments)
+            && self.empty_answered.load(Ordering::Relaxed)
+        {
+            Some("`arguments` is optional, and the same call with `arguments: {}` was answered in time")
+        } else {
+            None
+        };
+        let facts = EnvelopeFacts {
+            label: envelope::describe(edits),
+            due: due.map(str::to_string),
+            breaks_call_schema: edits.iter().any(Edit::breaks_call_schema),
+        };
+        let other_tool = edits.iter().any(Edit::changes_tool);
+        Context {
+            input_valid: None,
+            output_schema: self.output_validator.as_ref().filter(|_| !other_tool),
+            arguments_not_object: false,
+            tool_08: self.tool_08,
+            stateless: self.stateless,
+            envelope: Some(facts),
         }
     }
 
@@ -151,19 +211,46 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-fn strategy(gen: &SchemaGen, family: Family) -> BoxedStrategy<Probe> {
+/// Where a campaign's inputs come from: one strategy for every case, or (envelope)
+/// one strategy per case index.
+enum Source {
+    One(BoxedStrategy<Probe>),
+    PerCase(Vec<BoxedStrategy<Probe>>),
+}
+
+fn source(gen: &SchemaGen, family: Family) -> Source {
     match family {
-        Family::Valid => gen
-            .valid()
-            .prop_map(|value| Probe { value, kind: None })
-            .boxed(),
-        Family::Invalid => gen
-            .invalid()
-            .prop_map(|i: InvalidInput| Probe {
-                value: i.value,
-                kind: Some((i.kind, i.pointer, i.detail)),
-            })
-            .boxed(),
+        Family::Valid => Source::One(
+            gen.valid()
+                .prop_map(|value| Probe {
+                    value,
+                    kind: None,
+                    envelope: None,
+                })
+                .boxed(),
+        ),
+        Family::Invalid => Source::One(
+            gen.invalid()
+                .prop_map(|i: InvalidInput| Probe {
+                    value: i.value,
+                    kind: Some((i.kind, i.pointer, i.detail)),
+                    envelope: None,
+                })
+                .boxed(),
+        ),
+        Family::Envelope => Source::PerCase(
+            (0..envelope::CASES)
+                .map(|i| {
+                    envelope::strategy(i, gen.valid())
+                        .prop_map(|(edits, value)| Probe {
+                            value,
+                            kind: None,
+                            envelope: Some(edits),
+                        })
+                        .boxed()
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -182,7 +269,9 @@ async fn call_once(
     ping_always: bool,
 ) -> Result<(Observation, Option<Breach>), String> {
     server.ensure().await?;
-    let mut replies = server.call_window(&tool.name, &[&probe.value], wait).await;
+    let mut replies = server
+        .call_window(&tool.name, &[(&probe.value, probe.edits())], wait)
+        .await;
     let (reply, wire) = replies
         .pop()
         .unwrap_or((Reply::Closed("no reply".into()), Vec::new()));
@@ -231,7 +320,7 @@ pub async fn run(
     st: &Settings,
 ) -> Outcome {
     let mut out = Outcome::default();
-    let strategy = strategy(&tool.gen, family);
+    let source = source(&tool.gen, family);
     let mut runner = runner_for_seed(st.seed, st.cases);
     let max_shrink = runner.config().max_shrink_iters;
     let mut seen = Candidates::default();
@@ -244,7 +333,7 @@ pub async fn run(
             break;
         }
         let n = st.window.max(1).min((st.cases - out.cases_run) as usize);
-        let trees = match new_trees(&strategy, &mut runner, n) {
+        let trees = match new_trees(&source, &mut runner, out.cases_run, n) {
             Ok(trees) => trees,
             Err(e) => {
                 out.error = Some(format!("input generation failed: {e}"));
@@ -280,13 +369,22 @@ pub async fn run(
     out
 }
 
-/// The next `n` input trees of the campaign.
+/// The next `n` input trees of the campaign, the first being case `first`.
 fn new_trees(
-    strategy: &BoxedStrategy<Probe>,
+    source: &Source,
     runner: &mut proptest::test_runner::TestRunner,
+    first: u32,
     n: usize,
 ) -> Result<Vec<Tree>, proptest::test_runner::Reason> {
-    (0..n).map(|_| strategy.new_tree(runner)).collect()
+    (first..first + n as u32)
+        .map(|i| match source {
+            Source::One(s) => s.new_tree(runner),
+            Source::PerCase(list) => match list.get(i as usize) {
+                Some(s) => s.new_tree(runner),
+                None => Err("no more envelope inputs".into()),
+            },
+        })
+        .collect()
 }
 
 /// Calls the tool once per tree (one window), pings, and keeps the breaches as
@@ -301,8 +399,10 @@ async fn call_window(
 ) -> Vec<Rule> {
     let n = trees.len();
     let probes: Vec<Probe> = trees.iter().map(|t| t.current()).collect();
-    let args: Vec<&Value> = probes.iter().map(|p| &p.value).collect();
-    let replies = server.call_window(&tool.name, &args, st.call_timeout).await;
+    let calls: Vec<(&Value, &[Edit])> = probes.iter().map(|p| (&p.value, p.edits())).collect();
+    let replies = server
+        .call_window(&tool.name, &calls, st.call_timeout)
+        .await;
     out.calls += n as u64;
     let any_closed = replies.iter().any(|r| matches!(r.0, Reply::Closed(_)));
     let ping_ok = if any_closed {
@@ -312,6 +412,12 @@ async fn call_window(
     };
     if !ping_ok {
         server.stop().await;
+    }
+    // The control of omitted `arguments` (see `envelope`), before any verdict.
+    for (probe, (reply, _)) in probes.iter().zip(&replies) {
+        if probe.edits() == [Edit::EmptyArguments] && matches!(reply, Reply::Response(_)) {
+            tool.empty_answered.store(true, Ordering::Relaxed);
+        }
     }
     let base = out.cases_run;
     out.cases_run += n as u32;

@@ -1,13 +1,15 @@
 //! Property-based fuzzing of tool inputs: proptest strategies generated from a tool's
-//! `inputSchema` (valid inputs, and invalid ones that break one rule at a time), an
-//! oracle judging every call, shrinking to a minimal failing input, and seeds that
-//! replay exactly.
+//! `inputSchema` (valid inputs, and invalid ones that break one rule at a time), a
+//! fixed set of `tools/call` envelope variations ([`envelope`]), an oracle judging
+//! every call, shrinking to a minimal failing input, and seeds that replay exactly.
 //!
 //! Flow: start the server once, `initialize`, list the tools (following
-//! `nextCursor`), then per tool two campaigns (`valid`, `invalid`) on one long-lived
-//! process ([`campaign`]), and one [`CaseResult`] per campaign ([`results`]).
+//! `nextCursor`), then per tool three campaigns (`valid`, `invalid`, `envelope`) on
+//! one long-lived process ([`campaign`]), and one [`CaseResult`] per campaign
+//! ([`results`]).
 
 pub mod campaign;
+pub mod envelope;
 pub mod oracle;
 pub mod results;
 pub mod server;
@@ -26,6 +28,8 @@ use strategy::SchemaGen;
 
 /// Default cases per tool and family: small enough for CI.
 pub const DEFAULT_CASES: u32 = 64;
+/// Cases of the envelope family per tool, whatever `--fuzz-cases` says.
+pub const ENVELOPE_CASES: u32 = envelope::CASES;
 /// Default calls in flight at once.
 pub const DEFAULT_WINDOW: usize = 16;
 /// Default per-call timeout (the CLI's `--timeout` default).
@@ -137,6 +141,7 @@ fn plan_tool(tool: &Value, revision: &str) -> Result<ToolPlan, String> {
         output_validator,
         gen,
         name,
+        empty_answered: Default::default(),
     })
 }
 
@@ -223,7 +228,8 @@ fn chosen_tools<'a>(
         .collect()
 }
 
-/// Runs both campaign families on one tool until `tool_end`, with their evidence runs.
+/// Runs the three campaign families on one tool until `tool_end`, with their evidence
+/// runs.
 async fn fuzz_tool(
     server: &mut FuzzServer<'_>,
     plan: &ToolPlan,
@@ -232,17 +238,26 @@ async fn fuzz_tool(
     revision: &str,
     run: &mut FuzzRun,
 ) {
-    for (k, family) in [Family::Valid, Family::Invalid].into_iter().enumerate() {
-        // Each family gets its part of the tool's share: 60% for generation, the
-        // rest for confirming and shrinking, less a reserve for calls under way.
+    for family in Family::ALL {
+        // Each family gets its part of the tool's share (valid 2/5, invalid 2/5, the
+        // short envelope family the rest, with what the others left over): 60% for
+        // generation, the rest for confirming and shrinking, less a reserve for calls
+        // under way.
         let now = Instant::now();
         let left = tool_end.saturating_duration_since(now);
-        let slice = if k == 0 { left / 2 } else { left };
+        let slice = match family {
+            Family::Valid => left * 2 / 5,
+            Family::Invalid => left * 2 / 3,
+            Family::Envelope => left,
+        };
         // Calls under way at a deadline and the evidence run may overrun it.
         let reserve = (fz.call_timeout * 2).min(slice / 3);
         let work = slice.saturating_sub(reserve);
         let settings = Settings {
-            cases: fz.cases,
+            cases: match family {
+                Family::Envelope => ENVELOPE_CASES,
+                _ => fz.cases,
+            },
             seed: campaign_seed(fz.seed, &plan.name, family),
             call_timeout: fz.call_timeout,
             window: fz.window,

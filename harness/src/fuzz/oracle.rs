@@ -51,6 +51,10 @@ pub enum Rule {
     Unanswered,
     /// Non-object `arguments` not answered with a -32602 error (25-11+).
     ArgumentsNotObject,
+    /// Envelope family: a request failing `CallToolRequest` (`name` missing or not a
+    /// string, `params` missing or not an object, `arguments` not an object) not
+    /// answered with a -32602 error (25-11+).
+    MalformedCallAccepted,
     /// The call was answered but `ping` no longer is.
     StopsAnsweringPing,
     /// The response breaks the JSON-RPC envelope.
@@ -81,6 +85,7 @@ impl Rule {
             | Rule::MalformedResponse
             | Rule::BadResultShape
             | Rule::ArgumentsNotObject
+            | Rule::MalformedCallAccepted
             | Rule::OutputSchema => Severity::Must,
             _ => Severity::Should,
         }
@@ -93,6 +98,7 @@ impl Rule {
             Rule::Hang => "hang",
             Rule::Unanswered => "unanswered",
             Rule::ArgumentsNotObject => "arguments-not-object-accepted",
+            Rule::MalformedCallAccepted => "malformed-call-not-refused",
             Rule::StopsAnsweringPing => "stops-answering-ping",
             Rule::MalformedResponse => "malformed-response",
             Rule::BadResultShape => "bad-result-shape",
@@ -155,6 +161,29 @@ pub struct Context<'a> {
     /// The revision is the stateless one (2026-07-28): the liveness check is
     /// `server/discover`, as `ping` no longer exists, and a dead server breaks RPC-02.
     pub stateless: bool,
+    /// For the envelope family: what the request's envelope is like.
+    pub envelope: Option<EnvelopeFacts>,
+}
+
+/// What the oracle knows about an envelope input (see `fuzz::envelope`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvelopeFacts {
+    /// The edits, described.
+    pub label: String,
+    /// Why an answer is due within the timeout, when it is: no tool runs for the
+    /// request (refused at once), its arguments break the inputSchema (validation is
+    /// quick), or the same call with `arguments: {}` was answered in time.
+    pub due: Option<String>,
+    /// The request fails `CallToolRequest` as TOOL-08 names it: -32602 is due (25-11+).
+    pub breaks_call_schema: bool,
+}
+
+impl Context<'_> {
+    /// An answer is due within the timeout: the input breaks the inputSchema
+    /// (validation is quick) or its envelope is one a server refuses at once.
+    pub fn answer_due(&self) -> bool {
+        self.input_valid == Some(false) || self.envelope.as_ref().is_some_and(|e| e.due.is_some())
+    }
 }
 
 /// The first text of a result's content, shortened, for messages.
@@ -184,7 +213,7 @@ pub fn shorten(text: &str, max: usize) -> String {
 pub fn outlived_timeout(ctx: &Context<'_>, obs: &Observation) -> bool {
     obs.reply == Reply::Timeout { progressed: false }
         && obs.ping_ok == Some(true)
-        && ctx.input_valid != Some(false)
+        && !ctx.answer_due()
 }
 
 /// The names of the liveness check in this era: the request and its requirement.
@@ -218,6 +247,9 @@ pub fn judge(ctx: &Context<'_>, obs: &Observation) -> Option<Breach> {
             &[alive_req],
             format!("the call was answered, but afterwards {alive} was not"),
         ));
+    }
+    if let Some(env) = &ctx.envelope {
+        return judge_envelope(ctx, env, response);
     }
     if ctx.arguments_not_object {
         return judge_non_object_arguments(ctx, response);
@@ -269,6 +301,18 @@ fn response_of<'o>(ctx: &Context<'_>, obs: &'o Observation) -> Result<&'o Value,
                 format!("no answer to the call within the timeout, and {alive} went unanswered too"),
             )
         }
+        Reply::Timeout { progressed: false } if ctx.envelope.is_some() && ctx.answer_due() => {
+            let (label, due) = ctx
+                .envelope
+                .as_ref()
+                .map(|e| (e.label.as_str(), e.due.as_deref().unwrap_or("")))
+                .unwrap_or_default();
+            Breach::new(
+                Rule::Unanswered,
+                &["RPC-02"],
+                format!("no answer within the timeout to a tools/call with {label} ({due}; {alive} still answered, no progress reported)"),
+            )
+        }
         Reply::Timeout { progressed: false } if ctx.input_valid == Some(false) => Breach::new(
             Rule::Unanswered,
             &["RPC-02", "TOOL-15"],
@@ -280,6 +324,37 @@ fn response_of<'o>(ctx: &Context<'_>, obs: &'o Observation) -> Result<&'o Value,
         Reply::Timeout { progressed: false } => return Err(None),
     };
     Err(Some(breach))
+}
+
+/// An answer to an envelope input: any JSON-RPC error will do, except where the
+/// request fails `CallToolRequest` at a revision with TOOL-08 (-32602 is due, or at
+/// 2026-07-28 the header check's -32020); a result
+/// must have the shape of a `CallToolResult` (and, for the tool named, conform to its
+/// outputSchema). Whether the arguments were valid is not judged here (the valid and
+/// invalid families do).
+fn judge_envelope(ctx: &Context<'_>, env: &EnvelopeFacts, response: &Value) -> Option<Breach> {
+    let code = response.pointer("/error/code").and_then(Value::as_i64);
+    // At 2026-07-28 over HTTP the Mcp-Name header cannot mirror a missing or
+    // non-string name: the header check may answer first.
+    let header_first = ctx.stateless && code == Some(HEADER_MISMATCH);
+    if env.breaks_call_schema && ctx.tool_08 && code != Some(INVALID_PARAMS) && !header_first {
+        let got = match code {
+            Some(c) => format!("JSON-RPC error {c}"),
+            None => "a result".to_string(),
+        };
+        return Some(Breach::new(
+            Rule::MalformedCallAccepted,
+            &["TOOL-08"],
+            format!(
+                "a tools/call with {} got {got}, not a -32602 error",
+                env.label
+            ),
+        ));
+    }
+    if response.get("error").is_some() {
+        return None;
+    }
+    judge_result(ctx, response.get("result")?)
 }
 
 /// A call whose `arguments` were not an object must get -32602 (TOOL-08 where the

@@ -32,6 +32,7 @@ fn rule(
         arguments_not_object: false,
         tool_08: true,
         stateless: false,
+        envelope: None,
     };
     judge(&ctx, o).map(|b| b.rule)
 }
@@ -172,6 +173,7 @@ fn non_object_arguments_need_invalid_params() {
             arguments_not_object: true,
             tool_08,
             stateless: false,
+            envelope: None,
         };
         judge(&ctx, &obs(reply, None)).map(|b| (b.rule, b.severity()))
     };
@@ -217,6 +219,7 @@ fn the_stateless_revision_names_server_discover_and_rpc_02() {
             arguments_not_object: false,
             tool_08: true,
             stateless: true,
+            envelope: None,
         };
         judge(&ctx, &obs(reply, alive))
     };
@@ -240,6 +243,7 @@ fn header_mismatch_refuses_invalid_inputs_only_at_the_stateless_revision() {
             arguments_not_object: false,
             tool_08: true,
             stateless,
+            envelope: None,
         };
         judge(&ctx, &obs(err(HEADER_MISMATCH), None)).map(|b| b.rule)
     };
@@ -260,6 +264,7 @@ fn an_http_refusal_is_named_as_such_not_as_a_timeout() {
         arguments_not_object: false,
         tool_08: true,
         stateless: true,
+        envelope: None,
     };
     let b = judge(&ctx, &o).expect("a refusal is a finding");
     assert_eq!(b.rule, Rule::RefusedWithoutAnswer);
@@ -275,6 +280,7 @@ fn a_valid_call_that_outlives_the_timeout_is_noted_not_judged() {
         arguments_not_object: false,
         tool_08: true,
         stateless: false,
+        envelope: None,
     };
     let slow = obs(Reply::Timeout { progressed: false }, Some(true));
     for valid in [Some(true), None] {
@@ -289,5 +295,71 @@ fn a_valid_call_that_outlives_the_timeout_is_noted_not_judged() {
     assert_eq!(
         judge(&ctx(Some(true)), &dead).map(|b| b.rule),
         Some(Rule::Hang)
+    );
+}
+
+fn envelope_ctx(answer_due: bool, breaks_call_schema: bool, tool_08: bool) -> Context<'static> {
+    Context {
+        input_valid: None,
+        output_schema: None,
+        arguments_not_object: false,
+        tool_08,
+        stateless: false,
+        envelope: Some(EnvelopeFacts {
+            label: "`arguments` omitted".into(),
+            due: answer_due.then(|| "no tool runs for it".to_string()),
+            breaks_call_schema,
+        }),
+    }
+}
+
+#[test]
+fn envelope_inputs_need_an_answer_in_time_and_any_error_will_do() {
+    let silent = obs(Reply::Timeout { progressed: false }, Some(true));
+    // A request refused at once (or with arguments the schema refuses) must be answered.
+    let due = envelope_ctx(true, false, true);
+    let b = judge(&due, &silent).expect("unanswered");
+    assert_eq!(
+        (b.rule, b.requirements.clone()),
+        (Rule::Unanswered, vec!["RPC-02".to_string()])
+    );
+    assert!(b.message.contains("`arguments` omitted"), "{}", b.message);
+    assert!(!outlived_timeout(&due, &silent));
+    // A legal request whose tool runs long is noted, not judged.
+    let legal = envelope_ctx(false, false, true);
+    assert_eq!(judge(&legal, &silent), None);
+    assert!(outlived_timeout(&legal, &silent));
+    // Any JSON-RPC error answers a request that keeps CallToolRequest's shape.
+    for code in [-32600, INVALID_PARAMS, INTERNAL_ERROR, -32000] {
+        assert_eq!(judge(&due, &obs(err(code), Some(true))), None);
+    }
+    // A result is judged for its shape only.
+    let text = json!({"content": [{"type": "text", "text": "x"}]});
+    assert_eq!(judge(&due, &obs(ok(text.clone()), Some(true))), None);
+    assert_eq!(
+        judge(&due, &obs(ok(json!({})), Some(true))).map(|b| b.rule),
+        Some(Rule::BadResultShape)
+    );
+    // A request failing CallToolRequest wants -32602 from 2025-11-25 (TOOL-08) only.
+    let broken = envelope_ctx(true, true, true);
+    assert_eq!(judge(&broken, &obs(err(INVALID_PARAMS), Some(true))), None);
+    for reply in [err(-32600), ok(text.clone())] {
+        let b = judge(&broken, &obs(reply, Some(true))).expect("TOOL-08");
+        assert_eq!(b.rule, Rule::MalformedCallAccepted);
+        assert_eq!(b.requirements, vec!["TOOL-08".to_string()]);
+    }
+    let mut stateless = envelope_ctx(true, true, true);
+    stateless.stateless = true;
+    assert_eq!(
+        judge(&stateless, &obs(err(HEADER_MISMATCH), Some(true))),
+        None
+    );
+    assert!(judge(&broken, &obs(err(HEADER_MISMATCH), Some(true))).is_some());
+    let older = envelope_ctx(true, true, false);
+    assert_eq!(judge(&older, &obs(err(-32600), Some(true))), None);
+    // Crashes and dead servers are judged as for every input.
+    assert_eq!(
+        judge(&legal, &obs(Reply::Closed("exit".into()), None)).map(|b| b.rule),
+        Some(Rule::Crash)
     );
 }

@@ -133,6 +133,21 @@ fn reply_value(r: &Reply) -> Value {
 
 fn found_finding(tool: &str, f: &Found, fz: &FuzzConfig, seed: u64) -> Finding {
     let minimal = &f.minimal.value;
+    let sent = match &f.minimal.envelope {
+        // The request as sent, with the id of a fresh session's first call.
+        Some(edits) => {
+            let id = super::envelope::request_id(1, edits);
+            super::envelope::request(tool, &id, minimal, edits)
+        }
+        None => json!({"jsonrpc": "2.0", "method": "tools/call",
+            "params": {"name": tool, "arguments": minimal}}),
+    };
+    // An envelope input is shown as the whole request, a plain one as its arguments.
+    let shown = oracle_text(if f.minimal.envelope.is_some() {
+        &sent
+    } else {
+        minimal
+    });
     let shrunk = if f.reproduced {
         format!(
             "minimal input after {} shrink steps (case {} of seed {}, {}): {}",
@@ -140,14 +155,12 @@ fn found_finding(tool: &str, f: &Found, fz: &FuzzConfig, seed: u64) -> Finding {
             f.case_index,
             fz.seed,
             f.minimal.describe(),
-            oracle_text(minimal)
+            shown
         )
     } else {
         format!(
             "input (case {} of seed {}, not reproduced alone): {}",
-            f.case_index,
-            fz.seed,
-            oracle_text(minimal)
+            f.case_index, fz.seed, shown
         )
     };
     let message = format!(
@@ -156,8 +169,6 @@ fn found_finding(tool: &str, f: &Found, fz: &FuzzConfig, seed: u64) -> Finding {
         f.breach.rule.label(),
         replay_command(fz, tool)
     );
-    let sent = json!({"jsonrpc": "2.0", "method": "tools/call",
-        "params": {"name": tool, "arguments": minimal}});
     finding(
         &f.breach.requirements,
         f.breach.severity(),

@@ -17,6 +17,7 @@ use crate::client::session::{Session, REFUSAL_POLL};
 use crate::client::{Connection, RunConfig};
 use crate::outcome::TranscriptEntry;
 
+use super::envelope::{self, Edit};
 use super::oracle::Reply;
 
 pub struct FuzzServer<'a> {
@@ -88,29 +89,32 @@ impl<'a> FuzzServer<'a> {
         }
     }
 
-    /// Calls `tool` once per argument document, all in flight together, and returns
-    /// one reply per call (in order) with the envelope violations seen in its answer.
+    /// Calls `tool` once per argument document (its request changed by the envelope
+    /// edits given with it, none for a plain call), all in flight together, and
+    /// returns one reply per call (in order) with the envelope violations seen in its
+    /// answer. Every request gets an id of its own (a string one where an edit asks).
     pub async fn call_window(
         &mut self,
         tool: &str,
-        args: &[&Value],
+        calls: &[(&Value, &[Edit])],
         wait: Duration,
     ) -> Vec<(Reply, Vec<Broken>)> {
-        let ids: Vec<u64> = args
+        let requests: Vec<Value> = calls
             .iter()
-            .map(|_| {
+            .map(|(args, edits)| {
                 self.next_id += 1;
-                self.next_id
+                let id = envelope::request_id(self.next_id, edits);
+                envelope::request(tool, &id, args, edits)
             })
             .collect();
         let Some(session) = self.conn.session() else {
-            return args
+            return calls
                 .iter()
                 .map(|_| (Reply::Closed("server not running".into()), Vec::new()))
                 .collect();
         };
-        let mut window = Window::new(args.len());
-        window.send_all(session, tool, &ids, args).await;
+        let mut window = Window::new(calls.len());
+        window.send_all(session, &requests).await;
         let deadline = Instant::now() + wait;
         while !window.pending.is_empty() {
             // In slices, so that an HTTP refusal ends a call's wait at once.
@@ -174,8 +178,8 @@ fn broken(session: &mut Session) -> Vec<Broken> {
 
 /// The calls of one window in flight: which id is which call, and what each got.
 struct Window {
-    /// Open calls: request id → call index.
-    pending: HashMap<u64, usize>,
+    /// Open calls: request id (as JSON text) → the id and the call index.
+    pending: HashMap<String, (Value, usize)>,
     replies: Vec<Option<Reply>>,
     wire: Vec<Vec<Broken>>,
     progressed: Vec<bool>,
@@ -192,13 +196,12 @@ impl Window {
     }
 
     /// Sends every call (each with its id as progress token).
-    async fn send_all(&mut self, session: &mut Session, tool: &str, ids: &[u64], args: &[&Value]) {
-        for (i, (id, arguments)) in ids.iter().zip(args).enumerate() {
-            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-                "name": tool, "arguments": arguments, "_meta": {"progressToken": id}}});
-            match session.send(&msg).await {
+    async fn send_all(&mut self, session: &mut Session, requests: &[Value]) {
+        for (i, msg) in requests.iter().enumerate() {
+            let id = msg.get("id").cloned().unwrap_or(Value::Null);
+            match session.send(msg).await {
                 Ok(()) => {
-                    self.pending.insert(*id, i);
+                    self.pending.insert(id.to_string(), (id, i));
                 }
                 Err(e) => self.replies[i] = Some(Reply::Closed(format!("could not send: {e}"))),
             }
@@ -207,13 +210,15 @@ impl Window {
 
     /// Over HTTP: ends the calls whose request was refused without an answer.
     fn note_refusals(&mut self, session: &mut Session) {
-        let refused: Vec<(u64, String)> = self
+        let refused: Vec<(String, String)> = self
             .pending
-            .keys()
-            .filter_map(|id| Some((*id, session.transport().refused(Some(&json!(id)))?)))
+            .iter()
+            .filter_map(|(key, (id, _))| {
+                Some((key.clone(), session.transport().refused(Some(id))?))
+            })
             .collect();
-        for (id, why) in refused {
-            if let Some(i) = self.pending.remove(&id) {
+        for (key, why) in refused {
+            if let Some((_, i)) = self.pending.remove(&key) {
                 self.replies[i] = Some(Reply::Refused(why));
             }
         }
@@ -227,10 +232,9 @@ impl Window {
             MessageKind::Response => {
                 let slot = msg
                     .get("id")
-                    .and_then(Value::as_u64)
-                    .and_then(|id| self.pending.remove(&id));
+                    .and_then(|id| self.pending.remove(&id.to_string()));
                 match slot {
-                    Some(i) => {
+                    Some((_, i)) => {
                         self.wire[i].extend(violations);
                         self.replies[i] = Some(Reply::Response(msg));
                     }
@@ -238,9 +242,9 @@ impl Window {
                 }
             }
             MessageKind::Notification => {
-                let token = msg.pointer("/params/progressToken").and_then(Value::as_u64);
+                let token = msg.pointer("/params/progressToken").map(Value::to_string);
                 if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
-                    if let Some(i) = token.and_then(|t| self.pending.get(&t)) {
+                    if let Some((_, i)) = token.and_then(|t| self.pending.get(&t)) {
                         self.progressed[*i] = true;
                     }
                 }
@@ -253,7 +257,7 @@ impl Window {
     /// the oldest open call as far as we can tell, and breaks RPC-02; confirming
     /// alone tells which call it was.
     fn unattributed(&mut self, msg: Value, violations: Vec<Broken>) {
-        let Some(i) = self.pending.values().min().copied() else {
+        let Some(i) = self.pending.values().map(|(_, i)| *i).min() else {
             return;
         };
         let mut v = violations;
@@ -265,7 +269,7 @@ impl Window {
             ),
         ));
         self.wire[i].extend(v);
-        self.pending.retain(|_, slot| *slot != i);
+        self.pending.retain(|_, (_, slot)| *slot != i);
         self.replies[i] = Some(Reply::Response(msg));
     }
 
@@ -278,7 +282,7 @@ impl Window {
             first.extend(leftover);
         }
         let closed = session.closed().map(str::to_string);
-        for (id, i) in &self.pending {
+        for (id, i) in self.pending.values() {
             self.replies[*i] = Some(match &closed {
                 Some(why) => Reply::Closed(why.clone()),
                 None => Reply::Timeout {

@@ -33,6 +33,7 @@ pub fn trials() -> Vec<Trial> {
         every_fuzz_mutant_is_tested_here,
         the_reference_server_over_http_yields_no_finding_in_either_era,
         an_http_refusal_without_an_answer_is_found_at_once_and_named,
+        a_hang_without_arguments_is_found_by_the_envelope_family_and_replays,
     ]
 }
 
@@ -136,15 +137,21 @@ fn the_reference_server_yields_no_finding() {
     assert_no_finding(&results, &tools, 32, None);
 }
 
-/// Every tool's two campaigns ran (`cases` inputs each, at `revision` when given) and
-/// passed; the `fail` tool's isError for every input is normal tool behaviour.
+/// Every tool's three campaigns ran (`cases` inputs each, the fixed number of envelope
+/// inputs for that family, at `revision` when given) and passed; the `fail` tool's
+/// isError for every input is normal tool behaviour.
 fn assert_no_finding(results: &[CaseResult], tools: &[&str], cases: u32, revision: Option<&str>) {
-    assert_eq!(results.len(), tools.len() * 2, "{:?}", ids(results));
+    assert_eq!(results.len(), tools.len() * 3, "{:?}", ids(results));
     for r in results {
         if let Some(rev) = revision {
             assert_eq!(r.revision.as_deref(), Some(rev), "{}", r.id);
         }
         assert_eq!(r.verdict, Verdict::Pass, "{}: {:?}", r.id, r.reason);
+        let cases = if r.id.ends_with(".envelope") {
+            fuzz::ENVELOPE_CASES
+        } else {
+            cases
+        };
         let n = format!("{cases} cases");
         assert!(r.title.contains(&n), "{}: {}", r.id, r.title);
     }
@@ -378,6 +385,7 @@ fn every_fuzz_mutant_is_tested_here() {
         "fuzz-hang-missing-arg",
         "fuzz-internal-error-long-string",
         "fuzz-violate-output-schema",
+        "fuzz-hang-without-arguments",
     ]
     .map(String::from)
     .into();
@@ -422,4 +430,58 @@ fn an_http_refusal_without_an_answer_is_found_at_once_and_named() {
     assert!(f.requirements.contains(&"HTTP-08".to_string()));
     assert!(f.message.contains("415"), "{}", f.message);
     assert!(!f.message.contains("no answer within"), "{}", f.message);
+}
+
+/// A server that never answers a call without `arguments` (legal: they are optional)
+/// passes the valid and invalid families, which always send them; the envelope family
+/// finds it with the request reduced to `params: {name}` (`echo` requires `text`, so
+/// an answer, an error or an isError result, is due at once; `fail` requires nothing,
+/// and answered the same call with `arguments: {}` in time), and the printed replay
+/// command finds the same request again.
+fn a_hang_without_arguments_is_found_by_the_envelope_family_and_replays() {
+    let results = run(
+        Some("fuzz-hang-without-arguments"),
+        300,
+        1,
+        16,
+        &["echo", "fail"],
+    );
+    let control = result(&results, "fuzz.fail.envelope");
+    assert_eq!(control.verdict, Verdict::Fail, "{:?}", control.reason);
+    assert_eq!(rule_of(control), "unanswered");
+    let message = &control.findings[0].message;
+    assert!(
+        message.contains("the same call with `arguments: {}` was answered in time"),
+        "{message}"
+    );
+    assert_eq!(result(&results, "fuzz.echo.valid").verdict, Verdict::Pass);
+    assert_eq!(result(&results, "fuzz.echo.invalid").verdict, Verdict::Pass);
+    let first = result(&results, "fuzz.echo.envelope");
+    assert_eq!(first.verdict, Verdict::Fail, "{:?}", first.reason);
+    assert_eq!(rule_of(first), "unanswered");
+    let f = &first.findings[0];
+    assert_eq!(f.requirements, vec!["RPC-02".to_string()]);
+    assert!(
+        f.message.contains("envelope: `arguments` omitted"),
+        "{}",
+        f.message
+    );
+    let sent = f.sent.clone().expect("the request is shown");
+    assert_eq!(
+        sent,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "echo", "_meta": {"progressToken": 1}}})
+    );
+    let line = f
+        .message
+        .split("replay: ")
+        .nth(1)
+        .expect("a replay command in the finding");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let again = replay(line, dir.path());
+    let second = result(&again, "fuzz.echo.envelope");
+    assert_eq!(second.verdict, Verdict::Fail, "{:?}", second.reason);
+    assert_eq!(rule_of(second), "unanswered");
+    assert_eq!(second.findings[0].sent, Some(sent));
+    assert_eq!(second.title, first.title);
 }
