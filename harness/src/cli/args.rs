@@ -48,7 +48,7 @@ pub struct Args {
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub timeout: u64,
 
-    /// How many cases run at once (each in its own server process).
+    /// How many cases run at once (cases that only read share a server process, one after another; the others start their own).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 

@@ -792,6 +792,31 @@ impl Session {
         true
     }
 
+    /// For a freshly started stdio server at a revision without a handshake: sends a
+    /// barrier request and waits for its answer (the start-up allowance included), so
+    /// that a case's own waits begin once the server runs. Without this, a server that
+    /// rightly ignores a case's first, malformed message would hold that wait for the
+    /// whole allowance. Any answer will do and none is judged; without one the case
+    /// goes on and its expectations tell.
+    pub async fn await_ready(&mut self, wait: Duration) {
+        if self.heard || !self.transport.is_stdio() {
+            return;
+        }
+        let Some(id) = self.send_barrier().await else {
+            return;
+        };
+        let deadline = self.allow_startup(Instant::now() + wait);
+        while self.barriers.contains(&id) && self.closed.is_none() {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            if let Some((msg, size)) = self.pump(deadline - now).await {
+                self.enqueue(msg, size);
+            }
+        }
+    }
+
     /// A number not given out before in this session, for ids the harness makes up
     /// (pages of a list, barriers): cases that share a server never reuse one.
     pub fn next_serial(&mut self) -> u64 {

@@ -632,9 +632,15 @@ async fn setup(
         wait,
         require_echo: true,
     };
-    handshake(session, &hello)
+    let init = handshake(session, &hello)
         .await
-        .map_err(|e| format!("setup: {e}"))
+        .map_err(|e| format!("setup: {e}"))?;
+    if given == Given::Initialized && crate::revision::is_modern(revision) {
+        // Nothing is exchanged before the steps at this revision: make sure the server
+        // runs before the first step's wait starts.
+        session.await_ready(wait).await;
+    }
+    Ok(init)
 }
 
 type StepFuture<'a> = Pin<Box<dyn Future<Output = StepResult> + Send + 'a>>;

@@ -55,6 +55,11 @@ struct Server {
 }
 
 impl Lane {
+    /// Whether the lane keeps a server now.
+    pub fn has_server(&self) -> bool {
+        self.server.is_some()
+    }
+
     /// Stops the lane's server, if any.
     pub async fn close(&mut self) {
         if let Some(server) = self.server.take() {
