@@ -45,7 +45,7 @@ time_runs() {
 }
 
 machine_line
-echo "mcp-conform: $("$bin/mcp-conform" --version), $("$bin/mcp-conform" --list | grep -E "^[0-9]+ cases$"), default settings, --hints $hints"
+echo "$("$bin/mcp-conform" --version), $("$bin/mcp-conform" --list | grep -E "^[0-9]+ cases$"), default settings, --hints $hints"
 time_runs "stdio" "$bin/mcp-conform" --hints "$hints" -- "$bin/mcp-reference-server"
 
 token=bench-token
