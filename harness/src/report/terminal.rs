@@ -186,6 +186,7 @@ enum SkipKind {
     Revision,
     Capability,
     Authorization,
+    Sandbox,
     NothingToJudge,
     Other,
 }
@@ -210,6 +211,10 @@ impl SkipKind {
             SkipKind::Authorization => (
                 "needs a token (MCP_CONFORM_BEARER) or a server that uses authorization",
                 "need a token (MCP_CONFORM_BEARER) or a server that uses authorization",
+            ),
+            SkipKind::Sandbox => (
+                "needs a sandbox for the traversal probes ({root} in the command, or --root DIR)",
+                "need a sandbox for the traversal probes ({root} in the command, or --root DIR)",
             ),
             SkipKind::NothingToJudge => (
                 "found nothing to judge on this server",
@@ -242,6 +247,8 @@ fn classify_skip(reason: &str) -> SkipKind {
         || r.contains("declares no ")
     {
         SkipKind::Capability
+    } else if r.starts_with("no sandbox") {
+        SkipKind::Sandbox
     } else if r.contains("another origin") {
         SkipKind::Other
     } else if r.contains("nothing")
@@ -348,6 +355,10 @@ mod tests {
                 SkipKind::Other,
             ),
             ("cannot generate inputs: a recursive schema", SkipKind::Other),
+            (
+                "no sandbox: give --root DIR, the folder the server serves (canaries go beside it)",
+                SkipKind::Sandbox,
+            ),
         ];
         for (reason, kind) in cases {
             assert_eq!(classify_skip(reason), kind, "{reason}");
