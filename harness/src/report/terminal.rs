@@ -196,14 +196,11 @@ impl SkipKind {
     fn words(self) -> (&'static str, &'static str) {
         match self {
             SkipKind::Hint => (
-                "needs a hint (run with --hints FILE; see cases/README.md)",
-                "need a hint (run with --hints FILE; see cases/README.md)",
+                "needs a hint (--hints FILE; see cases/README.md)",
+                "need a hint (--hints FILE; see cases/README.md)",
             ),
             SkipKind::Transport => ("applies to another transport", "apply to another transport"),
-            SkipKind::Revision => (
-                "applies to a revision not tested here",
-                "apply to a revision not tested here",
-            ),
+            SkipKind::Revision => ("applies to another revision", "apply to another revision"),
             SkipKind::Capability => (
                 "needs a capability the server does not declare",
                 "need a capability the server does not declare",
@@ -213,8 +210,8 @@ impl SkipKind {
                 "need a token (MCP_CONFORM_BEARER) or a server that uses authorization",
             ),
             SkipKind::Sandbox => (
-                "needs a sandbox for the traversal probes ({root} in the command, or --root DIR)",
-                "need a sandbox for the traversal probes ({root} in the command, or --root DIR)",
+                "needs a traversal sandbox ({root} or --root DIR)",
+                "need a traversal sandbox ({root} or --root DIR)",
             ),
             SkipKind::NothingToJudge => (
                 "found nothing to judge on this server",
@@ -390,7 +387,7 @@ mod tests {
         assert_eq!(
             skips_line(&report).as_deref(),
             Some(
-                "6 skipped: 3 apply to another transport, 2 need a hint (run with --hints FILE; \
+                "6 skipped: 3 apply to another transport, 2 need a hint (--hints FILE; \
                  see cases/README.md), 1 needs a capability the server does not declare"
             )
         );
