@@ -61,6 +61,8 @@ export INPUT_OUTPUT_DIR=reports
 export INPUT_ARGS="--jobs 8"
 run_action stdio
 
+# The server demands the token: without it the run would exit 3 (only the authorization
+# cases could run), so exit 0 shows that the `bearer` input reached mcp-conform.
 echo "== action selftest: Streamable HTTP, token from the bearer input"
 token="mcp-conform-action-$RANDOM$RANDOM"
 mkdir -p "$tmp/served"
