@@ -172,7 +172,129 @@ pub fn render(r: &RunReport, color: bool) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{} ({} ms)", summary_line(r), r.duration_ms);
+    if let Some(line) = skips_line(r) {
+        let _ = writeln!(out, "{line}");
+    }
     out
+}
+
+/// Why cases skipped, in a few words each: the kinds of skip reason the suite gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SkipKind {
+    Hint,
+    Transport,
+    Revision,
+    Capability,
+    Authorization,
+    Sandbox,
+    NothingToJudge,
+    Other,
+}
+
+impl SkipKind {
+    /// What the cases of this kind do, for one case and for several.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            SkipKind::Hint => (
+                "needs a hint (--hints FILE; see cases/README.md)",
+                "need a hint (--hints FILE; see cases/README.md)",
+            ),
+            SkipKind::Transport => ("applies to another transport", "apply to another transport"),
+            SkipKind::Revision => ("applies to another revision", "apply to another revision"),
+            SkipKind::Capability => (
+                "needs a capability the server does not declare",
+                "need a capability the server does not declare",
+            ),
+            SkipKind::Authorization => (
+                "needs a token (MCP_CONFORM_BEARER) or a server that uses authorization",
+                "need a token (MCP_CONFORM_BEARER) or a server that uses authorization",
+            ),
+            SkipKind::Sandbox => (
+                "needs a traversal sandbox ({root} or --root DIR)",
+                "need a traversal sandbox ({root} or --root DIR)",
+            ),
+            SkipKind::NothingToJudge => (
+                "found nothing to judge on this server",
+                "found nothing to judge on this server",
+            ),
+            SkipKind::Other => ("for another reason", "for other reasons"),
+        }
+    }
+}
+
+/// The kind of a skip reason, from its wording (the reasons come from the planner,
+/// the steps and the cases' own `reason:` texts).
+fn classify_skip(reason: &str) -> SkipKind {
+    let r = reason.trim();
+    if r.starts_with("does not apply to the ") && r.ends_with(" transport") {
+        SkipKind::Transport
+    } else if r.starts_with("applies to ")
+        || r.starts_with("the rule applies to servers that speak only")
+    {
+        SkipKind::Revision
+    } else if names_missing_hint(r) {
+        SkipKind::Hint
+    } else if r.contains("--bearer")
+        || r.contains("--scoped-bearer")
+        || r.starts_with("authorization is not in use")
+    {
+        SkipKind::Authorization
+    } else if r.contains("not declared")
+        || r.contains("does not declare")
+        || r.contains("declares no ")
+    {
+        SkipKind::Capability
+    } else if r.starts_with("no sandbox") {
+        SkipKind::Sandbox
+    } else if r.contains("another origin") {
+        SkipKind::Other
+    } else if r.contains("nothing")
+        || r.contains(" arrived")
+        || r.contains("no notification is due")
+    {
+        SkipKind::NothingToJudge
+    } else {
+        SkipKind::Other
+    }
+}
+
+/// "no `progress` hint: …", "no server_request hint (see …)": a reason that names a
+/// hint the run was not given (and not "the hinted call …").
+fn names_missing_hint(reason: &str) -> bool {
+    let Some(rest) = reason.strip_prefix("no ") else {
+        return false;
+    };
+    let Some((_name, after)) = rest.split_once(' ') else {
+        return false;
+    };
+    after
+        .strip_prefix("hint")
+        .is_some_and(|tail| tail.is_empty() || tail.starts_with([' ', ':', ',', ';', '(']))
+}
+
+/// The skips grouped by kind, most frequent first: `72 skipped: 52 apply to another
+/// transport, 20 need a hint (…)`. `None` when nothing skipped.
+pub fn skips_line(r: &RunReport) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<SkipKind, usize> = Default::default();
+    for c in r.cases.iter().filter(|c| c.verdict == Verdict::Skip) {
+        let kind = c.reason.as_deref().map_or(SkipKind::Other, classify_skip);
+        *counts.entry(kind).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut groups: Vec<(SkipKind, usize)> = counts.into_iter().collect();
+    // Most frequent first; equal counts in the order of the kinds (stable sort).
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+    let parts: Vec<String> = groups
+        .into_iter()
+        .map(|(kind, n)| {
+            let (one, many) = kind.words();
+            format!("{n} {}", if n == 1 { one } else { many })
+        })
+        .collect();
+    Some(format!("{total} skipped: {}", parts.join(", ")))
 }
 
 #[cfg(test)]
@@ -188,5 +310,94 @@ mod tests {
         let out = render(&report, false);
         assert!(!out.contains("Notes ("));
         assert!(out.contains("0 noted"));
+    }
+
+    #[test]
+    fn skip_reasons_are_classified_by_their_wording() {
+        let cases = [
+            ("does not apply to the stdio transport", SkipKind::Transport),
+            ("applies to 2025-11-25; the server supports 2024-11-05", SkipKind::Revision),
+            ("applies to 2024-11-05; the run is pinned to 2025-06-18", SkipKind::Revision),
+            (
+                "the rule applies to servers that speak only 2026-07-28; this one also speaks session-based revisions",
+                SkipKind::Revision,
+            ),
+            ("no `progress` hint: nothing generic makes a server report progress", SkipKind::Hint),
+            ("no server_request hint with a capability (see cases/README.md)", SkipKind::Hint),
+            ("no log_message hint (see cases/README.md)", SkipKind::Hint),
+            ("capability `tools` not declared by the server", SkipKind::Capability),
+            (
+                "the server does not declare the tools capability: nothing to fuzz",
+                SkipKind::Capability,
+            ),
+            (
+                "the server requires authorization (HTTP 401 without a token); pass --bearer TOKEN to run this case",
+                SkipKind::Authorization,
+            ),
+            (
+                "authorization is not in use (no --bearer, and the server served a request without a token)",
+                SkipKind::Authorization,
+            ),
+            ("nothing to probe: the server lists no tools", SkipKind::NothingToJudge),
+            (
+                "no notifications/message arrived for the hinted call (logging is the server's choice)",
+                SkipKind::NothingToJudge,
+            ),
+            (
+                "the tool list is the same before and after the hinted call, so no notification is due",
+                SkipKind::NothingToJudge,
+            ),
+            (
+                "the metadata lies on another origin, where the harness sends nothing",
+                SkipKind::Other,
+            ),
+            ("cannot generate inputs: a recursive schema", SkipKind::Other),
+            (
+                "no sandbox: give --root DIR, the folder the server serves (canaries go beside it)",
+                SkipKind::Sandbox,
+            ),
+        ];
+        for (reason, kind) in cases {
+            assert_eq!(classify_skip(reason), kind, "{reason}");
+        }
+    }
+
+    #[test]
+    fn skips_line_groups_most_frequent_first() {
+        let mut report = sample_report();
+        let template = report.cases[0].clone();
+        report.cases.clear();
+        let reasons = [
+            "does not apply to the sse transport",
+            "no `progress` hint: nothing generic makes a server report progress",
+            "does not apply to the streamable transport",
+            "capability `logging` not declared by the server",
+            "no log_message hint (see cases/README.md)",
+            "does not apply to the sse transport",
+        ];
+        for (i, reason) in reasons.iter().enumerate() {
+            let mut c = template.clone();
+            c.id = format!("x.s{i}");
+            c.verdict = Verdict::Skip;
+            c.reason = Some((*reason).to_string());
+            c.findings.clear();
+            report.cases.push(c);
+        }
+        report.summary = crate::outcome::Summary::from_cases(&report.cases);
+        assert_eq!(
+            skips_line(&report).as_deref(),
+            Some(
+                "6 skipped: 3 apply to another transport, 2 need a hint (--hints FILE; \
+                 see cases/README.md), 1 needs a capability the server does not declare"
+            )
+        );
+        let out = render(&report, false);
+        let line = skips_line(&report).unwrap_or_default();
+        assert!(
+            out.ends_with(&format!("6 skipped (1234 ms)\n{line}\n")),
+            "{out}"
+        );
+        report.cases.retain(|c| c.verdict != Verdict::Skip);
+        assert_eq!(skips_line(&report), None);
     }
 }

@@ -37,6 +37,7 @@ macro_rules! async_tests {
     };
 }
 
+mod action;
 mod auth_cli;
 mod auth_fallback;
 mod cli;
@@ -58,6 +59,7 @@ mod traversal;
 /// Every plain test function, module by module.
 fn plain_trials() -> Vec<Trial> {
     let mut trials = Vec::new();
+    trials.extend(action::trials());
     trials.extend(auth_cli::trials());
     trials.extend(auth_fallback::trials());
     trials.extend(cli::trials());
