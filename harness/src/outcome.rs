@@ -22,6 +22,10 @@ pub struct RunReport {
     pub duration_ms: u64,
     pub cases: Vec<CaseResult>,
     pub summary: Summary,
+    /// Set when the run proves nothing (exit code 3): nothing could be judged, or only
+    /// the authorization cases ran for want of a token. Why, in a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nothing_judged: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

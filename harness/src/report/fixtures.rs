@@ -111,6 +111,7 @@ pub(crate) fn sample_report() -> RunReport {
         note,
     ];
     RunReport {
+        nothing_judged: None,
         format_version: REPORT_FORMAT_VERSION,
         tool_version: "0.1.0".to_string(),
         target: TargetInfo {

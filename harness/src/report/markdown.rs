@@ -114,7 +114,9 @@ impl Capped {
 /// The headline, the summary table and the server's notes.
 fn head(report: &RunReport) -> String {
     let s = &report.summary;
-    let headline = if s.failed + s.errored > 0 {
+    let headline = if let Some(why) = &report.nothing_judged {
+        format!("nothing could be judged (exit code 3): {}", escape(why))
+    } else if s.failed + s.errored > 0 {
         let mut parts = vec![format!("{} failed", s.failed)];
         if s.errored > 0 {
             let noun = if s.errored == 1 { "error" } else { "errors" };
@@ -380,6 +382,20 @@ mod tests {
         assert!(!md.contains("@octocat"));
         // The evidence fence is longer than the backtick run inside it.
         assert!(md.contains("````json\n\"```\\n</details>\\n```\"\n````\n"));
+    }
+
+    #[test]
+    fn a_run_that_proves_nothing_never_reads_as_passed() {
+        let mut report = sample_report();
+        report.cases = vec![case("auth.token-required", Verdict::Pass)];
+        report.nothing_judged = Some("the server demands a token; give --bearer".into());
+        let md = render(&report);
+        let headline = md.lines().next().unwrap_or_default();
+        assert!(
+            headline.contains("nothing could be judged (exit code 3)"),
+            "{headline}"
+        );
+        assert!(!headline.contains("passed"), "{headline}");
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub async fn run_suite(
         results.extend(probed);
         server.notes.extend(notes);
     }
-    Ok(RunReport {
+    let mut report = RunReport {
         format_version: REPORT_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         target: TargetInfo {
@@ -68,7 +68,10 @@ pub async fn run_suite(
         duration_ms: started.elapsed().as_millis() as u64,
         summary: Summary::from_cases(&results),
         cases: results,
-    })
+        nothing_judged: None,
+    };
+    report.nothing_judged = verdict::nothing_judged(&report);
+    Ok(report)
 }
 
 /// The reason fuzzing and the traversal probes skip when no revision is known.
