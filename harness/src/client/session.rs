@@ -63,6 +63,9 @@ const SETTLE_EVENTS: usize = 10_000;
 /// How long a silence window goes on after the server answered its barrier, on top
 /// of twice the barrier's round trip (see [`Session::silence`]).
 pub const BARRIER_GRACE: Duration = Duration::from_millis(100);
+/// How long a wait goes on reading once the transport is quiescent (what was delivered
+/// before is already queued for the session).
+const QUIESCENT_DRAIN: Duration = Duration::from_millis(20);
 /// Cap on recorded wire violations per session, for the same reason.
 const VIOLATION_CAP: usize = 100;
 /// Cap on remembered request ids (for judging results by the method they answer).
@@ -699,6 +702,7 @@ impl Session {
         while let Some(m) = self.dequeue(|m| kind.accepts(m)) {
             found.push(m);
         }
+        let mut deadline = deadline;
         loop {
             let now = Instant::now();
             let complete = enough(&found)
@@ -706,7 +710,8 @@ impl Session {
             if now >= deadline || self.closed.is_some() || complete {
                 return found;
             }
-            if let Some((msg, size)) = self.pump(deadline - now).await {
+            deadline = self.unless_quiescent(deadline);
+            if let Some((msg, size)) = self.pump(deadline.saturating_duration_since(now)).await {
                 if kind.accepts(&msg) {
                     found.push(msg);
                 } else {
@@ -745,7 +750,10 @@ impl Session {
         }
         let mut waiting = id;
         while Instant::now() < deadline && self.closed.is_none() {
-            let got = self.pump(deadline - Instant::now()).await;
+            deadline = self.unless_quiescent(deadline);
+            let got = self
+                .pump(deadline.saturating_duration_since(Instant::now()))
+                .await;
             if waiting
                 .as_ref()
                 .is_some_and(|id| !self.barriers.contains(id))
@@ -822,6 +830,17 @@ impl Session {
     pub fn next_serial(&mut self) -> u64 {
         self.barriers_sent += 1;
         self.barriers_sent
+    }
+
+    /// `deadline`, or a moment from now once the transport is quiescent (nothing more
+    /// can arrive until the harness sends again): the moment reads what is already on
+    /// its way to the session.
+    fn unless_quiescent(&self, deadline: Instant) -> Instant {
+        if self.transport.quiescent() {
+            deadline.min(Instant::now() + QUIESCENT_DRAIN)
+        } else {
+            deadline
+        }
     }
 
     /// Sends the barrier request: `ping`, or `server/discover` at the stateless

@@ -576,6 +576,17 @@ pub(super) fn describe_reqwest(e: &reqwest::Error) -> String {
     text
 }
 
+/// Whether nothing more can arrive over Streamable HTTP: every exchange's body has
+/// ended whole (its messages were delivered before it was marked complete), and none is
+/// a stream the transport follows or may resume. A server can then say nothing until
+/// the client sends again.
+pub fn quiescent(shared: &Shared) -> bool {
+    lock(shared)
+        .exchanges
+        .iter()
+        .all(|x| x.complete && !x.follow && !x.broken && x.ended_short.is_none())
+}
+
 pub(super) fn finish(sink: &Sink, index: usize, error: Option<String>) {
     if let Some(x) = lock(&sink.shared).exchanges.get_mut(index) {
         x.complete = true;

@@ -186,6 +186,17 @@ impl Transport {
         }
     }
 
+    /// Whether nothing more can arrive until the client sends again: over Streamable
+    /// HTTP when every response body has ended and no stream is followed (see
+    /// [`exchange::quiescent`]); never on stdio or the legacy SSE transport, where the
+    /// server may write at any time.
+    pub fn quiescent(&self) -> bool {
+        match self {
+            Transport::StreamableHttp(t) => exchange::quiescent(t.shared()),
+            Transport::Stdio(_) | Transport::Sse(_) => false,
+        }
+    }
+
     /// Whether this is the stdio transport.
     pub fn is_stdio(&self) -> bool {
         matches!(self, Transport::Stdio(_))

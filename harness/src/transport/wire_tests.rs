@@ -460,3 +460,41 @@ async fn an_answered_stream_left_open_gives_its_place_back() {
         .count();
     assert_eq!(open as u64, total, "every stream is still open");
 }
+
+#[tokio::test]
+async fn quiescent_only_once_every_body_has_ended_and_no_stream_is_followed() {
+    // Request 0 gets a 202 at once; request 1 an SSE stream that stays open.
+    let server = TestServer::start("/mcp", |n, _| {
+        if n == 0 {
+            Reply::KeepAlive(response("202 Accepted", &[], ""))
+        } else {
+            Reply::Hold
+        }
+    })
+    .await;
+    let mut t = HttpTransport::new(server.url.clone(), Limits::default(), None).expect("transport");
+    let shared = t.shared().clone();
+    assert!(
+        exchange::quiescent(&shared),
+        "nothing sent: nothing can arrive"
+    );
+    t.send(&answer(0)).await.expect("sent");
+    let done = reason_within(|| exchange::quiescent(&shared).then(String::new)).await;
+    assert!(
+        done.is_some(),
+        "a 202 that ended leaves nothing to wait for"
+    );
+    t.send(&ping(1)).await.expect("sent");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !exchange::quiescent(&shared),
+        "an open answer may still carry messages"
+    );
+    let mut t2 =
+        HttpTransport::new(server.url.clone(), Limits::default(), None).expect("transport");
+    t2.listen().expect("GET opened");
+    assert!(
+        !exchange::quiescent(t2.shared()),
+        "a followed GET stream may carry messages"
+    );
+}
