@@ -20,7 +20,8 @@ pub struct Tool {
 }
 
 impl Tool {
-    fn from_listed(t: &Value) -> Option<Tool> {
+    /// The tool as `tools/list` gives it; `None` without a string `name`.
+    pub fn from_listed(t: &Value) -> Option<Tool> {
         let name = t.get("name")?.as_str()?.to_string();
         let field = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or("");
         let text = format!("{name} {} {}", field("title"), field("description")).to_lowercase();

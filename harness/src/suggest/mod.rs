@@ -148,7 +148,7 @@ async fn choose(
                 };
             }
             Tried::NotShown(why) => {
-                details.push(format!("tried {evidence}: {}", clip(&why)));
+                details.push(format!("candidate {evidence}; not kept: {}", clip(&why)));
                 fallback.get_or_insert((cand.value.clone(), why));
             }
         }

@@ -447,3 +447,74 @@ pub fn server_request(inv: &Inventory) -> Vec<Candidate> {
     }
     best(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tool(listed: Value) -> Tool {
+        Tool::from_listed(&listed).expect("a tool")
+    }
+
+    fn inventory(tools: Vec<Value>) -> Inventory {
+        Inventory {
+            revision: "2025-11-25".into(),
+            capabilities: json!({"tools": {"listChanged": true}, "logging": {}, "resources": {"subscribe": true}}),
+            tools: tools.into_iter().map(tool).collect(),
+            resources: vec!["file:///a.txt".into()],
+            ..Inventory::default()
+        }
+    }
+
+    #[test]
+    fn names_descriptions_and_schemas_rank_the_candidates() {
+        let inv = inventory(vec![
+            json!({"name": "add", "description": "Adds two numbers and returns the sum.", "inputSchema": {"type": "object"}}),
+            json!({"name": "register_plugin", "description": "Adds a tool.", "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}),
+            json!({"name": "wait", "description": "Sleeps.", "inputSchema": {"type": "object", "properties": {"seconds": {"type": "number", "maximum": 10}}, "required": ["seconds"]}}),
+            json!({"name": "write_note", "description": "Writes a resource.", "inputSchema": {"type": "object", "properties": {"uri": {"type": "string"}, "text": {"type": "string"}}, "required": ["uri", "text"]}, "annotations": {"destructiveHint": true}}),
+            json!({"name": "emit_log", "description": "Writes a log line.", "inputSchema": {"type": "object", "properties": {"level": {"enum": ["debug", "error"]}}, "required": ["level"]}}),
+        ]);
+        let lc = list_changed(&inv);
+        assert_eq!(
+            lc.first().map(|c| c.tool.name.as_str()),
+            Some("register_plugin")
+        );
+        assert_eq!(lc[0].value["arguments"], json!({"id": "mcp-conform"}));
+        assert_eq!(lc[0].lists, vec!["tools"]);
+        assert!(lc.iter().all(|c| c.tool.name != "add"), "{lc:?}");
+
+        let long = timed(&inv, "long_running");
+        assert_eq!(long[0].tool.name, "wait");
+        assert_eq!(long[0].value["arguments"], json!({"seconds": 0.4}));
+
+        let upd = resource_updated(&inv);
+        assert_eq!(upd[0].tool.name, "write_note");
+        assert_eq!(upd[0].value["arguments"]["uri"], json!("file:///a.txt"));
+        assert_eq!(
+            upd[0].tool.not_callable(),
+            Some("annotated destructiveHint: true")
+        );
+
+        let log = log_message(&inv);
+        assert_eq!(log[0].tool.name, "emit_log");
+        assert_eq!(log[0].value["arguments"], json!({"level": "error"}));
+        assert!(server_request(&inv).is_empty());
+    }
+
+    #[test]
+    fn steps_and_delay_in_milliseconds_share_the_total() {
+        let inv = inventory(vec![
+            json!({"name": "slow", "description": "Reports progress.",
+            "inputSchema": {"type": "object", "properties": {"steps": {"type": "integer", "minimum": 1, "maximum": 100}, "delay_ms": {"type": "integer", "maximum": 1000}}}}),
+        ]);
+        assert_eq!(
+            timed(&inv, "progress")[0].value["arguments"],
+            json!({"steps": 3, "delay_ms": 10})
+        );
+        assert_eq!(
+            timed(&inv, "long_running")[0].value["arguments"],
+            json!({"steps": 16, "delay_ms": 25})
+        );
+    }
+}

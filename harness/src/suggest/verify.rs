@@ -11,6 +11,7 @@ use super::inventory::{self, list_all};
 use super::pick::Candidate;
 use crate::case::MessageKind;
 use crate::client::handshake::Stage;
+use crate::client::request_meta::RequestMeta;
 use crate::client::session::Session;
 use crate::client::{Connection, RunConfig};
 use crate::revision::is_modern;
@@ -45,6 +46,11 @@ pub async fn verify(cfg: &RunConfig, revision: &str, cand: &Candidate) -> Tried 
     }
     if cand.hint == "server_request" && is_modern(revision) {
         return Tried::NotShown(format!("not tried: at {revision} servers send no requests"));
+    }
+    if cand.hint == "resource_updated" && is_modern(revision) {
+        return Tried::NotShown(format!(
+            "not tried: at {revision} there is no resources/subscribe"
+        ));
     }
     let mut conn = Connection::new(cfg, revision, client_capabilities(), Stage::Described);
     if let Err(e) = conn.start().await {
@@ -136,12 +142,20 @@ impl Trial<'_> {
     }
 
     async fn log_message(&mut self, hint: &Value) -> Tried {
-        let id = self.next_id();
-        // A server without logging/setLevel may still log; its answer is not judged.
-        let _ = self
-            .session
-            .request(id, "logging/setLevel", json!({"level": "debug"}), self.wait)
-            .await;
+        if let Some(meta) = self.session.request_meta().cloned() {
+            // 2026-07-28: the level travels in every request's `_meta`.
+            self.session.set_request_meta(RequestMeta {
+                log_level: Some("debug".into()),
+                ..meta
+            });
+        } else {
+            let id = self.next_id();
+            // A server without logging/setLevel may still log; its answer is not judged.
+            let _ = self
+                .session
+                .request(id, "logging/setLevel", json!({"level": "debug"}), self.wait)
+                .await;
+        }
         if let Err(e) = self.call(hint, false).await {
             return Tried::NotShown(e);
         }
@@ -152,14 +166,14 @@ impl Trial<'_> {
         {
             Some(m) => Tried::Shown(
                 format!(
-                    "after logging/setLevel debug the call sent notifications/message (level {})",
+                    "at log level debug the call sent notifications/message (level {})",
                     m.pointer("/params/level").unwrap_or(&Value::Null)
                 ),
                 hint.clone(),
             ),
-            None => Tried::NotShown(
-                "the call sent no notifications/message after logging/setLevel debug".into(),
-            ),
+            None => {
+                Tried::NotShown("the call sent no notifications/message at log level debug".into())
+            }
         }
     }
 
@@ -335,6 +349,44 @@ impl Trial<'_> {
             Tried::NotShown(format!(
                 "the call made the server send no `{method}` request"
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suggest::pick;
+    use crate::transport::stdio::Launch;
+
+    /// A destructive or open-world tool is refused before any server is started (the
+    /// program does not exist, so starting one would say so instead).
+    #[tokio::test]
+    async fn destructive_and_open_world_tools_are_never_called() {
+        let cfg = RunConfig::new(Launch {
+            program: "/nonexistent/mcp-conform-test".into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+        });
+        for annotation in ["destructiveHint", "openWorldHint"] {
+            let inv = super::super::inventory::Inventory {
+                tools: vec![inventory::Tool {
+                    name: "log".into(),
+                    text: "log".into(),
+                    schema: json!({"type": "object"}),
+                    annotations: json!({annotation: true}),
+                }],
+                capabilities: json!({"logging": {}}),
+                ..Default::default()
+            };
+            let cand = pick::log_message(&inv).remove(0);
+            match verify(&cfg, "2025-11-25", &cand).await {
+                Tried::NotShown(why) => {
+                    assert_eq!(why, format!("not called: annotated {annotation}: true"))
+                }
+                Tried::Shown(..) => panic!("{annotation}: shown"),
+            }
         }
     }
 }
