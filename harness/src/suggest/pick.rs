@@ -385,38 +385,60 @@ pub fn uri_property(tool: &Tool) -> Option<String> {
 
 /// `resource_updated`: a subscribable resource and a tool that changes it.
 pub fn resource_updated(inv: &Inventory) -> Vec<Candidate> {
-    let Some(uri) = inv.resources.first() else {
-        return Vec::new();
-    };
-    if !inv.declares("resources.subscribe") {
+    if inv.resources.is_empty() || !inv.declares("resources.subscribe") {
         return Vec::new();
     }
     let verbs = [
         "touch", "update", "updates", "write", "modify", "change", "changes", "changed", "set",
         "edit", "append", "mark", "marks", "bump",
     ];
-    let found = inv.tools.iter().map(|t| {
+    let mut found = Vec::new();
+    for t in &inv.tools {
         let mut ev = Vec::new();
         let mut score =
             word_score(t, &verbs, &mut ev) + phrase_score(t, "resources/updated", &mut ev);
-        let mut args = example_args(t);
-        if let Some(p) = uri_property(t) {
-            ev.push(format!("schema property `{p}` (set to the resource's URI)"));
-            args.insert(p, json!(uri));
-            score += 2;
-        } else {
-            score = score.saturating_sub(2);
+        let prop = uri_property(t);
+        match &prop {
+            Some(p) => {
+                ev.push(format!("schema property `{p}` (set to the resource's URI)"));
+                score += 2;
+            }
+            None => score = score.saturating_sub(2),
         }
         annotation_note(t, &mut ev);
-        candidate(
-            "resource_updated",
-            t,
-            json!({"uri": uri, "tool": t.name, "arguments": args}),
-            ev,
-            score,
-        )
-    });
-    best(found.collect())
+        for (rank, (uri, named)) in resources_for(inv, t).into_iter().enumerate() {
+            let mut ev = ev.clone();
+            if named {
+                ev.push(format!("description names {uri}"));
+            }
+            let mut args = example_args(t);
+            if let Some(p) = &prop {
+                args.insert(p.clone(), json!(uri));
+            }
+            let value = json!({"uri": uri, "tool": t.name, "arguments": args});
+            let score = (score + 2 * u32::from(named)).saturating_sub(rank as u32);
+            found.push(candidate("resource_updated", t, value, ev, score));
+        }
+    }
+    best(found)
+}
+
+/// Up to two resource URIs to try with `tool`: those its description names first
+/// (`true`), then the first listed.
+fn resources_for<'a>(inv: &'a Inventory, tool: &Tool) -> Vec<(&'a str, bool)> {
+    let mut uris: Vec<(&str, bool)> = inv
+        .resources
+        .iter()
+        .filter(|u| tool.text.contains(&u.to_lowercase()))
+        .map(|u| (u.as_str(), true))
+        .collect();
+    for u in &inv.resources {
+        if !uris.iter().any(|(v, _)| v == u) {
+            uris.push((u.as_str(), false));
+        }
+    }
+    uris.truncate(2);
+    uris
 }
 
 /// `server_request`: a tool that asks the client for roots, a sampling or an
