@@ -62,7 +62,7 @@ pub async fn suggest(
     let mut entries = Vec::new();
     for hint in write::HINTS {
         let entry = match *hint {
-            "insufficient_scope" => insufficient_scope(cfg, &inv),
+            "insufficient_scope" => insufficient_scope(cfg, &revision, &inv).await,
             h => choose(cfg, &revision, h, candidates(&inv, h), &inv).await,
         };
         entries.push(entry);
@@ -185,32 +185,55 @@ fn placeholder(hint: &str) -> Value {
     }
 }
 
-/// `insufficient_scope` is about tokens, not tools: a guess only (a read-only tool's
-/// call) when two tokens were given, never verified.
-fn insufficient_scope(cfg: &RunConfig, inv: &Inventory) -> Entry {
+/// `insufficient_scope` is about tokens, not tools: with two tokens, a call of each
+/// tool not annotated destructive or open-world (read-only ones first, at most three)
+/// is tried with both; the first the `--bearer` token may make and the
+/// `--scoped-bearer` token may not is kept.
+async fn insufficient_scope(cfg: &RunConfig, revision: &str, inv: &Inventory) -> Entry {
     let two_tokens = cfg
         .http
         .as_ref()
         .is_some_and(|h| h.bearer.is_some() && h.scoped_bearer.is_some());
-    let tool = inv
+    let mut tools: Vec<&inventory::Tool> = inv
         .tools
         .iter()
-        .find(|t| t.annotated("readOnlyHint"))
-        .or(inv.tools.first());
-    match (two_tokens, tool) {
-        (true, Some(t)) => Entry {
-            hint: "insufficient_scope",
-            value: None,
-            commented: Some(json!({"method": "tools/call", "params": {"name": t.name, "arguments": pick::example_args(t)}})),
-            status: "unverified guess: a call the --bearer token may make and the --scoped-bearer token may not; which one depends on the scopes".into(),
-            details: vec![format!("tool `{}`: the first read-only tool", clip(&t.name))],
-        },
-        _ => Entry {
-            hint: "insufficient_scope",
-            value: None,
-            commented: Some(placeholder("insufficient_scope")),
-            status: "none found: it needs a URL target with --bearer and --scoped-bearer, and a request only the first may make".into(),
-            details: Vec::new(),
-        },
+        .filter(|t| t.not_callable().is_none())
+        .collect();
+    tools.sort_by_key(|t| !t.annotated("readOnlyHint"));
+    let mut details = Vec::new();
+    let mut first = None;
+    for t in tools.iter().take(3).filter(|_| two_tokens) {
+        let value = json!({"method": "tools/call", "params": {"name": t.name, "arguments": pick::example_args(t)}});
+        match verify::scope(cfg, revision, &value).await {
+            Tried::Shown(seen, value) => {
+                return Entry {
+                    hint: "insufficient_scope",
+                    value: Some(value),
+                    commented: None,
+                    status: format!("verified: {seen}"),
+                    details: vec![format!("evidence: tool `{}`", clip(&t.name))],
+                }
+            }
+            Tried::NotShown(why) => {
+                details.push(format!(
+                    "candidate tools/call `{}`; not kept: {}",
+                    clip(&t.name),
+                    clip(&why)
+                ));
+                first.get_or_insert(value);
+            }
+        }
+    }
+    let status = if two_tokens {
+        "none found: no call tried was answered with the --bearer token and refused with 403 with the --scoped-bearer one"
+    } else {
+        "none found: it needs a URL target with two tokens (--bearer and --scoped-bearer), and a request only the first may make"
+    };
+    Entry {
+        hint: "insufficient_scope",
+        value: None,
+        commented: Some(first.unwrap_or_else(|| placeholder("insufficient_scope"))),
+        status: status.into(),
+        details,
     }
 }

@@ -353,6 +353,68 @@ impl Trial<'_> {
     }
 }
 
+/// The answer to one request on a fresh session with `cfg`'s token: the response, or
+/// why there is none (over HTTP a refusal names its status).
+async fn ask_once(
+    cfg: &RunConfig,
+    revision: &str,
+    method: &str,
+    params: &Value,
+) -> Result<Value, String> {
+    let mut conn = Connection::new(cfg, revision, client_capabilities(), Stage::Described);
+    if let Err(e) = conn.start().await {
+        return Err(format!("the handshake failed: {e}"));
+    }
+    let answer = match conn.session() {
+        Some(s) => {
+            let id = json!("mcp-conform-suggest-scope");
+            s.request(id, method, params.clone(), cfg.timeout).await
+        }
+        None => Err("the session ended after the handshake".into()),
+    };
+    conn.stop().await;
+    answer
+}
+
+/// `insufficient_scope`: the request succeeds with the `--bearer` token and is refused
+/// with 403 with the `--scoped-bearer` one.
+pub async fn scope(cfg: &RunConfig, revision: &str, hint: &Value) -> Tried {
+    let Some(scoped) = cfg.http.as_ref().and_then(|h| h.scoped_bearer.clone()) else {
+        return Tried::NotShown("not tried: no --scoped-bearer token".into());
+    };
+    let method = hint.get("method").and_then(Value::as_str).unwrap_or("");
+    let params = hint.get("params").cloned().unwrap_or(json!({}));
+    match ask_once(cfg, revision, method, &params).await {
+        Ok(r) if r.get("result").is_some() => {}
+        Ok(r) => {
+            return Tried::NotShown(format!(
+                "with the --bearer token: {}",
+                inventory::clip(&r.to_string())
+            ))
+        }
+        Err(e) => return Tried::NotShown(format!("with the --bearer token: {e}")),
+    }
+    let mut narrow = cfg.clone();
+    if let Some(h) = narrow.http.as_mut() {
+        h.bearer = Some(scoped);
+    }
+    match ask_once(&narrow, revision, method, &params).await {
+        Err(why) if why.contains(" 403 ") => Tried::Shown(
+            "answered with the --bearer token, refused with 403 with the --scoped-bearer token"
+                .into(),
+            hint.clone(),
+        ),
+        Err(why) => Tried::NotShown(format!(
+            "with the --scoped-bearer token: {}",
+            inventory::clip(&why)
+        )),
+        Ok(r) => Tried::NotShown(format!(
+            "the --scoped-bearer token got an answer: {}",
+            inventory::clip(&r.to_string())
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
