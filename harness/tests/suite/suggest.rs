@@ -9,11 +9,15 @@ use std::path::Path;
 use libtest_mimic::Trial;
 use serde_json::Value;
 
-use crate::support::{reference_server_str, repo_root, run_conform};
+use crate::http_servers;
+use crate::support::{
+    conform_binary, reference_server, reference_server_str, repo_root, run_conform,
+};
 
 pub fn trials() -> Vec<Trial> {
     tests![
         suggested_hints_unlock_the_hint_cases,
+        over_http_with_two_tokens_the_scope_hint_is_verified,
         unreachable_target_exits_3
     ]
 }
@@ -184,4 +188,70 @@ fn unreachable_target_exits_3() {
     ];
     assert_eq!(run_conform(&strings(&args)), 3);
     assert!(!file.exists(), "no file for a server that never answered");
+}
+
+/// Over Streamable HTTP with `--bearer` and `--scoped-bearer` (from the environment),
+/// the `insufficient_scope` hint is found and verified too, and the scope cases pass
+/// with the file.
+fn over_http_with_two_tokens_the_scope_hint_is_verified() {
+    let args = strings(&["--bearer", "suggest-t1", "--scoped-bearer", "suggest-t2"]);
+    let server = http_servers::start_owned("suggest", reference_server(), &args)
+        .expect("start the reference server");
+    let url = server.base.join("mcp").expect("url").to_string();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("hints.yaml");
+    let run = |extra: &[String]| {
+        std::process::Command::new(conform_binary())
+            .args(extra)
+            .arg(&url)
+            .env("MCP_CONFORM_BEARER", "suggest-t1")
+            .env("MCP_CONFORM_SCOPED_BEARER", "suggest-t2")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map(|s| s.code().unwrap_or(-1))
+            .expect("run mcp-conform")
+    };
+    let suggest = strings(&[
+        "--suggest-hints",
+        "--suggest-out",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(run(&suggest), 0);
+    let text = std::fs::read_to_string(&file).expect("the hints file");
+    let suggested = yaml(&file);
+    let written = yaml(&repo_root().join("fixtures/reference-hints.yaml"));
+    assert!(text.contains("# insufficient_scope: verified: "), "{text}");
+    assert_eq!(
+        suggested["insufficient_scope"]["method"],
+        written["insufficient_scope"]["method"]
+    );
+    assert_eq!(
+        suggested["insufficient_scope"]["params"]["name"],
+        written["insufficient_scope"]["params"]["name"]
+    );
+
+    let out = tmp.path().join("with");
+    let mut args = strings(&["--no-traversal", "--format", "json", "--hints"]);
+    args.push(file.display().to_string());
+    args.extend(["-o".to_string(), out.display().to_string()]);
+    args.extend(strings(&[
+        "--only",
+        "auth.insufficient-scope-403",
+        "--only",
+        "http.priming-event",
+    ]));
+    assert_eq!(run(&args), 0, "{text}");
+    let verdicts = verdicts(&out);
+    assert!(
+        verdicts
+            .iter()
+            .any(|(k, v, _)| k.starts_with("auth.insufficient-scope-403@") && v == "pass"),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts
+            .iter()
+            .any(|(k, v, _)| k.starts_with("http.priming-event@") && v == "pass"),
+        "{verdicts:?}"
+    );
 }
