@@ -223,6 +223,7 @@ pub async fn suggest_hints(args: &Args, cases: &[Case]) -> Result<i32, CliError>
     };
     cfg.timeout = Duration::from_millis(args.timeout.max(1));
     cfg.startup_timeout = Duration::from_secs(args.startup_timeout.max(1));
+    cfg.revision_pin = args.revision.clone();
     let sources = crate::suggest::write::case_sources(cases, args.cases.as_deref());
     let uses = crate::suggest::write::hint_uses(sources);
     let text = match crate::suggest::suggest(&cfg, &target.describe(), &uses).await {

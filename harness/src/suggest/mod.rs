@@ -39,8 +39,15 @@ pub async fn suggest(
         target: target.to_string(),
         reason,
     };
-    let revision = match facts
-        .newest_supported()
+    // `--revision` when the server speaks it, else the newest session revision (the
+    // hint cases mostly run there), else the newest stateless one.
+    let runnable = facts.runnable();
+    let pinned = cfg
+        .revision_pin
+        .as_deref()
+        .filter(|p| runnable.iter().any(|r| r == p));
+    let revision = match pinned
+        .or(facts.newest_supported())
         .or(facts.modern.last().map(String::as_str))
     {
         Some(r) => r.to_string(),
