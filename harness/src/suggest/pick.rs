@@ -348,7 +348,10 @@ pub fn list_changed(inv: &Inventory) -> Vec<Candidate> {
         "delete",
         "refresh",
         "reload",
-        "extra",
+        "adds",
+        "removes",
+        "registers",
+        "toggles",
     ];
     let found = inv.tools.iter().map(|t| {
         let mut ev = Vec::new();
@@ -358,7 +361,7 @@ pub fn list_changed(inv: &Inventory) -> Vec<Candidate> {
         }
         // `add` of two numbers is arithmetic, not a list change.
         if t.text.contains("sum") || t.text.contains("number") {
-            score = score.saturating_sub(3);
+            score = score.saturating_sub(4);
         }
         annotation_note(t, &mut ev);
         let mut c = candidate(
