@@ -28,6 +28,7 @@ pub mod requirements;
 pub mod revision;
 pub mod sandbox;
 pub mod steps;
+pub mod suggest;
 pub mod suite;
 pub mod transport;
 pub mod traversal;

@@ -190,6 +190,18 @@ pub struct Args {
     /// Print which requirements the cases cover, per area, and exit.
     #[arg(long)]
     pub coverage: bool,
+
+    /// Instead of running the cases, list the server's tools, resources and prompts,
+    /// try the likely triggers (never a tool annotated destructive or open-world) and
+    /// write a commented hints file: for each hint the best candidate, whether it was
+    /// verified, and how many cases it unlocks. Exit 0 when written, 3 when the target
+    /// cannot be started or reached.
+    #[arg(long, conflicts_with_all = ["fuzz", "list", "coverage"])]
+    pub suggest_hints: bool,
+
+    /// With --suggest-hints: write the file here instead of printing it.
+    #[arg(long, value_name = "FILE", requires = "suggest_hints")]
+    pub suggest_out: Option<PathBuf>,
 }
 
 /// The tokens a run sends, wherever they came from (`tokens::resolve`).

@@ -114,6 +114,9 @@ async fn run_cli(mut args: Args) -> Result<i32, CliError> {
         eprintln!("mcp-conform: {w}");
     }
     args.tokens = tokens;
+    if args.suggest_hints {
+        return run::suggest_hints(&args, &cases).await;
+    }
     let run = run::Run::new(&args, cases, families)?;
     let servers = targets::targets_of(&args)?;
     let many = servers.len() > 1;

@@ -19,7 +19,7 @@ use crate::traversal::{Family, TraversalConfig};
 
 use super::args::{load_hints, Args};
 use super::error::{verdict_code, CliError};
-use super::targets::{config_for, names_sandbox, traversal_sandbox, Target};
+use super::targets::{self, config_for, names_sandbox, traversal_sandbox, Target};
 
 /// What every server of the invocation gets.
 pub struct Run<'a> {
@@ -203,4 +203,39 @@ impl<'a> Run<'a> {
             verdict::run_verdict(report, self.base.as_ref(), self.args.warnings_as_failures)?;
         Ok(verdict_code(verdict))
     }
+}
+
+/// `--suggest-hints`: the hints file for the (one) target, printed or written to
+/// `--suggest-out`; exit 3 when the target cannot be started or reached.
+pub async fn suggest_hints(args: &Args, cases: &[Case]) -> Result<i32, CliError> {
+    let mut servers = targets::targets_of(args)?;
+    if servers.len() != 1 {
+        return Err(CliError::usage(
+            "--suggest-hints takes one server (use --server NAME with --claude-config)",
+        ));
+    }
+    let Some((_, target)) = servers.pop() else {
+        return Err(CliError::usage("no target given"));
+    };
+    let mut cfg = match config_for(&target, args) {
+        Ok(c) => c,
+        Err(e) => return Ok(e.report()),
+    };
+    cfg.timeout = Duration::from_millis(args.timeout.max(1));
+    cfg.startup_timeout = Duration::from_secs(args.startup_timeout.max(1));
+    cfg.revision_pin = args.revision.clone();
+    let sources = crate::suggest::write::case_sources(cases, args.cases.as_deref());
+    let uses = crate::suggest::write::hint_uses(sources);
+    let text = match crate::suggest::suggest(&cfg, &target.describe(), &uses).await {
+        Ok(t) => t,
+        Err(e) => return Err(CliError::Setup(e)),
+    };
+    match &args.suggest_out {
+        Some(path) => {
+            output::write_file(path, &text).map_err(|e| CliError::usage(e.to_string()))?;
+            eprintln!("mcp-conform: wrote hints {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(super::EXIT_OK)
 }

@@ -196,8 +196,8 @@ impl SkipKind {
     fn words(self) -> (&'static str, &'static str) {
         match self {
             SkipKind::Hint => (
-                "needs a hint (--hints FILE; see cases/README.md)",
-                "need a hint (--hints FILE; see cases/README.md)",
+                "needs a hint (run --suggest-hints; see cases/README.md)",
+                "need a hint (run --suggest-hints; see cases/README.md)",
             ),
             SkipKind::Transport => ("applies to another transport", "apply to another transport"),
             SkipKind::Revision => ("applies to another revision", "apply to another revision"),
@@ -387,7 +387,7 @@ mod tests {
         assert_eq!(
             skips_line(&report).as_deref(),
             Some(
-                "6 skipped: 3 apply to another transport, 2 need a hint (--hints FILE; \
+                "6 skipped: 3 apply to another transport, 2 need a hint (run --suggest-hints; \
                  see cases/README.md), 1 needs a capability the server does not declare"
             )
         );

@@ -29,6 +29,7 @@ const ENFORCED: bool = true;
 /// outcome) import only what follows them.
 const LAYERS: &[&str] = &[
     "cli",
+    "suggest",
     "suite",
     "coverage",
     "steps",

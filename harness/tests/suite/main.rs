@@ -53,6 +53,7 @@ mod negotiation_completion_answers;
 mod no_orphans;
 mod reports;
 mod stdio_process;
+mod suggest;
 mod support;
 mod traversal;
 
@@ -73,6 +74,7 @@ fn plain_trials() -> Vec<Trial> {
     trials.extend(no_orphans::trials());
     trials.extend(reports::trials());
     trials.extend(stdio_process::trials());
+    trials.extend(suggest::trials());
     trials.extend(traversal::trials());
     trials
 }
