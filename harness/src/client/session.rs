@@ -127,7 +127,7 @@ pub struct Session {
     /// [`Session::silence`]).
     barriers: HashSet<String>,
     /// The last number [`Session::next_serial`] gave out.
-    barriers_sent: u64,
+    serial: u64,
     /// Ids (JSON text) of requests earlier cases on this server sent and did not get
     /// answered: a late answer is recorded, not judged or queued (it is no business
     /// of the case running now).
@@ -163,7 +163,7 @@ impl Session {
             server_request_ids: Vec::new(),
             request_meta: None,
             barriers: HashSet::new(),
-            barriers_sent: 0,
+            serial: 0,
             retired: HashSet::new(),
             stderr_taken: 0,
         }
@@ -828,8 +828,8 @@ impl Session {
     /// A number not given out before in this session, for ids the harness makes up
     /// (pages of a list, barriers): cases that share a server never reuse one.
     pub fn next_serial(&mut self) -> u64 {
-        self.barriers_sent += 1;
-        self.barriers_sent
+        self.serial += 1;
+        self.serial
     }
 
     /// `deadline`, or a moment from now once the transport is quiescent (nothing more

@@ -346,7 +346,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// At most `max` characters, with `…` when cut.
-fn cut(s: &str, max: usize) -> String {
+pub(super) fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }

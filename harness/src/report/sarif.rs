@@ -163,7 +163,7 @@ fn rule(id: &str) -> Value {
         .unwrap_or_else(|| format!("{id}: a requirement of the MCP specification"));
     let mut rule = json!({
         "id": id,
-        "shortDescription": {"text": cut(&text, SHORT_DESCRIPTION)},
+        "shortDescription": {"text": super::markdown::cut(&text, SHORT_DESCRIPTION)},
         "fullDescription": {"text": text},
         "defaultConfiguration": {"level": default_level(id)},
     });
@@ -183,16 +183,6 @@ fn rule(id: &str) -> Value {
         });
     }
     rule
-}
-
-/// At most `max` characters, with `…` when cut.
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 fn result(

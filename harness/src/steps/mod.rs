@@ -402,20 +402,21 @@ async fn run_case(
         }
     };
 
-    // Judge what is already buffered, so a late refusal is seen too.
+    conclude(ctx, ended, gather(session).await)
+}
+
+/// Ends a session whose server goes with its case: what it gathered. What is already
+/// buffered is judged first, so a late refusal is seen too.
+async fn gather(mut session: Session) -> Gathered {
     session.settle().await;
     let refusals = session.refusals();
     let (transcript, stderr, violations) = session.finish().await;
-    conclude(
-        ctx,
-        ended,
-        Gathered {
-            transcript,
-            stderr,
-            violations,
-            refusals,
-        },
-    )
+    Gathered {
+        transcript,
+        stderr,
+        violations,
+        refusals,
+    }
 }
 
 /// What a case's session gathered, for its result.

@@ -25,7 +25,7 @@ use crate::outcome::CaseResult;
 use crate::sandbox::Sandbox;
 
 use super::{
-    conclude, decided_before_start, harness_error, run_steps, setup, skipped, Ctx, Ended, Gathered,
+    conclude, decided_before_start, gather, harness_error, run_steps, setup, skipped, Ctx, Ended,
 };
 
 /// Most cases one server serves before the lane starts a new one, so that anything a
@@ -139,23 +139,6 @@ enum NoServer {
     SetupFailed(Box<Session>, String),
 }
 
-/// The result of a case whose server is let go with it.
-async fn ended_alone(ctx: Ctx<'_>, mut session: Session, ended: Ended) -> CaseResult {
-    session.settle().await;
-    let refusals = session.refusals();
-    let (transcript, stderr, violations) = session.finish().await;
-    conclude(
-        ctx,
-        ended,
-        Gathered {
-            transcript,
-            stderr,
-            violations,
-            refusals,
-        },
-    )
-}
-
 /// Runs a case that may share a server (`Case::shares_server`) on the lane's server,
 /// within `budget`.
 pub(super) async fn run_shared(
@@ -178,7 +161,7 @@ pub(super) async fn run_shared(
         Ok(s) => s,
         Err(NoServer::Unreachable(result)) => return *result,
         Err(NoServer::SetupFailed(session, why)) => {
-            return ended_alone(ctx, *session, Ended::Error(why)).await
+            return conclude(ctx, Ended::Error(why), gather(*session).await)
         }
     };
     if let Some(init) = &server.init_result {
